@@ -1,0 +1,34 @@
+"""Type stubs for the compiled seed-model kernel (leabra_fast/_seed_kernel.pyx)."""
+
+import numpy as np
+import numpy.typing as npt
+
+STATUS_OK: int
+STATUS_NONFINITE: int
+STATUS_BAD_ARGS: int
+
+def run_seed(
+    consts: dict[str, float],
+    x: npt.NDArray[np.float64],
+    su_s: npt.NDArray[np.float64],
+    su_m: npt.NDArray[np.float64],
+    gc_i: npt.NDArray[np.float64],
+    unit_state: npt.NDArray[np.float64],
+    syn_state: npt.NDArray[np.float64],
+    n_cycles: int,
+    c0: int,
+    c1: int,
+    abs0: int,
+    every: int,
+    rec_base: int,
+    slots: npt.NDArray[np.intp],
+    unit_cols: npt.NDArray[np.intp],
+    unit_buf: npt.NDArray[np.float64],
+    syn_buf: npt.NDArray[np.float64],
+    spikes: npt.NDArray[np.int64],
+    first_bad: npt.NDArray[np.int64],
+    n_threads: int = 1,
+) -> int: ...
+def xcal_scalar(consts: dict[str, float], x: float, th: float) -> float: ...
+def sig_scalar(consts: dict[str, float], w: float) -> float: ...
+def soft_bound_scalar(dwt: float, fwt: float) -> float: ...

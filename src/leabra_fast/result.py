@@ -1,0 +1,116 @@
+"""What a simulation hands back: traces by the notebook's names, the final state, diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .params import SeedParams
+from .state import SeedState
+
+__all__ = ["SimulationResult"]
+
+
+@dataclass
+class SimulationResult(Mapping[str, np.ndarray]):
+    """Recorded traces and final state of one :func:`leabra_fast.simulate` call.
+
+    Behaves as a read-only mapping from trace name to array:
+    ``result["v_m"]`` has shape ``(n_recorded_cycles, n_rec_units)``,
+    ``result["wt"]`` shape ``(n_recorded_cycles, n_rec_units, n_inputs)``.
+
+    Attributes
+    ----------
+    traces : dict of str to ndarray
+        The recorded traces (float64, C-contiguous).
+    cycles : ndarray of int64
+        Absolute cycle index (counted over all calls) of each recorded row.
+    trial, cycle_in_trial : ndarray of int64
+        Trial of this call's schedule, and position in the trial, of each row.
+    units : ndarray of intp
+        The recorded units, in column order of the traces.
+    state : SeedState
+        State after the last simulated cycle; pass it as ``state=`` to continue.
+    spike_count : ndarray of int64, shape (n_units,)
+        Spikes of every unit during this call (recorded or not).
+    first_nonfinite : ndarray of int64, shape (n_units,)
+        Absolute cycle at which a unit's dynamics first became NaN/inf
+        (for example an overflow of the AdEx exponential), or -1.
+    partial : bool
+        True when the run stopped early (interrupted); ``cycles`` says how far
+        recording got and ``state`` is the state at that point.
+    """
+
+    traces: dict[str, np.ndarray]
+    cycles: np.ndarray
+    trial: np.ndarray
+    cycle_in_trial: np.ndarray
+    units: np.ndarray
+    state: SeedState
+    spike_count: np.ndarray
+    first_nonfinite: np.ndarray
+    params: SeedParams
+    n_cycles: int
+    n_trials: int
+    record_every: int
+    backend: str
+    model: str = "seed"
+    partial: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # Mapping protocol: the traces by name.
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self.traces[name]
+        except KeyError:
+            raise KeyError(
+                f"trace {name!r} was not recorded; recorded: {', '.join(self.traces) or 'none'}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.traces)
+
+    def __len__(self) -> int:
+        return len(self.traces)
+
+    @property
+    def ok(self) -> bool:
+        """True when every unit's dynamics stayed finite."""
+        return bool(np.all(self.first_nonfinite < 0))
+
+    @property
+    def n_units(self) -> int:
+        return self.state.n_units
+
+    @property
+    def n_inputs(self) -> int:
+        return self.state.n_inputs
+
+    def summary(self) -> dict[str, Any]:
+        """Spike counts and final weights, as plain Python values."""
+        return {
+            "model": self.model,
+            "backend": self.backend,
+            "n_units": self.n_units,
+            "n_inputs": self.n_inputs,
+            "n_trials": self.n_trials,
+            "n_cycles_per_trial": self.n_cycles,
+            "total_cycles": int(self.state.cycle),
+            "spike_count": self.spike_count.tolist(),
+            "total_spikes": int(self.spike_count.sum()),
+            "final_fwt": self.state.fwt.tolist(),
+            "final_wt": self.state.wt.tolist(),
+            "ok": self.ok,
+            "partial": self.partial,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"SimulationResult(model={self.model!r}, backend={self.backend!r}, "
+            f"n_units={self.n_units}, n_inputs={self.n_inputs}, n_trials={self.n_trials}, "
+            f"recorded={list(self.traces)}, rows={len(self.cycles)}, "
+            f"spikes={int(self.spike_count.sum())}, ok={self.ok}, partial={self.partial})"
+        )

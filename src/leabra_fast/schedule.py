@@ -1,0 +1,159 @@
+"""Input schedules: validation and broadcasting, done once in Python before any kernel runs.
+
+A schedule gives one value per trial, held for all cycles of the trial, as the
+notebook's ``neuron_input[trial]``.  Synapse schedules (``inputs``,
+``su_avg_s_eff``, ``su_avg_m``) are 1-D ``(n_trials,)`` or 3-D
+``(n_trials, n_units, n_inputs)`` with any of the last two axes of length 1;
+``gc_i`` is a scalar, ``(n_trials,)`` or ``(n_trials, n_units)``.  Broadcasting
+uses zero strides: a schedule shared by all units is never copied per unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Schedules", "prepare_schedules"]
+
+
+@dataclass(frozen=True)
+class Schedules:
+    """Validated schedules, float64, broadcast (read-only views) to full shape.
+
+    ``x``, ``su_avg_s_eff``, ``su_avg_m``: (n_trials, n_units, n_inputs);
+    ``gc_i``: (n_trials, n_units).
+    """
+
+    x: np.ndarray
+    su_avg_s_eff: np.ndarray
+    su_avg_m: np.ndarray
+    gc_i: np.ndarray
+
+    @property
+    def n_trials(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n_units(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.x.shape[2])
+
+    def trials(self, start: int, stop: int) -> Schedules:
+        """The schedules of trials ``start:stop`` (views, no copies)."""
+        return Schedules(
+            self.x[start:stop],
+            self.su_avg_s_eff[start:stop],
+            self.su_avg_m[start:stop],
+            self.gc_i[start:stop],
+        )
+
+
+def _numeric(name: str, value: object) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} could not be read as a numeric array: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric (real), got dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)})")
+    return arr
+
+
+def _synapse_schedule(name: str, value: object, n_trials: int | None) -> np.ndarray:
+    arr = _numeric(name, value)
+    if arr.ndim == 0:
+        if n_trials is None:
+            raise ValueError(f"{name} must give one value per trial, got a scalar")
+        return np.broadcast_to(arr, (n_trials, 1, 1))
+    if arr.ndim == 1:
+        arr = arr[:, None, None]
+    elif arr.ndim != 3:
+        raise ValueError(
+            f"{name} must be 1-D (n_trials,) or 3-D (n_trials, n_units, n_inputs), got shape "
+            f"{arr.shape}; reshape a 2-D array with x[:, :, None] (per unit) or x[:, None, :] "
+            "(per input)"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is an empty schedule: give at least one trial")
+    if n_trials is not None and arr.shape[0] != n_trials:
+        raise ValueError(f"{name} has {arr.shape[0]} trials, inputs has {n_trials}")
+    return arr
+
+
+def _resolve(name: str, sizes: list[tuple[str, int]], given: int | None) -> int:
+    """The common size along one axis: 1s broadcast, everything else must agree."""
+    if given is not None:
+        if isinstance(given, bool) or not isinstance(given, int | np.integer):
+            raise TypeError(f"{name} must be an int, got {type(given).__name__}")
+        if given < 1:
+            raise ValueError(f"{name} must be >= 1, got {given}")
+    n = int(given) if given is not None else 1
+    source = name
+    for who, size in sizes:
+        if size == 1 or size == n:
+            continue
+        if n == 1 and given is None:
+            n, source = size, who
+            continue
+        raise ValueError(f"{name}: {who} has size {size} but {source} says {n}")
+    return n
+
+
+def prepare_schedules(
+    inputs: object,
+    su_avg_s_eff: object,
+    su_avg_m: object,
+    gc_i: object,
+    *,
+    n_units: int | None,
+    n_inputs: int | None,
+    state_shape: tuple[int, int] | None,
+) -> Schedules:
+    """Validate and broadcast all schedules to common (n_trials, n_units, n_inputs).
+
+    ``su_avg_s_eff`` and ``su_avg_m`` default (``None``) to ``inputs``: the
+    sending unit's running averages equal its activity, as in the notebook.
+    ``state_shape`` is the (n_units, n_inputs) of a state passed in, if any.
+    """
+    x = _synapse_schedule("inputs", inputs, None)
+    n_trials = x.shape[0]
+    s_eff = x if su_avg_s_eff is None else _synapse_schedule("su_avg_s_eff", su_avg_s_eff, n_trials)
+    s_m = x if su_avg_m is None else _synapse_schedule("su_avg_m", su_avg_m, n_trials)
+
+    g = _numeric("gc_i", gc_i)
+    if g.ndim == 0:
+        g = np.broadcast_to(g, (n_trials, 1))
+    elif g.ndim == 1:
+        g = g[:, None]
+    elif g.ndim != 2:
+        raise ValueError(f"gc_i must be a scalar, (n_trials,) or (n_trials, n_units), got {g.shape}")
+    if g.shape[0] != n_trials:
+        raise ValueError(f"gc_i has {g.shape[0]} trials, inputs has {n_trials}")
+    if np.any(g < 0.0):
+        raise ValueError("gc_i is a conductance and must be >= 0")
+
+    arrays = {"inputs": x, "su_avg_s_eff": s_eff, "su_avg_m": s_m}
+    unit_sizes = [(k, a.shape[1]) for k, a in arrays.items()] + [("gc_i", g.shape[1])]
+    input_sizes = [(k, a.shape[2]) for k, a in arrays.items()]
+    if state_shape is not None:
+        unit_sizes.append(("state", state_shape[0]))
+        input_sizes.append(("state", state_shape[1]))
+    nu = _resolve("n_units", unit_sizes, n_units)
+    ni = _resolve("n_inputs", input_sizes, n_inputs)
+    if state_shape is not None and state_shape != (nu, ni):
+        raise ValueError(f"state has (n_units, n_inputs) = {state_shape}, schedules need {(nu, ni)}")
+
+    full = (n_trials, nu, ni)
+    return Schedules(
+        x=np.broadcast_to(x, full),
+        su_avg_s_eff=np.broadcast_to(s_eff, full),
+        su_avg_m=np.broadcast_to(s_m, full),
+        gc_i=np.broadcast_to(g, (n_trials, nu)),
+    )

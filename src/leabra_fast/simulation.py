@@ -1,0 +1,240 @@
+"""The simulation driver: validate everything, allocate everything, then run a backend.
+
+No per-cycle work happens here.  The driver checks inputs and parameters,
+broadcasts schedules, plans and allocates the trace buffers, packs the state,
+and calls the chosen backend's ``run_seed`` (the compiled kernel or the NumPy
+reference, same signature) over the requested cycles.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from . import reference
+from .params import SeedParams, derived_constants
+from .result import SimulationResult
+from .schedule import prepare_schedules
+from .state import SeedState
+from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan
+
+__all__ = ["BACKENDS", "NonFiniteError", "NonFiniteWarning", "simulate"]
+
+BACKENDS = ("cython", "python")
+
+
+class NonFiniteWarning(RuntimeWarning):
+    """Some unit's dynamics became NaN or inf (for example the AdEx exponential overflowed)."""
+
+
+class NonFiniteError(FloatingPointError):
+    """Raised with ``on_nonfinite="raise"``; ``.result`` still holds everything recorded."""
+
+    def __init__(self, message: str, result: SimulationResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def _kernel_module() -> Any:
+    try:
+        from . import _seed_kernel
+    except ImportError as exc:  # pragma: no cover - only on a broken install
+        raise ImportError(
+            "the compiled kernel leabra_fast._seed_kernel is not available "
+            f"({exc}); reinstall leabra-fast, or use backend='python'"
+        ) from exc
+    return _seed_kernel
+
+
+def _backend_runner(backend: str) -> Any:
+    if backend == "cython":
+        return _kernel_module().run_seed
+    if backend == "python":
+        return reference.run_seed
+    raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+
+
+def _count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def resolve_threads(n_threads: int | None) -> int:
+    """``None`` means every core this process may use."""
+    if n_threads is None:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # pragma: no cover - not on Linux
+            return max(1, os.cpu_count() or 1)
+    return _count("n_threads", n_threads)
+
+
+def simulate(
+    inputs: Any,
+    su_avg_s_eff: Any = None,
+    su_avg_m: Any = None,
+    *,
+    gc_i: Any = 0.0,
+    params: SeedParams | None = None,
+    n_cycles: int = 100,
+    n_units: int | None = None,
+    n_inputs: int | None = None,
+    state: SeedState | None = None,
+    fwt: Any = None,
+    wt: Any = None,
+    record: str | Iterable[str] | None = "all",
+    units: int | Sequence[int] | slice | None = None,
+    record_every: int = 1,
+    backend: Literal["cython", "python"] = "cython",
+    n_threads: int | None = None,
+    max_trace_bytes: int = DEFAULT_MAX_TRACE_BYTES,
+    on_nonfinite: Literal["warn", "raise", "ignore"] = "warn",
+) -> SimulationResult:
+    """Simulate the seed notebook's neuron and synapse over a schedule of trials.
+
+    Parameters
+    ----------
+    inputs : array_like
+        Sending activity per trial, held for the trial's ``n_cycles`` cycles (the
+        notebook's ``neuron_input``): shape ``(n_trials,)`` or
+        ``(n_trials, n_units, n_inputs)`` with length-1 axes broadcast.
+    su_avg_s_eff, su_avg_m : array_like, optional
+        Sending units' ``avg_s_eff`` and ``avg_m`` per trial (the notebook's
+        ``su_avg_s_eff_full`` and ``su_avg_m_full``), shaped like ``inputs``.
+        Default: equal to ``inputs``, as in the notebook.
+    gc_i : float or array_like, default 0
+        Inhibitory conductance per trial: scalar, ``(n_trials,)`` or
+        ``(n_trials, n_units)``; must be >= 0.
+    params : SeedParams, optional
+        Model constants; default the notebook's.
+    n_cycles : int, default 100
+        Cycles per trial.
+    n_units, n_inputs : int, optional
+        Number of receiving units and synapses per unit, when not implied by
+        the shapes of the schedules or of ``state``.
+    state : SeedState, optional
+        State to start from (for example ``previous_result.state``); default
+        the notebook's initial state.  Never modified.
+    fwt, wt : float or array_like, optional
+        Initial weights per synapse, broadcastable to ``(n_units, n_inputs)``;
+        only without ``state``.  Default ``params.fwt_init``, ``params.wt_init``.
+    record : "all", str, iterable of str or None, default "all"
+        Trace names to record (see :data:`leabra_fast.TRACE_NAMES`); None records nothing.
+    units : int, sequence of int, slice or None
+        Units to record; default all.
+    record_every : int, default 1
+        Record absolute cycle ``c`` when ``c % record_every == 0``.
+    backend : {"cython", "python"}, default "cython"
+        The compiled kernel or the NumPy reference; same results.
+    n_threads : int, optional
+        Threads for the compiled kernel; default all cores.
+    max_trace_bytes : int
+        Refuse (:class:`~leabra_fast.traces.TraceBudgetError`) to allocate more
+        trace memory than this.
+    on_nonfinite : {"warn", "raise", "ignore"}, default "warn"
+        What to do when a unit's dynamics become NaN/inf.  The result always
+        says so in ``first_nonfinite`` and ``ok``.
+
+    Returns
+    -------
+    SimulationResult
+
+    Examples
+    --------
+    The notebook's run, in one line:
+
+    >>> import leabra_fast as lf
+    >>> x = [0, 0, 1, 1, 1, 1, 0, 0, 0, .2, .2, .2, 0, 0, .5, .5, 0, 0, .3, 0]
+    >>> res = lf.simulate(x)
+    >>> int(res["act"].sum())
+    137
+    """
+    runner = _backend_runner(backend)
+    params = SeedParams() if params is None else params
+    if not isinstance(params, SeedParams):
+        raise TypeError(f"params must be a SeedParams, got {type(params).__name__}")
+    n_cycles = _count("n_cycles", n_cycles)
+    threads = resolve_threads(n_threads)
+    if on_nonfinite not in ("warn", "raise", "ignore"):
+        raise ValueError(f"on_nonfinite must be 'warn', 'raise' or 'ignore', got {on_nonfinite!r}")
+    if isinstance(max_trace_bytes, bool) or not isinstance(max_trace_bytes, int | np.integer):
+        raise TypeError("max_trace_bytes must be an int")
+
+    if state is not None:
+        if not isinstance(state, SeedState):
+            raise TypeError(f"state must be a SeedState, got {type(state).__name__}")
+        if fwt is not None or wt is not None:
+            raise ValueError("give initial weights either in state or as fwt/wt, not both")
+        state.validate()
+        state_shape: tuple[int, int] | None = (state.n_units, state.n_inputs)
+    else:
+        state_shape = None
+    sched = prepare_schedules(
+        inputs, su_avg_s_eff, su_avg_m, gc_i,
+        n_units=n_units, n_inputs=n_inputs, state_shape=state_shape,
+    )  # fmt: skip
+    if state is None:
+        state = SeedState.initial(params, sched.n_units, sched.n_inputs, fwt=fwt, wt=wt)
+
+    total = sched.n_trials * n_cycles
+    plan = RecordPlan.build(
+        record, units, record_every,
+        n_units=sched.n_units, n_inputs=sched.n_inputs,
+        first_cycle=int(state.cycle), n_cycles=total,
+    )  # fmt: skip
+    plan.check_budget(int(max_trace_bytes))
+
+    work, unit_block, syn_block = state.packed()
+    unit_buf, syn_buf = plan.allocate()
+    spikes = np.zeros(sched.n_units, dtype=np.int64)
+    first_bad = np.full(sched.n_units, -1, dtype=np.int64)
+    consts = derived_constants(params, sched.n_inputs)
+
+    status = runner(
+        consts, sched.x, sched.su_avg_s_eff, sched.su_avg_m, sched.gc_i,
+        unit_block, syn_block, n_cycles, 0, total,
+        plan.first_cycle, plan.every, plan.rec_base,
+        plan.slots(), plan.unit_rows(sched.n_units),
+        unit_buf, syn_buf, spikes, first_bad, threads,
+    )  # fmt: skip
+    if status < 0:  # pragma: no cover - the driver validated everything the kernel checks
+        raise RuntimeError(f"internal error: the {backend} kernel rejected its arguments")
+    work.cycle = plan.first_cycle + total
+
+    traces = {name: unit_buf[k] for k, name in enumerate(plan.unit_names)}
+    traces.update({name: syn_buf[k] for k, name in enumerate(plan.synapse_names)})
+    cycles = plan.recorded_cycles()
+    local = cycles - plan.first_cycle
+    result = SimulationResult(
+        traces=traces,
+        cycles=cycles,
+        trial=local // n_cycles,
+        cycle_in_trial=local % n_cycles,
+        units=plan.units,
+        state=work,
+        spike_count=spikes,
+        first_nonfinite=first_bad,
+        params=params,
+        n_cycles=n_cycles,
+        n_trials=sched.n_trials,
+        record_every=plan.every,
+        backend=backend,
+    )
+    if not result.ok and on_nonfinite != "ignore":
+        bad = np.flatnonzero(first_bad >= 0)
+        msg = (
+            f"the dynamics of {bad.size} unit(s) became NaN/inf (first: unit {int(bad[0])} at "
+            f"cycle {int(first_bad[bad[0]])}); the AdEx exponential may have overflowed. "
+            "See result.first_nonfinite; traces after that cycle are not meaningful."
+        )
+        if on_nonfinite == "raise":
+            raise NonFiniteError(msg, result)
+        warnings.warn(msg, NonFiniteWarning, stacklevel=2)
+    return result

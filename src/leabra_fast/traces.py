@@ -1,0 +1,200 @@
+"""Which values to record, how much memory that takes, and the arrays they land in.
+
+The 19 traces are the notebook's ``*_saved`` lists, by the same names (without
+``_saved``).  Unit values come back shaped ``(n_recorded_cycles, n_rec_units)``,
+synapse values ``(n_recorded_cycles, n_rec_units, n_inputs)``; all float64 and
+C-contiguous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "UNIT_TRACES",
+    "SYNAPSE_TRACES",
+    "TRACE_NAMES",
+    "DEFAULT_MAX_TRACE_BYTES",
+    "TraceBudgetError",
+    "RecordPlan",
+]
+
+#: Per-unit traces, in the notebook's order of its ``*_saved`` lists.
+UNIT_TRACES = (
+    "net", "net_raw", "v_m", "act", "adapt", "I_net", "act_nd",
+    "avg_ss", "avg_s", "avg_m", "avg_l", "avg_l_lrn", "avg_s_eff",
+)  # fmt: skip
+#: Per-synapse traces; ``XCAL`` is XCAL(srs, avg_l), as the notebook saves it.
+SYNAPSE_TRACES = ("dwt", "srs", "srm", "fwt", "wt", "XCAL")
+#: All 19 names, unit traces first.  The kernels index traces by position here.
+TRACE_NAMES = UNIT_TRACES + SYNAPSE_TRACES
+
+#: Default ceiling on the bytes of recorded traces (2 GiB); pass
+#: ``max_trace_bytes`` to :func:`leabra_fast.simulate` to change it.
+DEFAULT_MAX_TRACE_BYTES = 2 * 1024**3
+
+
+class TraceBudgetError(ValueError):
+    """Recording what was asked would need more memory than ``max_trace_bytes``."""
+
+
+@dataclass(frozen=True)
+class RecordPlan:
+    """What one simulation records.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Trace names to record, in :data:`TRACE_NAMES` order.
+    units : ndarray of intp
+        Indices of the units recorded (sorted, unique).
+    every : int
+        Record cycle ``c`` (counted over all calls, from ``state.cycle``) when
+        ``c % every == 0``.
+    first_cycle, n_cycles : int
+        The run covers absolute cycles ``first_cycle .. first_cycle + n_cycles - 1``.
+    n_inputs : int
+        Synapses per unit.
+    """
+
+    names: tuple[str, ...]
+    units: np.ndarray
+    every: int
+    first_cycle: int
+    n_cycles: int
+    n_inputs: int
+
+    @classmethod
+    def build(
+        cls,
+        record: str | Iterable[str] | None,
+        units: int | Sequence[int] | np.ndarray | slice | None,
+        every: int,
+        *,
+        n_units: int,
+        n_inputs: int,
+        first_cycle: int,
+        n_cycles: int,
+    ) -> RecordPlan:
+        if record is None:
+            names: tuple[str, ...] = ()
+        elif isinstance(record, str):
+            names = TRACE_NAMES if record == "all" else (record,)
+        else:
+            names = tuple(record)
+            for n in names:
+                if not isinstance(n, str):
+                    raise TypeError(f"record must name traces by str, got {n!r}")
+        unknown = [n for n in names if n not in TRACE_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown trace name(s) {unknown}; valid names are {', '.join(TRACE_NAMES)}"
+            )
+        names = tuple(n for n in TRACE_NAMES if n in names)
+        if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
+            raise ValueError(f"record_every must be an int >= 1, got {every!r}")
+        return cls(
+            names=names,
+            units=_unit_indices(units, n_units),
+            every=int(every),
+            first_cycle=first_cycle,
+            n_cycles=n_cycles,
+            n_inputs=n_inputs,
+        )
+
+    @property
+    def unit_names(self) -> tuple[str, ...]:
+        return tuple(n for n in self.names if n in UNIT_TRACES)
+
+    @property
+    def synapse_names(self) -> tuple[str, ...]:
+        return tuple(n for n in self.names if n in SYNAPSE_TRACES)
+
+    @property
+    def rec_base(self) -> int:
+        """``c // every - rec_base`` is the row of absolute cycle ``c``."""
+        return -(-self.first_cycle // self.every)
+
+    @property
+    def n_records(self) -> int:
+        """Number of recorded cycles in this run."""
+        if not self.names:
+            return 0
+        last = self.first_cycle + self.n_cycles - 1
+        return max(0, last // self.every - self.rec_base + 1)
+
+    def recorded_cycles(self) -> np.ndarray:
+        """Absolute cycle index of each recorded row."""
+        return (np.arange(self.n_records, dtype=np.int64) + self.rec_base) * self.every
+
+    def nbytes(self) -> int:
+        rows, n_units = self.n_records, len(self.units)
+        per_row = len(self.unit_names) * n_units + len(self.synapse_names) * n_units * self.n_inputs
+        return 8 * rows * per_row
+
+    def check_budget(self, max_bytes: int) -> None:
+        need = self.nbytes()
+        if need > max_bytes:
+            raise TraceBudgetError(
+                f"recording {len(self.names)} trace(s) for {len(self.units)} unit(s) over "
+                f"{self.n_records} cycle(s) needs {_human(need)}, above max_trace_bytes = "
+                f"{_human(max_bytes)}. Record less: fewer names (record=[...]), fewer units "
+                f"(units=[...]), every k-th cycle (record_every=k), or raise max_trace_bytes."
+            )
+
+    def allocate(self) -> tuple[np.ndarray, np.ndarray]:
+        """Two buffers the kernels fill: unit traces and synapse traces.
+
+        ``unit_buf[k]`` is the trace ``unit_names[k]``, shape (rows, n_rec_units);
+        ``syn_buf[k]`` the trace ``synapse_names[k]``, shape (rows, n_rec_units, n_inputs).
+        Each ``buf[k]`` is C-contiguous.  The kernels write every entry of a
+        completed run; a partial run is trimmed to the rows it wrote.
+        """
+        rows, n_rec = self.n_records, len(self.units)
+        unit_buf = np.empty((len(self.unit_names), rows, n_rec))
+        syn_buf = np.empty((len(self.synapse_names), rows, n_rec, self.n_inputs))
+        return unit_buf, syn_buf
+
+    def slots(self) -> np.ndarray:
+        """For each of the 19 names, its index in its buffer, or -1 when not recorded."""
+        out = np.full(len(TRACE_NAMES), -1, dtype=np.intp)
+        for k, name in enumerate(self.unit_names):
+            out[TRACE_NAMES.index(name)] = k
+        for k, name in enumerate(self.synapse_names):
+            out[TRACE_NAMES.index(name)] = k
+        return out
+
+    def unit_rows(self, n_units: int) -> np.ndarray:
+        """For each unit, its column in the trace arrays, or -1 when not recorded."""
+        out = np.full(n_units, -1, dtype=np.intp)
+        if self.names:
+            out[self.units] = np.arange(len(self.units))
+        return out
+
+
+def _unit_indices(units: object, n_units: int) -> np.ndarray:
+    if units is None:
+        return np.arange(n_units, dtype=np.intp)
+    if isinstance(units, slice):
+        return np.arange(n_units, dtype=np.intp)[units]
+    arr = np.asarray(units)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.size == 0:
+        raise ValueError("units is empty: name at least one unit to record, or record=None")
+    if arr.dtype.kind not in "iu" or arr.ndim != 1:
+        raise TypeError("units must be an int, a 1-D sequence of ints, a slice or None")
+    if np.any((arr < -n_units) | (arr >= n_units)):
+        raise ValueError(f"units out of range for n_units = {n_units}: {arr.tolist()}")
+    return np.unique(np.where(arr < 0, arr + n_units, arr)).astype(np.intp)
+
+
+def _human(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)  # pragma: no cover
