@@ -1,0 +1,432 @@
+/*
+ * The seed model's cycle loop in C, blocked over units for SIMD.
+ *
+ * Layout: scalar inline functions named for what they compute (exp, XCAL,
+ * SIG, soft bound), then one function that runs a block of LF_BLOCK units
+ * through all requested cycles with their state in small local arrays, the
+ * lane (unit) index innermost so the compiler vectorises every loop over
+ * units.  Synapse state is held transposed, [input][lane], so the net input
+ * sum of each unit keeps the reference backend's order (input 0, 1, 2, ...)
+ * while still running LF_BLOCK units side by side.
+ *
+ * Bits: no FMA contraction (the build passes -ffp-contract=off), no
+ * -ffast-math; every expression is written in the reference backend's order.
+ * The only differences from the reference are lf_exp (our polynomial, within
+ * ~1 ulp of the correctly rounded exp) and, when the SIG gain is exactly 1.5,
+ * x*sqrt(x) for pow(x, 1.5) (within ~1.5 ulp).  The same code runs in every
+ * ISA clone (AVX-512, AVX2, baseline SSE2), and add, mul, div and sqrt are
+ * correctly rounded in all of them, so results do not depend on the machine's
+ * vector width, the thread count or the block a unit lands in.
+ */
+#ifndef LEABRA_FAST_SEED_BLOCK_H
+#define LEABRA_FAST_SEED_BLOCK_H
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LF_STATUS_OK 0
+#define LF_STATUS_NONFINITE 1
+#define LF_STATUS_BAD_ARGS -1
+#define LF_STATUS_NO_MEMORY -2
+
+/* Units run side by side: one AVX-512 vector, two AVX2 vectors. */
+#define LF_BLOCK 8
+
+/* Positions of the 19 traces (leabra_fast.traces.TRACE_NAMES order). */
+enum {
+    LF_T_NET, LF_T_NET_RAW, LF_T_V_M, LF_T_ACT, LF_T_ADAPT, LF_T_I_NET, LF_T_ACT_ND,
+    LF_T_AVG_SS, LF_T_AVG_S, LF_T_AVG_M, LF_T_AVG_L, LF_T_AVG_L_LRN, LF_T_AVG_S_EFF,
+    LF_T_DWT, LF_T_SRS, LF_T_SRM, LF_T_FWT, LF_T_WT, LF_T_XCAL, LF_N_TRACES
+};
+#define LF_N_UNIT_TRACES LF_T_DWT
+#define LF_N_SYN_TRACES (LF_N_TRACES - LF_T_DWT)
+
+/* Rows of the packed unit state (leabra_fast.state.UNIT_STATE order). */
+enum { LF_S_NET, LF_S_V_M, LF_S_ADAPT, LF_S_AVG_SS, LF_S_AVG_S, LF_S_AVG_M, LF_S_AVG_L,
+       LF_N_UNIT_STATE };
+
+/* Filled from leabra_fast.params.derived_constants (same names). */
+typedef struct {
+    double k_net, k_vm, noise, gc_l, e_rev_e, e_rev_l, e_inh, thr, exp_slope, k_exp;
+    double spk_thr, vm_r, vm_gain, spike_gain, adapt_div, k_ss, k_s, k_m, l_dt;
+    double avg_l_min, avg_l_lrn_min, lrn_fac, m_in_s, one_m_in_s, lrate, m_lrn;
+    double d_thr, d_rev, rev_fac, gain, off, sig_eps, inv_n_inputs;
+} SeedConsts;
+
+/* A read-only schedule: base pointer and byte strides (zero where broadcast). */
+typedef struct {
+    const char *data;
+    Py_ssize_t trial, unit, input;
+} LFSchedule;
+
+/* Everything one run needs; built by the Cython wrapper after validation. */
+typedef struct {
+    LFSchedule x, su_s, su_m, gc_i;   /* gc_i uses .trial and .unit only */
+    double *us;                       /* (7, n_units), C order */
+    double *ss;                       /* (2, n_units, n_inputs), C order */
+    Py_ssize_t n_units, n_inputs;
+    Py_ssize_t n_cycles, c0, c1, abs0, every, rec_base;
+    Py_ssize_t slot[LF_N_TRACES];
+    const Py_ssize_t *unit_cols;      /* column of each unit in the traces, or -1 */
+    double *ub;                       /* (n_unit_slots, rows, cols) */
+    double *sb;                       /* (n_syn_slots, rows, cols, n_inputs) */
+    Py_ssize_t rows, cols;
+    long long *spikes, *first_bad;
+} LFRun;
+
+
+/* ---------------------------------------------------------------- scalars */
+
+static inline double lf_bits_to_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
+static inline uint64_t lf_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+
+/*
+ * exp(x) within ~1 ulp, branch-free so loops over it vectorise.
+ *
+ * x = k ln2 + r with |r| <= ln2/2 (Cody-Waite: ln2 in two parts so k*LN2_HI is
+ * exact), exp(r) = 1 + (r + r^2 (1/2! + r/3! + ... + r^11/13!)) by Horner
+ * (the truncation error r^14/14! < 5e-18 is far below an ulp), then scaled by
+ * 2^k as two factors 2^k1 2^k2 so that subnormal results round once and
+ * exp(709.78..) still reaches DBL_MAX.  Out-of-range x is clamped first
+ * (giving inf or 0 through the arithmetic); NaN stays NaN.
+ */
+static inline double lf_exp(double x)
+{
+    const double shift = 0x1.8p52;                  /* adding it rounds to an integer */
+    const double log2e = 0x1.71547652b82fep0;
+    const double ln2_hi = 0x1.62e42fee00000p-1;     /* 32 significant bits: k*ln2_hi exact */
+    const double ln2_lo = 0x1.a39ef35793c76p-33;
+    double xc = x < -746.0 ? -746.0 : x;
+    xc = xc > 710.0 ? 710.0 : xc;
+    double kd = xc * log2e + shift;
+    double k = kd - shift;
+    double r = (xc - k * ln2_hi) - k * ln2_lo;
+    double p = 1.0 / 6227020800.0;                  /* 1/13! */
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    double e = 1.0 + (r + (r * r) * p);
+    /* k in [-1077, 1025]; k1 = round(k/2), k2 = k - k1 both give normal powers of 2. */
+    double k1 = (k * 0.5 + shift) - shift;
+    double k2 = k - k1;
+    uint64_t b1 = (lf_double_to_bits(k1 + shift) + 1023u) << 52;
+    uint64_t b2 = (lf_double_to_bits(k2 + shift) + 1023u) << 52;
+    return (e * lf_bits_to_double(b1)) * lf_bits_to_double(b2);
+}
+
+/* XCAL check mark: 0 below d_thr, x - th above th*d_rev, else -x*(1-d_rev)/d_rev. */
+static inline double lf_xcal(double x, double th, const SeedConsts *c)
+{
+    double lin = x > th * c->d_rev ? x - th : -x * c->rev_fac;
+    return x < c->d_thr ? 0.0 : lin;
+}
+
+/* Increases shrink toward 1, decreases toward 0, in proportion to the linear weight. */
+static inline double lf_soft_bound(double dwt, double fwt)
+{
+    return dwt > 0 ? dwt * (1.0 - fwt) : dwt * fwt;
+}
+
+/* The base of SIG's power: off*(1 - w) / (w + sig_eps). */
+static inline double lf_sig_base(double w, const SeedConsts *c)
+{
+    return (c->off * (1.0 - w)) / (w + c->sig_eps);
+}
+
+/* b^1.5 as b*sqrt(b): the seed's gain, no pow call; NaN for b < 0 as pow gives. */
+static inline double lf_pow_1_5(double b) { return b * sqrt(b); }
+
+/* The notebook's SIG contrast enhancement of the linear weight (scalar, any gain). */
+static inline double lf_sig(double w, const SeedConsts *c)
+{
+    double b = lf_sig_base(w, c);
+    return 1.0 / (1.0 + (c->gain == 1.5 ? lf_pow_1_5(b) : pow(b, c->gain)));
+}
+
+/* Not NaN and not +-inf; written as a compare so it vectorises. */
+static inline int lf_finite(double v) { return fabs(v) <= DBL_MAX; }
+
+
+/* ----------------------------------------------------------- block kernel */
+
+/* Per-block scratch: synapse state and schedules, [input][lane]. */
+typedef struct {
+    double *fwt, *wt, *x, *su_s, *su_m;
+    double *rec;   /* LF_N_SYN_TRACES planes of [input][lane], for recording cycles */
+} LFScratch;
+
+static int lf_scratch_alloc(LFScratch *s, Py_ssize_t n_inputs)
+{
+    size_t plane = (size_t)n_inputs * LF_BLOCK;
+    double *all = (double *)malloc(sizeof(double) * plane * (5 + LF_N_SYN_TRACES));
+    if (all == NULL) return -1;
+    s->fwt = all; s->wt = all + plane; s->x = all + 2 * plane;
+    s->su_s = all + 3 * plane; s->su_m = all + 4 * plane; s->rec = all + 5 * plane;
+    return 0;
+}
+
+static void lf_scratch_free(LFScratch *s) { free(s->fwt); }
+
+/* Schedule value of (trial, unit, input). */
+static inline double lf_at(const LFSchedule *s, Py_ssize_t t, Py_ssize_t u, Py_ssize_t j)
+{
+    return *(const double *)(s->data + t * s->trial + u * s->unit + j * s->input);
+}
+
+/* Copy one trial of a synapse schedule for units u0 .. u0+n-1 into [input][lane]. */
+static void lf_load_schedule(const LFSchedule *s, Py_ssize_t trial, Py_ssize_t u0, int n,
+                             Py_ssize_t n_inputs, double *out)
+{
+    for (int i = 0; i < LF_BLOCK; i++) {
+        Py_ssize_t u = u0 + (i < n ? i : n - 1);   /* padding lanes repeat the last unit */
+        for (Py_ssize_t j = 0; j < n_inputs; j++)
+            out[j * LF_BLOCK + i] = lf_at(s, trial, u, j);
+    }
+}
+
+/* Store one recorded unit value of each lane (contiguous columns: a plain copy). */
+static inline void lf_store_unit(double *dst, const Py_ssize_t *col, int n, int contiguous,
+                                 const double *v)
+{
+    if (contiguous) {
+        for (int i = 0; i < n; i++) dst[col[0] + i] = v[i];
+    } else {
+        for (int i = 0; i < n; i++) if (col[i] >= 0) dst[col[i]] = v[i];
+    }
+}
+
+/*
+ * Run units u0 .. u0+n-1 (n <= LF_BLOCK) through schedule cycles c0 .. c1-1.
+ * Returns LF_STATUS_OK or LF_STATUS_NONFINITE.
+ */
+static inline int lf_run_block_body(const SeedConsts *c, const LFRun *a, const LFScratch *s,
+                                    Py_ssize_t u0, int n, int fast_pow)
+{
+    enum { B = LF_BLOCK };
+    const Py_ssize_t J = a->n_inputs, U = a->n_units;
+    double net[B], v_m[B], adapt[B], avg_ss[B], avg_s[B], avg_m[B], avg_l[B];
+    double acc[B], net_raw[B], g_i[B], i_net[B], act[B], avg_l_lrn[B], avg_s_eff[B];
+    double n_spk[B];
+    Py_ssize_t col[B];
+    int any_rec = 0, contiguous = 1, status = LF_STATUS_OK;
+
+    for (int i = 0; i < B; i++) {
+        Py_ssize_t u = u0 + (i < n ? i : n - 1);
+        net[i] = a->us[LF_S_NET * U + u];
+        v_m[i] = a->us[LF_S_V_M * U + u];
+        adapt[i] = a->us[LF_S_ADAPT * U + u];
+        avg_ss[i] = a->us[LF_S_AVG_SS * U + u];
+        avg_s[i] = a->us[LF_S_AVG_S * U + u];
+        avg_m[i] = a->us[LF_S_AVG_M * U + u];
+        avg_l[i] = a->us[LF_S_AVG_L * U + u];
+        n_spk[i] = 0.0;
+        col[i] = i < n ? a->unit_cols[u] : -1;
+        for (Py_ssize_t j = 0; j < J; j++) {
+            s->fwt[j * B + i] = a->ss[u * J + j];
+            s->wt[j * B + i] = a->ss[(U + u) * J + j];
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        any_rec |= col[i] >= 0;
+        contiguous &= col[i] == col[0] + i && col[0] >= 0;
+    }
+
+    for (Py_ssize_t t = a->c0; t < a->c1; t++) {
+        Py_ssize_t trial = t / a->n_cycles;
+        Py_ssize_t cycle = t - trial * a->n_cycles;
+        Py_ssize_t absolute = a->abs0 + (t - a->c0);
+        int rec = any_rec && absolute % a->every == 0;
+
+        if (t == a->c0 || cycle == 0) {
+            lf_load_schedule(&a->x, trial, u0, n, J, s->x);
+            lf_load_schedule(&a->su_s, trial, u0, n, J, s->su_s);
+            lf_load_schedule(&a->su_m, trial, u0, n, J, s->su_m);
+            for (int i = 0; i < B; i++)
+                g_i[i] = lf_at(&a->gc_i, trial, u0 + (i < n ? i : n - 1), 0);
+        }
+
+        /* Input: net_raw = 1/n * sum_j x_j * wt_j, summed in input order per unit. */
+        for (int i = 0; i < B; i++) acc[i] = 0.0;
+        for (Py_ssize_t j = 0; j < J; j++) {
+            const double *xj = s->x + j * B, *wj = s->wt + j * B;
+            for (int i = 0; i < B; i++) acc[i] = acc[i] + xj[i] * wj[i];
+        }
+
+        int bad = 0;
+        for (int i = 0; i < B; i++) {
+            net_raw[i] = c->inv_n_inputs * acc[i];
+            net[i] = net[i] + c->k_net * (net_raw[i] - net[i]);
+
+            /* Membrane potential with the AdEx exponential term. */
+            double vm = v_m[i];
+            double in = (net[i] * (c->e_rev_e - vm) + c->gc_l * (c->e_rev_l - vm)
+                         + g_i[i] * (c->e_inh - vm) + c->noise);
+            in = in + c->k_exp * lf_exp((vm - c->thr) / c->exp_slope);
+            vm = vm + c->k_vm * (in - adapt[i]);
+            i_net[i] = in;
+            bad |= !lf_finite(in);
+
+            /* Spike, reset, adaptation without decay (seed quirk). */
+            int spike = vm > c->spk_thr;
+            vm = spike ? c->vm_r : vm;
+            double a_ = spike ? 1.0 : 0.0;
+            act[i] = a_;
+            v_m[i] = vm;
+            adapt[i] = adapt[i] + ((c->vm_gain * (vm - c->e_rev_l)) + a_ * c->spike_gain)
+                                  / c->adapt_div;
+            n_spk[i] += a_;
+
+            /* Running averages. */
+            avg_ss[i] = avg_ss[i] + c->k_ss * (a_ - avg_ss[i]);
+            avg_s[i] = avg_s[i] + c->k_s * (avg_ss[i] - avg_s[i]);
+            avg_m[i] = avg_m[i] + c->k_m * (avg_s[i] - avg_m[i]);
+        }
+        if (cycle == 0)   /* avg_l once per trial (seed quirk) */
+            for (int i = 0; i < B; i++) avg_l[i] = avg_l[i] + c->l_dt * (avg_m[i] - avg_l[i]);
+        for (int i = 0; i < B; i++) {
+            avg_l_lrn[i] = c->avg_l_lrn_min + (avg_l[i] - c->avg_l_min) * c->lrn_fac;
+            avg_s_eff[i] = c->m_in_s * avg_m[i] + c->one_m_in_s * avg_s[i];
+        }
+        if (bad) {   /* rare: mark the first non-finite cycle of each real lane */
+            for (int i = 0; i < n; i++) {
+                if (!lf_finite(i_net[i]) && a->first_bad[u0 + i] < 0)
+                    a->first_bad[u0 + i] = absolute;
+            }
+            status = LF_STATUS_NONFINITE;
+        }
+
+        /* XCAL learning every cycle (seed quirk), soft bound, SIG. */
+        for (Py_ssize_t j = 0; j < J; j++) {
+            double *fw = s->fwt + j * B, *w = s->wt + j * B;
+            const double *ss_j = s->su_s + j * B, *sm_j = s->su_m + j * B;
+            double *r_dwt = s->rec + (0 * J + j) * B, *r_srs = s->rec + (1 * J + j) * B;
+            double *r_srm = s->rec + (2 * J + j) * B, *r_xcal = s->rec + (5 * J + j) * B;
+            for (int i = 0; i < B; i++) {
+                double srs = avg_s_eff[i] * ss_j[i];
+                double srm = avg_m[i] * sm_j[i];
+                double xcal_l = lf_xcal(srs, avg_l[i], c);
+                double dwt = 0.0 + c->lrate * (c->m_lrn * lf_xcal(srs, srm, c)
+                                               + avg_l_lrn[i] * xcal_l);
+                double f = fw[i];
+                dwt = lf_soft_bound(dwt, f);
+                f = f + dwt;
+                fw[i] = f;
+                double b = lf_sig_base(f, c);
+                w[i] = fast_pow ? 1.0 / (1.0 + lf_pow_1_5(b)) : b;
+                if (rec) {
+                    r_dwt[i] = dwt; r_srs[i] = srs; r_srm[i] = srm; r_xcal[i] = xcal_l;
+                }
+            }
+            if (!fast_pow)   /* general gain: pow is a libm call, kept out of the vector loop */
+                for (int i = 0; i < B; i++) w[i] = 1.0 / (1.0 + pow(w[i], c->gain));
+        }
+
+        if (rec) {
+            Py_ssize_t row = absolute / a->every - a->rec_base;
+            const double *unit_vals[LF_N_UNIT_TRACES] = {
+                net, net_raw, v_m, act, adapt, i_net, act, avg_ss, avg_s, avg_m, avg_l,
+                avg_l_lrn, avg_s_eff};
+            for (int k = 0; k < LF_N_UNIT_TRACES; k++) {
+                if (a->slot[k] < 0) continue;
+                double *dst = a->ub + (a->slot[k] * a->rows + row) * a->cols;
+                lf_store_unit(dst, col, n, contiguous, unit_vals[k]);
+            }
+            /* fwt and wt are the state planes; the others were kept in s->rec. */
+            const double *syn_vals[LF_N_SYN_TRACES] = {
+                s->rec, s->rec + J * B, s->rec + 2 * J * B, s->fwt, s->wt, s->rec + 5 * J * B};
+            for (int k = 0; k < LF_N_SYN_TRACES; k++) {
+                Py_ssize_t sl = a->slot[LF_T_DWT + k];
+                if (sl < 0) continue;
+                double *plane = a->sb + (sl * a->rows + row) * a->cols * J;
+                const double *v = syn_vals[k];
+                for (int i = 0; i < n; i++) {
+                    if (col[i] < 0) continue;
+                    double *dst = plane + col[i] * J;
+                    for (Py_ssize_t j = 0; j < J; j++) dst[j] = v[j * B + i];
+                }
+            }
+        }
+    }
+
+    for (int i = 0; i < n; i++) {
+        Py_ssize_t u = u0 + i;
+        a->us[LF_S_NET * U + u] = net[i];
+        a->us[LF_S_V_M * U + u] = v_m[i];
+        a->us[LF_S_ADAPT * U + u] = adapt[i];
+        a->us[LF_S_AVG_SS * U + u] = avg_ss[i];
+        a->us[LF_S_AVG_S * U + u] = avg_s[i];
+        a->us[LF_S_AVG_M * U + u] = avg_m[i];
+        a->us[LF_S_AVG_L * U + u] = avg_l[i];
+        a->spikes[u] += (long long)n_spk[i];
+        int fin = lf_finite(net[i]) && lf_finite(v_m[i]) && lf_finite(adapt[i])
+                  && lf_finite(avg_ss[i]) && lf_finite(avg_s[i]) && lf_finite(avg_m[i])
+                  && lf_finite(avg_l[i]);
+        for (Py_ssize_t j = 0; j < J; j++) {
+            double f = s->fwt[j * B + i], w = s->wt[j * B + i];
+            a->ss[u * J + j] = f;
+            a->ss[(U + u) * J + j] = w;
+            fin = fin && lf_finite(f) && lf_finite(w);
+        }
+        /* A NaN born in the last cycle has not reached I_net yet: check the state. */
+        if (!fin && a->first_bad[u] < 0 && a->c1 > a->c0)
+            a->first_bad[u] = a->abs0 + (a->c1 - a->c0) - 1;
+        if (a->first_bad[u] >= 0) status = LF_STATUS_NONFINITE;
+    }
+    return status;
+}
+
+/* The SIMD entry: one clone per ISA on x86-64 Linux/GCC, chosen once at load time. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
+    && !defined(LEABRA_FAST_NO_CLONES)
+#define LF_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LF_TARGET_CLONES
+#endif
+
+LF_TARGET_CLONES
+static int lf_run_blocks(const SeedConsts *c, const LFRun *a, const LFScratch *s,
+                         Py_ssize_t u_start, Py_ssize_t u_stop)
+{
+    int status = LF_STATUS_OK, st;
+    int fast_pow = c->gain == 1.5;
+    for (Py_ssize_t u0 = u_start; u0 < u_stop; u0 += LF_BLOCK) {
+        int n = (int)(u_stop - u0 < LF_BLOCK ? u_stop - u0 : LF_BLOCK);
+        /* Two instantiations so the gain test is hoisted out of the loops. */
+        st = fast_pow ? lf_run_block_body(c, a, s, u0, n, 1)
+                      : lf_run_block_body(c, a, s, u0, n, 0);
+        if (st > status) status = st;
+    }
+    return status;
+}
+
+/*
+ * Run units u_start .. u_stop-1; what one thread does with its share.
+ * Returns LF_STATUS_OK, LF_STATUS_NONFINITE or LF_STATUS_NO_MEMORY.
+ */
+static int lf_run_units(const SeedConsts *c, const LFRun *a, Py_ssize_t u_start,
+                        Py_ssize_t u_stop)
+{
+    LFScratch s;
+    int status;
+    if (u_stop <= u_start) return LF_STATUS_OK;
+    if (lf_scratch_alloc(&s, a->n_inputs) != 0) return LF_STATUS_NO_MEMORY;
+    status = lf_run_blocks(c, a, &s, u_start, u_stop);
+    lf_scratch_free(&s);
+    return status;
+}
+
+/* Scalar versions for tests against the Python ones. */
+static double lf_exp_scalar(double x) { return lf_exp(x); }
+
+#endif /* LEABRA_FAST_SEED_BLOCK_H */
