@@ -29,8 +29,10 @@ def compile_args() -> list[str]:
         return ["/Od"] if DEBUG else ["/O2", "/fp:precise"]
     # -ffp-contract=off: no fused multiply-add, so every product is rounded exactly
     # as in the Python reference backend (bit-for-bit agreement on the seed run).
-    # -fno-math-errno lets sqrt compile to one instruction (and vectorise).
-    args = ["-ffp-contract=off", "-fno-math-errno"]
+    # -fno-math-errno lets sqrt compile to one instruction (and vectorise);
+    # -fno-trapping-math lets branches become selects (we never read FP flags).
+    # Neither changes a value: no -ffast-math, NaN and inf behave as IEEE says.
+    args = ["-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
     args += ["-O0", "-g"] if DEBUG else ["-O3"]
     args += ["-fopenmp"] if OPENMP else []
     return args

@@ -32,8 +32,23 @@
 #define LF_STATUS_BAD_ARGS -1
 #define LF_STATUS_NO_MEMORY -2
 
-/* Units run side by side: one AVX-512 vector, two AVX2 vectors. */
-#define LF_BLOCK 8
+/* Units run side by side: two AVX-512 vectors, four AVX2 vectors; enough independent
+   work to hide the latency of the exp polynomial and the divisions (8 is latency-bound). */
+#define LF_BLOCK 16
+
+/* Inlined into each ISA clone of the entry point, so they compile for its vector width. */
+#if defined(__GNUC__)
+#define LF_INLINE static inline __attribute__((always_inline))
+#else
+#define LF_INLINE static inline
+#endif
+
+/* Ask for a vector loop (OpenMP SIMD; a no-op without -fopenmp / -fopenmp-simd). */
+#if defined(_OPENMP) || defined(LF_OPENMP_SIMD)
+#define LF_SIMD _Pragma("omp simd")
+#else
+#define LF_SIMD
+#endif
 
 /* Positions of the 19 traces (leabra_fast.traces.TRACE_NAMES order). */
 enum {
@@ -80,8 +95,8 @@ typedef struct {
 
 /* ---------------------------------------------------------------- scalars */
 
-static inline double lf_bits_to_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
-static inline uint64_t lf_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+LF_INLINE double lf_bits_to_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
+LF_INLINE uint64_t lf_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
 
 /*
  * exp(x) within ~1 ulp, branch-free so loops over it vectorise.
@@ -93,7 +108,7 @@ static inline uint64_t lf_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 
  * exp(709.78..) still reaches DBL_MAX.  Out-of-range x is clamped first
  * (giving inf or 0 through the arithmetic); NaN stays NaN.
  */
-static inline double lf_exp(double x)
+LF_INLINE double lf_exp(double x)
 {
     const double shift = 0x1.8p52;                  /* adding it rounds to an integer */
     const double log2e = 0x1.71547652b82fep0;
@@ -126,36 +141,36 @@ static inline double lf_exp(double x)
 }
 
 /* XCAL check mark: 0 below d_thr, x - th above th*d_rev, else -x*(1-d_rev)/d_rev. */
-static inline double lf_xcal(double x, double th, const SeedConsts *c)
+LF_INLINE double lf_xcal(double x, double th, const SeedConsts *c)
 {
     double lin = x > th * c->d_rev ? x - th : -x * c->rev_fac;
     return x < c->d_thr ? 0.0 : lin;
 }
 
 /* Increases shrink toward 1, decreases toward 0, in proportion to the linear weight. */
-static inline double lf_soft_bound(double dwt, double fwt)
+LF_INLINE double lf_soft_bound(double dwt, double fwt)
 {
     return dwt > 0 ? dwt * (1.0 - fwt) : dwt * fwt;
 }
 
 /* The base of SIG's power: off*(1 - w) / (w + sig_eps). */
-static inline double lf_sig_base(double w, const SeedConsts *c)
+LF_INLINE double lf_sig_base(double w, const SeedConsts *c)
 {
     return (c->off * (1.0 - w)) / (w + c->sig_eps);
 }
 
 /* b^1.5 as b*sqrt(b): the seed's gain, no pow call; NaN for b < 0 as pow gives. */
-static inline double lf_pow_1_5(double b) { return b * sqrt(b); }
+LF_INLINE double lf_pow_1_5(double b) { return b * sqrt(b); }
 
 /* The notebook's SIG contrast enhancement of the linear weight (scalar, any gain). */
-static inline double lf_sig(double w, const SeedConsts *c)
+LF_INLINE double lf_sig(double w, const SeedConsts *c)
 {
     double b = lf_sig_base(w, c);
     return 1.0 / (1.0 + (c->gain == 1.5 ? lf_pow_1_5(b) : pow(b, c->gain)));
 }
 
 /* Not NaN and not +-inf; written as a compare so it vectorises. */
-static inline int lf_finite(double v) { return fabs(v) <= DBL_MAX; }
+LF_INLINE int lf_finite(double v) { return fabs(v) <= DBL_MAX; }
 
 
 /* ----------------------------------------------------------- block kernel */
@@ -179,13 +194,13 @@ static int lf_scratch_alloc(LFScratch *s, Py_ssize_t n_inputs)
 static void lf_scratch_free(LFScratch *s) { free(s->fwt); }
 
 /* Schedule value of (trial, unit, input). */
-static inline double lf_at(const LFSchedule *s, Py_ssize_t t, Py_ssize_t u, Py_ssize_t j)
+LF_INLINE double lf_at(const LFSchedule *s, Py_ssize_t t, Py_ssize_t u, Py_ssize_t j)
 {
     return *(const double *)(s->data + t * s->trial + u * s->unit + j * s->input);
 }
 
 /* Copy one trial of a synapse schedule for units u0 .. u0+n-1 into [input][lane]. */
-static void lf_load_schedule(const LFSchedule *s, Py_ssize_t trial, Py_ssize_t u0, int n,
+LF_INLINE void lf_load_schedule(const LFSchedule *s, Py_ssize_t trial, Py_ssize_t u0, int n,
                              Py_ssize_t n_inputs, double *out)
 {
     for (int i = 0; i < LF_BLOCK; i++) {
@@ -196,7 +211,7 @@ static void lf_load_schedule(const LFSchedule *s, Py_ssize_t trial, Py_ssize_t u
 }
 
 /* Store one recorded unit value of each lane (contiguous columns: a plain copy). */
-static inline void lf_store_unit(double *dst, const Py_ssize_t *col, int n, int contiguous,
+LF_INLINE void lf_store_unit(double *dst, const Py_ssize_t *col, int n, int contiguous,
                                  const double *v)
 {
     if (contiguous) {
@@ -207,13 +222,56 @@ static inline void lf_store_unit(double *dst, const Py_ssize_t *col, int n, int 
 }
 
 /*
+ * XCAL learning of every synapse of a block, one cycle: sender-receiver
+ * products, the check mark against avg_l and the medium-term floating
+ * threshold, soft bounding, SIG.  fast_pow and rec are compile-time constants
+ * at each call, so each combination is its own branch-free vector loop.
+ */
+LF_INLINE void lf_learn(const SeedConsts *c, const LFScratch *s, Py_ssize_t J,
+                            const double *avg_s_eff, const double *avg_m, const double *avg_l,
+                            const double *avg_l_lrn, const int fast_pow, const int rec)
+{
+    enum { B = LF_BLOCK };
+    for (Py_ssize_t j = 0; j < J; j++) {
+        double *restrict fw = s->fwt + j * B, *restrict w = s->wt + j * B;
+        const double *restrict ss_j = s->su_s + j * B, *restrict sm_j = s->su_m + j * B;
+        double *restrict r_dwt = s->rec + (0 * J + j) * B;
+        double *restrict r_srs = s->rec + (1 * J + j) * B;
+        double *restrict r_srm = s->rec + (2 * J + j) * B;
+        double *restrict r_xcal = s->rec + (5 * J + j) * B;
+        LF_SIMD
+        for (int i = 0; i < B; i++) {
+            double srs = avg_s_eff[i] * ss_j[i];
+            double srm = avg_m[i] * sm_j[i];
+            double xcal_l = lf_xcal(srs, avg_l[i], c);
+            double dwt = 0.0 + c->lrate * (c->m_lrn * lf_xcal(srs, srm, c)
+                                           + avg_l_lrn[i] * xcal_l);
+            double f = fw[i];
+            dwt = lf_soft_bound(dwt, f);
+            f = f + dwt;
+            fw[i] = f;
+            double b = lf_sig_base(f, c);
+            w[i] = fast_pow ? 1.0 / (1.0 + lf_pow_1_5(b)) : b;
+            if (rec) {
+                r_dwt[i] = dwt; r_srs[i] = srs; r_srm[i] = srm; r_xcal[i] = xcal_l;
+            }
+        }
+        if (!fast_pow)   /* general gain: pow is a libm call, kept out of the vector loop */
+            for (int i = 0; i < B; i++) w[i] = 1.0 / (1.0 + pow(w[i], c->gain));
+    }
+}
+
+/*
  * Run units u0 .. u0+n-1 (n <= LF_BLOCK) through schedule cycles c0 .. c1-1.
  * Returns LF_STATUS_OK or LF_STATUS_NONFINITE.
  */
-static inline int lf_run_block_body(const SeedConsts *c, const LFRun *a, const LFScratch *s,
-                                    Py_ssize_t u0, int n, int fast_pow)
+LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
+                                    const LFScratch *s, Py_ssize_t u0, int n, int fast_pow)
 {
     enum { B = LF_BLOCK };
+    /* A local copy: the compiler then knows no store below can change a constant. */
+    const SeedConsts k_local = *consts;
+    const SeedConsts *c = &k_local;
     const Py_ssize_t J = a->n_inputs, U = a->n_units;
     double net[B], v_m[B], adapt[B], avg_ss[B], avg_s[B], avg_m[B], avg_l[B];
     double acc[B], net_raw[B], g_i[B], i_net[B], act[B], avg_l_lrn[B], avg_s_eff[B];
@@ -264,6 +322,7 @@ static inline int lf_run_block_body(const SeedConsts *c, const LFRun *a, const L
         }
 
         int bad = 0;
+        LF_SIMD
         for (int i = 0; i < B; i++) {
             net_raw[i] = c->inv_n_inputs * acc[i];
             net[i] = net[i] + c->k_net * (net_raw[i] - net[i]);
@@ -307,30 +366,10 @@ static inline int lf_run_block_body(const SeedConsts *c, const LFRun *a, const L
         }
 
         /* XCAL learning every cycle (seed quirk), soft bound, SIG. */
-        for (Py_ssize_t j = 0; j < J; j++) {
-            double *fw = s->fwt + j * B, *w = s->wt + j * B;
-            const double *ss_j = s->su_s + j * B, *sm_j = s->su_m + j * B;
-            double *r_dwt = s->rec + (0 * J + j) * B, *r_srs = s->rec + (1 * J + j) * B;
-            double *r_srm = s->rec + (2 * J + j) * B, *r_xcal = s->rec + (5 * J + j) * B;
-            for (int i = 0; i < B; i++) {
-                double srs = avg_s_eff[i] * ss_j[i];
-                double srm = avg_m[i] * sm_j[i];
-                double xcal_l = lf_xcal(srs, avg_l[i], c);
-                double dwt = 0.0 + c->lrate * (c->m_lrn * lf_xcal(srs, srm, c)
-                                               + avg_l_lrn[i] * xcal_l);
-                double f = fw[i];
-                dwt = lf_soft_bound(dwt, f);
-                f = f + dwt;
-                fw[i] = f;
-                double b = lf_sig_base(f, c);
-                w[i] = fast_pow ? 1.0 / (1.0 + lf_pow_1_5(b)) : b;
-                if (rec) {
-                    r_dwt[i] = dwt; r_srs[i] = srs; r_srm[i] = srm; r_xcal[i] = xcal_l;
-                }
-            }
-            if (!fast_pow)   /* general gain: pow is a libm call, kept out of the vector loop */
-                for (int i = 0; i < B; i++) w[i] = 1.0 / (1.0 + pow(w[i], c->gain));
-        }
+        if (rec)
+            lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 1);
+        else
+            lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 0);
 
         if (rec) {
             Py_ssize_t row = absolute / a->every - a->rec_base;
