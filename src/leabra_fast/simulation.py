@@ -180,8 +180,11 @@ def simulate(
         inputs, su_avg_s_eff, su_avg_m, gc_i,
         n_units=n_units, n_inputs=n_inputs, state_shape=state_shape,
     )  # fmt: skip
-    if state is None:
-        state = SeedState.initial(params, sched.n_units, sched.n_inputs, fwt=fwt, wt=wt)
+    if state is None:  # built in place: no second copy of a fresh state
+        packed = SeedState.initial_packed(params, sched.n_units, sched.n_inputs, fwt=fwt, wt=wt)
+        state = packed[0]
+    else:
+        packed = state.packed()  # a copy: the caller's state is never modified
 
     total = sched.n_trials * n_cycles
     plan = RecordPlan.build(
@@ -191,7 +194,7 @@ def simulate(
     )  # fmt: skip
     plan.check_budget(int(max_trace_bytes))
 
-    work, unit_block, syn_block = state.packed()
+    work, unit_block, syn_block = packed
     unit_buf, syn_buf = plan.allocate()
     spikes = np.zeros(sched.n_units, dtype=np.int64)
     first_bad = np.full(sched.n_units, -1, dtype=np.int64)

@@ -60,21 +60,35 @@ class SeedState:
         ``fwt`` and ``wt`` may be given per synapse (broadcastable to
         ``(n_units, n_inputs)``); values must lie in [0, 1].
         """
+        return cls.initial_packed(params, n_units, n_inputs, fwt=fwt, wt=wt)[0]
+
+    @classmethod
+    def initial_packed(
+        cls,
+        params: SeedParams,
+        n_units: int,
+        n_inputs: int,
+        *,
+        fwt: np.ndarray | float | None = None,
+        wt: np.ndarray | float | None = None,
+    ) -> tuple[SeedState, np.ndarray, np.ndarray]:
+        """:meth:`initial` written straight into the kernels' blocks (see :meth:`packed`).
+
+        Same result as ``SeedState.initial(...).packed()`` without the second
+        copy of the state, which matters at millions of synapses.
+        """
         _check_count("n_units", n_units)
         _check_count("n_inputs", n_inputs)
-        zeros = lambda: np.zeros(n_units)  # noqa: E731
-        state = cls(
-            net=zeros(),
-            v_m=np.full(n_units, params.v_m_init),
-            adapt=zeros(),
-            avg_ss=zeros(),
-            avg_s=zeros(),
-            avg_m=zeros(),
-            avg_l=zeros(),
-            fwt=_weights("fwt", params.fwt_init if fwt is None else fwt, n_units, n_inputs),
-            wt=_weights("wt", params.wt_init if wt is None else wt, n_units, n_inputs),
-        )
-        return state
+        fwt_v = _weights("fwt", params.fwt_init if fwt is None else fwt, n_units, n_inputs)
+        wt_v = _weights("wt", params.wt_init if wt is None else wt, n_units, n_inputs)
+        unit_block = np.zeros((len(UNIT_STATE), n_units))
+        unit_block[UNIT_STATE.index("v_m")] = params.v_m_init
+        syn_block = np.empty((len(SYNAPSE_STATE), n_units, n_inputs))
+        syn_block[0] = fwt_v
+        syn_block[1] = wt_v
+        views = {name: unit_block[k] for k, name in enumerate(UNIT_STATE)}
+        views.update({name: syn_block[k] for k, name in enumerate(SYNAPSE_STATE)})
+        return cls(**views), unit_block, syn_block
 
     @property
     def n_units(self) -> int:
@@ -155,7 +169,9 @@ def _as_float_array(name: str, value: object) -> np.ndarray:
 
 
 def _weights(name: str, value: object, n_units: int, n_inputs: int) -> np.ndarray:
-    arr = _as_float_array(name, value).astype(np.float64)
+    arr = _as_float_array(name, value).astype(np.float64, copy=False)
+    if np.any((arr < 0.0) | (arr > 1.0)):  # checked before broadcasting: no big temporaries
+        raise ValueError(f"{name} values must lie in [0, 1]")
     try:
         arr = np.broadcast_to(arr, (n_units, n_inputs))
     except ValueError:
@@ -163,6 +179,4 @@ def _weights(name: str, value: object, n_units: int, n_inputs: int) -> np.ndarra
             f"{name} of shape {arr.shape} does not broadcast to (n_units, n_inputs) = "
             f"({n_units}, {n_inputs})"
         ) from None
-    if np.any((arr < 0.0) | (arr > 1.0)):
-        raise ValueError(f"{name} values must lie in [0, 1]")
-    return np.array(arr, order="C")
+    return arr  # a read-only broadcast view: callers copy it into place
