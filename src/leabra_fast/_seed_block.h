@@ -102,7 +102,7 @@ LF_INLINE uint64_t lf_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); 
  * exp(x) within ~1 ulp, branch-free so loops over it vectorise.
  *
  * x = k ln2 + r with |r| <= ln2/2 (Cody-Waite: ln2 in two parts so k*LN2_HI is
- * exact), exp(r) = 1 + (r + r^2 (1/2! + r/3! + ... + r^11/13!)) by Horner
+ * exact), exp(r) = 1 + (r + r^2 (1/2! + r/3! + ... + r^11/13!)) by Estrin's scheme
  * (the truncation error r^14/14! < 5e-18 is far below an ulp), then scaled by
  * 2^k as two factors 2^k1 2^k2 so that subnormal results round once and
  * exp(709.78..) still reaches DBL_MAX.  Out-of-range x is clamped first
@@ -119,19 +119,16 @@ LF_INLINE double lf_exp(double x)
     double kd = xc * log2e + shift;
     double k = kd - shift;
     double r = (xc - k * ln2_hi) - k * ln2_lo;
-    double p = 1.0 / 6227020800.0;                  /* 1/13! */
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    double e = 1.0 + (r + (r * r) * p);
+    /* Estrin's scheme: same terms as Horner, a third of its dependency chain. */
+    double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    double q0 = 1.0 / 2.0 + r * (1.0 / 6.0);
+    double q1 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    double q2 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+    double q3 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    double q4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    double q5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    double p = (q0 + r2 * q1) + r4 * (q2 + r2 * q3) + r8 * (q4 + r2 * q5);
+    double e = 1.0 + (r + r2 * p);
     /* k in [-1077, 1025]; k1 = round(k/2), k2 = k - k1 both give normal powers of 2. */
     double k1 = (k * 0.5 + shift) - shift;
     double k2 = k - k1;
@@ -300,11 +297,14 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
         contiguous &= col[i] == col[0] + i && col[0] >= 0;
     }
 
-    for (Py_ssize_t t = a->c0; t < a->c1; t++) {
-        Py_ssize_t trial = t / a->n_cycles;
-        Py_ssize_t cycle = t - trial * a->n_cycles;
+    /* Trial, cycle in trial and recording phase are counted, not divided, each cycle. */
+    Py_ssize_t trial = a->c0 / a->n_cycles, cycle = a->c0 - trial * a->n_cycles;
+    Py_ssize_t phase = a->abs0 % a->every;   /* absolute % every */
+    for (Py_ssize_t t = a->c0; t < a->c1;
+         t++, phase = phase + 1 == a->every ? 0 : phase + 1,
+         trial += cycle + 1 == a->n_cycles, cycle = cycle + 1 == a->n_cycles ? 0 : cycle + 1) {
         Py_ssize_t absolute = a->abs0 + (t - a->c0);
-        int rec = any_rec && absolute % a->every == 0;
+        int rec = any_rec && phase == 0;
 
         if (t == a->c0 || cycle == 0) {
             lf_load_schedule(&a->x, trial, u0, n, J, s->x);
