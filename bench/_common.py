@@ -51,9 +51,17 @@ def schedule(n_cycles_total: int, cycles_per_trial: int = 100, value: float = 0.
     return x
 
 
-def run_leabra(x, n_units: int, n_inputs: int, *, cycles_per_trial: int = 100,
-               n_threads: int | None = 1, record=None, record_every: int = 1,
-               backend: str = "cython") -> lf.SimulationResult:
+def run_leabra(
+    x,
+    n_units: int,
+    n_inputs: int,
+    *,
+    cycles_per_trial: int = 100,
+    n_threads: int | None = 1,
+    record=None,
+    record_every: int = 1,
+    backend: str = "cython",
+) -> lf.SimulationResult:
     return lf.simulate(
         x, n_units=n_units, n_inputs=n_inputs, n_cycles=cycles_per_trial, record=record,
         record_every=record_every, n_threads=n_threads, backend=backend,
@@ -87,6 +95,7 @@ def run_numpy_units(x, n_units: int, n_inputs: int, *, cycles_per_trial: int = 1
 
 # --- the C yardstick -------------------------------------------------------------------
 
+
 class _Consts(ctypes.Structure):
     _fields_ = [(name, ctypes.c_double) for name in CONST_NAMES]
 
@@ -112,8 +121,14 @@ def yardstick_library() -> ctypes.CDLL:
     dll = ctypes.CDLL(str(lib))
     dll.yardstick_run.restype = ctypes.c_longlong
     dll.yardstick_run.argtypes = [
-        ctypes.POINTER(_Consts), ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+        ctypes.POINTER(_Consts),
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
     ]
     _YARDSTICK = dll
     return dll
@@ -158,7 +173,8 @@ avg_m : 1
 '''
 code = '''
 net = net + k_net * (net_raw - net)
-i_net = net * (e_rev_e - v_m) + gc_l * (e_rev_l - v_m) + noise + k_exp * exp((v_m - thr) / exp_slope)
+i_net = net * (e_rev_e - v_m) + gc_l * (e_rev_l - v_m) + noise
+i_net = i_net + k_exp * exp((v_m - thr) / exp_slope)
 v_m = v_m + k_vm * (i_net - adapt)
 act = int(v_m > spk_thr)
 v_m = act * vm_r + (1 - act) * v_m
@@ -198,6 +214,46 @@ def run_brian2_neurons(n_units: int, n_steps: int, reps: int) -> list[float] | N
         print("brian2 failed:", proc.stderr[-2000:], file=sys.stderr)
         return None
     return json.loads(proc.stdout.strip().splitlines()[-1])["times"]
+
+
+def kernel_recording_times(x, n_units: int, repeat: int) -> tuple[list[float], list[float]]:
+    """Seconds of the compiled kernel alone without traces and with all 19 (one thread).
+
+    The trace buffers are allocated and written once before timing, so the figure
+    is the kernel's own cost of recording, free of the operating system's cost of
+    handing out fresh pages (which dominates a first write of hundreds of MB).
+    """
+    from leabra_fast import _seed_kernel
+    from leabra_fast.traces import RecordPlan
+
+    x = np.asarray(x, dtype=np.float64)
+    n_trials, n_cycles = x.shape[0], 100
+    total = n_trials * n_cycles
+    sched = np.broadcast_to(x[:, None, None], (n_trials, n_units, 1))
+    gc_i = np.broadcast_to(np.zeros((n_trials, 1)), (n_trials, n_units))
+    consts = derived_constants(lf.SeedParams(), 1)
+    out: list[list[float]] = []
+    for record in (None, "all"):
+        plan = RecordPlan.build(
+            record, None, 1, n_units=n_units, n_inputs=1, first_cycle=0, n_cycles=total
+        )
+        unit_buf, syn_buf = plan.allocate()
+        unit_buf.fill(0.0)
+        syn_buf.fill(0.0)
+        times = []
+        for _ in range(repeat):
+            unit_block, syn_block = _initial_blocks(n_units, 1)
+            spikes = np.zeros(n_units, dtype=np.int64)
+            first_bad = np.full(n_units, -1, dtype=np.int64)
+            t = time.perf_counter()
+            _seed_kernel.run_seed(
+                consts, sched, sched, sched, gc_i, unit_block, syn_block, n_cycles, 0, total,
+                0, 1, 0, plan.slots(), plan.unit_rows(n_units), unit_buf, syn_buf, spikes,
+                first_bad, 1,
+            )  # fmt: skip
+            times.append(time.perf_counter() - t)
+        out.append(times)
+    return out[0], out[1]
 
 
 def timeit(fn: Callable[[], object], repeat: int) -> list[float]:

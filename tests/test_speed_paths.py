@@ -1,6 +1,7 @@
 """Correctness of every fast path of the compiled kernel (its speed is measured in bench/).
 
-The kernel runs units in SIMD blocks of ``_seed_kernel.BLOCK``, splits blocks
+The kernel runs units in SIMD blocks of ``_seed_kernel.BLOCK`` (a narrow block
+of 4 lanes for a remainder of at most 4 units), splits blocks
 over threads, uses its own ``exp``, special-cases the SIG gain 1.5 as
 ``x*sqrt(x)`` and has separate recording paths.  Each of these is checked here
 against the reference backend (rtol 1e-12, identical spikes) or, where the
@@ -59,13 +60,13 @@ def assert_bitwise_equal(a, b):
 
 
 @pytest.mark.parametrize(
-    "n_units", sorted({1, 7, 8, 9, BLOCK - 1, BLOCK, BLOCK + 1, 63, 65, 3 * BLOCK + 5})
+    "n_units",
+    sorted({1, 4, 5, 7, 8, 9, BLOCK - 1, BLOCK, BLOCK + 1, BLOCK + 4, 63, 65, 3 * BLOCK + 5}),
 )
 def test_block_remainders_match_reference(n_units):
     args, kw = _schedule(3, n_units, 2, seed=n_units)
     fast = lf.simulate(*args, **kw, n_cycles=40, params=lf.SeedParams(m_lrn=1.0))
-    ref = lf.simulate(*args, **kw, n_cycles=40, params=lf.SeedParams(m_lrn=1.0),
-                      backend="python")
+    ref = lf.simulate(*args, **kw, n_cycles=40, params=lf.SeedParams(m_lrn=1.0), backend="python")
     assert fast.spike_count.sum() > 0
     assert_same_as_reference(fast, ref)
 
@@ -76,8 +77,13 @@ def test_unit_result_does_not_depend_on_its_block_or_lane():
     args, kw = _schedule(2, n, 3, seed=11)
     pop = lf.simulate(*args, **kw, n_cycles=30)
     for u in (0, BLOCK - 1, BLOCK, n - 1):
-        alone = lf.simulate(*(a[:, u : u + 1] for a in args), gc_i=kw["gc_i"][:, u : u + 1],
-                            fwt=kw["fwt"][u : u + 1], wt=kw["wt"][u : u + 1], n_cycles=30)
+        alone = lf.simulate(
+            *(a[:, u : u + 1] for a in args),
+            gc_i=kw["gc_i"][:, u : u + 1],
+            fwt=kw["fwt"][u : u + 1],
+            wt=kw["wt"][u : u + 1],
+            n_cycles=30,
+        )
         for name in pop:
             assert pop[name][:, u].tobytes() == alone[name][:, 0].tobytes(), (u, name)
 
@@ -101,15 +107,31 @@ def test_threads_with_recording_subset_and_nonfinite():
     params = lf.SeedParams(spk_thr=1e6, exp_slope=0.01)  # every unit runs away
     units = [0, 5, BLOCK, 20, n - 1]
     runs = [
-        lf.simulate(*args, **kw, params=params, n_cycles=60, units=units, record_every=3,
-                    n_threads=k, on_nonfinite="ignore")
+        lf.simulate(
+            *args,
+            **kw,
+            params=params,
+            n_cycles=60,
+            units=units,
+            record_every=3,
+            n_threads=k,
+            on_nonfinite="ignore",
+        )
         for k in (1, 2, 4)
     ]
     assert not runs[0].ok
     for other in runs[1:]:
         assert_bitwise_equal(runs[0], other)
-    ref = lf.simulate(*args, **kw, params=params, n_cycles=60, units=units, record_every=3,
-                      backend="python", on_nonfinite="ignore")
+    ref = lf.simulate(
+        *args,
+        **kw,
+        params=params,
+        n_cycles=60,
+        units=units,
+        record_every=3,
+        backend="python",
+        on_nonfinite="ignore",
+    )
     np.testing.assert_array_equal(runs[0].first_nonfinite, ref.first_nonfinite)
 
 
@@ -129,8 +151,9 @@ def test_fast_and_general_gain_paths_agree():
     """gain 1.5 (x*sqrt(x)) and the next double up (pow) give the same run to ~1e-15."""
     args, kw = _schedule(3, 3, 2, seed=6)
     a = lf.simulate(*args, **kw, params=lf.SeedParams(gain=1.5), n_cycles=40)
-    b = lf.simulate(*args, **kw, params=lf.SeedParams(gain=float(np.nextafter(1.5, 2))),
-                    n_cycles=40)
+    b = lf.simulate(
+        *args, **kw, params=lf.SeedParams(gain=float(np.nextafter(1.5, 2))), n_cycles=40
+    )
     for name in ("wt", "v_m", "fwt"):
         assert_traces_close(a[name], b[name], name=name)
 
@@ -155,10 +178,14 @@ def _ulps(a, b):
 
 def test_exp_within_one_ulp_of_correctly_rounded():
     rng = np.random.default_rng(7)
-    x = np.concatenate([
-        rng.uniform(-30, 30, 200_000), rng.uniform(-745, 709.78, 20_000),
-        rng.uniform(-1e-8, 1e-8, 1000), np.arange(-20, 20, 0.5),
-    ])
+    x = np.concatenate(
+        [
+            rng.uniform(-30, 30, 200_000),
+            rng.uniform(-745, 709.78, 20_000),
+            rng.uniform(-1e-8, 1e-8, 1000),
+            np.arange(-20, 20, 0.5),
+        ]
+    )
     got = _seed_kernel.exp_array(x)
     want = np.array([math.exp(v) for v in x])  # glibc exp: correctly rounded in practice
     normal = want >= sys.float_info.min
@@ -168,9 +195,24 @@ def test_exp_within_one_ulp_of_correctly_rounded():
 
 
 def test_exp_special_values_and_range_ends():
-    cases = [0.0, -0.0, 1.0, -1.0, 709.782712893384, 709.7827128933841, 710.0, 1e300,
-             -745.1332191019411, -745.1332191019412, -746.0, -1e300, -708.5, -740.0,
-             math.inf, -math.inf]
+    cases = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        709.782712893384,
+        709.7827128933841,
+        710.0,
+        1e300,
+        -745.1332191019411,
+        -745.1332191019412,
+        -746.0,
+        -1e300,
+        -708.5,
+        -740.0,
+        math.inf,
+        -math.inf,
+    ]
     got = _seed_kernel.exp_array(np.array(cases))
     for x, g in zip(cases, got, strict=True):
         try:
@@ -213,14 +255,19 @@ def test_continued_runs_equal_one_run():
     """Starting mid-trial (c0 > 0 within a block's cycle loop) changes nothing."""
     args, kw = _schedule(4, BLOCK + 1, 2, seed=10)
     one = lf.simulate(*args, **kw, n_cycles=15, record_every=2)
-    first = lf.simulate(*(a[:2] for a in args), gc_i=kw["gc_i"][:2], fwt=kw["fwt"],
-                        wt=kw["wt"], n_cycles=15, record_every=2)
-    second = lf.simulate(*(a[2:] for a in args), gc_i=kw["gc_i"][2:], state=first.state,
-                         n_cycles=15, record_every=2)
-    assert second.state.equals(one.state)
-    np.testing.assert_array_equal(
-        np.concatenate([first["v_m"], second["v_m"]]), one["v_m"]
+    first = lf.simulate(
+        *(a[:2] for a in args),
+        gc_i=kw["gc_i"][:2],
+        fwt=kw["fwt"],
+        wt=kw["wt"],
+        n_cycles=15,
+        record_every=2,
     )
+    second = lf.simulate(
+        *(a[2:] for a in args), gc_i=kw["gc_i"][2:], state=first.state, n_cycles=15, record_every=2
+    )
+    assert second.state.equals(one.state)
+    np.testing.assert_array_equal(np.concatenate([first["v_m"], second["v_m"]]), one["v_m"])
 
 
 # --- random populations vs the reference ------------------------------------------------
@@ -237,8 +284,9 @@ def test_continued_runs_equal_one_run():
     gain=st.sampled_from([1.5, 2.5]),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_random_populations_match_reference(n_units, n_inputs, n_cycles, n_trials, threads,
-                                            every, gain, seed):
+def test_random_populations_match_reference(
+    n_units, n_inputs, n_cycles, n_trials, threads, every, gain, seed
+):
     args, kw = _schedule(n_trials, n_units, n_inputs, seed=seed)
     params = lf.SeedParams(gain=gain, m_lrn=0.5)
     common = dict(params=params, n_cycles=n_cycles, record_every=every, on_nonfinite="ignore")
@@ -256,7 +304,7 @@ def test_kernel_rejects_mismatched_trace_buffers():
     us = np.zeros((7, 2))
     ss = np.full((2, 2, 1), 0.5)
     slots = np.full(19, -1, dtype=np.intp)
-    slots[2] = 0   # v_m
+    slots[2] = 0  # v_m
     slots[17] = 0  # wt
     status = _seed_kernel.run_seed(
         c, x, x, x, np.zeros((1, 2)), us, ss, 5, 0, 5, 0, 1, 0, slots,

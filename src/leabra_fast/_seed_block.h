@@ -35,6 +35,8 @@
 /* Units run side by side: two AVX-512 vectors, four AVX2 vectors; enough independent
    work to hide the latency of the exp polynomial and the divisions (8 is latency-bound). */
 #define LF_BLOCK 16
+/* Lanes of the narrow block used when at most this many units are left (one AVX2 vector). */
+#define LF_NARROW 4
 
 /* Inlined into each ISA clone of the entry point, so they compile for its vector width. */
 #if defined(__GNUC__)
@@ -198,12 +200,12 @@ LF_INLINE double lf_at(const LFSchedule *s, Py_ssize_t t, Py_ssize_t u, Py_ssize
 
 /* Copy one trial of a synapse schedule for units u0 .. u0+n-1 into [input][lane]. */
 LF_INLINE void lf_load_schedule(const LFSchedule *s, Py_ssize_t trial, Py_ssize_t u0, int n,
-                             Py_ssize_t n_inputs, double *out)
+                                Py_ssize_t n_inputs, double *out, const int W)
 {
-    for (int i = 0; i < LF_BLOCK; i++) {
+    for (int i = 0; i < W; i++) {
         Py_ssize_t u = u0 + (i < n ? i : n - 1);   /* padding lanes repeat the last unit */
         for (Py_ssize_t j = 0; j < n_inputs; j++)
-            out[j * LF_BLOCK + i] = lf_at(s, trial, u, j);
+            out[j * W + i] = lf_at(s, trial, u, j);
     }
 }
 
@@ -226,9 +228,10 @@ LF_INLINE void lf_store_unit(double *dst, const Py_ssize_t *col, int n, int cont
  */
 LF_INLINE void lf_learn(const SeedConsts *c, const LFScratch *s, Py_ssize_t J,
                             const double *avg_s_eff, const double *avg_m, const double *avg_l,
-                            const double *avg_l_lrn, const int fast_pow, const int rec)
+                            const double *avg_l_lrn, const int fast_pow, const int rec,
+                            const int W)
 {
-    enum { B = LF_BLOCK };
+    const int B = W;
     for (Py_ssize_t j = 0; j < J; j++) {
         double *restrict fw = s->fwt + j * B, *restrict w = s->wt + j * B;
         const double *restrict ss_j = s->su_s + j * B, *restrict sm_j = s->su_m + j * B;
@@ -263,17 +266,19 @@ LF_INLINE void lf_learn(const SeedConsts *c, const LFScratch *s, Py_ssize_t J,
  * Returns LF_STATUS_OK or LF_STATUS_NONFINITE.
  */
 LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
-                                    const LFScratch *s, Py_ssize_t u0, int n, int fast_pow)
+                                const LFScratch *s, Py_ssize_t u0, int n, Py_ssize_t t0,
+                                Py_ssize_t t1, const int fast_pow, const int W)
 {
-    enum { B = LF_BLOCK };
+    const int B = W;   /* lanes: LF_BLOCK, or LF_NARROW for a small population */
     /* A local copy: the compiler then knows no store below can change a constant. */
     const SeedConsts k_local = *consts;
     const SeedConsts *c = &k_local;
     const Py_ssize_t J = a->n_inputs, U = a->n_units;
-    double net[B], v_m[B], adapt[B], avg_ss[B], avg_s[B], avg_m[B], avg_l[B];
-    double acc[B], net_raw[B], g_i[B], i_net[B], act[B], avg_l_lrn[B], avg_s_eff[B];
-    double n_spk[B];
-    Py_ssize_t col[B];
+    double net[LF_BLOCK], v_m[LF_BLOCK], adapt[LF_BLOCK], avg_ss[LF_BLOCK], avg_s[LF_BLOCK];
+    double avg_m[LF_BLOCK], avg_l[LF_BLOCK], acc[LF_BLOCK], net_raw[LF_BLOCK], g_i[LF_BLOCK];
+    double i_net[LF_BLOCK], act[LF_BLOCK], avg_l_lrn[LF_BLOCK], avg_s_eff[LF_BLOCK];
+    double n_spk[LF_BLOCK];
+    Py_ssize_t col[LF_BLOCK];
     int any_rec = 0, contiguous = 1, status = LF_STATUS_OK;
 
     for (int i = 0; i < B; i++) {
@@ -298,18 +303,18 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
     }
 
     /* Trial, cycle in trial and recording phase are counted, not divided, each cycle. */
-    Py_ssize_t trial = a->c0 / a->n_cycles, cycle = a->c0 - trial * a->n_cycles;
-    Py_ssize_t phase = a->abs0 % a->every;   /* absolute % every */
-    for (Py_ssize_t t = a->c0; t < a->c1;
+    Py_ssize_t trial = t0 / a->n_cycles, cycle = t0 - trial * a->n_cycles;
+    Py_ssize_t phase = (a->abs0 + (t0 - a->c0)) % a->every;   /* absolute % every */
+    for (Py_ssize_t t = t0; t < t1;
          t++, phase = phase + 1 == a->every ? 0 : phase + 1,
          trial += cycle + 1 == a->n_cycles, cycle = cycle + 1 == a->n_cycles ? 0 : cycle + 1) {
         Py_ssize_t absolute = a->abs0 + (t - a->c0);
         int rec = any_rec && phase == 0;
 
-        if (t == a->c0 || cycle == 0) {
-            lf_load_schedule(&a->x, trial, u0, n, J, s->x);
-            lf_load_schedule(&a->su_s, trial, u0, n, J, s->su_s);
-            lf_load_schedule(&a->su_m, trial, u0, n, J, s->su_m);
+        if (t == t0 || cycle == 0) {
+            lf_load_schedule(&a->x, trial, u0, n, J, s->x, W);
+            lf_load_schedule(&a->su_s, trial, u0, n, J, s->su_s, W);
+            lf_load_schedule(&a->su_m, trial, u0, n, J, s->su_m, W);
             for (int i = 0; i < B; i++)
                 g_i[i] = lf_at(&a->gc_i, trial, u0 + (i < n ? i : n - 1), 0);
         }
@@ -367,9 +372,9 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
 
         /* XCAL learning every cycle (seed quirk), soft bound, SIG. */
         if (rec)
-            lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 1);
+            lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 1, W);
         else
-            lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 0);
+            lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 0, W);
 
         if (rec) {
             Py_ssize_t row = absolute / a->every - a->rec_base;
@@ -389,6 +394,10 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
                 if (sl < 0) continue;
                 double *plane = a->sb + (sl * a->rows + row) * a->cols * J;
                 const double *v = syn_vals[k];
+                if (J == 1) {   /* one synapse per unit: laid out like a unit trace */
+                    lf_store_unit(plane, col, n, contiguous, v);
+                    continue;
+                }
                 for (int i = 0; i < n; i++) {
                     if (col[i] < 0) continue;
                     double *dst = plane + col[i] * J;
@@ -418,7 +427,7 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             fin = fin && lf_finite(f) && lf_finite(w);
         }
         /* A NaN born in the last cycle has not reached I_net yet: check the state. */
-        if (!fin && a->first_bad[u] < 0 && a->c1 > a->c0)
+        if (!fin && a->first_bad[u] < 0 && t1 == a->c1 && a->c1 > a->c0)
             a->first_bad[u] = a->abs0 + (a->c1 - a->c0) - 1;
         if (a->first_bad[u] >= 0) status = LF_STATUS_NONFINITE;
     }
@@ -433,18 +442,40 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
 #define LF_TARGET_CLONES
 #endif
 
+/* Cycles per sweep over the blocks when recording. */
+#define LF_RECORD_WINDOW 32
+
+/* Does this run write any trace? */
+static int lf_records(const LFRun *a)
+{
+    int any_slot = 0;
+    for (int k = 0; k < LF_N_TRACES; k++) any_slot |= a->slot[k] >= 0;
+    return any_slot && (a->ub != NULL || a->sb != NULL);
+}
+
 LF_TARGET_CLONES
 static int lf_run_blocks(const SeedConsts *c, const LFRun *a, const LFScratch *s,
                          Py_ssize_t u_start, Py_ssize_t u_stop)
 {
     int status = LF_STATUS_OK, st;
     int fast_pow = c->gain == 1.5;
-    for (Py_ssize_t u0 = u_start; u0 < u_stop; u0 += LF_BLOCK) {
-        int n = (int)(u_stop - u0 < LF_BLOCK ? u_stop - u0 : LF_BLOCK);
-        /* Two instantiations so the gain test is hoisted out of the loops. */
-        st = fast_pow ? lf_run_block_body(c, a, s, u0, n, 1)
-                      : lf_run_block_body(c, a, s, u0, n, 0);
-        if (st > status) status = st;
+    /* Recording: sweep all blocks through a window of cycles, then the next window, so
+       the trace rows being written stay few (cache and TLB friendly) instead of every
+       block walking all rows of every trace.  Without traces: one window. */
+    Py_ssize_t window = lf_records(a) ? LF_RECORD_WINDOW : a->c1 - a->c0;
+    for (Py_ssize_t t0 = a->c0; t0 < a->c1; t0 += window) {
+        Py_ssize_t t1 = a->c1 - t0 < window ? a->c1 : t0 + window;
+        for (Py_ssize_t u0 = u_start; u0 < u_stop; u0 += LF_BLOCK) {
+            int n = (int)(u_stop - u0 < LF_BLOCK ? u_stop - u0 : LF_BLOCK);
+            /* Instantiations per gain path and width, so those tests leave the loops. */
+            if (n <= LF_NARROW)   /* a few units (the notebook's one): not 16 lanes */
+                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_NARROW)
+                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_NARROW);
+            else
+                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_BLOCK)
+                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_BLOCK);
+            if (st > status) status = st;
+        }
     }
     return status;
 }
@@ -464,6 +495,24 @@ static int lf_run_units(const SeedConsts *c, const LFRun *a, Py_ssize_t u_start,
     lf_scratch_free(&s);
     return status;
 }
+
+/* Which clone of lf_run_blocks this machine runs (the resolver picks the same). */
+static const char *lf_simd_isa(void)
+{
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
+    && !defined(LEABRA_FAST_NO_CLONES)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return "avx512f";
+    if (__builtin_cpu_supports("avx2")) return "avx2";
+#endif
+    return "baseline";
+}
+
+#ifdef _OPENMP
+#define LF_HAS_OPENMP 1
+#else
+#define LF_HAS_OPENMP 0
+#endif
 
 /* Scalar versions for tests against the Python ones. */
 static double lf_exp_scalar(double x) { return lf_exp(x); }

@@ -59,6 +59,8 @@ cdef extern from "_seed_block.h" nogil:
     int lf_run_units(const SeedConsts* c, const LFRun* a, Py_ssize_t u_start,
                      Py_ssize_t u_stop)
     double lf_exp_scalar(double x)
+    const char* lf_simd_isa()
+    int LF_HAS_OPENMP
     double lf_xcal(double x, double th, const SeedConsts* c)
     double lf_sig(double w, const SeedConsts* c)
     double lf_soft_bound(double dwt, double fwt)
@@ -68,6 +70,9 @@ STATUS_NONFINITE = LF_STATUS_NONFINITE
 STATUS_BAD_ARGS = LF_STATUS_BAD_ARGS
 #: Units that run side by side in one SIMD block (tests use it to probe remainders).
 BLOCK = LF_BLOCK
+#: How this build runs: ``openmp`` (threads available), ``simd`` (the ISA clone
+#: chosen on this machine: "avx512f", "avx2" or "baseline"), ``block``.
+BUILD_INFO = {"openmp": bool(LF_HAS_OPENMP), "simd": lf_simd_isa().decode(), "block": LF_BLOCK}
 
 
 cdef LFSchedule _schedule3(const double[:, :, :] a):

@@ -25,6 +25,7 @@ from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan
 __all__ = ["BACKENDS", "NonFiniteError", "NonFiniteWarning", "simulate"]
 
 BACKENDS = ("cython", "python")
+_DEFAULT_PARAMS = SeedParams()  # frozen: one validated instance serves every call
 
 
 class NonFiniteWarning(RuntimeWarning):
@@ -157,7 +158,7 @@ def simulate(
     137
     """
     runner = _backend_runner(backend)
-    params = SeedParams() if params is None else params
+    params = _DEFAULT_PARAMS if params is None else params
     if not isinstance(params, SeedParams):
         raise TypeError(f"params must be a SeedParams, got {type(params).__name__}")
     n_cycles = _count("n_cycles", n_cycles)

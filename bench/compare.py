@@ -1,0 +1,292 @@
+"""Measure leabra_fast against its yardsticks, all in one run, and print a table.
+
+Usage::
+
+    python bench/compare.py            # the full measurement (a few minutes)
+    python bench/compare.py --quick    # small sizes, one repeat: a smoke run
+
+Every figure is the median of several runs; every ratio compares two medians
+measured in this same run on this same machine.  The six targets (issue #3):
+
+1. the notebook's run through ``simulate``, all 19 traces: cython vs python backend;
+2. N = 100k units, 1 synapse each, 1000 cycles, no traces, one thread: vs the C
+   yardstick (bench/yardstick.c, package flags), vs NumPy vectorised over units,
+   vs Brian2's cython target on the neuron equations alone;
+3. 1000 units x 1000 synapses, learning every cycle: ns per synapse-cycle;
+4. threads: 2 threads vs 1 at N = 100k;
+5. recording all 19 traces of N = 10k units vs none (and every 10th cycle);
+6. peak RSS of N = 1M units without traces vs the bytes of the state arrays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as C
+
+import leabra_fast as lf
+from leabra_fast import _seed_kernel
+
+
+def cpu_model() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return platform.processor() or platform.machine()
+
+
+def med(times: list[float]) -> float:
+    return statistics.median(times)
+
+
+MEMORY_SCRIPT = r"""
+import json, sys
+import leabra_fast as lf
+
+def status(key):  # kB figures of this process (VmHWM: peak RSS since exec)
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+
+n_units, n_cycles = int(sys.argv[1]), int(sys.argv[2])
+lf.simulate([0.5], n_units=2, n_cycles=2, record=None)  # import and warm everything
+base = status("VmRSS")
+res = lf.simulate([0.5], n_units=n_units, n_inputs=1, n_cycles=n_cycles, record=None)
+peak = status("VmHWM")
+state = res.state
+nbytes = sum(getattr(state, k).nbytes for k in ("net", "v_m", "adapt", "avg_ss", "avg_s",
+                                                "avg_m", "avg_l", "fwt", "wt"))
+print(json.dumps({"base": base, "peak": peak, "state": nbytes}))
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
+    ap.add_argument("--repeat", type=int, default=None, help="runs per median (default 5; 1 quick)")
+    ap.add_argument("--no-brian2", action="store_true", help="skip Brian2 even if installed")
+    ap.add_argument("--json", type=Path, help="also write the measurements here")
+    args = ap.parse_args(argv)
+    quick = args.quick
+    rep = args.repeat or (1 if quick else 5)
+    slow_rep = max(1, min(rep, 3))  # the NumPy / reference runs take seconds each
+
+    n_big = 10_000 if quick else 100_000
+    cyc_big = 200 if quick else 1000
+    syn_units, syn_inputs, syn_cycles = (100, 1000, 100) if quick else (1000, 1000, 200)
+    rec_units, rec_cycles = (2_000, 100) if quick else (10_000, 200)
+    mem_units = 100_000 if quick else 1_000_000
+    threads = 2
+
+    load0 = os.getloadavg()
+    rows: list[tuple[str, str, str, bool | None]] = []
+    data: dict[str, object] = {}
+
+    # 1. The notebook's run, whole public call, 19 traces.
+    nb = lf.NOTEBOOK_INPUT
+    t_ref = C.timeit(lambda: lf.simulate(nb, backend="python"), slow_rep)
+    lf.simulate(nb)
+    t_fast = C.timeit(lambda: lf.simulate(nb), max(rep, 5) * 4)
+    r1 = med(t_ref) / med(t_fast)
+    data["notebook"] = {"python_s": t_ref, "cython_s": t_fast}
+    rows.append((
+        "1. notebook run, 19 traces: cython vs python backend",
+        f"{med(t_fast) * 1e6:.0f} us vs {med(t_ref) * 1e3:.0f} ms = {r1:.0f}x", ">= 500x",
+        r1 >= 500,
+    ))  # fmt: skip
+
+    # 2. Many units, one synapse, no traces, one thread.
+    x = C.schedule(cyc_big)
+    nc = n_big * cyc_big
+    C.run_leabra(x[:1], 64, 1)  # warm up
+    t_lf = C.timeit(lambda: C.run_leabra(x, n_big, 1, n_threads=1), rep)
+    C.yardstick_library()
+    t_c = C.timeit(lambda: C.run_yardstick(x, n_big, 1), slow_rep)
+    t_np = C.timeit(lambda: C.run_numpy_units(x, n_big, 1), slow_rep)
+    # Same model: the yardstick's and NumPy's final state equal leabra_fast's to 1e-12.
+    ref_state = np.vstack([C.run_yardstick(x, 256, 1)[0], C.run_numpy_units(x, 256, 1)[0]])
+    lf_state = C.run_leabra(x, 256, 1).state
+    mine = np.vstack([getattr(lf_state, k) for k in lf.state.UNIT_STATE] * 2)
+    agree = bool(np.allclose(mine, ref_state, rtol=1e-12, atol=1e-15))
+    ns_lf, ns_c, ns_np = (med(t) / nc * 1e9 for t in (t_lf, t_c, t_np))
+    data["units"] = {
+        "n_units": n_big,
+        "cycles": cyc_big,
+        "leabra_s": t_lf,
+        "c_s": t_c,
+        "numpy_s": t_np,
+        "same_model": agree,
+    }
+    rows.append((
+        f"2a. N={n_big:,} x {cyc_big} cycles, 1 thread: vs C yardstick (gcc, package flags)",
+        f"{ns_lf:.2f} vs {ns_c:.1f} ns/neuron-cycle = {ns_c / ns_lf:.1f}x", ">= 6x",
+        ns_c / ns_lf >= 6,
+    ))  # fmt: skip
+    rows.append((
+        f"2b. same: vs NumPy vectorised over {n_big:,} units",
+        f"{ns_lf:.2f} vs {ns_np:.1f} ns/neuron-cycle = {ns_np / ns_lf:.1f}x", ">= 10x",
+        ns_np / ns_lf >= 10,
+    ))  # fmt: skip
+    rows.append(
+        (
+            "2c. same: yardstick and NumPy final state equal leabra_fast's (rtol 1e-12)",
+            str(agree),
+            "True",
+            agree,
+        )
+    )
+    brian = None if args.no_brian2 else C.run_brian2_neurons(n_big, cyc_big, slow_rep)
+    if brian is not None:
+        ns_b = med(brian) / nc * 1e9
+        data["brian2_s"] = brian
+        rows.append((
+            f"2d. same: vs Brian2 cython target, neuron equations only, N={n_big:,}",
+            f"{ns_lf:.2f} (neuron+synapse) vs {ns_b:.1f} ns/neuron-cycle = {ns_b / ns_lf:.1f}x",
+            "faster", ns_lf < ns_b,
+        ))  # fmt: skip
+    else:
+        rows.append((
+            "2d. vs Brian2 cython target, neuron only (not installed: reference figure)",
+            f"{ns_lf:.2f} vs 12-18 ns/neuron-cycle (cited, N=100k)", "faster", ns_lf < 12,
+        ))  # fmt: skip
+
+    # 3. Synapse-heavy: learning every cycle on every synapse.
+    xs = C.schedule(syn_cycles)
+    t_syn = C.timeit(lambda: C.run_leabra(xs, syn_units, syn_inputs, n_threads=1), rep)
+    ns_syn = med(t_syn) / (syn_units * syn_inputs * syn_cycles) * 1e9
+    data["synapses"] = {
+        "n_units": syn_units,
+        "n_inputs": syn_inputs,
+        "cycles": syn_cycles,
+        "leabra_s": t_syn,
+    }
+    rows.append((
+        f"3. {syn_units} units x {syn_inputs} synapses x {syn_cycles} cycles, 1 thread",
+        f"{ns_syn:.2f} ns/synapse-cycle", "<= 5 ns", ns_syn <= 5,
+    ))  # fmt: skip
+
+    # 4. Threads: wall clock, and CPU time (the work threads add, whatever the load).
+    c0 = time.process_time()
+    t_1 = C.timeit(lambda: C.run_leabra(x, n_big, 1, n_threads=1), rep)
+    c1 = time.process_time()
+    t_2 = C.timeit(lambda: C.run_leabra(x, n_big, 1, n_threads=threads), rep)
+    c2 = time.process_time()
+    speedup = med(t_1) / med(t_2)
+    cpu_ratio = (c2 - c1) / (c1 - c0)
+    data["threads"] = {
+        "one_s": t_1,
+        "two_s": t_2,
+        "openmp": _seed_kernel.BUILD_INFO["openmp"],
+        "cpu_ratio": cpu_ratio,
+    }
+    rows.append((
+        f"4. N={n_big:,}: {threads} threads vs 1 (OpenMP build: "
+        f"{_seed_kernel.BUILD_INFO['openmp']})",
+        f"{med(t_1) * 1e3:.0f} / {med(t_2) * 1e3:.0f} ms = {speedup:.2f}x", ">= 1.7x",
+        speedup >= 1.7,
+    ))  # fmt: skip
+    rows.append((
+        f"4b. same: total CPU time with {threads} threads / with 1 (parallel overhead)",
+        f"{cpu_ratio:.2f}", "~1", None,
+    ))  # fmt: skip
+
+    # 5. Recording.
+    xr = C.schedule(rec_cycles)
+    kw = dict(n_threads=1)
+    t_none = C.timeit(lambda: C.run_leabra(xr, rec_units, 1, **kw), rep)
+    t_all = C.timeit(lambda: C.run_leabra(xr, rec_units, 1, record="all", **kw), rep)
+    t_10 = C.timeit(
+        lambda: C.run_leabra(xr, rec_units, 1, record="all", record_every=10, **kw), rep
+    )
+    rr, r10 = med(t_all) / med(t_none), med(t_10) / med(t_none)
+    mb = 19 * 8 * rec_units * rec_cycles / 1e6
+    data["recording"] = {"none_s": t_none, "all_s": t_all, "every10_s": t_10}
+    rows.append((
+        f"5a. N={rec_units:,} x {rec_cycles} cycles, all 19 traces ({mb:.0f} MB) vs none",
+        f"{med(t_all) * 1e3:.0f} / {med(t_none) * 1e3:.0f} ms = {rr:.2f}x", "<= 2x", rr <= 2,
+    ))  # fmt: skip
+    rows.append(
+        (
+            "5b. same, every 10th cycle recorded vs none",
+            f"{med(t_10) * 1e3:.0f} ms = {r10:.2f}x",
+            "less than 5a",
+            r10 < rr,
+        )
+    )
+    # The kernel alone, writing into trace buffers whose pages are already mapped: what
+    # recording costs leabra_fast, as opposed to what the OS charges for fresh memory.
+    k_none, k_all = C.kernel_recording_times(xr, rec_units, rep)
+    rk = med(k_all) / med(k_none)
+    data["recording"]["kernel_none_s"], data["recording"]["kernel_all_s"] = k_none, k_all
+    rows.append((
+        "5c. same as 5a, kernel only, trace buffers already paged in",
+        f"{med(k_all) * 1e3:.0f} / {med(k_none) * 1e3:.0f} ms = {rk:.2f}x", "<= 2x", rk <= 2,
+    ))  # fmt: skip
+
+    # 6. Memory, in a fresh process.
+    proc = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, str(mem_units), "100"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    m = json.loads(proc.stdout)
+    extra = (m["peak"] - m["base"]) / m["state"]
+    data["memory"] = m
+    rows.append((
+        f"6. peak RSS, N={mem_units:,} no traces: (peak - interpreter) / state bytes",
+        f"{(m['peak'] - m['base']) / 2**20:.0f} MiB / {m['state'] / 2**20:.0f} MiB = {extra:.2f}x",
+        "<= 1.5x", extra <= 1.5,
+    ))  # fmt: skip
+
+    load1 = os.getloadavg()
+    info = _seed_kernel.BUILD_INFO
+    print(
+        f"leabra_fast {getattr(lf, '__version__', '?')}  |  CPU: {cpu_model()}, "
+        f"{os.cpu_count()} cores  |  kernel: {info['simd']}, block {info['block']}, "
+        f"OpenMP {info['openmp']}  |  NumPy {np.__version__}, Python "
+        f"{platform.python_version()}"
+    )
+    print(
+        f"medians of {rep} runs ({slow_rep} for the NumPy, reference and C yardstick runs); "
+        f"load average {load0[0]:.2f} at start, {load1[0]:.2f} at end"
+        + ("  [--quick: small sizes]" if quick else "")
+    )
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'measurement'.ljust(width)}  {'result':<52} {'target':<12} met")
+    print("-" * (width + 72))
+    for name, result, target, ok in rows:
+        flag = "yes" if ok else ("no" if ok is not None else "-")
+        print(f"{name.ljust(width)}  {result:<52} {target:<12} {flag}")
+    if args.json:
+        args.json.write_text(json.dumps(data, indent=1))
+    if load0[0] > 1.2 or load1[0] > 1.2:
+        print(
+            textwrap.fill(
+                "Note: other processes were running (load average above 1.2 on this machine); "
+                "thread scaling and absolute times are pessimistic.",
+                width=100,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
