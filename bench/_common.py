@@ -153,13 +153,10 @@ BRIAN2_SCRIPT = r"""
 import sys, time, json
 import numpy as np
 import brian2 as b2
-from leabra_fast.params import derived_constants
-import leabra_fast as lf
 b2.prefs.codegen.target = "cython"
 b2.prefs.logging.console_log_level = "ERROR"
 n_units, n_steps, reps = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-c = derived_constants(lf.SeedParams(), 1)
-ns = {k: float(v) for k, v in c.items()}
+ns = {k: float(v) for k, v in json.loads(sys.argv[4]).items()}
 ns["net_raw"] = 0.5 * 0.5  # input times a fixed weight: the neuron part alone
 eqs = '''
 net : 1
@@ -198,16 +195,31 @@ print(json.dumps({"times": times, "spiking": float(np.mean(g.act[:]))}))
 """
 
 
+def brian2_python() -> str | None:
+    """An interpreter with Brian2: $LEABRA_FAST_BENCH_BRIAN2_PYTHON, else this one if it has it.
+
+    (Brian2 may not support the newest NumPy; a separate virtual env with an older
+    NumPy can then run the Brian2 side.  The script needs only brian2 and numpy.)
+    """
+    env = os.environ.get("LEABRA_FAST_BENCH_BRIAN2_PYTHON")
+    candidates = [env] if env else [sys.executable]
+    for py in candidates:
+        ok = subprocess.run([py, "-c", "import brian2"], capture_output=True).returncode == 0
+        if ok:
+            return py
+    return None
+
+
 def run_brian2_neurons(n_units: int, n_steps: int, reps: int) -> list[float] | None:
     """Seconds per run of Brian2 (cython target), neuron equations only; None if unavailable."""
-    try:
-        import brian2  # noqa: F401
-    except ImportError:
-        return None
     import json
 
+    py = brian2_python()
+    if py is None:
+        return None
+    consts = json.dumps(derived_constants(lf.SeedParams(), 1))
     proc = subprocess.run(
-        [sys.executable, "-c", BRIAN2_SCRIPT, str(n_units), str(n_steps), str(reps)],
+        [py, "-c", BRIAN2_SCRIPT, str(n_units), str(n_steps), str(reps), consts],
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     if proc.returncode != 0:

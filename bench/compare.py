@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         ))  # fmt: skip
     else:
         rows.append((
-            "2d. vs Brian2 cython target, neuron only (not installed: reference figure)",
+            "2d. vs Brian2 cython target, neuron only (not run here: cited figure)",
             f"{ns_lf:.2f} vs 12-18 ns/neuron-cycle (cited, N=100k)", "faster", ns_lf < 12,
         ))  # fmt: skip
 
