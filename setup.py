@@ -34,7 +34,8 @@ def compile_args() -> list[str]:
     # Neither changes a value: no -ffast-math, NaN and inf behave as IEEE says.
     args = ["-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
     args += ["-O0", "-g"] if DEBUG else ["-O3"]
-    args += ["-fopenmp"] if OPENMP else []
+    # Without OpenMP threads, still honour the kernel's `omp simd` loop hints.
+    args += ["-fopenmp"] if OPENMP else ["-fopenmp-simd", "-DLF_OPENMP_SIMD"]
     return args
 
 

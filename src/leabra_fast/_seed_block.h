@@ -38,6 +38,10 @@
 /* Lanes of the narrow block used when at most this many units are left (one AVX2 vector). */
 #define LF_NARROW 4
 
+#if defined(_MSC_VER) && !defined(restrict)
+#define restrict __restrict
+#endif
+
 /* Inlined into each ISA clone of the entry point, so they compile for its vector width. */
 #if defined(__GNUC__)
 #define LF_INLINE static inline __attribute__((always_inline))
@@ -210,10 +214,13 @@ LF_INLINE void lf_load_schedule(const LFSchedule *s, Py_ssize_t trial, Py_ssize_
 }
 
 /* Store one recorded unit value of each lane (contiguous columns: a plain copy). */
-LF_INLINE void lf_store_unit(double *dst, const Py_ssize_t *col, int n, int contiguous,
-                                 const double *v)
+LF_INLINE void lf_store_unit(double *restrict dst, const Py_ssize_t *col, int n,
+                             int contiguous, const double *restrict v, const int W)
 {
-    if (contiguous) {
+    if (contiguous && n == W) {   /* the common case: a fixed-size vector copy */
+        dst += col[0];
+        for (int i = 0; i < W; i++) dst[i] = v[i];
+    } else if (contiguous) {
         for (int i = 0; i < n; i++) dst[col[0] + i] = v[i];
     } else {
         for (int i = 0; i < n; i++) if (col[i] >= 0) dst[col[i]] = v[i];
@@ -384,7 +391,7 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             for (int k = 0; k < LF_N_UNIT_TRACES; k++) {
                 if (a->slot[k] < 0) continue;
                 double *dst = a->ub + (a->slot[k] * a->rows + row) * a->cols;
-                lf_store_unit(dst, col, n, contiguous, unit_vals[k]);
+                lf_store_unit(dst, col, n, contiguous, unit_vals[k], W);
             }
             /* fwt and wt are the state planes; the others were kept in s->rec. */
             const double *syn_vals[LF_N_SYN_TRACES] = {
@@ -395,7 +402,7 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
                 double *plane = a->sb + (sl * a->rows + row) * a->cols * J;
                 const double *v = syn_vals[k];
                 if (J == 1) {   /* one synapse per unit: laid out like a unit trace */
-                    lf_store_unit(plane, col, n, contiguous, v);
+                    lf_store_unit(plane, col, n, contiguous, v, W);
                     continue;
                 }
                 for (int i = 0; i < n; i++) {
