@@ -50,10 +50,16 @@ class PartialRunWarning(UserWarning):
     """A run was interrupted; the result holds what was simulated, ``partial=True``."""
 
 
-def estimate_seconds(backend: str, n_units: int, n_inputs: int, n_cycles: int) -> float:
-    """Rough wall time of a run on one thread (for the progress decision only)."""
+def estimate_seconds(
+    backend: str, n_units: int, n_inputs: int, n_cycles: int, n_threads: int = 1
+) -> float:
+    """Rough wall time of a run (for the progress and chunking decisions only).
+
+    The compiled kernel splits units over threads; the reference runs on one.
+    """
     per_cycle, per_syn = _COST.get(backend, _COST["python"])
-    return n_cycles * (per_cycle + per_syn * n_units * n_inputs)
+    threads = min(max(1, n_threads), n_units) if backend == "cython" else 1
+    return n_cycles * (per_cycle + per_syn * n_units * n_inputs / threads)
 
 
 def chunk_bounds(total: int, chunk: int) -> Iterator[tuple[int, int]]:
@@ -68,7 +74,7 @@ def auto_chunk(backend: str, n_units: int, n_inputs: int, n_threads: int, n_cycl
     Rounded down to whole trials of ``n_cycles`` when a trial fits, so that an
     interrupted run stops on a trial boundary and can be continued exactly.
     """
-    per_cycle = estimate_seconds(backend, n_units, n_inputs, 1) / max(1, n_threads)
+    per_cycle = estimate_seconds(backend, n_units, n_inputs, 1, n_threads)
     chunk = max(1, int(CHUNK_SECONDS / per_cycle))
     return chunk - chunk % n_cycles if chunk >= n_cycles else chunk
 

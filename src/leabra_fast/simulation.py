@@ -305,7 +305,7 @@ def _run_chunks(
         raise TypeError(f"progress must be None, True, False or a callable, got {progress!r}")
     if chunk_cycles is not None:
         chunk_cycles = _count("chunk_cycles", chunk_cycles)
-    seconds = _progress.estimate_seconds(backend, n_units, n_inputs, total) / threads
+    seconds = _progress.estimate_seconds(backend, n_units, n_inputs, total, threads)
     callback = progress if callable(progress) else None
     show = callback is None and _progress.want_bar(progress, seconds)
     long_run = seconds > _progress.PROGRESS_MIN_SECONDS
