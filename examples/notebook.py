@@ -13,11 +13,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only; remove this line to see the figures in a window
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import leabra_fast as lf  # noqa: E402
-from leabra_fast import plot  # noqa: E402
+import leabra_fast as lf
+from leabra_fast import plot
 
 
 def main(out: Path) -> dict[str, Path]:
@@ -46,7 +46,9 @@ def main(out: Path) -> dict[str, Path]:
     neuron_input = [0, 0, 1, 1, 1, 1, 0, 0, 0, 0.2, 0.2, 0.2, 0, 0, 0.5, 0.5, 0, 0, 0.3, 0]
     su_avg_s_eff_full = neuron_input
     su_avg_m_full = neuron_input
-    result = lf.simulate(neuron_input, su_avg_s_eff_full, su_avg_m_full, params=params, n_cycles=100)
+    result = lf.simulate(
+        neuron_input, su_avg_s_eff_full, su_avg_m_full, params=params, n_cycles=100
+    )
     print(result)
     print(f"spikes: {int(result.spike_count[0])}, final wt: {float(result.state.wt[0, 0]):.6f}")
     # The notebook's *_saved lists are the traces, by the same names:

@@ -138,7 +138,7 @@ def test_corrupt_member(tmp_path):
     data[len(data) // 2] ^= 0xFF  # flip bits inside a trace: the zip CRC catches it
     bad = tmp_path / "flip.npz"
     bad.write_bytes(bytes(data))
-    with pytest.raises(ValueError, match="flip.npz"):
+    with pytest.raises(ValueError, match=r"flip\.npz"):
         lf.load(bad)
 
 
@@ -148,13 +148,13 @@ def test_foreign_npz_and_random_bytes(tmp_path):
     with pytest.raises(ValueError, match=r"foreign\.npz: not a leabra_fast saved run"):
         lf.load(foreign)
     np.savez(foreign, leabra_fast_format=np.array("something.else"))
-    with pytest.raises(ValueError, match="format tag 'something.else'"):
+    with pytest.raises(ValueError, match=r"format tag 'something\.else'"):
         lf.load(foreign)
     noise = tmp_path / "noise.npz"
     noise.write_bytes(np.random.default_rng(0).bytes(5000))
     with pytest.raises(ValueError, match=r"noise\.npz: not a readable leabra_fast saved run"):
         lf.load(noise)
-    with pytest.raises(FileNotFoundError, match="nothing.npz"):
+    with pytest.raises(FileNotFoundError, match=r"nothing\.npz"):
         lf.load(tmp_path / "nothing.npz")
 
 

@@ -69,8 +69,9 @@ def test_xcal_function_is_the_notebooks_check_mark():
     srs = np.arange(0, 1, 0.0001)
     curve = ax.lines[0]
     np.testing.assert_array_equal(curve.get_xdata(), srs)
-    np.testing.assert_allclose(curve.get_ydata(), _notebook_xcal(srs, np.repeat(0.5, 10000)),
-                               rtol=0, atol=1e-15)
+    np.testing.assert_allclose(
+        curve.get_ydata(), _notebook_xcal(srs, np.repeat(0.5, 10000)), rtol=0, atol=1e-15
+    )
     # The check mark: minimum -0.45 at th*d_rev = .05, zero crossing at th = .5, 0.4999 at the end.
     y = np.asarray(curve.get_ydata())
     assert y.min() == pytest.approx(-0.45, abs=1e-3) and y[-1] == pytest.approx(0.4999)
@@ -85,8 +86,9 @@ def test_xcal_function_other_threshold_and_params():
     ax = plot.plot_xcal_function(p, th=0.3)
     y = np.asarray(ax.lines[0].get_ydata())
     srs = np.arange(0, 1, 0.0001)
-    np.testing.assert_allclose(y, _notebook_xcal(srs, np.repeat(0.3, srs.size), d_rev=0.2),
-                               atol=1e-15)
+    np.testing.assert_allclose(
+        y, _notebook_xcal(srs, np.repeat(0.3, srs.size), d_rev=0.2), atol=1e-15
+    )
     with pytest.raises(ValueError, match="th must be a finite"):
         plot.plot_xcal_function(th=float("nan"))
 
@@ -183,9 +185,9 @@ def test_unit_and_input_selection(many):
 
 def test_missing_trace_is_a_clear_error():
     res = lf.simulate(X, record=["v_m", "act"])
-    with pytest.raises(ValueError, match="plot_weights needs the trace 'dwt'.*record="):
+    with pytest.raises(ValueError, match=r"plot_weights needs the trace 'dwt'.*record="):
         plot.plot_weights(res)
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     with pytest.raises(ValueError):
         plot.plot_net_input(res, ax=ax)
     assert not ax.lines  # nothing half-drawn
@@ -202,7 +204,7 @@ def test_boundaries_follow_absolute_cycles_and_record_every():
 
 
 def test_given_axes_is_used_and_returned(seed):
-    fig, axes = plt.subplots(2)
+    _, axes = plt.subplots(2)
     assert plot.plot_dwt(seed, ax=axes[1]) is axes[1]
     assert not axes[0].lines
 

@@ -85,7 +85,7 @@ def _suggest(key: str, valid: list[str]) -> str:
 def _params(where: str, table: dict[str, Any]) -> SeedParams:
     names = [f.name for f in dataclasses.fields(SeedParams)]
     values = dict(table)
-    for key, value in values.items():
+    for key in values:
         if key not in names and key != "sdc":
             raise ConfigError(f"{where} unknown key {key!r}{_suggest(key, [*names, 'sdc'])}")
     sdc = values.pop("sdc", None)
@@ -106,9 +106,11 @@ def _array_file(where: str, key: str, value: str, root: Path) -> np.ndarray:
     path = Path(value)
     if not path.is_absolute():
         path = root / path
+    suffix = path.suffix.lower()
+    if suffix not in (".npy", ".csv"):
+        raise ConfigError(f"{where} {key}: {value!r} must be a .npy or .csv file")
     if not path.is_file():
         raise ConfigError(f"{where} {key}: file {value!r} not found (looked for {path})")
-    suffix = path.suffix.lower()
     try:
         if suffix == ".npy":
             return np.load(path, allow_pickle=False)
@@ -127,7 +129,7 @@ def _array_file(where: str, key: str, value: str, root: Path) -> np.ndarray:
         raise
     except (ValueError, OSError) as exc:
         raise ConfigError(f"{where} {key}: could not read {value!r}: {exc}") from None
-    raise ConfigError(f"{where} {key}: {value!r} must be a .npy or .csv file")
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _schedules(where: str, table: dict[str, Any], root: Path) -> dict[str, Any]:
@@ -166,7 +168,9 @@ def _run(where: str, table: dict[str, Any]) -> dict[str, Any]:
             )
         kinds = RUN_KEYS[key]
         if isinstance(value, bool) or not isinstance(value, kinds):
-            what = " or ".join({int: "an integer", str: "a string", list: "a list"}[k] for k in kinds)
+            what = " or ".join(
+                {int: "an integer", str: "a string", list: "a list"}[k] for k in kinds
+            )
             raise ConfigError(f"{where} {key} must be {what}, got {value!r}")
     return dict(table)
 
@@ -187,11 +191,9 @@ def load_config(path: str | Path) -> RunConfig:
                 f"{path}: unknown {'table' if isinstance(value, dict) else 'key'} {key!r}"
                 f"{_suggest(key, list(TABLES))}; expected the tables [params], [schedule], [run]"
             )
+    params = _params(f"{path}: [params]", doc.get("params", {}))
+    run = _run(f"{path}: [run]", doc.get("run", {}))
     if "schedule" not in doc:
         raise ConfigError(f"{path}: a [schedule] table with 'inputs' is required")
-    return RunConfig(
-        path=path,
-        params=_params(f"{path}: [params]", doc.get("params", {})),
-        schedules=_schedules(f"{path}: [schedule]", doc["schedule"], path.parent),
-        run=_run(f"{path}: [run]", doc.get("run", {})),
-    )
+    schedules = _schedules(f"{path}: [schedule]", doc["schedule"], path.parent)
+    return RunConfig(path=path, params=params, schedules=schedules, run=run)

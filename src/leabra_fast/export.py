@@ -108,7 +108,11 @@ def to_xarray(result: SimulationResult, names: str | Iterable[str] | None = None
     data_vars["spike_count"] = (("unit",), np.asarray(result.spike_count)[units])
     data_vars["first_nonfinite"] = (("unit",), np.asarray(result.first_nonfinite)[units])
     coords = {
-        "cycle": ("cycle", np.asarray(result.cycles), {"long_name": "absolute cycle", "units": "ms"}),
+        "cycle": (
+            "cycle",
+            np.asarray(result.cycles),
+            {"long_name": "absolute cycle", "units": "ms"},
+        ),
         "trial": ("cycle", np.asarray(result.trial)),
         "cycle_in_trial": ("cycle", np.asarray(result.cycle_in_trial)),
         "unit": ("unit", units),

@@ -1,4 +1,6 @@
-"""The seed notebook's figures, for any result (needs matplotlib: ``pip install "leabra-fast[plot]"``).
+"""The seed notebook's figures, for any result.
+
+Needs matplotlib: ``pip install "leabra-fast[plot]"``.
 
 Two function plots (the XCAL check mark and the SIG weight contrast
 enhancement) take the parameters; the nine trace plots take a
@@ -25,6 +27,7 @@ from .params import SeedParams, derived_constants
 from .reference import sig, xcal
 
 __all__ = [
+    "REPORT_PANELS",
     "plot_activation",
     "plot_adaptation",
     "plot_coproducts",
@@ -37,7 +40,6 @@ __all__ = [
     "plot_weights",
     "plot_xcal_function",
     "plot_xcal_trace",
-    "REPORT_PANELS",
 ]
 
 #: Boundaries are not drawn when a plot would show more trials than this (a grey wash).
@@ -130,7 +132,7 @@ def sig_curve(x: Any, params: SeedParams | None = None) -> np.ndarray:
 
 
 def plot_sig_function(params: SeedParams | None = None, *, x: Any = None, ax: Any = None) -> Any:
-    """Weight contrast enhancement: SIG against the plain logistic (the notebook's "Squashing Function").
+    """Weight contrast enhancement: SIG against the logistic (the notebook's "Squashing Function").
 
     ``x`` from -3 to 3 in steps of .01 by default.  SIG is drawn only where it
     is defined (``-sig_eps < x <= 1``).  ``ax.lines[0]`` is the logistic,
@@ -140,7 +142,12 @@ def plot_sig_function(params: SeedParams | None = None, *, x: Any = None, ax: An
     x = np.arange(-3, 3, 0.01) if x is None else np.asarray(x, dtype=np.float64)
     ax = _axes(ax, (8, 4))
     ax.plot(x, 1.0 / (1.0 + np.exp(-x)), color="C0", label=r"logistic $1/(1 + e^{-x})$")
-    ax.plot(x, sig_curve(x, p), color="r", label=f"SIG (gain = {p.gain:g}), defined on (-{p.sig_eps:g}, 1]")
+    ax.plot(
+        x,
+        sig_curve(x, p),
+        color="r",
+        label=f"SIG (gain = {p.gain:g}), defined on (-{p.sig_eps:g}, 1]",
+    )
     ax.set_xlabel("x (for SIG: fwt, the linear weight)")
     ax.set_ylabel("y (for SIG: wt, the effective weight)")
     ax.set_title("SIG contrast enhancement vs. the logistic")
@@ -288,9 +295,10 @@ def plot_adaptation(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
 
 
 def plot_activation(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
-    """Activation ``act`` and non-depressed activation ``act_nd`` (equal in the seed model: spikes)."""
+    """Activation ``act`` and non-depressed activation ``act_nd`` (equal in the seed: spikes)."""
     ax = _trace_plot(
-        result, [("act", {"color": "C0", "lw": 1}), ("act_nd", {"color": "C1", "ls": "--", "lw": 1})],
+        result,
+        [("act", {"color": "C0", "lw": 1}), ("act_nd", {"color": "C1", "ls": "--", "lw": 1})],
         unit=unit, input=None, ax=ax, title="Receiving unit activation",
         ylabel="activation\n(1 = spike)", who="plot_activation",
     )  # fmt: skip
@@ -299,7 +307,7 @@ def plot_activation(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
 
 
 def plot_running_averages(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
-    """The running averages ``avg_ss`` (blue), ``avg_s`` (green), ``avg_m`` (red), ``avg_l`` (black)."""
+    """Running averages ``avg_ss`` (blue), ``avg_s`` (green), ``avg_m`` (red), ``avg_l`` (black)."""
     ax = _trace_plot(
         result,
         [("avg_ss", {"color": "b"}), ("avg_s", {"color": "g"}), ("avg_m", {"color": "r"}),
@@ -323,7 +331,7 @@ def plot_weights(result: Any, *, unit: int = 0, input: int = 0, ax: Any = None) 
 
 
 def plot_coproducts(result: Any, *, unit: int = 0, input: int = 0, ax: Any = None) -> Any:
-    """Sender-receiver co-products: ``srm`` (medium term, the threshold) and ``srs`` (short term)."""
+    """Sender-receiver co-products ``srm`` (medium term, the threshold) and ``srs`` (short)."""
     ax = _trace_plot(
         result, [("srm", {"color": "C0"}), ("srs", {"color": "C1"})],
         unit=unit, input=input, ax=ax, title="Short- and medium-term sender-receiver co-products",
@@ -382,7 +390,7 @@ def plot_report(
     th: float = 0.5,
     dpi: int = 100,
 ) -> Any:
-    """All figures of the notebook stacked in one figure; written to ``path`` (.png or .pdf) if given.
+    """The notebook's figures stacked in one figure, written to ``path`` (.png or .pdf) if given.
 
     The XCAL and SIG function plots use ``result.params``; the trace panels
     show ``unit`` (default: the first recorded unit) and ``input``.  Panels

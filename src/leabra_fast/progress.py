@@ -20,11 +20,11 @@ from typing import Any, TextIO
 __all__ = [
     "PROGRESS_MIN_SECONDS",
     "PartialRunWarning",
+    "Progress",
     "ProgressCallback",
     "chunk_bounds",
-    "estimate_seconds",
-    "Progress",
     "defer_sigint",
+    "estimate_seconds",
 ]
 
 #: ``progress=None`` shows a bar when a run is estimated to take longer than this.

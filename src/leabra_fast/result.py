@@ -120,7 +120,7 @@ class SimulationResult(Mapping[str, np.ndarray]):
         return to_xarray(self, names)
 
     def to_dataframe(self, names: str | list[str] | None = None) -> Any:
-        """The traces as a long ``pandas.DataFrame``; see :func:`leabra_fast.export.to_dataframe`."""
+        """The traces as a long pandas DataFrame; see :func:`leabra_fast.export.to_dataframe`."""
         from .export import to_dataframe
 
         return to_dataframe(self, names)

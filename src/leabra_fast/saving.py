@@ -176,7 +176,9 @@ def _build(path: Path, meta: dict[str, Any], params_dict: dict[str, Any], data: 
 
         found = getattr(leabra_fast, name, None) or getattr(module, name, None)
         if found is None:
-            raise ValueError(f"{path}: unknown class {name!r} (saved by leabra-fast {meta['version']})")
+            raise ValueError(
+                f"{path}: unknown class {name!r} (saved by leabra-fast {meta['version']})"
+            )
         return found
 
     try:
