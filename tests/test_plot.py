@@ -210,7 +210,9 @@ def test_given_axes_is_used_and_returned(seed):
 
 
 def test_report_png_and_pdf(seed, tmp_path):
-    fig = plot.plot_report(seed, tmp_path / "r.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning, no layout or font warnings
+        fig = plot.plot_report(seed, tmp_path / "r.png")
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     axes = fig.get_axes()
     assert len(axes) == 11
@@ -261,3 +263,22 @@ def test_notebook_example_writes_every_figure(tmp_path, monkeypatch, capsys):
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name
     assert "spikes: 137" in capsys.readouterr().out
     assert lf.load(tmp_path / "run.npz").spike_count[0] == 137
+
+
+def test_report_heading_says_partial_and_sparse_recording():
+    def stop(done, total):
+        if done >= 300:
+            raise KeyboardInterrupt
+
+    with pytest.warns(lf.PartialRunWarning):
+        part = lf.simulate(
+            X, record=["v_m", "act"], record_every=2, progress=stop, chunk_cycles=100
+        )
+    fig = plot.plot_report(part)
+    heading = fig._suptitle.get_text()
+    assert "PARTIAL run, interrupted at cycle 300" in heading
+    assert "one cycle in 2 recorded" in heading
+    ax = plot.plot_membrane_potential(part)
+    spikes = _line(ax, "spikes (recorded cycles only)")
+    np.testing.assert_array_equal(spikes.get_xdata(), part.cycles[part["act"][:, 0] > 0])
+    np.testing.assert_array_equal(_boundaries(ax), [100, 200])

@@ -7,6 +7,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import leabra_fast as lf
 from leabra_fast import progress as prog
@@ -36,6 +38,23 @@ def test_chunked_run_gives_identical_bits(backend, chunk):
     chunked = lf.simulate(x, chunk_cycles=chunk, **kwargs)
     _same_bits(whole, chunked)
     assert not chunked.partial
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_cycles=st.integers(1, 40),
+    n_trials=st.integers(1, 6),
+    chunk=st.integers(1, 300),
+    every=st.integers(1, 9),
+    start=st.integers(0, 50),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_chunking_never_changes_a_bit(n_cycles, n_trials, chunk, every, start, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, (n_trials, 2, 2))
+    state = lf.simulate(x[:1], n_cycles=start, record=None).state if start else None
+    kwargs = dict(n_cycles=n_cycles, record_every=every, state=state)
+    _same_bits(lf.simulate(x, **kwargs), lf.simulate(x, chunk_cycles=chunk, **kwargs))
 
 
 def test_chunked_nonfinite_run_reports_the_same_cycle(backend):

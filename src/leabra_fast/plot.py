@@ -278,7 +278,8 @@ def plot_membrane_potential(result: Any, *, unit: int = 0, ax: Any = None) -> An
     if "act" in result.traces:
         act = _series(result, "act", unit, 0, "plot_membrane_potential")
         at = np.asarray(result.cycles)[act > 0]
-        ax.plot(at, np.full(at.shape, thr), ls="none", marker="|", ms=8, color="r", label="spikes")
+        label = "spikes" if result.record_every == 1 else "spikes (recorded cycles only)"
+        ax.plot(at, np.full(at.shape, thr), ls="none", marker="|", ms=8, color="r", label=label)
     _legend(ax)
     return ax
 
@@ -429,8 +430,13 @@ def plot_report(
         f"leabra_fast {result.model} model ({result.backend} backend): {result.n_trials} trials × "
         f"{result.n_cycles} cycles, unit {unit}"
         + (f", input {input}" if result.n_inputs > 1 else "")
-        + f"; {int(result.spike_count[unit])} spikes"
-        + (" — PARTIAL (interrupted) run" if result.partial else "")
+        + f"; unit {unit} fired {int(result.spike_count[unit])} spikes"
+        + (
+            f" — PARTIAL run, interrupted at cycle {int(result.state.cycle)}"
+            if result.partial
+            else ""
+        )
+        + (f"; one cycle in {result.record_every} recorded" if result.record_every > 1 else "")
         + "\ngrey vertical lines: trial boundaries"
         + (f"; not recorded, not shown: {', '.join(skipped)}" if skipped else "")
     )
