@@ -203,3 +203,49 @@ def test_bad_progress_arguments():
         lf.simulate(X, progress="yes")
     with pytest.raises(ValueError, match="chunk_cycles must be >= 1"):
         lf.simulate(X, chunk_cycles=0)
+
+
+CHILD = """
+import sys, warnings
+import numpy as np
+import leabra_fast as lf
+
+x = np.random.default_rng(0).uniform(0, 1, (400, 100, 100))
+started = []
+
+def tell(done, total):
+    if not started:
+        started.append(done)
+        print("started", done, flush=True)
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    res = lf.simulate(x, record=["v_m"], n_threads=1, progress=tell, chunk_cycles=200)
+print("partial", res.partial, res.state.cycle, len(res.cycles), res["v_m"].shape[0], flush=True)
+print("warned", any(issubclass(w.category, lf.PartialRunWarning) for w in caught), flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_in_a_real_process_returns_a_partial_result():
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env,
+    )  # fmt: skip
+    try:
+        first = proc.stdout.readline().split()
+        assert first[:1] == ["started"], proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    lines = dict(line.split(" ", 1) for line in out.strip().splitlines())
+    partial, cycle, rows, trace_rows = lines["partial"].split()
+    assert partial == "True"
+    assert 200 <= int(cycle) < 40_000 and int(cycle) % 200 == 0
+    assert int(rows) == int(trace_rows) == int(cycle)
+    assert lines["warned"] == "True"
