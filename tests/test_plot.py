@@ -11,6 +11,7 @@ import pytest
 mpl = pytest.importorskip("matplotlib")
 mpl.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from conftest import DATA, assert_traces_close  # noqa: E402
 
 import leabra_fast as lf  # noqa: E402
 from leabra_fast import plot  # noqa: E402
@@ -226,6 +227,16 @@ def test_report_png_and_pdf(seed, tmp_path):
         "Weight change from sending to receiving unit",
     ]  # fmt: skip
     assert "137 spikes" in fig._suptitle.get_text()
+    # The report's curves are the notebook's (its own loop's values, tests/data).
+    with np.load(DATA / "seed_golden.npz") as golden:
+        checked = 0
+        for ax in axes[2:]:
+            for line in ax.lines:
+                name = {"XCAL(srs, avg_l)": "XCAL"}.get(line.get_label(), line.get_label())
+                if name in lf.TRACE_NAMES:
+                    assert_traces_close(line.get_ydata(), golden[name], name=name)
+                    checked += 1
+        assert checked == 19  # every trace line of the nine panels
     plot.plot_report(seed, tmp_path / "r.pdf")
     assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
     with pytest.raises(ValueError, match=r"\.png or \.pdf"):
