@@ -293,3 +293,12 @@ def test_report_heading_says_partial_and_sparse_recording():
     spikes = _line(ax, "spikes (recorded cycles only)")
     np.testing.assert_array_equal(spikes.get_xdata(), part.cycles[part["act"][:, 0] > 0])
     np.testing.assert_array_equal(_boundaries(ax), [100, 200])
+
+
+def test_report_of_a_loaded_run_and_of_nothing(tmp_path, seed):
+    back = lf.load(seed.save(tmp_path / "run.npz"))
+    fig = plot.plot_report(back)
+    np.testing.assert_array_equal(fig.get_axes()[3].lines[0].get_ydata(), seed["v_m"][:, 0])
+    fig = plot.plot_report(lf.simulate(X, record=None))  # only the function plots
+    assert len(fig.get_axes()) == 2
+    assert "not shown: plot_net_input, plot_membrane_potential" in fig._suptitle.get_text()
