@@ -226,7 +226,7 @@ def test_report_png_and_pdf(seed, tmp_path):
         "BCM term: srs against the floating threshold avg_l",
         "Weight change from sending to receiving unit",
     ]  # fmt: skip
-    assert "137 spikes" in fig._suptitle.get_text()
+    assert "showing unit 0 (137 spikes)" in fig._suptitle.get_text()
     # The report's curves are the notebook's (its own loop's values, tests/data).
     with np.load(DATA / "seed_golden.npz") as golden:
         checked = 0

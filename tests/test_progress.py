@@ -249,3 +249,20 @@ def test_ctrl_c_in_a_real_process_returns_a_partial_result():
     assert 200 <= int(cycle) < 40_000 and int(cycle) % 200 == 0
     assert int(rows) == int(trace_rows) == int(cycle)
     assert lines["warned"] == "True"
+
+
+def test_jupyter_counts_as_interactive(monkeypatch):
+    import types
+
+    class ZMQInteractiveShell:  # the class name ipykernel's shell has
+        pass
+
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: ZMQInteractiveShell()
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setattr(prog, "_stderr_is_terminal", lambda: False)
+    assert prog.in_jupyter()
+    assert prog.want_bar(None, 10.0) and not prog.want_bar(None, 0.1)
+    fake.get_ipython = lambda: None  # IPython imported, but not running a kernel
+    assert not prog.in_jupyter()

@@ -426,11 +426,10 @@ def plot_report(
         func(result, ax=ax, **kwargs)
         if row < len(panels):
             ax.set_xlabel("")
+    where = f"unit {unit}" + (f", input {input}" if result.n_inputs > 1 else "")
     heading = (
         f"leabra_fast {result.model} model ({result.backend} backend): {result.n_trials} trials × "
-        f"{result.n_cycles} cycles, unit {unit}"
-        + (f", input {input}" if result.n_inputs > 1 else "")
-        + f"; unit {unit} fired {int(result.spike_count[unit])} spikes"
+        f"{result.n_cycles} cycles; showing {where} ({int(result.spike_count[unit])} spikes)"
         + (
             f" — PARTIAL run, interrupted at cycle {int(result.state.cycle)}"
             if result.partial
