@@ -88,3 +88,15 @@ def test_clear_messages_without_the_libraries(monkeypatch):
         res.to_dataframe()
     with pytest.raises(ImportError, match=r'needs xarray.*pip install "leabra-fast\[export\]"'):
         res.to_xarray()
+
+
+def test_dataset_survives_netcdf(tmp_path):
+    xr = pytest.importorskip("xarray")
+    pytest.importorskip("scipy")  # xarray's built-in netCDF3 writer
+    res = lf.simulate(X[:3], record=["v_m", "wt"])
+    path = tmp_path / "run.nc"
+    res.to_xarray().to_netcdf(path, engine="scipy")
+    with xr.open_dataset(path, engine="scipy") as back:
+        np.testing.assert_array_equal(back["v_m"].values, res["v_m"])
+        np.testing.assert_array_equal(back["trial"].values, res.trial)
+        assert json.loads(back.attrs["params"])["spk_thr"] == 1.2
