@@ -42,6 +42,24 @@ class Schedules:
     def n_inputs(self) -> int:
         return int(self.x.shape[2])
 
+    def compact(self) -> dict[str, np.ndarray]:
+        """The schedules without their broadcast axes, as new C-contiguous arrays.
+
+        Every axis after the trial axis that was broadcast (stride 0) is cut to
+        length 1, so a schedule shared by all units costs ``n_trials`` values,
+        not ``n_trials * n_units * n_inputs``.  Passing these arrays back to
+        :func:`leabra_fast.simulate` gives the same schedules.
+        """
+        out = {}
+        for name in ("x", "su_avg_s_eff", "su_avg_m", "gc_i"):
+            arr = getattr(self, name)
+            index = tuple(
+                slice(0, 1) if axis > 0 and arr.strides[axis] == 0 else slice(None)
+                for axis in range(arr.ndim)
+            )
+            out["inputs" if name == "x" else name] = np.ascontiguousarray(arr[index])
+        return out
+
     def trials(self, start: int, stop: int) -> Schedules:
         """The schedules of trials ``start:stop`` (views, no copies)."""
         return Schedules(
@@ -62,7 +80,8 @@ def _numeric(name: str, value: object) -> np.ndarray:
     arr = arr.astype(np.float64, copy=False)
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)})")
+        where = tuple(int(i) for i in bad)
+        raise ValueError(f"{name} contains NaN or inf (first at index {where})")
     return arr
 
 
@@ -124,7 +143,9 @@ def prepare_schedules(
     """
     x = _synapse_schedule("inputs", inputs, None)
     n_trials = x.shape[0]
-    s_eff = x if su_avg_s_eff is None else _synapse_schedule("su_avg_s_eff", su_avg_s_eff, n_trials)
+    s_eff = x
+    if su_avg_s_eff is not None:
+        s_eff = _synapse_schedule("su_avg_s_eff", su_avg_s_eff, n_trials)
     s_m = x if su_avg_m is None else _synapse_schedule("su_avg_m", su_avg_m, n_trials)
 
     g = _numeric("gc_i", gc_i)
@@ -133,7 +154,9 @@ def prepare_schedules(
     elif g.ndim == 1:
         g = g[:, None]
     elif g.ndim != 2:
-        raise ValueError(f"gc_i must be a scalar, (n_trials,) or (n_trials, n_units), got {g.shape}")
+        raise ValueError(
+            f"gc_i must be a scalar, (n_trials,) or (n_trials, n_units), got {g.shape}"
+        )
     if g.shape[0] != n_trials:
         raise ValueError(f"gc_i has {g.shape[0]} trials, inputs has {n_trials}")
     if np.any(g < 0.0):
@@ -148,7 +171,9 @@ def prepare_schedules(
     nu = _resolve("n_units", unit_sizes, n_units)
     ni = _resolve("n_inputs", input_sizes, n_inputs)
     if state_shape is not None and state_shape != (nu, ni):
-        raise ValueError(f"state has (n_units, n_inputs) = {state_shape}, schedules need {(nu, ni)}")
+        raise ValueError(
+            f"state has (n_units, n_inputs) = {state_shape}, schedules need {(nu, ni)}"
+        )
 
     full = (n_trials, nu, ni)
     return Schedules(
