@@ -217,7 +217,9 @@ LF_INLINE void lf_load_schedule(const LFSchedule *s, Py_ssize_t trial, Py_ssize_
 LF_INLINE void lf_store_unit(double *restrict dst, const Py_ssize_t *col, int n,
                              int contiguous, const double *restrict v, const int W)
 {
-    if (contiguous && n == W) {   /* the common case: a fixed-size vector copy */
+    if (n == 1) {   /* a lone unit (the notebook's): no loop set-up at all */
+        if (col[0] >= 0) dst[col[0]] = v[0];
+    } else if (contiguous && n == W) {   /* the common case: a fixed-size vector copy */
         dst += col[0];
         for (int i = 0; i < W; i++) dst[i] = v[i];
     } else if (contiguous) {
@@ -309,9 +311,32 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
         contiguous &= col[i] == col[0] + i && col[0] >= 0;
     }
 
+    /* The recorded traces, once: where each one's plane starts and which value feeds it
+       (fwt and wt are the state planes; dwt, srs, srm and XCAL are kept in s->rec). */
+    const double *unit_vals[LF_N_UNIT_TRACES] = {
+        net, net_raw, v_m, act, adapt, i_net, act, avg_ss, avg_s, avg_m, avg_l, avg_l_lrn,
+        avg_s_eff};
+    const double *syn_vals[LF_N_SYN_TRACES] = {
+        s->rec, s->rec + J * B, s->rec + 2 * J * B, s->fwt, s->wt, s->rec + 5 * J * B};
+    double *unit_dst[LF_N_UNIT_TRACES], *syn_dst[LF_N_SYN_TRACES];
+    const double *unit_src[LF_N_UNIT_TRACES], *syn_src[LF_N_SYN_TRACES];
+    int n_unit_rec = 0, n_syn_rec = 0;
+    for (int k = 0; any_rec && k < LF_N_UNIT_TRACES; k++) {
+        if (a->slot[k] < 0 || a->ub == NULL) continue;
+        unit_dst[n_unit_rec] = a->ub + a->slot[k] * a->rows * a->cols;
+        unit_src[n_unit_rec++] = unit_vals[k];
+    }
+    for (int k = 0; any_rec && k < LF_N_SYN_TRACES; k++) {
+        if (a->slot[LF_T_DWT + k] < 0 || a->sb == NULL) continue;
+        syn_dst[n_syn_rec] = a->sb + a->slot[LF_T_DWT + k] * a->rows * a->cols * J;
+        syn_src[n_syn_rec++] = syn_vals[k];
+    }
+
     /* Trial, cycle in trial and recording phase are counted, not divided, each cycle. */
     Py_ssize_t trial = t0 / a->n_cycles, cycle = t0 - trial * a->n_cycles;
     Py_ssize_t phase = (a->abs0 + (t0 - a->c0)) % a->every;   /* absolute % every */
+    /* Trace row of the next recorded cycle: ceil(absolute / every) - rec_base. */
+    Py_ssize_t row = (a->abs0 + (t0 - a->c0) + a->every - 1) / a->every - a->rec_base;
     for (Py_ssize_t t = t0; t < t1;
          t++, phase = phase + 1 == a->every ? 0 : phase + 1,
          trial += cycle + 1 == a->n_cycles, cycle = cycle + 1 == a->n_cycles ? 0 : cycle + 1) {
@@ -384,23 +409,11 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 0, W);
 
         if (rec) {
-            Py_ssize_t row = absolute / a->every - a->rec_base;
-            const double *unit_vals[LF_N_UNIT_TRACES] = {
-                net, net_raw, v_m, act, adapt, i_net, act, avg_ss, avg_s, avg_m, avg_l,
-                avg_l_lrn, avg_s_eff};
-            for (int k = 0; k < LF_N_UNIT_TRACES; k++) {
-                if (a->slot[k] < 0) continue;
-                double *dst = a->ub + (a->slot[k] * a->rows + row) * a->cols;
-                lf_store_unit(dst, col, n, contiguous, unit_vals[k], W);
-            }
-            /* fwt and wt are the state planes; the others were kept in s->rec. */
-            const double *syn_vals[LF_N_SYN_TRACES] = {
-                s->rec, s->rec + J * B, s->rec + 2 * J * B, s->fwt, s->wt, s->rec + 5 * J * B};
-            for (int k = 0; k < LF_N_SYN_TRACES; k++) {
-                Py_ssize_t sl = a->slot[LF_T_DWT + k];
-                if (sl < 0) continue;
-                double *plane = a->sb + (sl * a->rows + row) * a->cols * J;
-                const double *v = syn_vals[k];
+            for (int q = 0; q < n_unit_rec; q++)
+                lf_store_unit(unit_dst[q] + row * a->cols, col, n, contiguous, unit_src[q], W);
+            for (int q = 0; q < n_syn_rec; q++) {
+                double *plane = syn_dst[q] + row * a->cols * J;
+                const double *v = syn_src[q];
                 if (J == 1) {   /* one synapse per unit: laid out like a unit trace */
                     lf_store_unit(plane, col, n, contiguous, v, W);
                     continue;
@@ -411,6 +424,7 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
                     for (Py_ssize_t j = 0; j < J; j++) dst[j] = v[j * B + i];
                 }
             }
+            row++;
         }
     }
 
