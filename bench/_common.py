@@ -268,6 +268,21 @@ def kernel_recording_times(x, n_units: int, repeat: int) -> tuple[list[float], l
     return out[0], out[1]
 
 
+def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+    """Wall-clock seconds of each function, ``repeat`` rounds of one call each, interleaved.
+
+    On a shared machine the background load drifts; taking turns exposes every
+    contender to the same load, so the ratios of medians stay meaningful.
+    """
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            out[name].append(time.perf_counter() - t)
+    return out
+
+
 def timeit(fn: Callable[[], object], repeat: int) -> list[float]:
     """Wall-clock seconds of ``repeat`` calls."""
     out = []

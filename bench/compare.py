@@ -6,7 +6,8 @@ Usage::
     python bench/compare.py --quick    # small sizes, one repeat: a smoke run
 
 Every figure is the median of several runs; every ratio compares two medians
-measured in this same run on this same machine.  The six targets (issue #3):
+measured in this same run on this same machine, with the contenders taking
+turns (so a shared machine's drifting load hits them alike).  The six targets (issue #3):
 
 1. the notebook's run through ``simulate``, all 19 traces: cython vs python backend;
 2. N = 100k units, 1 synapse each, 1000 cycles, no traces, one thread: vs the C
@@ -101,9 +102,13 @@ def main(argv: list[str] | None = None) -> int:
 
     # 1. The notebook's run, whole public call, 19 traces.
     nb = lf.NOTEBOOK_INPUT
-    t_ref = C.timeit(lambda: lf.simulate(nb, backend="python"), slow_rep)
     lf.simulate(nb)
-    t_fast = C.timeit(lambda: lf.simulate(nb), max(rep, 5) * 4)
+    t = C.interleaved(
+        {"python": lambda: lf.simulate(nb, backend="python"), "cython": lambda: lf.simulate(nb)},
+        slow_rep,
+    )
+    t_ref = t["python"]
+    t_fast = t["cython"] + C.timeit(lambda: lf.simulate(nb), max(rep, 5) * 4)
     r1 = med(t_ref) / med(t_fast)
     data["notebook"] = {"python_s": t_ref, "cython_s": t_fast}
     rows.append((
@@ -116,10 +121,17 @@ def main(argv: list[str] | None = None) -> int:
     x = C.schedule(cyc_big)
     nc = n_big * cyc_big
     C.run_leabra(x[:1], 64, 1)  # warm up
-    t_lf = C.timeit(lambda: C.run_leabra(x, n_big, 1, n_threads=1), rep)
     C.yardstick_library()
-    t_c = C.timeit(lambda: C.run_yardstick(x, n_big, 1), slow_rep)
-    t_np = C.timeit(lambda: C.run_numpy_units(x, n_big, 1), slow_rep)
+    t = C.interleaved(
+        {
+            "leabra": lambda: C.run_leabra(x, n_big, 1, n_threads=1),
+            "c": lambda: C.run_yardstick(x, n_big, 1),
+            "numpy": lambda: C.run_numpy_units(x, n_big, 1),
+        },
+        slow_rep,
+    )
+    t_lf = t["leabra"] + C.timeit(lambda: C.run_leabra(x, n_big, 1, n_threads=1), rep - slow_rep)
+    t_c, t_np = t["c"], t["numpy"]
     # Same model: the yardstick's and NumPy's final state equal leabra_fast's to 1e-12.
     ref_state = np.vstack([C.run_yardstick(x, 256, 1)[0], C.run_numpy_units(x, 256, 1)[0]])
     lf_state = C.run_leabra(x, 256, 1).state
@@ -188,6 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     c1 = time.process_time()
     t_2 = C.timeit(lambda: C.run_leabra(x, n_big, 1, n_threads=threads), rep)
     c2 = time.process_time()
+    t = C.interleaved(
+        {
+            "1": lambda: C.run_leabra(x, n_big, 1, n_threads=1),
+            "2": lambda: C.run_leabra(x, n_big, 1, n_threads=threads),
+        },
+        rep,
+    )
+    t_1, t_2 = t_1 + t["1"], t_2 + t["2"]
     speedup = med(t_1) / med(t_2)
     cpu_ratio = (c2 - c1) / (c1 - c0)
     data["threads"] = {
@@ -210,11 +230,15 @@ def main(argv: list[str] | None = None) -> int:
     # 5. Recording.
     xr = C.schedule(rec_cycles)
     kw = dict(n_threads=1)
-    t_none = C.timeit(lambda: C.run_leabra(xr, rec_units, 1, **kw), rep)
-    t_all = C.timeit(lambda: C.run_leabra(xr, rec_units, 1, record="all", **kw), rep)
-    t_10 = C.timeit(
-        lambda: C.run_leabra(xr, rec_units, 1, record="all", record_every=10, **kw), rep
+    t = C.interleaved(
+        {
+            "none": lambda: C.run_leabra(xr, rec_units, 1, **kw),
+            "all": lambda: C.run_leabra(xr, rec_units, 1, record="all", **kw),
+            "every10": lambda: C.run_leabra(xr, rec_units, 1, record="all", record_every=10, **kw),
+        },
+        rep,
     )
+    t_none, t_all, t_10 = t["none"], t["all"], t["every10"]
     rr, r10 = med(t_all) / med(t_none), med(t_10) / med(t_none)
     mb = 19 * 8 * rec_units * rec_cycles / 1e6
     data["recording"] = {"none_s": t_none, "all_s": t_all, "every10_s": t_10}

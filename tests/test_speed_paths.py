@@ -312,3 +312,32 @@ def test_kernel_rejects_mismatched_trace_buffers():
         np.zeros(2, dtype=np.int64), np.full(2, -1, dtype=np.int64), 1,
     )  # fmt: skip
     assert status == _seed_kernel.STATUS_BAD_ARGS
+
+
+# --- the benchmark script itself ------------------------------------------------------
+
+
+def test_bench_compare_quick_runs():
+    """``python bench/compare.py --quick`` runs end to end (about a second) and prints 1-6."""
+    import shlex
+    import shutil
+    import subprocess
+    import sysconfig
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "bench" / "compare.py"
+    cc = shlex.split(sysconfig.get_config_var("CC") or "cc")[0]
+    if not script.exists() or shutil.which(cc) is None:
+        pytest.skip("needs the source tree's bench/ and a C compiler")
+    proc = subprocess.run(
+        [sys.executable, str(script), "--quick", "--no-brian2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for row in ("1. notebook", "2a.", "2b.", "2c.", "3. ", "4. ", "5a.", "5c.", "6. peak RSS"):
+        assert row in proc.stdout, row
+    assert "2c. same: yardstick and NumPy final state" in proc.stdout
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("2c."))
+    assert line.rstrip().endswith("yes"), line  # the yardsticks compute the same model
