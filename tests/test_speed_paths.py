@@ -341,3 +341,19 @@ def test_bench_compare_quick_runs():
     assert "2c. same: yardstick and NumPy final state" in proc.stdout
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("2c."))
     assert line.rstrip().endswith("yes"), line  # the yardsticks compute the same model
+
+
+def _spikes_with_two_threads(seed):
+    args, kw = _schedule(2, 3 * BLOCK, 1, seed=seed)
+    return lf.simulate(*args, **kw, n_cycles=20, record=None, n_threads=2).spike_count.tolist()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_forked_child_after_threads_does_not_hang():
+    """GNU OpenMP hangs in a child forked after threads ran; the kernel goes serial there."""
+    import multiprocessing
+
+    here = _spikes_with_two_threads(0)  # threads used in this (parent) process
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        there = pool.map_async(_spikes_with_two_threads, [0, 0]).get(timeout=60)
+    assert there == [here, here]

@@ -74,6 +74,24 @@ BLOCK = LF_BLOCK
 #: chosen on this machine: "avx512f", "avx2" or "baseline"), ``block``.
 BUILD_INFO = {"openmp": bool(LF_HAS_OPENMP), "simd": lf_simd_isa().decode(), "block": LF_BLOCK}
 
+# GNU libgomp cannot start threads in a child forked after the parent used them (the
+# child hangs), which multiprocessing's default "fork" does.  Such a child runs the
+# kernel on one thread instead: same bits, no hang.
+_threads_used = False
+_threads_unsafe = False
+
+
+def _after_fork_in_child():
+    global _threads_unsafe
+    if _threads_used:
+        _threads_unsafe = True
+
+
+import os as _os  # noqa: E402
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork_in_child)
+
 
 cdef LFSchedule _schedule3(const double[:, :, :] a):
     cdef LFSchedule s
@@ -119,9 +137,11 @@ def run_seed(
     reading out of bounds.  ``n_threads`` > 1 runs chunks of unit blocks in
     parallel (OpenMP, when the build has it); every unit is computed by the same
     code whatever the chunking, so the results are bit-identical for any
-    ``n_threads``.  Raises MemoryError if the per-thread scratch cannot be
+    ``n_threads``.  In a process forked after threads were used (multiprocessing
+    with "fork"), the kernel runs on one thread: GNU OpenMP cannot restart there.  Raises MemoryError if the per-thread scratch cannot be
     allocated.
     """
+    global _threads_used
     cdef SeedConsts c = consts
     cdef Py_ssize_t n_units = unit_state.shape[1]
     cdef Py_ssize_t n_inputs = syn_state.shape[2]
@@ -180,10 +200,11 @@ def run_seed(
     chunk = (n_units + 8 * n_threads - 1) // (8 * n_threads)
     chunk = max(LF_BLOCK, (chunk + LF_BLOCK - 1) // LF_BLOCK * LF_BLOCK)
     n_chunks = (n_units + chunk - 1) // chunk
-    if n_threads == 1 or n_chunks == 1:
+    if n_threads == 1 or n_chunks == 1 or _threads_unsafe or not LF_HAS_OPENMP:
         with nogil:
             status = lf_run_units(&c, &a, 0, n_units)
     else:
+        _threads_used = True
         chunk_status = <int*>malloc(n_chunks * sizeof(int))
         if chunk_status == NULL:
             raise MemoryError("leabra_fast kernel: cannot allocate per-chunk status")
