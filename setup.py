@@ -41,6 +41,11 @@ extensions = [
         ["src/leabra_fast/_seed_kernel.pyx"],
         extra_compile_args=compile_args(),
     ),
+    Extension(
+        "leabra_fast._emergent_kernel",
+        ["src/leabra_fast/_emergent_kernel.pyx"],
+        extra_compile_args=compile_args(),
+    ),
 ]
 
 setup(

@@ -123,7 +123,7 @@ def nxx1_lookup(x: Any, table: np.ndarray, x0: float, res: float, gain: float) -
     frac = (inside_x - (x0 + k * res)) / res
     inside = table[k] + (table[k + 1] - table[k]) * frac
     gx = gain * x
-    out = np.where(x >= x_top, gx / (gx + 1.0), np.where(x <= x0, 0.0, inside))
+    out = np.where(x >= x_top, gx / (gx + 1.0), np.where(~(x > x0), 0.0, inside))
     return out[()] if out.ndim == 0 else out
 
 
