@@ -22,7 +22,7 @@ from .schedule import prepare_schedules
 from .state import SeedState
 from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan
 
-__all__ = ["BACKENDS", "NonFiniteError", "NonFiniteWarning", "simulate"]
+__all__ = ["BACKENDS", "MODELS", "NonFiniteError", "NonFiniteWarning", "simulate"]
 
 BACKENDS = ("cython", "python")
 
@@ -76,14 +76,17 @@ def resolve_threads(n_threads: int | None) -> int:
     return _count("n_threads", n_threads)
 
 
+MODELS = ("seed", "emergent")
+
+
 def simulate(
-    inputs: Any,
+    inputs: Any = None,
     su_avg_s_eff: Any = None,
     su_avg_m: Any = None,
     *,
     gc_i: Any = 0.0,
     params: SeedParams | None = None,
-    n_cycles: int = 100,
+    n_cycles: int | None = None,
     n_units: int | None = None,
     n_inputs: int | None = None,
     state: SeedState | None = None,
@@ -96,8 +99,15 @@ def simulate(
     n_threads: int | None = None,
     max_trace_bytes: int = DEFAULT_MAX_TRACE_BYTES,
     on_nonfinite: Literal["warn", "raise", "ignore"] = "warn",
+    model: str = "seed",
+    **model_options: Any,
 ) -> SimulationResult:
     """Simulate the seed notebook's neuron and synapse over a schedule of trials.
+
+    With ``model="emergent"`` the canonical emergent model runs instead
+    (:func:`leabra_fast.emergent.simulate_emergent`): ``params`` must then be an
+    :class:`~leabra_fast.emergent.EmergentParams`, and ``ge``, ``ext``, ``targ``
+    (and a per-cycle ``gc_i``) are accepted as ``model_options``.
 
     Parameters
     ----------
@@ -115,7 +125,7 @@ def simulate(
     params : SeedParams, optional
         Model constants; default the notebook's.
     n_cycles : int, default 100
-        Cycles per trial.
+        Cycles per trial (emergent: must equal params.n_quarters * params.cyc_per_qtr).
     n_units, n_inputs : int, optional
         Number of receiving units and synapses per unit, when not implied by
         the shapes of the schedules or of ``state``.
@@ -156,10 +166,30 @@ def simulate(
     >>> int(res["act"].sum())
     137
     """
+    if model == "emergent":
+        from .emergent.simulation import simulate_emergent
+
+        return simulate_emergent(
+            inputs, su_avg_s_eff, su_avg_m, gc_i=gc_i, params=params, n_cycles=n_cycles,
+            n_units=n_units, n_inputs=n_inputs, state=state, fwt=fwt, wt=wt, record=record,
+            units=units, record_every=record_every, backend=backend, n_threads=n_threads,
+            max_trace_bytes=max_trace_bytes, on_nonfinite=on_nonfinite, **model_options,
+        )  # fmt: skip
+    if model != "seed":
+        raise ValueError(f"unknown model {model!r}; choose one of {MODELS}")
+    if model_options:
+        raise TypeError(
+            f"simulate() got unexpected keyword argument(s) {sorted(model_options)} "
+            "(ge, ext, targ belong to model='emergent')"
+        )
+    if inputs is None:
+        raise TypeError("simulate() needs inputs: the sending activity per trial")
+    n_cycles = 100 if n_cycles is None else n_cycles
     runner = _backend_runner(backend)
     params = SeedParams() if params is None else params
     if not isinstance(params, SeedParams):
-        raise TypeError(f"params must be a SeedParams, got {type(params).__name__}")
+        hint = "; pass model='emergent' to run it" if type(params).__name__ == "EmergentParams" else ""
+        raise TypeError(f"params must be a SeedParams, got {type(params).__name__}{hint}")
     n_cycles = _count("n_cycles", n_cycles)
     threads = resolve_threads(n_threads)
     if on_nonfinite not in ("warn", "raise", "ignore"):

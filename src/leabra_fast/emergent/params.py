@@ -490,6 +490,9 @@ def derived_constants(p: EmergentParams, n_inputs: int) -> dict[str, float]:
         "sig_eps": p.sig_eps,
         "learn_every_cycle": float(p.quirk_learn_every_cycle),
         "act_nd_spike": float(p.quirk_act_nd_spike),
+        # Position of the NXX1 lookup table; the driver fills these in when it builds one.
+        "table_x0": 0.0,
+        "table_res": 1.0,
     }
     # interp_val needs XX1GainCor(interp_range), defined in the reference module.
     from .reference import xx1_gain_cor
