@@ -39,7 +39,9 @@ def test_threshold_conductance_formula():
     assert K.ge_thr_scalar(c, 0.0, 0.0) == pytest.approx(0.12, rel=1e-14)
     # Go's unit-test setting (g_l = .2) and Go default (g_l = .1).
     assert K.ge_thr_scalar(derived_constants(EmergentParams(), 1), 0.0, 0.0) == pytest.approx(0.08)
-    assert K.ge_thr_scalar(derived_constants(EmergentParams.go(), 1), 0.0, 0.0) == pytest.approx(0.04)
+    assert K.ge_thr_scalar(derived_constants(EmergentParams.go(), 1), 0.0, 0.0) == pytest.approx(
+        0.04
+    )
 
 
 @pytest.mark.parametrize("g_bar_e", [0.1195, 0.1199])

@@ -205,7 +205,9 @@ def test_units_are_independent():
     ge = rng.uniform(0, 0.5, (3, 100, 4))
     pop = run(inputs=x, ge=ge, params=EmergentParams(act_fun="spike"))
     for u in range(4):
-        alone = run(inputs=x[:, u : u + 1], ge=ge[:, :, u : u + 1], params=EmergentParams(act_fun="spike"))
+        alone = run(
+            inputs=x[:, u : u + 1], ge=ge[:, :, u : u + 1], params=EmergentParams(act_fun="spike")
+        )
         for name in pop:
             np.testing.assert_array_equal(pop[name][:, u], alone[name][:, 0], err_msg=name)
 
@@ -217,5 +219,5 @@ def test_initial_state():
     s.validate()
     bad = s.copy()
     bad.v_m = np.array([0.1])
-    with pytest.raises(ValueError, match="state.net must have shape"):
+    with pytest.raises(ValueError, match=r"state\.net must have shape"):
         bad.validate()

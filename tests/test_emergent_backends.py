@@ -18,7 +18,9 @@ C = derived_constants(EmergentParams(), 1)
 @given(x=st.floats(-1.0, 2.0), gain=st.floats(5.0, 200.0), nvar=st.floats(0.001, 0.05))
 def test_noisy_xx1_c_equals_python(x, gain, nvar):
     c = derived_constants(EmergentParams(gain=gain, nvar=nvar), 1)
-    assert K.noisy_xx1_scalar(c, x) == pytest.approx(float(R.noisy_xx1(x, c)), rel=1e-14, abs=1e-300)
+    assert K.noisy_xx1_scalar(c, x) == pytest.approx(
+        float(R.noisy_xx1(x, c)), rel=1e-14, abs=1e-300
+    )
 
 
 @given(x=st.floats(-0.5, 0.5), th=st.floats(0.0, 1.0), d_thr=st.sampled_from([0.0, 1e-4, 0.05]),
@@ -31,7 +33,9 @@ def test_xcal_c_equals_python(x, th, d_thr, d_rev):
 @given(w=st.floats(-0.5, 1.5), gain=st.floats(0.5, 8.0), off=st.floats(0.5, 2.0),
        seed_form=st.booleans())  # fmt: skip
 def test_sig_c_equals_python(w, gain, off, seed_form):
-    c = derived_constants(EmergentParams(wt_sig_gain=gain, wt_sig_off=off, quirk_sig_seed=seed_form), 1)
+    c = derived_constants(
+        EmergentParams(wt_sig_gain=gain, wt_sig_off=off, quirk_sig_seed=seed_form), 1
+    )
     got, want = K.sig_scalar(c, w), float(R.sig(w, c))
     assert got == pytest.approx(want, rel=1e-14) or (np.isnan(got) and np.isnan(want))
 

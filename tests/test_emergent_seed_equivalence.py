@@ -20,7 +20,9 @@ from leabra_fast.emergent import EmergentParams
 
 def both(inputs, su_s=None, su_m=None, *, n_cycles=100, seed_params=None, backend="cython", **kw):
     seed_params = seed_params or lf.SeedParams()
-    s = lf.simulate(inputs, su_s, su_m, params=seed_params, n_cycles=n_cycles, backend=backend, **kw)
+    s = lf.simulate(
+        inputs, su_s, su_m, params=seed_params, n_cycles=n_cycles, backend=backend, **kw
+    )
     overrides = {}
     if seed_params.m_lrn != 0.0:
         overrides["m_lrn"] = seed_params.m_lrn

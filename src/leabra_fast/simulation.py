@@ -188,7 +188,8 @@ def simulate(
     runner = _backend_runner(backend)
     params = SeedParams() if params is None else params
     if not isinstance(params, SeedParams):
-        hint = "; pass model='emergent' to run it" if type(params).__name__ == "EmergentParams" else ""
+        emergent = type(params).__name__ == "EmergentParams"
+        hint = "; pass model='emergent' to run it" if emergent else ""
         raise TypeError(f"params must be a SeedParams, got {type(params).__name__}{hint}")
     n_cycles = _count("n_cycles", n_cycles)
     threads = resolve_threads(n_threads)

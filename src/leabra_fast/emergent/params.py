@@ -67,27 +67,39 @@ class EmergentParams:
 
     # --- activation function and mode --------------------------------------
     act_fun: Literal["rate", "spike"] = _p(
-        "rate", "choice", "Activation: 'rate' (noisy XX1 rate code, emergent's default) or "
+        "rate",
+        "choice",
+        "Activation: 'rate' (noisy XX1 rate code, emergent's default) or "
         "'spike' (discrete spiking with a rate estimate from inter-spike intervals).",
     )
     nxx1: Literal["closed", "table"] = _p(
-        "closed", "choice", "Noisy XX1: 'closed' = the closed-form approximation of C++ emergent 8 "
+        "closed",
+        "choice",
+        "Noisy XX1: 'closed' = the closed-form approximation of C++ emergent 8 "
         "and Go; 'table' = XX1 convolved numerically with a Gaussian (emergent <= 7 lookup table).",
     )
 
     # --- time constants (LeabraDtSpec / DtParams) ----------------------------
     integ: float = _p(1.0, "pos", "Global integration multiplier, ms per cycle (emergent 1).")
     vm_tau: float = _p(3.3, "tau", "Time constant of v_m and of the rate-code act (emergent 3.3).")
-    net_tau: float = _p(1.4, "tau", "Time constant of net-input integration, dt_net = 1/net_tau (1.4).")
+    net_tau: float = _p(
+        1.4, "tau", "Time constant of net-input integration, dt_net = 1/net_tau (1.4)."
+    )
     direct_ge: bool = _p(
-        False, "bool", "If True, net = net_raw each cycle without time integration, as the CCN "
+        False,
+        "bool",
+        "If True, net = net_raw each cycle without time integration, as the CCN "
         "textbook neuron sim sets Ge directly (emergent: False).",
     )
     net_clip_zero: bool = _p(
-        True, "bool", "Clip net at 0 after integration (C++ emergent 8: True; Go: False).",
+        True,
+        "bool",
+        "Clip net at 0 after integration (C++ emergent 8: True; Go: False).",
     )
     wt_scale_abs: float = _p(
-        1.0, "nonneg", "Absolute scale of the synaptic input: net_raw = wt_scale_abs * mean_j "
+        1.0,
+        "nonneg",
+        "Absolute scale of the synaptic input: net_raw = wt_scale_abs * mean_j "
         "(x_j * wt_j) + ge, i.e. emergent's scale_eff for one projection of n_inputs senders (1).",
     )
 
@@ -98,46 +110,72 @@ class EmergentParams:
     e_rev_e: float = _p(1.0, "finite", "Excitatory reversal potential (1 = 0 mV).")
     e_rev_l: float = _p(0.3, "finite", "Leak reversal potential, the resting potential (0.3).")
     e_rev_i: float = _p(
-        0.25, "finite", "Inhibitory reversal potential (0.25). The seed notebook's "
+        0.25,
+        "finite",
+        "Inhibitory reversal potential (0.25). The seed notebook's "
         "gc_i*(e_rev_e - v_m) is e_rev_i = e_rev_e.",
     )
 
     # --- rate code: noisy XX1 (LeabraActFunSpec / nxx1.Params) ---------------
-    thr: float = _p(0.5, "finite", "Firing threshold on v_m (0.5); also the spike threshold without ex.")
+    thr: float = _p(
+        0.5, "finite", "Firing threshold on v_m (0.5); also the spike threshold without ex."
+    )
     gain: float = _p(100.0, "pos", "Gain of XX1 (100; textbook neuron 30).")
     nvar: float = _p(0.005, "pos", "Variance of the noise convolved with XX1 (0.005; neuron 0.01).")
     vm_act_thr: float = _p(
-        0.01, "nonneg", "Below this act, and with v_m_eq <= thr, act is driven by v_m_eq - thr "
+        0.01,
+        "nonneg",
+        "Below this act, and with v_m_eq <= thr, act is driven by v_m_eq - thr "
         "instead of g_e - g_e_thr (0.01).",
     )
-    sig_mult: float = _p(0.33, "nonneg", "Closed-form NXX1: multiplier of the sub-threshold sigmoid (0.33).")
-    sig_mult_pow: float = _p(0.8, "finite", "Closed-form NXX1: power on gain*nvar in sig_mult_eff (0.8).")
-    sig_gain: float = _p(3.0, "pos", "Closed-form NXX1: gain of the sub-threshold sigmoid, over nvar (3).")
+    sig_mult: float = _p(
+        0.33, "nonneg", "Closed-form NXX1: multiplier of the sub-threshold sigmoid (0.33)."
+    )
+    sig_mult_pow: float = _p(
+        0.8, "finite", "Closed-form NXX1: power on gain*nvar in sig_mult_eff (0.8)."
+    )
+    sig_gain: float = _p(
+        3.0, "pos", "Closed-form NXX1: gain of the sub-threshold sigmoid, over nvar (3)."
+    )
     interp_range: float = _p(
-        0.01, "pos", "Closed-form NXX1: range above 0 interpolated linearly to XX1 (0.01).",
+        0.01,
+        "pos",
+        "Closed-form NXX1: range above 0 interpolated linearly to XX1 (0.01).",
     )
     gain_cor_range: float = _p(
-        10.0, "pos", "Closed-form NXX1: range, in units of nvar, of the gain correction (10).",
+        10.0,
+        "pos",
+        "Closed-form NXX1: range, in units of nvar, of the gain correction (10).",
     )
     gain_cor: float = _p(0.1, "unit", "Closed-form NXX1: strength of the gain correction (0.1).")
     table_res: float = _p(
-        0.001, "pos", "Lookup-table NXX1: resolution of the table and of the Gaussian kernel (0.001).",
+        0.001,
+        "pos",
+        "Lookup-table NXX1: resolution of the table and of the Gaussian kernel (0.001).",
     )
     table_max: float = _p(
-        1.0, "pos", "Lookup-table NXX1: upper end of the table; above it plain XX1 is used (1.0).",
+        1.0,
+        "pos",
+        "Lookup-table NXX1: upper end of the table; above it plain XX1 is used (1.0).",
     )
 
     # --- membrane potential ---------------------------------------------------
     vm_midpoint_rate: bool = _p(
-        True, "bool", "Rate code: integrate v_m by the midpoint method (C++ emergent 8: True) or by "
+        True,
+        "bool",
+        "Rate code: integrate v_m by the midpoint method (C++ emergent 8: True) or by "
         "one Euler step (Go: False). v_m_eq always uses one Euler step.",
     )
     vm_midpoint_spike: bool = _p(
-        True, "bool", "Spiking: midpoint v_m (C++ and Go: True). False = one Euler step with the "
+        True,
+        "bool",
+        "Spiking: midpoint v_m (C++ and Go: True). False = one Euler step with the "
         "exponential term at the old v_m (the seed notebook).",
     )
     rate_spikes: bool = _p(
-        True, "bool", "Rate code keeps spike bookkeeping on v_m: v_m > threshold -> spike, v_m = vm_r "
+        True,
+        "bool",
+        "Rate code keeps spike bookkeeping on v_m: v_m > threshold -> spike, v_m = vm_r "
         "(C++ emergent 8: True; Go: False). act is unaffected (it follows v_m_eq and g_e).",
     )
     vm_min: float = _p(0.0, "finite", "Lower clip of v_m and v_m_eq (vm_range.min, 0).")
@@ -148,7 +186,9 @@ class EmergentParams:
     exp_slope: float = _p(0.02, "pos", "Slope of the AdEx exponential, Delta_T = 2 mV (0.02).")
     spk_thr: float = _p(1.2, "finite", "Spike threshold on v_m when ex is on (1.2); thr otherwise.")
     exp_g_l: float | None = _p(
-        None, "optional_nonneg", "Conductance scaling the exponential term; None = g_bar_l "
+        None,
+        "optional_nonneg",
+        "Conductance scaling the exponential term; None = g_bar_l "
         "(emergent). Seed quirk: 0.3 while its leak is 0.1.",
     )
     vm_r: float = _p(0.3, "finite", "Reset potential after a spike (0.3).")
@@ -158,7 +198,9 @@ class EmergentParams:
 
     # --- adaptation (ActAdaptSpec, emergent 7 / early 8) ----------------------
     adapt_on: bool = _p(False, "bool", "Adaptation current on (off by default, as in emergent).")
-    adapt_dt: float = _p(1 / 144, "rate", "Adaptation rate: adapt += dt*(vm_gain*(v_m-e_rev_l) - adapt) (1/144).")
+    adapt_dt: float = _p(
+        1 / 144, "rate", "Adaptation rate: adapt += dt*(vm_gain*(v_m-e_rev_l) - adapt) (1/144)."
+    )
     vm_gain: float = _p(0.04, "nonneg", "Sub-threshold adaptation: gain on v_m - e_rev_l (0.04).")
     spike_gain: float = _p(0.00805, "nonneg", "Adaptation increment per spike (0.00805).")
 
@@ -168,13 +210,17 @@ class EmergentParams:
     init_net: float = _p(0.0, "finite", "Initial net, and its decay target (0).")
     decay: float = _p(1.0, "unit", "Fraction of act, net, v_m decayed to init at trial start (1).")
     clamp_min: float = _p(0.0, "finite", "Lower bound of a hard-clamped act (clamp_range.min, 0).")
-    clamp_max: float = _p(0.95, "finite", "Upper bound of a hard-clamped act (clamp_range.max, 0.95).")
+    clamp_max: float = _p(
+        0.95, "finite", "Upper bound of a hard-clamped act (clamp_range.max, 0.95)."
+    )
 
     # --- trial structure -------------------------------------------------------
     cyc_per_qtr: int = _p(25, "count", "Cycles per quarter (25).")
     n_quarters: int = _p(4, "count", "Quarters per trial (4).")
     minus_quarters: int = _p(
-        3, "count0", "Quarters of the minus phase; the rest of the trial is the plus phase (3).",
+        3,
+        "count0",
+        "Quarters of the minus phase; the rest of the trial is the plus phase (3).",
     )
 
     # --- running averages (LeabraAvgLSpec, act_avg) ---------------------------
@@ -190,11 +236,15 @@ class EmergentParams:
     avg_l_lrn_max: float = _p(0.5, "nonneg", "avg_l_lrn at avg_l = avg_l_gain (0.5).")
     avg_l_lrn_min: float = _p(0.0001, "nonneg", "avg_l_lrn at avg_l = avg_l_min (0.0001).")
     avg_l_lrn_min_term: bool = _p(
-        True, "bool", "avg_l_lrn = lrn_min + lrn_fact*(avg_l - min) (C++: True) or "
+        True,
+        "bool",
+        "avg_l_lrn = lrn_min + lrn_fact*(avg_l - min) (C++: True) or "
         "lrn_fact*(avg_l - min) (Go: False).",
     )
     avg_l_max: float = _p(
-        1.5, "pos", "avg_l.max of emergent 7, used only by quirk_avg_l_lrn_seed (1.5).",
+        1.5,
+        "pos",
+        "avg_l.max of emergent 7, used only by quirk_avg_l_lrn_seed (1.5).",
     )
 
     # --- XCAL learning (LeabraConSpec / XCalParams) ---------------------------
@@ -203,10 +253,13 @@ class EmergentParams:
     set_l_lrn: bool = _p(False, "bool", "Use the fixed l_lrn instead of avg_l_lrn (False).")
     l_lrn: float = _p(1.0, "nonneg", "Fixed BCM weight when set_l_lrn (1).")
     d_thr: float = _p(0.0001, "nonneg", "XCAL: below this srs no weight change (0.0001).")
-    d_rev: float = _p(0.1, "open_unit", "XCAL: reversal point as a fraction of the threshold (0.1).")
+    d_rev: float = _p(
+        0.1, "open_unit", "XCAL: reversal point as a fraction of the threshold (0.1)."
+    )
     lrn_thr: float = _p(
-        0.01, "nonneg", "Synapses whose sender has su_avg_s_eff and su_avg_m both below this "
-        "do not learn (0.01).",
+        0.01,
+        "nonneg",
+        "Synapses whose sender has su_avg_s_eff and su_avg_m both below this do not learn (0.01).",
     )
     soft_bound: bool = _p(True, "bool", "Soft weight bounding by the linear weight (True).")
     wt_sig_gain: float = _p(6.0, "pos", "Gain of the weight contrast-enhancement sigmoid (6).")
@@ -215,25 +268,37 @@ class EmergentParams:
 
     # --- seed-notebook quirks (all off in emergent) ---------------------------
     quirk_adapt_seed: bool = _p(
-        False, "bool", "Seed: adapt += (vm_gain*(v_m-e_rev_l) + spike*spike_gain) / (1/adapt_dt), "
+        False,
+        "bool",
+        "Seed: adapt += (vm_gain*(v_m-e_rev_l) + spike*spike_gain) / (1/adapt_dt), "
         "no decay term, spike term also divided.",
     )
     quirk_avg_l_seed: bool = _p(
-        False, "bool", "Seed: avg_l += (1/avg_l_tau)*(avg_m - avg_l) at cycle 0 of each trial, after "
+        False,
+        "bool",
+        "Seed: avg_l += (1/avg_l_tau)*(avg_m - avg_l) at cycle 0 of each trial, after "
         "that cycle's running averages; no gain, no floor.",
     )
     quirk_avg_l_lrn_seed: bool = _p(
-        False, "bool", "Seed parenthesisation: lrn_fact = (lrn_max - lrn_min)/avg_l_max - avg_l_min.",
+        False,
+        "bool",
+        "Seed parenthesisation: lrn_fact = (lrn_max - lrn_min)/avg_l_max - avg_l_min.",
     )
     quirk_sig_seed: bool = _p(
-        False, "bool", "Seed SIG: 1/(1 + (off*(1-w)/(w + sig_eps))**gain), not exact at 0 and 1.",
+        False,
+        "bool",
+        "Seed SIG: 1/(1 + (off*(1-w)/(w + sig_eps))**gain), not exact at 0 and 1.",
     )
     sig_eps: float = _p(0.01, "nonneg", "The seed SIG's +.01, used only with quirk_sig_seed.")
     quirk_learn_every_cycle: bool = _p(
-        False, "bool", "Seed: XCAL learning and the weight update every cycle, not once per trial.",
+        False,
+        "bool",
+        "Seed: XCAL learning and the weight update every cycle, not once per trial.",
     )
     quirk_act_nd_spike: bool = _p(
-        False, "bool", "Seed: in spiking mode act_nd = act = the 0/1 spike, so the running averages "
+        False,
+        "bool",
+        "Seed: in spiking mode act_nd = act = the 0/1 spike, so the running averages "
         "integrate spikes instead of the ISI rate estimate.",
     )
 
@@ -243,10 +308,13 @@ class EmergentParams:
         if self.integ / self.vm_tau > 1.0 or self.integ / self.net_tau > 1.0:
             raise ParameterError("EmergentParams: integ/vm_tau and integ/net_tau must be <= 1")
         if self.vm_min >= self.vm_max:
-            raise ParameterError(f"EmergentParams.vm_min ({self.vm_min}) must be < vm_max ({self.vm_max})")
+            raise ParameterError(
+                f"EmergentParams.vm_min ({self.vm_min}) must be < vm_max ({self.vm_max})"
+            )
         if self.clamp_min > self.clamp_max:
             raise ParameterError(
-                f"EmergentParams.clamp_min ({self.clamp_min}) must be <= clamp_max ({self.clamp_max})"
+                f"EmergentParams.clamp_min ({self.clamp_min}) must be <= clamp_max "
+                f"({self.clamp_max})"
             )
         if self.minus_quarters > self.n_quarters:
             raise ParameterError(
@@ -254,7 +322,9 @@ class EmergentParams:
                 f"({self.n_quarters})"
             )
         if self.thr == self.e_rev_e:
-            raise ParameterError("EmergentParams.thr must differ from e_rev_e (threshold conductance)")
+            raise ParameterError(
+                "EmergentParams.thr must differ from e_rev_e (threshold conductance)"
+            )
         if not self.quirk_avg_l_lrn_seed and self.avg_l_gain == self.avg_l_min:
             raise ParameterError("EmergentParams.avg_l_gain must differ from avg_l_min (lrn_fact)")
         if self.nxx1 == "table" and self.table_max <= self.table_res:
@@ -469,7 +539,9 @@ def derived_constants(p: EmergentParams, n_inputs: int) -> dict[str, float]:
         "avg_l_gain": p.avg_l_gain,
         "avg_l_min": p.avg_l_min,
         "quirk_avg_l_seed": float(p.quirk_avg_l_seed),
-        "avg_l_lrn_min": p.avg_l_lrn_min if (p.avg_l_lrn_min_term or p.quirk_avg_l_lrn_seed) else 0.0,
+        "avg_l_lrn_min": p.avg_l_lrn_min
+        if (p.avg_l_lrn_min_term or p.quirk_avg_l_lrn_seed)
+        else 0.0,
         "lrn_fact": (
             (p.avg_l_lrn_max - p.avg_l_lrn_min) / p.avg_l_max - p.avg_l_min
             if p.quirk_avg_l_lrn_seed

@@ -15,21 +15,21 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "UNIT_STATE",
     "SYNAPSE_STATE",
-    "UNIT_TRACES",
     "SYNAPSE_TRACES",
     "TRACE_NAMES",
-    "xx1",
-    "xx1_gain_cor",
-    "noisy_xx1",
-    "nxx1_table",
-    "nxx1_lookup",
+    "UNIT_STATE",
+    "UNIT_TRACES",
     "ge_thr",
-    "xcal",
+    "noisy_xx1",
+    "nxx1_lookup",
+    "nxx1_table",
+    "run_emergent",
     "sig",
     "sig_inv",
-    "run_emergent",
+    "xcal",
+    "xx1",
+    "xx1_gain_cor",
 ]
 
 #: Per-unit state carried from cycle to cycle, in the packed block's row order.
@@ -56,7 +56,7 @@ def xx1(x: Any) -> Any:
 
 
 def xx1_gain_cor(x: Any, c: dict[str, float]) -> Any:
-    """XX1 of gain*x with the gain lowered by up to gain_cor near 0 (fades out by gain_cor_range*nvar)."""
+    """XX1 of gain*x, the gain lowered by up to gain_cor near 0 (gone by gain_cor_range*nvar)."""
     x = np.asarray(x, dtype=np.float64)
     gcf = (c["gain_cor_range"] - x / c["nvar"]) / c["gain_cor_range"]
     with np.errstate(divide="ignore", invalid="ignore"):  # both branches are evaluated
@@ -129,9 +129,9 @@ def nxx1_lookup(x: Any, table: np.ndarray, x0: float, res: float, gain: float) -
 
 def ge_thr(g_i: Any, adapt: Any, c: dict[str, float]) -> Any:
     """Excitatory conductance that puts the equilibrium potential exactly at thr."""
-    return (
-        g_i * (c["e_rev_i"] - c["thr"]) + c["g_bar_l"] * (c["e_rev_l"] - c["thr"]) - adapt
-    ) / (c["thr"] - c["e_rev_e"])
+    return (g_i * (c["e_rev_i"] - c["thr"]) + c["g_bar_l"] * (c["e_rev_l"] - c["thr"]) - adapt) / (
+        c["thr"] - c["e_rev_e"]
+    )
 
 
 # --- learning ------------------------------------------------------------------------
@@ -144,14 +144,16 @@ def xcal(x: Any, th: Any, c: dict[str, float]) -> Any:
 
 
 def sig(w: Any, c: dict[str, float]) -> Any:
-    """Weight contrast enhancement: 1/(1 + (off*(1-w)/w)**gain), exactly 0 at w <= 0 and 1 at w >= 1.
+    """Weight contrast enhancement 1/(1 + (off*(1-w)/w)**gain); exactly 0 at w <= 0, 1 at w >= 1.
 
     With ``quirk_sig_seed`` the seed notebook's 1/(1 + (off*(1-w)/(w + sig_eps))**gain).
     """
     w = np.asarray(w, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if c["quirk_sig_seed"]:
-            out = 1.0 / (1.0 + ((c["wt_sig_off"] * (1.0 - w)) / (w + c["sig_eps"])) ** c["wt_sig_gain"])
+            out = 1.0 / (
+                1.0 + ((c["wt_sig_off"] * (1.0 - w)) / (w + c["sig_eps"])) ** c["wt_sig_gain"]
+            )
         else:
             mid = 1.0 / (1.0 + ((c["wt_sig_off"] * (1.0 - w)) / w) ** c["wt_sig_gain"])
             out = np.where(w <= 0.0, 0.0, np.where(w >= 1.0, 1.0, mid))
@@ -310,15 +312,22 @@ def run_emergent(
             # Adaptation current (uses v_m after any reset, and this cycle's spike).
             if c["adapt_on"]:
                 if c["quirk_adapt_seed"]:
-                    new_adapt = adapt + ((c["vm_gain"] * (new_vm - c["e_rev_l"])) + spk * c["spike_gain"]) / c["adapt_div"]
+                    new_adapt = (
+                        adapt
+                        + ((c["vm_gain"] * (new_vm - c["e_rev_l"])) + spk * c["spike_gain"])
+                        / c["adapt_div"]
+                    )
                 else:
                     new_adapt = adapt + c["k_adapt_integ"] * (
-                        c["adapt_dt"] * (c["vm_gain"] * (new_vm - c["e_rev_l"]) - adapt) + spk * c["spike_gain"]
+                        c["adapt_dt"] * (c["vm_gain"] * (new_vm - c["e_rev_l"]) - adapt)
+                        + spk * c["spike_gain"]
                     )
                 adapt[:] = np.where(clamped, adapt, new_adapt)
 
             # Hard clamp overrides v_m, act (C++ Compute_HardClamp).
-            cv = np.minimum(np.maximum(np.where(clamped, clampv, 0.0), c["clamp_min"]), c["clamp_max"])
+            cv = np.minimum(
+                np.maximum(np.where(clamped, clampv, 0.0), c["clamp_min"]), c["clamp_max"]
+            )
             clamp_vm = np.where(cv == 0.0, c["e_rev_l"], c["thr"] + cv / c["gain"])
             v_m[:] = np.where(clamped, clamp_vm, new_vm)
             v_m_eq[:] = np.where(clamped, clamp_vm, new_eq)
@@ -345,7 +354,9 @@ def run_emergent(
             dwt = np.zeros_like(fwt)
             if c["learn_every_cycle"] or cyc == n_cycles - 1:
                 learns = ~((su_s[trial] < c["lrn_thr"]) & (su_m[trial] < c["lrn_thr"]))
-                raw = 0.0 + c["lrate"] * (c["m_lrn"] * xcal(srs, srm, c) + avg_l_lrn[:, None] * xcal_l)
+                raw = 0.0 + c["lrate"] * (
+                    c["m_lrn"] * xcal(srs, srm, c) + avg_l_lrn[:, None] * xcal_l
+                )
                 raw = np.where(learns, raw, 0.0)
                 if c["soft_bound"]:
                     raw = np.where(raw > 0, raw * (1.0 - fwt), raw * fwt)
@@ -377,7 +388,9 @@ def run_emergent(
     finally:
         np.seterr(**old)
 
-    nonfinite = ~(np.all(np.isfinite(unit_state), axis=0) & np.all(np.isfinite(syn_state), axis=(0, 2)))
+    nonfinite = ~(
+        np.all(np.isfinite(unit_state), axis=0) & np.all(np.isfinite(syn_state), axis=(0, 2))
+    )
     if c1 > c0:
         first_bad[nonfinite & (first_bad < 0)] = abs0 + (c1 - c0) - 1
     return 1 if np.any(first_bad >= 0) else 0

@@ -30,7 +30,7 @@ from . import reference
 from .params import EmergentParams, derived_constants
 from .state import EmergentState
 
-__all__ = ["BACKENDS", "simulate_emergent", "prepare_unit_schedule", "build_table"]
+__all__ = ["BACKENDS", "build_table", "prepare_unit_schedule", "simulate_emergent"]
 
 BACKENDS = ("cython", "python")
 
@@ -152,13 +152,19 @@ def simulate_emergent(
     unit_sched = {
         "ge": prepare_unit_schedule("ge", ge, n_cycles, nonneg=True),
         "gc_i": prepare_unit_schedule("gc_i", gc_i, n_cycles, nonneg=True),
-        "ext": prepare_unit_schedule("ext", np.nan if ext is None else ext, n_cycles, allow_nan=True),
+        "ext": prepare_unit_schedule(
+            "ext", np.nan if ext is None else ext, n_cycles, allow_nan=True
+        ),
         "targ": prepare_unit_schedule(
             "targ", np.nan if targ is None else targ, n_cycles, allow_nan=True
         ),
     }
     given = {"ge": ge, "gc_i": gc_i, "ext": ext, "targ": targ}
-    trial_sizes = {k: a.shape[0] for k, a in unit_sched.items() if given[k] is not None and np.ndim(given[k]) > 0}
+    trial_sizes = {
+        k: a.shape[0]
+        for k, a in unit_sched.items()
+        if given[k] is not None and np.ndim(given[k]) > 0
+    }
     if inputs is not None:
         x = _synapse_schedule("inputs", inputs, None)
         trial_sizes = {"inputs": x.shape[0], **trial_sizes}
@@ -190,7 +196,8 @@ def simulate_emergent(
     ni = _resolve("n_inputs", input_sizes, n_inputs)
     if state is not None and (state.n_units, state.n_inputs) != (nu, ni):
         raise ValueError(
-            f"state has (n_units, n_inputs) = {(state.n_units, state.n_inputs)}, schedules need {(nu, ni)}"
+            f"state has (n_units, n_inputs) = {(state.n_units, state.n_inputs)}, "
+            f"schedules need {(nu, ni)}"
         )
     full_syn = (n_trials, nu, ni)
     full_unit = (n_trials, n_cycles, nu)

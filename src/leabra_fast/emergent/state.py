@@ -1,4 +1,4 @@
-"""The dynamic state of the canonical emergent model: what one call leaves and the next starts from."""
+"""The dynamic state of the canonical emergent model, carried from one call to the next."""
 
 from __future__ import annotations
 
