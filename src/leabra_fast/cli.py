@@ -1,5 +1,7 @@
 """The ``leabra-fast`` console script.
 
+``leabra-fast emergent-demo --out DIR [--mode rate|spike] [--adapt]`` runs the
+textbook single-neuron demo on the canonical emergent model.
 ``leabra-fast seed --out DIR`` reproduces the seed notebook's run and writes its
 19 traces (``traces.npz`` and ``traces.csv``) and ``summary.json`` (spike
 count, final weights).
@@ -70,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--backend", choices=BACKENDS, default="cython")
     seed.add_argument("--cycles", type=int, default=100, help="cycles per trial (default 100)")
     seed.set_defaults(func=_seed)
+    from .emergent.cli import add_emergent_demo
+
+    add_emergent_demo(sub)
     return parser
 
 
