@@ -1,4 +1,4 @@
-"""``leabra-fast emergent-demo``: the CCN textbook's single neuron on the canonical emergent model."""
+"""``leabra-fast emergent-demo``: the textbook single neuron on the canonical emergent model."""
 
 from __future__ import annotations
 
