@@ -179,6 +179,10 @@ def test_hard_clamp_and_plus_phase_target(backend):
     # Unit 1: free in the minus phase (75 cycles), clamped to its target in the plus phase.
     assert np.all(res["act"][:75, 1] < 0.01)
     assert np.all(res["act"][75:, 1] == 0.6)
+    # Phase records: act_nd at the end of each quarter; ActM after quarter 3, ActP after 4.
+    np.testing.assert_array_equal(res.extra["act_q"][0], res["act_nd"][[24, 49, 74, 99]])
+    assert res.extra["act_m"][0, 1] < 0.01 and res.extra["act_p"][0, 1] == 0.6
+    np.testing.assert_array_equal(res.extra["act_dif"], res.extra["act_p"] - res.extra["act_m"])
     zero = run(ext=0.0, record=["v_m", "act"])
     assert np.all(zero["v_m"][:, 0] == 0.3) and np.all(zero["act"] == 0.0)
 

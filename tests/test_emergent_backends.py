@@ -119,6 +119,7 @@ def test_random_runs_agree(setup):
         assert_traces_close(fast[name], ref[name], rtol=1e-12, name=name)
     np.testing.assert_array_equal(fast["spike"], ref["spike"])
     np.testing.assert_array_equal(fast.spike_count, ref.spike_count)
+    assert_traces_close(fast.extra["act_q"], ref.extra["act_q"], rtol=1e-12, name="act_q")
     for name in ("v_m", "v_m_eq", "act_nd", "adapt", "isi", "isi_avg", "avg_l", "fwt", "wt"):
         assert_traces_close(getattr(fast.state, name), getattr(ref.state, name), name=name)
 

@@ -31,6 +31,7 @@ def run_emergent(
     syn_buf: npt.NDArray[np.float64],
     spikes: npt.NDArray[np.int64],
     first_bad: npt.NDArray[np.int64],
+    act_q: npt.NDArray[np.float64],
 ) -> int: ...
 def noisy_xx1_scalar(consts: dict[str, float], x: float) -> float: ...
 def nxx1_lookup_scalar(

@@ -48,7 +48,7 @@ cdef struct EConsts:
     double k_vm, vm_midpoint, rate_spikes, vm_min, vm_max
     double exp_on, exp_slope, k_exp, spk_thr, vm_r, t_r, rate_num, isi_dt
     double adapt_on, adapt_dt, adapt_div, k_adapt_integ, vm_gain, spike_gain, quirk_adapt_seed
-    double init_v_m, init_act, init_net, decay, clamp_min, clamp_max, minus_cycles
+    double init_v_m, init_act, init_net, decay, clamp_min, clamp_max, minus_cycles, cyc_per_qtr
     double k_ss, k_s, k_m, m_in_s, one_m_in_s, k_l, avg_l_gain, avg_l_min, quirk_avg_l_seed
     double avg_l_lrn_min, lrn_fact, set_l_lrn, l_lrn
     double lrate, m_lrn, d_thr, d_rev, rev_fac, lrn_thr, soft_bound
@@ -165,6 +165,7 @@ cdef int run_units(
     double[:, :, :, ::1] sb,
     long long[::1] spikes,
     long long[::1] first_bad,
+    double[:, :, ::1] act_q,
 ) noexcept nogil:
     cdef Py_ssize_t u, j, t, trial, cyc, absolute, row, col
     cdef Py_ssize_t n_inputs = ss.shape[2]
@@ -180,6 +181,7 @@ cdef int run_units(
     cdef double k_half = 0.5 * c.k_vm
     cdef int status = LFE_STATUS_OK
     cdef long long n_spikes
+    cdef Py_ssize_t cyc_per_qtr = <Py_ssize_t>c.cyc_per_qtr
 
     any_syn = (slot[T_SRS] >= 0 or slot[T_SRM] >= 0 or slot[T_XCAL] >= 0 or slot[T_DWT] >= 0
                or slot[T_FWT] >= 0 or slot[T_WT] >= 0)
@@ -336,6 +338,9 @@ cdef int run_units(
                 avg_l_lrn = c.avg_l_lrn_min + (avg_l - c.avg_l_min) * c.lrn_fact
             avg_s_eff = c.m_in_s * avg_m + c.one_m_in_s * avg_s
 
+            if (cyc + 1) % cyc_per_qtr == 0:
+                act_q[trial, cyc // cyc_per_qtr, u] = act_nd
+
             if not isfinite(i_net) and first_bad[u] < 0:
                 first_bad[u] = absolute
                 status = LFE_STATUS_NONFINITE
@@ -440,6 +445,7 @@ def run_emergent(
     double[:, :, :, ::1] syn_buf,
     long long[::1] spikes,
     long long[::1] first_bad,
+    double[:, :, ::1] act_q,
 ):
     """Run schedule cycles ``c0 .. c1-1`` of all units, in place; return a status code.
 
@@ -456,6 +462,10 @@ def run_emergent(
     cdef Py_ssize_t slot[N_TRACES]
     cdef int status
 
+    if (c.cyc_per_qtr < 1 or n_cycles % <Py_ssize_t>c.cyc_per_qtr != 0
+            or act_q.shape[0] <= max_trial or act_q.shape[2] != n_units
+            or act_q.shape[1] != n_cycles // <Py_ssize_t>c.cyc_per_qtr):
+        return LFE_STATUS_BAD_ARGS
     if (n_cycles < 1 or c0 < 0 or c1 < c0 or every < 1 or abs0 < 0 or table.shape[0] < 2
             or unit_state.shape[0] != N_UNIT_STATE or syn_state.shape[0] != 2
             or syn_state.shape[1] != n_units or slots.shape[0] != N_TRACES
@@ -491,7 +501,7 @@ def run_emergent(
     with nogil:
         status = run_units(&c, table, x, su_s, su_m, ge, gc_i, ext, targ, unit_state, syn_state,
                            n_cycles, c0, c1, abs0, every, rec_base, slot, unit_cols,
-                           unit_buf, syn_buf, spikes, first_bad)
+                           unit_buf, syn_buf, spikes, first_bad, act_q)
     return status
 
 

@@ -530,6 +530,7 @@ def derived_constants(p: EmergentParams, n_inputs: int) -> dict[str, float]:
         "clamp_min": p.clamp_min,
         "clamp_max": p.clamp_max,
         "minus_cycles": float(p.minus_quarters * p.cyc_per_qtr),
+        "cyc_per_qtr": float(p.cyc_per_qtr),
         "k_ss": p.integ * (1.0 / p.ss_tau),
         "k_s": p.integ * (1.0 / p.s_tau),
         "k_m": p.integ * (1.0 / p.m_tau),

@@ -201,14 +201,16 @@ def run_emergent(
     syn_buf: np.ndarray,
     spikes: np.ndarray,
     first_bad: np.ndarray,
+    act_q: np.ndarray,
 ) -> int:
     """Run schedule cycles ``c0 .. c1-1`` of all units; update state and buffers in place.
 
     ``x``, ``su_s``, ``su_m``: (n_trials, n_units, n_inputs) sender activity and
     averages; ``ge``, ``gc_i``, ``ext``, ``targ``: (n_trials, n_cycles, n_units),
     ``ext``/``targ`` NaN where a unit is not clamped.  ``table`` is the NXX1
-    lookup table (``c["table_x0"]``, ``c["table_res"]``).  Returns 0, or 1 when
-    some unit's dynamics became non-finite.
+    lookup table (``c["table_x0"]``, ``c["table_res"]``).  ``act_q[trial, q]``
+    receives act_nd at the end of quarter ``q`` (emergent's ActQ1..ActQ4).
+    Returns 0, or 1 when some unit's dynamics became non-finite.
     """
     (net, v_m, v_m_eq, act, act_nd, adapt, isi, isi_avg,
      avg_ss, avg_s, avg_m, avg_l) = unit_state  # fmt: skip
@@ -365,6 +367,10 @@ def run_emergent(
                 new_fwt = np.minimum(np.maximum(fwt + raw, 0.0), 1.0)
                 fwt[:] = np.where(change, new_fwt, fwt)
                 wt[:] = np.where(change, sig(fwt, c), wt)
+
+            cyc_per_qtr = int(c["cyc_per_qtr"])
+            if (cyc + 1) % cyc_per_qtr == 0:
+                act_q[trial, cyc // cyc_per_qtr] = act_nd
 
             spikes += spike
             bad = ~np.isfinite(i_net) & (first_bad < 0)

@@ -46,6 +46,18 @@ def _kernel() -> Any:
     return _emergent_kernel
 
 
+def _phase_records(act_q: np.ndarray, params: EmergentParams) -> dict[str, np.ndarray]:
+    """emergent's per-trial records: act_nd at each quarter's end, and at the end of each phase."""
+    out = {"act_q": act_q}
+    if params.minus_quarters > 0:
+        out["act_m"] = act_q[:, params.minus_quarters - 1]
+    if params.minus_quarters < params.n_quarters:
+        out["act_p"] = act_q[:, -1]
+    if "act_m" in out and "act_p" in out:
+        out["act_dif"] = out["act_p"] - out["act_m"]
+    return out
+
+
 def build_table(params: EmergentParams) -> tuple[np.ndarray, float, float]:
     """The NXX1 lookup table when ``params.nxx1 == 'table'``; a 2-entry dummy otherwise."""
     if params.nxx1 == "table":
@@ -112,14 +124,20 @@ def simulate_emergent(
     for the recording arguments (the same).  ``n_threads`` is accepted for API
     symmetry; the emergent kernel runs on one thread.
 
+    Besides the traces, ``result.extra`` holds emergent's per-trial records,
+    shaped ``(n_trials, n_units)`` per quarter: ``act_q`` (act_nd at the end of
+    each quarter, ``(n_trials, n_quarters, n_units)``: ActQ1..ActQ4), ``act_m``
+    (end of the minus phase), ``act_p`` (end of the plus phase) and
+    ``act_dif = act_p - act_m``.
+
     Examples
     --------
     >>> import leabra_fast as lf
     >>> from leabra_fast.emergent import EmergentParams, neuron_demo_schedule
     >>> p = EmergentParams.neuron("rate")
     >>> res = lf.simulate(ge=neuron_demo_schedule(), params=p, model="emergent")
-    >>> round(float(res["act"][159, 0]), 4)
-    0.8438
+    >>> round(float(res["act"][159, 0]), 6)
+    0.84375
     """
     from ..simulation import NonFiniteError, NonFiniteWarning, _count
 
@@ -218,6 +236,7 @@ def simulate_emergent(
     unit_buf, syn_buf = plan.allocate()
     spikes = np.zeros(nu, dtype=np.int64)
     first_bad = np.full(nu, -1, dtype=np.int64)
+    act_q = np.zeros((n_trials, params.n_quarters, nu))
     consts = derived_constants(params, ni)
     table, consts["table_x0"], consts["table_res"] = build_table(params)
 
@@ -225,7 +244,7 @@ def simulate_emergent(
         consts, table, x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
         unit_block, syn_block, n_cycles, 0, total,
         plan.first_cycle, plan.every, plan.rec_base,
-        plan.slots(), plan.unit_rows(nu), unit_buf, syn_buf, spikes, first_bad,
+        plan.slots(), plan.unit_rows(nu), unit_buf, syn_buf, spikes, first_bad, act_q,
     )  # fmt: skip
     if status < 0:  # pragma: no cover - the driver validated everything the kernel checks
         raise RuntimeError(f"internal error: the {backend} emergent kernel rejected its arguments")
@@ -239,7 +258,7 @@ def simulate_emergent(
         traces=traces, cycles=cycles, trial=local // n_cycles, cycle_in_trial=local % n_cycles,
         units=plan.units, state=work, spike_count=spikes, first_nonfinite=first_bad,
         params=params, n_cycles=n_cycles, n_trials=n_trials, record_every=plan.every,
-        backend=backend, model="emergent",
+        backend=backend, model="emergent", extra=_phase_records(act_q, params),
     )  # fmt: skip
     if not result.ok and on_nonfinite != "ignore":
         bad = np.flatnonzero(first_bad >= 0)
