@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from .result import SimulationResult
 from .schedule import prepare_schedules
 from .state import SeedState
 from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan
+
+if TYPE_CHECKING:
+    from .emergent import EmergentParams, EmergentState
 
 __all__ = ["BACKENDS", "MODELS", "NonFiniteError", "NonFiniteWarning", "simulate"]
 
@@ -85,11 +88,11 @@ def simulate(
     su_avg_m: Any = None,
     *,
     gc_i: Any = 0.0,
-    params: SeedParams | None = None,
+    params: SeedParams | EmergentParams | None = None,
     n_cycles: int | None = None,
     n_units: int | None = None,
     n_inputs: int | None = None,
-    state: SeedState | None = None,
+    state: SeedState | EmergentState | None = None,
     fwt: Any = None,
     wt: Any = None,
     record: str | Iterable[str] | None = "all",
@@ -169,9 +172,11 @@ def simulate(
     if model == "emergent":
         from .emergent.simulation import simulate_emergent
 
+        e_params: Any = params  # checked there: must be an EmergentParams
+        e_state: Any = state
         return simulate_emergent(
-            inputs, su_avg_s_eff, su_avg_m, gc_i=gc_i, params=params, n_cycles=n_cycles,
-            n_units=n_units, n_inputs=n_inputs, state=state, fwt=fwt, wt=wt, record=record,
+            inputs, su_avg_s_eff, su_avg_m, gc_i=gc_i, params=e_params, n_cycles=n_cycles,
+            n_units=n_units, n_inputs=n_inputs, state=e_state, fwt=fwt, wt=wt, record=record,
             units=units, record_every=record_every, backend=backend, n_threads=n_threads,
             max_trace_bytes=max_trace_bytes, on_nonfinite=on_nonfinite, **model_options,
         )  # fmt: skip
