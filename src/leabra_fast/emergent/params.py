@@ -36,6 +36,7 @@ _RULES: dict[str, tuple[str, Any]] = {
     "unit": ("a number in [0, 1]", lambda v: 0.0 <= v <= 1.0),
     "open_unit": ("a number in (0, 1)", lambda v: 0.0 < v < 1.0),
     "finite": ("a finite number", lambda v: True),
+    "real": ("a number (may be +-inf)", lambda v: True),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "act_fun": ("rate", "spike"),
@@ -178,8 +179,8 @@ class EmergentParams:
         "Rate code keeps spike bookkeeping on v_m: v_m > threshold -> spike, v_m = vm_r "
         "(C++ emergent 8: True; Go: False). act is unaffected (it follows v_m_eq and g_e).",
     )
-    vm_min: float = _p(0.0, "finite", "Lower clip of v_m and v_m_eq (vm_range.min, 0).")
-    vm_max: float = _p(2.0, "finite", "Upper clip of v_m and v_m_eq (vm_range.max, 2).")
+    vm_min: float = _p(0.0, "real", "Lower clip of v_m and v_m_eq (vm_range.min, 0; -inf: none).")
+    vm_max: float = _p(2.0, "real", "Upper clip of v_m and v_m_eq (vm_range.max, 2; inf: none).")
 
     # --- spiking (SpikeFunSpec / SpikeMiscSpec / spike.SpikeParams) ----------
     ex: bool = _p(False, "bool", "AdEx exponential current in spiking mode (spike_misc.ex, False).")
@@ -265,6 +266,10 @@ class EmergentParams:
     wt_sig_gain: float = _p(6.0, "pos", "Gain of the weight contrast-enhancement sigmoid (6).")
     wt_sig_off: float = _p(1.0, "pos", "Offset of the weight sigmoid (1).")
     fwt_init: float = _p(0.5, "unit", "Initial linear weight fwt (lwt) of every synapse (0.5).")
+    wt_init: float | None = _p(
+        None, "optional_unit", "Initial effective weight; None = sig(fwt_init) (emergent). The seed "
+        "notebook starts with wt = 0.5 although its SIG(0.5) != 0.5.",
+    )
 
     # --- seed-notebook quirks (all off in emergent) ---------------------------
     quirk_adapt_seed: bool = _p(
@@ -376,6 +381,7 @@ class EmergentParams:
 
         With these parameters and ``n_cycles = 100`` (4 x 25) the model gives the
         seed model's traces on the notebook's run (see ``docs/emergent_model.md``).
+        :meth:`from_seed` does the same for any :class:`~leabra_fast.SeedParams`.
         """
         values: dict[str, Any] = dict(
             act_fun="spike", ex=True, spk_thr=1.2, exp_g_l=0.3, g_bar_l=0.1, e_rev_i=1.0,
@@ -384,11 +390,52 @@ class EmergentParams:
             avg_init=0.0, ss_tau=10.0, s_tau=10.0, m_tau=50.0,
             avg_l_init=0.0, avg_l_tau=50.0, quirk_avg_l_seed=True,
             avg_l_lrn_min=0.005, avg_l_lrn_max=0.05, quirk_avg_l_lrn_seed=True,
-            lrate=0.1, m_lrn=0.0, lrn_thr=0.0, wt_sig_gain=1.5, quirk_sig_seed=True,
+            lrate=0.1, m_lrn=0.0, lrn_thr=0.0, wt_sig_gain=1.5, quirk_sig_seed=True, wt_init=0.5,
             quirk_learn_every_cycle=True, quirk_act_nd_spike=True,
         )  # fmt: skip
         values.update(overrides)
         return cls(**values)
+
+    @classmethod
+    def from_seed(cls, seed: Any, n_cycles: int = 100, **overrides: Any) -> EmergentParams:
+        """The canonical model with every quirk on and the constants of a :class:`SeedParams`.
+
+        Running it on a seed-model schedule gives the seed model's traces: rates
+        become time constants ``tau`` with ``1/tau`` exactly the seed's rate where
+        such a double exists (then bit for bit; else one ulp off, agreement to
+        ~1e-15), and v_m is not clipped.  ``n_cycles`` is the
+        seed run's trial length (4 quarters when divisible by 4, else one).
+        The seed's constant ``noise`` current has no counterpart and must be 0.
+        """
+        from ..params import SeedParams
+
+        if not isinstance(seed, SeedParams):
+            raise TypeError(f"from_seed needs a SeedParams, got {type(seed).__name__}")
+        if seed.noise != 0.0:
+            raise ParameterError("SeedParams.noise (a constant current) has no emergent counterpart")
+        if isinstance(n_cycles, bool) or not isinstance(n_cycles, int) or n_cycles < 1:
+            raise ParameterError(f"n_cycles must be an int >= 1, got {n_cycles!r}")
+        quarters = 4 if n_cycles % 4 == 0 else 1
+        values: dict[str, Any] = dict(
+            integ=seed.dt_integ, net_tau=_tau_for_rate(seed.dt_net_dt),
+            vm_tau=_tau_for_rate(seed.dt_vm_dt), g_bar_l=seed.gc_l, e_rev_e=seed.e_rev_e,
+            e_rev_l=seed.e_rev_l,
+            e_rev_i=seed.e_rev_e if seed.gc_i_reversal == "e_rev_e" else seed.e_rev_i,
+            thr=seed.thr, exp_slope=seed.exp_slope, exp_g_l=seed.g_bar_l, spk_thr=seed.spk_thr,
+            vm_r=seed.vm_r, adapt_dt=seed.adapt_dt, vm_gain=seed.vm_gain,
+            spike_gain=seed.spike_gain, ss_tau=_tau_for_rate(seed.ss_dt),
+            s_tau=_tau_for_rate(seed.s_dt), m_tau=_tau_for_rate(seed.m_dt),
+            avg_l_tau=_tau_for_rate(seed.l_dt), avg_l_min=seed.avg_l_min,
+            avg_l_max=seed.avg_l_max, avg_l_lrn_min=seed.avg_l_lrn_min,
+            avg_l_lrn_max=seed.avg_l_lrn_max, m_in_s=seed.m_in_s, lrate=seed.lrate,
+            m_lrn=seed.m_lrn, d_thr=seed.d_thr, d_rev=seed.d_rev, wt_sig_gain=seed.gain,
+            wt_sig_off=seed.off, sig_eps=seed.sig_eps, init_v_m=seed.v_m_init,
+            fwt_init=seed.fwt_init, wt_init=seed.wt_init, vm_min=-math.inf, vm_max=math.inf,
+            n_quarters=quarters, minus_quarters=min(3, quarters),
+            cyc_per_qtr=n_cycles // quarters,
+        )  # fmt: skip
+        values.update(overrides)
+        return cls.seed(**values)
 
     # --- helpers -------------------------------------------------------------------
     @property
@@ -458,17 +505,26 @@ def _check(name: str, value: Any, rule: str, obj: EmergentParams) -> None:
         if value < low:
             raise ParameterError(f"{where} must be an int >= {low}, got {value}")
         return
-    if rule == "optional_nonneg":
+    if rule in ("optional_nonneg", "optional_unit"):
         if value is None:
             return
-        rule = "nonneg"
+        rule = rule.removeprefix("optional_")
     if not _is_real(value):
         raise TypeError(f"{where} must be a real number, got {type(value).__name__}")
     value = float(value)
     object.__setattr__(obj, name, value)
     what, check = _RULES[rule]
-    if not math.isfinite(value) or not check(value):
+    if math.isnan(value) or (rule != "real" and math.isinf(value)) or not check(value):
         raise ParameterError(f"{where} must be {what}, got {value!r}")
+
+
+def _tau_for_rate(rate: float) -> float:
+    """A time constant whose reciprocal is exactly ``rate`` (1/(1/rate) may be off by an ulp)."""
+    tau = 1.0 / rate
+    for candidate in (tau, math.nextafter(tau, math.inf), math.nextafter(tau, -math.inf)):
+        if 1.0 / candidate == rate:
+            return candidate
+    return tau  # pragma: no cover - within an ulp; agreement is then to rounding
 
 
 def derived_constants(p: EmergentParams, n_inputs: int) -> dict[str, float]:

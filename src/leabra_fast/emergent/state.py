@@ -63,7 +63,8 @@ class EmergentState:
     ) -> EmergentState:
         """emergent's Init_Acts / InitWeights state.
 
-        Weights: with neither given, ``fwt = params.fwt_init`` and ``wt = sig(fwt)``;
+        Weights: with neither given, ``fwt = params.fwt_init`` and ``wt = sig(fwt)``
+        (or ``params.wt_init`` if set);
         with only ``wt``, ``fwt = sig_inv(wt)`` (emergent's way); with only
         ``fwt``, ``wt = sig(fwt)``; with both, as given.  Values must lie in [0, 1].
         """
@@ -73,7 +74,10 @@ class EmergentState:
         shape = (n_units, n_inputs)
         if fwt is None and wt is None:
             fwt_a = np.full(shape, params.fwt_init)
-            wt_a = np.asarray(sig(fwt_a, c), dtype=np.float64).reshape(shape)
+            if params.wt_init is None:
+                wt_a = np.asarray(sig(fwt_a, c), dtype=np.float64).reshape(shape)
+            else:
+                wt_a = np.full(shape, params.wt_init)
         elif fwt is None:
             wt_a = _weights("wt", wt, shape)
             fwt_a = np.asarray(sig_inv(wt_a, c), dtype=np.float64).reshape(shape)
