@@ -267,8 +267,8 @@ class EmergentParams:
     wt_sig_off: float = _p(1.0, "pos", "Offset of the weight sigmoid (1).")
     fwt_init: float = _p(0.5, "unit", "Initial linear weight fwt (lwt) of every synapse (0.5).")
     wt_init: float | None = _p(
-        None, "optional_unit", "Initial effective weight; None = sig(fwt_init) (emergent). The seed "
-        "notebook starts with wt = 0.5 although its SIG(0.5) != 0.5.",
+        None, "optional_unit", "Initial effective weight; None = sig(fwt_init) (emergent). "
+        "The seed notebook starts with wt = 0.5 although its SIG(0.5) != 0.5.",
     )
 
     # --- seed-notebook quirks (all off in emergent) ---------------------------
@@ -412,7 +412,7 @@ class EmergentParams:
         if not isinstance(seed, SeedParams):
             raise TypeError(f"from_seed needs a SeedParams, got {type(seed).__name__}")
         if seed.noise != 0.0:
-            raise ParameterError("SeedParams.noise (a constant current) has no emergent counterpart")
+            raise ParameterError("SeedParams.noise (a constant current) has no counterpart here")
         if isinstance(n_cycles, bool) or not isinstance(n_cycles, int) or n_cycles < 1:
             raise ParameterError(f"n_cycles must be an int >= 1, got {n_cycles!r}")
         quarters = 4 if n_cycles % 4 == 0 else 1
