@@ -267,7 +267,9 @@ class EmergentParams:
     wt_sig_off: float = _p(1.0, "pos", "Offset of the weight sigmoid (1).")
     fwt_init: float = _p(0.5, "unit", "Initial linear weight fwt (lwt) of every synapse (0.5).")
     wt_init: float | None = _p(
-        None, "optional_unit", "Initial effective weight; None = sig(fwt_init) (emergent). "
+        None,
+        "optional_unit",
+        "Initial effective weight; None = sig(fwt_init) (emergent). "
         "The seed notebook starts with wt = 0.5 although its SIG(0.5) != 0.5.",
     )
 
