@@ -190,3 +190,11 @@ def test_neuron_demo_schedule():
     s = neuron_demo_schedule()
     assert s.shape == (1, 200, 1)
     assert s[0, 9, 0] == 0.0 and s[0, 10, 0] == 1.0 and s[0, 159, 0] == 1.0 and s[0, 160, 0] == 0.0
+
+
+def test_nxx1_table_built_once_per_parameter_set():
+    p = EmergentParams(nxx1="table")
+    first = build_table(p)[0]
+    assert build_table(EmergentParams(nxx1="table"))[0] is first  # equal params: cached
+    assert build_table(p.replace(nvar=0.01))[0] is not first
+    assert not first.flags.writeable

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
@@ -58,11 +59,18 @@ def _phase_records(act_q: np.ndarray, params: EmergentParams) -> dict[str, np.nd
     return out
 
 
+@functools.lru_cache(maxsize=32)
 def build_table(params: EmergentParams) -> tuple[np.ndarray, float, float]:
-    """The NXX1 lookup table when ``params.nxx1 == 'table'``; a 2-entry dummy otherwise."""
+    """The NXX1 lookup table when ``params.nxx1 == 'table'``; a 2-entry dummy otherwise.
+
+    Built once per parameter set (cached; the array is read-only).
+    """
     if params.nxx1 == "table":
-        return reference.nxx1_table(params)
-    return np.zeros(2), 0.0, 1.0
+        table, x0, res = reference.nxx1_table(params)
+    else:
+        table, x0, res = np.zeros(2), 0.0, 1.0
+    table.setflags(write=False)
+    return table, x0, res
 
 
 def prepare_unit_schedule(
