@@ -198,3 +198,37 @@ def test_nxx1_table_built_once_per_parameter_set():
     assert build_table(EmergentParams(nxx1="table"))[0] is first  # equal params: cached
     assert build_table(p.replace(nvar=0.01))[0] is not first
     assert not first.flags.writeable
+
+
+def test_kna_conductances_follow_their_equations(backend):
+    """Spiking KNa: each spike adds rise*(max - g), then g decays by g/tau per cycle."""
+    p = EmergentParams.neuron("spike", kna=True)
+    res = lf.simulate(ge=neuron_demo_schedule(), params=p, model="emergent", backend=backend)
+    g_k = res["g_k"][:, 0]  # the conductance that acted in each cycle
+    assert np.flatnonzero(res["spike"][:, 0])[0] == 14 and np.all(g_k[:15] == 0.0)
+    fast, med, slow = 0.05 * 0.1, 0.02 * 0.1, 0.001 * 1.0
+    assert g_k[15] == pytest.approx(fast + med + slow, rel=1e-15)
+    assert g_k[16] == pytest.approx(
+        fast * (1 - 1 / 50) + med * (1 - 1 / 200) + slow * (1 - 1 / 1000)
+    )
+
+
+@pytest.mark.parametrize("mode", ["rate", "spike"])
+def test_kna_adaptation_slows_activity(mode, backend):
+    plain = neuron_demo(mode, backend=backend)
+    kna = neuron_demo(mode, kna=True, backend=backend)
+    assert kna["act_nd"][159, 0] < plain["act_nd"][159, 0]
+    if mode == "spike":
+        isi = np.diff(np.flatnonzero(kna["spike"][:, 0]))
+        assert isi[0] == 8 and isi[-1] > 8 and kna.spike_count[0] < plain.spike_count[0]
+    else:
+        a = kna["act"][:, 0]
+        assert a[159] < a[40]  # rises, then adapts while the input stays on
+
+
+def test_kna_enters_the_threshold_conductance():
+    c = derived_constants(EmergentParams.neuron("rate", kna=True), 1)
+    g_k = 0.1
+    want = (0.3 * (0.3 - 0.5) + g_k * (0.25 - 0.5)) / (0.5 - 1.0)
+    assert K.ge_thr_scalar(c, 0.0, 0.0, g_k) == pytest.approx(want, rel=1e-14)
+    assert float(R.ge_thr(0.0, 0.0, c, g_k)) == pytest.approx(want, rel=1e-14)

@@ -69,6 +69,7 @@ def random_setup(draw):
         nxx1=draw(st.sampled_from(["closed", "table"])),
         ex=draw(st.booleans()),
         adapt_on=draw(st.booleans()),
+        kna_on=draw(st.booleans()),
         t_r=draw(st.integers(0, 4)),
         g_bar_l=draw(st.floats(0.05, 0.4)),
         g_bar_e=draw(st.floats(0.2, 1.5)),
@@ -120,7 +121,7 @@ def test_random_runs_agree(setup):
     np.testing.assert_array_equal(fast["spike"], ref["spike"])
     np.testing.assert_array_equal(fast.spike_count, ref.spike_count)
     assert_traces_close(fast.extra["act_q"], ref.extra["act_q"], rtol=1e-12, name="act_q")
-    for name in ("v_m", "v_m_eq", "act_nd", "adapt", "isi", "isi_avg", "avg_l", "fwt", "wt"):
+    for name in ("v_m", "v_m_eq", "act_nd", "adapt", "isi", "isi_avg", "avg_l", "gkna_s", "wt"):
         assert_traces_close(getattr(fast.state, name), getattr(ref.state, name), name=name)
 
 

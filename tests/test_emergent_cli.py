@@ -9,10 +9,13 @@ from leabra_fast.cli import main
 from leabra_fast.emergent import TRACE_NAMES
 
 
-@pytest.mark.parametrize(("mode", "adapt"), [("rate", False), ("spike", False), ("spike", True)])
+@pytest.mark.parametrize(
+    ("mode", "adapt"), [("rate", False), ("spike", False), ("spike", True), ("spike", "kna")]
+)
 def test_emergent_demo_writes_traces_and_summary(tmp_path, capsys, mode, adapt):
     out = tmp_path / "demo"
-    argv = ["emergent-demo", "--out", str(out), "--mode", mode] + (["--adapt"] if adapt else [])
+    argv = ["emergent-demo", "--out", str(out), "--mode", mode]
+    argv += ["--kna"] if adapt == "kna" else ["--adapt"] if adapt else []
     assert main(argv) == 0
     printed = capsys.readouterr().out
     summary = json.loads((out / "summary.json").read_text())

@@ -29,14 +29,14 @@ STATUS_BAD_ARGS = LFE_STATUS_BAD_ARGS
 
 # Trace positions (leabra_fast.emergent.reference.TRACE_NAMES order).
 cdef enum:
-    T_NET_RAW, T_NET, T_G_E, T_G_I, T_I_NET, T_V_M, T_V_M_EQ, T_ACT, T_ACT_ND, T_SPIKE,
+    T_NET_RAW, T_NET, T_G_E, T_G_I, T_G_K, T_I_NET, T_V_M, T_V_M_EQ, T_ACT, T_ACT_ND, T_SPIKE,
     T_ADAPT, T_AVG_SS, T_AVG_S, T_AVG_M, T_AVG_L, T_AVG_L_LRN, T_AVG_S_EFF,
     T_DWT, T_SRS, T_SRM, T_FWT, T_WT, T_XCAL, N_TRACES
 
 # Rows of the packed unit state (leabra_fast.emergent.reference.UNIT_STATE order).
 cdef enum:
     S_NET, S_V_M, S_V_M_EQ, S_ACT, S_ACT_ND, S_ADAPT, S_ISI, S_ISI_AVG,
-    S_AVG_SS, S_AVG_S, S_AVG_M, S_AVG_L, N_UNIT_STATE
+    S_AVG_SS, S_AVG_S, S_AVG_M, S_AVG_L, S_GKNA_F, S_GKNA_M, S_GKNA_S, N_UNIT_STATE
 
 
 cdef struct EConsts:
@@ -53,6 +53,9 @@ cdef struct EConsts:
     double avg_l_lrn_min, lrn_fact, set_l_lrn, l_lrn
     double lrate, m_lrn, d_thr, d_rev, rev_fac, lrn_thr, soft_bound
     double wt_sig_gain, wt_sig_off, quirk_sig_seed, sig_eps, learn_every_cycle, act_nd_spike
+    double kna_on, g_bar_k, e_rev_k, kna_rate_rise
+    double kna_f_rise, kna_f_max, kna_f_dt, kna_m_rise, kna_m_max, kna_m_dt
+    double kna_s_rise, kna_s_max, kna_s_dt
     double table_x0, table_res
 
 
@@ -99,14 +102,31 @@ cdef inline double nxx1_lookup(double x, const double[::1] table, const EConsts*
     return table[k] + (table[k + 1] - table[k]) * frac
 
 
-cdef inline double ge_thr(double g_i, double adapt, const EConsts* c) noexcept nogil:
+cdef inline double ge_thr(double g_i, double adapt, double g_k, const EConsts* c) noexcept nogil:
     """Excitatory conductance that puts the equilibrium potential at thr."""
-    return (g_i * (c.e_rev_i - c.thr) + c.g_bar_l * (c.e_rev_l - c.thr) - adapt) / (c.thr - c.e_rev_e)
+    cdef double num = g_i * (c.e_rev_i - c.thr) + c.g_bar_l * (c.e_rev_l - c.thr)
+    if c.kna_on != 0.0:
+        num = num + g_k * (c.e_rev_k - c.thr)
+    return (num - adapt) / (c.thr - c.e_rev_e)
 
 
-cdef inline double inet(double v, double g_e, double g_i, const EConsts* c) noexcept nogil:
-    """Net current of the excitatory, leak and inhibitory channels at potential v."""
-    return g_e * (c.e_rev_e - v) + c.g_bar_l * (c.e_rev_l - v) + g_i * (c.e_rev_i - v)
+cdef inline double inet(double v, double g_e, double g_i, double g_k,
+                        const EConsts* c) noexcept nogil:
+    """Net current of the excitatory, leak, inhibitory (and KNa) channels at potential v."""
+    cdef double i = g_e * (c.e_rev_e - v) + c.g_bar_l * (c.e_rev_l - v) + g_i * (c.e_rev_i - v)
+    if c.kna_on != 0.0:
+        i = i + g_k * (c.e_rev_k - v)
+    return i
+
+
+cdef inline double kna_step(double g, double rise, double gmax, double dt, bint spiking,
+                            bint spike, double act) noexcept nogil:
+    """One cycle of a Na-gated K conductance: rise toward gmax by spikes (or act), decay by dt."""
+    if spiking:
+        if spike:
+            return g + rise * (gmax - g)
+        return g - dt * g
+    return g + act * rise * (gmax - g) - dt * g
 
 
 cdef inline double avg_fm_isi(double avg, double isi, const EConsts* c) noexcept nogil:
@@ -171,7 +191,7 @@ cdef int run_units(
     cdef Py_ssize_t n_inputs = ss.shape[2]
     cdef Py_ssize_t n_units = us.shape[1]
     cdef double net, v_m, v_m_eq, act, act_nd, adapt, isi, isi_avg
-    cdef double avg_ss, avg_s, avg_m, avg_l
+    cdef double avg_ss, avg_s, avg_m, avg_l, gkna_f, gkna_m, gkna_s, g_k, a_kna
     cdef double d, clampv, tv, acc, net_raw, g_e, g_i, i1, v_eff, i_net, new_vm, new_eq
     cdef double spk, drive, target, rate, cv, avg_l_lrn, avg_s_eff
     cdef double srs, srm, xcal_l, dwt, fwt, wt, f, su_sv, su_mv
@@ -198,6 +218,9 @@ cdef int run_units(
         avg_s = us[S_AVG_S, u]
         avg_m = us[S_AVG_M, u]
         avg_l = us[S_AVG_L, u]
+        gkna_f = us[S_GKNA_F, u]
+        gkna_m = us[S_GKNA_M, u]
+        gkna_s = us[S_GKNA_S, u]
         col = unit_cols[u]
         n_spikes = 0
 
@@ -233,6 +256,7 @@ cdef int run_units(
                 acc = acc + x[trial, u, j] * ss[1, u, j]
             net_raw = c.net_scale * acc + ge[trial, cyc, u]
             g_i = c.g_bar_i * gc_i[trial, cyc, u]
+            g_k = c.g_bar_k * (gkna_f + gkna_m + gkna_s)
             spk = 0.0
             spike = False
 
@@ -261,11 +285,11 @@ cdef int run_units(
                 # Membrane potential: midpoint or Euler; held while refractory.
                 refractory = can_spike and c.t_r > 0.0 and isi >= 0.0 and isi < c.t_r
                 if c.vm_midpoint != 0.0:
-                    i1 = inet(v_m, g_e, g_i, c)
+                    i1 = inet(v_m, g_e, g_i, g_k, c)
                     v_eff = v_m + k_half * (i1 - adapt)
                 else:
                     v_eff = v_m
-                i_net = inet(v_eff, g_e, g_i, c)
+                i_net = inet(v_eff, g_e, g_i, g_k, c)
                 if c.exp_on != 0.0:
                     i_net = i_net + c.k_exp * exp((v_eff - c.thr) / c.exp_slope)
                 if refractory:
@@ -273,7 +297,7 @@ cdef int run_units(
                     i_net = 0.0
                 else:
                     new_vm = v_m + c.k_vm * (i_net - adapt)
-                new_eq = v_m_eq + c.k_vm * (inet(v_m_eq, g_e, g_i, c) - adapt)
+                new_eq = v_m_eq + c.k_vm * (inet(v_m_eq, g_e, g_i, g_k, c) - adapt)
                 new_vm = clip(new_vm, c.vm_min, c.vm_max)
                 new_eq = clip(new_eq, c.vm_min, c.vm_max)
 
@@ -308,7 +332,7 @@ cdef int run_units(
                     if act_nd < c.vm_act_thr and new_eq <= c.thr:
                         drive = new_eq - c.thr
                     else:
-                        drive = g_e - ge_thr(g_i, adapt, c)
+                        drive = g_e - ge_thr(g_i, adapt, g_k, c)
                     if c.use_table != 0.0:
                         target = nxx1_lookup(drive, table, c)
                     else:
@@ -323,6 +347,15 @@ cdef int run_units(
                     else:
                         adapt = adapt + c.k_adapt_integ * (
                             c.adapt_dt * (c.vm_gain * (new_vm - c.e_rev_l) - adapt) + spk * c.spike_gain)
+                # KNa adaptation from this cycle's spike (spiking) or new act (rate code).
+                if c.kna_on != 0.0:
+                    a_kna = c.kna_rate_rise * act_nd
+                    gkna_f = kna_step(gkna_f, c.kna_f_rise, c.kna_f_max, c.kna_f_dt, spike_mode,
+                                      spike, a_kna)
+                    gkna_m = kna_step(gkna_m, c.kna_m_rise, c.kna_m_max, c.kna_m_dt, spike_mode,
+                                      spike, a_kna)
+                    gkna_s = kna_step(gkna_s, c.kna_s_rise, c.kna_s_max, c.kna_s_dt, spike_mode,
+                                      spike, a_kna)
                 v_m = new_vm
                 v_m_eq = new_eq
 
@@ -384,6 +417,7 @@ cdef int run_units(
                 if slot[T_NET] >= 0: ub[slot[T_NET], row, col] = net
                 if slot[T_G_E] >= 0: ub[slot[T_G_E], row, col] = g_e
                 if slot[T_G_I] >= 0: ub[slot[T_G_I], row, col] = g_i
+                if slot[T_G_K] >= 0: ub[slot[T_G_K], row, col] = g_k
                 if slot[T_I_NET] >= 0: ub[slot[T_I_NET], row, col] = i_net
                 if slot[T_V_M] >= 0: ub[slot[T_V_M], row, col] = v_m
                 if slot[T_V_M_EQ] >= 0: ub[slot[T_V_M_EQ], row, col] = v_m_eq
@@ -410,6 +444,9 @@ cdef int run_units(
         us[S_AVG_S, u] = avg_s
         us[S_AVG_M, u] = avg_m
         us[S_AVG_L, u] = avg_l
+        us[S_GKNA_F, u] = gkna_f
+        us[S_GKNA_M, u] = gkna_m
+        us[S_GKNA_S, u] = gkna_s
         spikes[u] += n_spikes
 
         # A NaN born in the last cycle may not have reached I_net yet: check the state.
@@ -529,7 +566,7 @@ def sig_scalar(dict consts, double w):
     return sig(w, &c)
 
 
-def ge_thr_scalar(dict consts, double g_i, double adapt):
+def ge_thr_scalar(dict consts, double g_i, double adapt, double g_k=0.0):
     """The C ``ge_thr`` on one value."""
     cdef EConsts c = consts
-    return ge_thr(g_i, adapt, &c)
+    return ge_thr(g_i, adapt, g_k, &c)

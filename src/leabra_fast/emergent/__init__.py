@@ -46,10 +46,14 @@ def neuron_demo(
     mode: Literal["rate", "spike"] = "spike",
     adapt: bool = False,
     backend: Literal["cython", "python"] = "cython",
+    kna: bool = False,
     **overrides: Any,
 ) -> Any:
-    """Run the CCN textbook's single-neuron demo: 200 cycles, input on from cycle 10 to 160."""
-    params = EmergentParams.neuron(mode, adapt=adapt, **overrides)
+    """Run the CCN textbook's single-neuron demo: 200 cycles, input on from cycle 10 to 160.
+
+    ``adapt``: the AdEx adaptation current; ``kna``: KNa adaptation (the Go sim's default).
+    """
+    params = EmergentParams.neuron(mode, adapt=adapt, kna=kna, **overrides)
     return simulate_emergent(
         ge=neuron_demo_schedule(params.cycles_per_trial), params=params, backend=backend
     )

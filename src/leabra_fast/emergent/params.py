@@ -205,6 +205,31 @@ class EmergentParams:
     vm_gain: float = _p(0.04, "nonneg", "Sub-threshold adaptation: gain on v_m - e_rev_l (0.04).")
     spike_gain: float = _p(0.00805, "nonneg", "Adaptation increment per spike (0.00805).")
 
+    # --- sodium-gated K adaptation (KNaAdaptSpec / knadapt.Params) ----------
+    kna_on: bool = _p(
+        False,
+        "bool",
+        "KNa adaptation: three Na-gated K conductances driven by spikes (or by act "
+        "in rate code), adding g_k*(e_rev_k - v) to I_net (C++ 8 and Go: off by default; the Go "
+        "textbook neuron sim: on).",
+    )
+    g_bar_k: float = _p(
+        1.0, "nonneg", "Maximal K conductance: g_k = g_bar_k*(fast+med+slow) (Go 1)."
+    )
+    e_rev_k: float = _p(0.25, "finite", "K reversal potential (Go 0.25).")
+    kna_rate_rise: float = _p(
+        0.8, "nonneg", "Rate code: act is multiplied by this to drive KNa (0.8)."
+    )
+    kna_fast_rise: float = _p(0.05, "unit", "Fast KNa: increment toward max per spike (0.05).")
+    kna_fast_max: float = _p(0.1, "nonneg", "Fast KNa: maximal conductance (0.1).")
+    kna_fast_tau: float = _p(50.0, "tau", "Fast KNa: decay time constant, cycles (50).")
+    kna_med_rise: float = _p(0.02, "unit", "Medium KNa: increment toward max per spike (0.02).")
+    kna_med_max: float = _p(0.1, "nonneg", "Medium KNa: maximal conductance (0.1).")
+    kna_med_tau: float = _p(200.0, "tau", "Medium KNa: decay time constant, cycles (200).")
+    kna_slow_rise: float = _p(0.001, "unit", "Slow KNa: increment toward max per spike (0.001).")
+    kna_slow_max: float = _p(1.0, "nonneg", "Slow KNa: maximal conductance (1).")
+    kna_slow_tau: float = _p(1000.0, "tau", "Slow KNa: decay time constant, cycles (1000).")
+
     # --- init, decay, clamping -------------------------------------------------
     init_v_m: float = _p(0.4, "finite", "Initial v_m and v_m_eq, and their decay target (0.4).")
     init_act: float = _p(0.0, "unit", "Initial act, and its decay target (0).")
@@ -360,19 +385,23 @@ class EmergentParams:
 
     @classmethod
     def neuron(
-        cls, act_fun: Literal["rate", "spike"] = "spike", adapt: bool = False, **overrides: Any
+        cls,
+        act_fun: Literal["rate", "spike"] = "spike",
+        adapt: bool = False,
+        kna: bool = False,
+        **overrides: Any,
     ) -> EmergentParams:
         """The CCN textbook's single-neuron sim (``ch2/neuron``), on Go defaults.
 
         g_bar_e = g_bar_l = 0.3, XX1 gain 30, nvar 0.01, init v_m 0.3, Ge set
         directly (no integration), one trial of 200 cycles (4 x 50).  ``adapt``
-        switches on the AdEx adaptation current (the Go sim's own adaptation is
-        the KNa current, which this model does not have).  Drive it with
+        switches on the AdEx adaptation current, ``kna`` the KNa adaptation (the
+        Go sim's own, on by default there).  Drive it with
         :func:`leabra_fast.emergent.neuron_demo_schedule`.
         """
         values: dict[str, Any] = dict(
             act_fun=act_fun, g_bar_e=0.3, g_bar_l=0.3, gain=30.0, nvar=0.01, init_v_m=0.3,
-            direct_ge=True, cyc_per_qtr=50, adapt_on=bool(adapt),
+            direct_ge=True, cyc_per_qtr=50, adapt_on=bool(adapt), kna_on=bool(kna),
         )  # fmt: skip
         values.update(overrides)
         return cls.go(**values)
@@ -621,6 +650,19 @@ def derived_constants(p: EmergentParams, n_inputs: int) -> dict[str, float]:
         "sig_eps": p.sig_eps,
         "learn_every_cycle": float(p.quirk_learn_every_cycle),
         "act_nd_spike": float(p.quirk_act_nd_spike),
+        "kna_on": float(p.kna_on),
+        "g_bar_k": p.g_bar_k,
+        "e_rev_k": p.e_rev_k,
+        "kna_rate_rise": p.kna_rate_rise,
+        "kna_f_rise": p.kna_fast_rise,
+        "kna_f_max": p.kna_fast_max,
+        "kna_f_dt": 1.0 / p.kna_fast_tau,
+        "kna_m_rise": p.kna_med_rise,
+        "kna_m_max": p.kna_med_max,
+        "kna_m_dt": 1.0 / p.kna_med_tau,
+        "kna_s_rise": p.kna_slow_rise,
+        "kna_s_max": p.kna_slow_max,
+        "kna_s_dt": 1.0 / p.kna_slow_tau,
         # Position of the NXX1 lookup table; the driver fills these in when it builds one.
         "table_x0": 0.0,
         "table_res": 1.0,

@@ -35,13 +35,13 @@ __all__ = [
 #: Per-unit state carried from cycle to cycle, in the packed block's row order.
 UNIT_STATE = (
     "net", "v_m", "v_m_eq", "act", "act_nd", "adapt", "isi", "isi_avg",
-    "avg_ss", "avg_s", "avg_m", "avg_l",
+    "avg_ss", "avg_s", "avg_m", "avg_l", "gkna_f", "gkna_m", "gkna_s",
 )  # fmt: skip
 #: Per-synapse state: linear (fwt, emergent's lwt) and effective (sigmoidal) weight.
 SYNAPSE_STATE = ("fwt", "wt")
 #: Per-unit traces (emergent's names; those shared with the seed model mean the same).
 UNIT_TRACES = (
-    "net_raw", "net", "g_e", "g_i", "I_net", "v_m", "v_m_eq", "act", "act_nd", "spike",
+    "net_raw", "net", "g_e", "g_i", "g_k", "I_net", "v_m", "v_m_eq", "act", "act_nd", "spike",
     "adapt", "avg_ss", "avg_s", "avg_m", "avg_l", "avg_l_lrn", "avg_s_eff",
 )  # fmt: skip
 #: Per-synapse traces; ``XCAL`` is XCAL(srs, avg_l), as in the seed model.
@@ -127,11 +127,12 @@ def nxx1_lookup(x: Any, table: np.ndarray, x0: float, res: float, gain: float) -
     return out[()] if out.ndim == 0 else out
 
 
-def ge_thr(g_i: Any, adapt: Any, c: dict[str, float]) -> Any:
+def ge_thr(g_i: Any, adapt: Any, c: dict[str, float], g_k: Any = 0.0) -> Any:
     """Excitatory conductance that puts the equilibrium potential exactly at thr."""
-    return (g_i * (c["e_rev_i"] - c["thr"]) + c["g_bar_l"] * (c["e_rev_l"] - c["thr"]) - adapt) / (
-        c["thr"] - c["e_rev_e"]
-    )
+    num = g_i * (c["e_rev_i"] - c["thr"]) + c["g_bar_l"] * (c["e_rev_l"] - c["thr"])
+    if c["kna_on"]:
+        num = num + g_k * (c["e_rev_k"] - c["thr"])
+    return (num - adapt) / (c["thr"] - c["e_rev_e"])
 
 
 # --- learning ------------------------------------------------------------------------
@@ -169,8 +170,11 @@ def sig_inv(w: Any, c: dict[str, float]) -> Any:
     return out[()] if out.ndim == 0 else out
 
 
-def _inet(v: np.ndarray, g_e: np.ndarray, g_i: np.ndarray, c: dict[str, float]) -> np.ndarray:
-    return g_e * (c["e_rev_e"] - v) + c["g_bar_l"] * (c["e_rev_l"] - v) + g_i * (c["e_rev_i"] - v)
+def _inet(v: Any, g_e: Any, g_i: Any, g_k: Any, c: dict[str, float]) -> Any:
+    i = g_e * (c["e_rev_e"] - v) + c["g_bar_l"] * (c["e_rev_l"] - v) + g_i * (c["e_rev_i"] - v)
+    if c["kna_on"]:
+        i = i + g_k * (c["e_rev_k"] - v)
+    return i
 
 
 def _avg_fm_isi(avg: np.ndarray, isi: np.ndarray, c: dict[str, float]) -> np.ndarray:
@@ -213,7 +217,7 @@ def run_emergent(
     Returns 0, or 1 when some unit's dynamics became non-finite.
     """
     (net, v_m, v_m_eq, act, act_nd, adapt, isi, isi_avg,
-     avg_ss, avg_s, avg_m, avg_l) = unit_state  # fmt: skip
+     avg_ss, avg_s, avg_m, avg_l, gkna_f, gkna_m, gkna_s) = unit_state  # fmt: skip
     fwt, wt = syn_state
     rec = unit_cols >= 0
     cols = unit_cols[rec]
@@ -257,20 +261,21 @@ def run_emergent(
             net[:] = np.where(clamped, clampv, new_net)
             g_e = c["g_bar_e"] * net
             g_i = c["g_bar_i"] * gc_i[trial, cyc]
+            g_k = c["g_bar_k"] * (gkna_f + gkna_m + gkna_s)
 
             # Membrane potential (held during the refractory period after a spike).
             refractory = (c["t_r"] > 0) & (isi >= 0.0) & (isi < c["t_r"]) if can_spike else False
             if c["vm_midpoint"]:
-                i1 = _inet(v_m, g_e, g_i, c)
+                i1 = _inet(v_m, g_e, g_i, g_k, c)
                 v_eff = v_m + (0.5 * c["k_vm"]) * (i1 - adapt)
             else:
                 v_eff = v_m
-            i_net = _inet(v_eff, g_e, g_i, c)
+            i_net = _inet(v_eff, g_e, g_i, g_k, c)
             if c["exp_on"]:
                 i_net = i_net + c["k_exp"] * np.exp((v_eff - c["thr"]) / c["exp_slope"])
             new_vm = np.where(refractory, v_m, v_m + c["k_vm"] * (i_net - adapt))
             i_net = np.where(refractory, 0.0, i_net)
-            new_eq = v_m_eq + c["k_vm"] * (_inet(v_m_eq, g_e, g_i, c) - adapt)
+            new_eq = v_m_eq + c["k_vm"] * (_inet(v_m_eq, g_e, g_i, g_k, c) - adapt)
             new_vm = np.minimum(np.maximum(new_vm, c["vm_min"]), c["vm_max"])
             new_eq = np.minimum(np.maximum(new_eq, c["vm_min"]), c["vm_max"])
 
@@ -303,7 +308,7 @@ def run_emergent(
                     new_nd = act_nd + c["k_vm"] * (rate - act_nd)
             else:
                 sub = (act_nd < c["vm_act_thr"]) & (new_eq <= c["thr"])
-                drive = np.where(sub, new_eq - c["thr"], g_e - ge_thr(g_i, adapt, c))
+                drive = np.where(sub, new_eq - c["thr"], g_e - ge_thr(g_i, adapt, c, g_k))
                 if c["use_table"]:
                     target = nxx1_lookup(drive, table, c["table_x0"], c["table_res"], c["gain"])
                 else:
@@ -325,6 +330,17 @@ def run_emergent(
                         + spk * c["spike_gain"]
                     )
                 adapt[:] = np.where(clamped, adapt, new_adapt)
+
+            # KNa adaptation from this cycle's spike (spiking) or new act (rate code).
+            if c["kna_on"]:
+                for g, key in ((gkna_f, "kna_f"), (gkna_m, "kna_m"), (gkna_s, "kna_s")):
+                    rise, gmax, dt = c[key + "_rise"], c[key + "_max"], c[key + "_dt"]
+                    if spike_mode:
+                        new_g = np.where(spike, g + rise * (gmax - g), g - dt * g)
+                    else:
+                        a = c["kna_rate_rise"] * new_nd
+                        new_g = g + a * rise * (gmax - g) - dt * g
+                    g[:] = np.where(clamped, g, new_g)
 
             # Hard clamp overrides v_m, act (C++ Compute_HardClamp).
             cv = np.minimum(
@@ -379,8 +395,8 @@ def run_emergent(
             if absolute % every == 0 and cols.size:
                 row = absolute // every - rec_base
                 values = {
-                    "net_raw": net_raw, "net": net, "g_e": g_e, "g_i": g_i, "I_net": i_net,
-                    "v_m": v_m, "v_m_eq": v_m_eq, "act": act, "act_nd": act_nd, "spike": spk,
+                    "net_raw": net_raw, "net": net, "g_e": g_e, "g_i": g_i, "g_k": g_k,
+                    "I_net": i_net, "v_m": v_m, "v_m_eq": v_m_eq, "act": act, "act_nd": act_nd, "spike": spk,
                     "adapt": adapt, "avg_ss": avg_ss, "avg_s": avg_s, "avg_m": avg_m,
                     "avg_l": avg_l, "avg_l_lrn": avg_l_lrn, "avg_s_eff": avg_s_eff,
                     "dwt": dwt, "srs": srs, "srm": srm, "fwt": fwt, "wt": wt, "XCAL": xcal_l,

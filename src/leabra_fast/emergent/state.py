@@ -29,6 +29,8 @@ class EmergentState:
         inter-spike interval (-1: no spike yet, -2: one spike), as in Go emergent.
     avg_ss, avg_s, avg_m, avg_l : ndarray, shape (n_units,)
         Running averages of act_nd.
+    gkna_f, gkna_m, gkna_s : ndarray, shape (n_units,)
+        Fast, medium and slow Na-gated K conductances (KNa adaptation).
     fwt, wt : ndarray, shape (n_units, n_inputs)
         Linear (emergent's lwt) and sigmoidal effective weight of each synapse.
     cycle : int
@@ -47,6 +49,9 @@ class EmergentState:
     avg_s: np.ndarray
     avg_m: np.ndarray
     avg_l: np.ndarray
+    gkna_f: np.ndarray
+    gkna_m: np.ndarray
+    gkna_s: np.ndarray
     fwt: np.ndarray
     wt: np.ndarray
     cycle: int = 0
@@ -95,7 +100,7 @@ class EmergentState:
             act=full(params.init_act), act_nd=full(params.init_act), adapt=full(0.0),
             isi=full(-1.0), isi_avg=full(-1.0),
             avg_ss=full(params.avg_init), avg_s=full(params.avg_init), avg_m=full(params.avg_init),
-            avg_l=full(params.avg_l_init),
+            avg_l=full(params.avg_l_init), gkna_f=full(0.0), gkna_m=full(0.0), gkna_s=full(0.0),
             fwt=np.array(fwt_a, order="C"), wt=np.array(wt_a, order="C"),
         )  # fmt: skip
 
