@@ -396,7 +396,8 @@ def run_emergent(
                 row = absolute // every - rec_base
                 values = {
                     "net_raw": net_raw, "net": net, "g_e": g_e, "g_i": g_i, "g_k": g_k,
-                    "I_net": i_net, "v_m": v_m, "v_m_eq": v_m_eq, "act": act, "act_nd": act_nd, "spike": spk,
+                    "I_net": i_net, "v_m": v_m, "v_m_eq": v_m_eq, "act": act, "act_nd": act_nd,
+                    "spike": spk,
                     "adapt": adapt, "avg_ss": avg_ss, "avg_s": avg_s, "avg_m": avg_m,
                     "avg_l": avg_l, "avg_l_lrn": avg_l_lrn, "avg_s_eff": avg_s_eff,
                     "dwt": dwt, "srs": srs, "srm": srm, "fwt": fwt, "wt": wt, "XCAL": xcal_l,
