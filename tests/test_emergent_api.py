@@ -225,3 +225,39 @@ def test_initial_state():
     bad.v_m = np.array([0.1])
     with pytest.raises(ValueError, match=r"state\.net must have shape"):
         bad.validate()
+
+
+def test_chunked_runs_give_the_same_bits_and_can_stop(backend):
+    rng = np.random.default_rng(4)
+    kw = dict(inputs=rng.uniform(0, 1, (4, 3, 2)), ge=rng.uniform(0, 0.5, (4, 100, 3)),
+              params=EmergentParams(act_fun="spike", kna_on=True), backend=backend)  # fmt: skip
+    whole = run(**kw)
+    chunked = run(**kw, chunk_cycles=37)
+    assert chunked.state.equals(whole.state)
+    for name in whole:
+        np.testing.assert_array_equal(chunked[name], whole[name], err_msg=name)
+    np.testing.assert_array_equal(chunked.extra["act_q"], whole.extra["act_q"])
+
+    def stop_after_two_trials(done, total):
+        if done >= 200:
+            raise KeyboardInterrupt
+
+    with pytest.warns(lf.PartialRunWarning, match="200 of 400"):
+        part = run(**kw, chunk_cycles=100, progress=stop_after_two_trials)
+    assert part.partial and part.state.cycle == 200 and part["v_m"].shape == (200, 3)
+    rest = run(**{**kw, "inputs": kw["inputs"][2:], "ge": kw["ge"][2:]}, state=part.state)
+    assert rest.state.equals(whole.state)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    res = run(inputs=[0.3, 0.9], ge=0.2, targ=[[np.nan], [0.5]],
+              params=EmergentParams.go(act_fun="spike"))  # fmt: skip
+    back = lf.load(res.save(tmp_path / "run.npz"))
+    assert back.model == "emergent" and back.params == res.params
+    assert isinstance(back.state, EmergentState) and back.state.equals(res.state)
+    for name in res:
+        np.testing.assert_array_equal(back[name], res[name])
+    for name in ("act_q", "act_m", "act_p", "act_dif"):
+        np.testing.assert_array_equal(back.extra[name], res.extra[name])
+    again = run(**{k: back.schedules[k] for k in ("inputs", "ge", "targ")}, params=back.params)
+    np.testing.assert_array_equal(again["v_m"], res["v_m"])

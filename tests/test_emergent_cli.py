@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+import leabra_fast as lf
 from leabra_fast.cli import main
 from leabra_fast.emergent import TRACE_NAMES
 
@@ -24,6 +25,8 @@ def test_emergent_demo_writes_traces_and_summary(tmp_path, capsys, mode, adapt):
         assert set(TRACE_NAMES) <= set(f.files)
         act_nd = f["act_nd"][:, 0]
         spikes = int(f["spike"].sum())
+    back = lf.load(out / "run.npz")
+    assert back.model == "emergent" and back.params.act_fun == mode
     table = np.genfromtxt(out / "traces.csv", delimiter=",", names=True)
     assert len(table) == 200 and "v_m_eq" in table.dtype.names
     assert summary["total_spikes"] == spikes

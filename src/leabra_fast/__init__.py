@@ -16,7 +16,9 @@ from importlib.metadata import PackageNotFoundError, version
 from . import emergent
 from .emergent import EmergentParams, EmergentState
 from .params import ParameterError, SeedParams
+from .progress import PartialRunWarning
 from .result import SimulationResult
+from .saving import load
 from .simulation import BACKENDS, MODELS, NonFiniteError, NonFiniteWarning, simulate
 from .state import SeedState
 from .traces import SYNAPSE_TRACES, TRACE_NAMES, UNIT_TRACES, TraceBudgetError
@@ -41,11 +43,13 @@ __all__ = [
     "NonFiniteError",
     "NonFiniteWarning",
     "ParameterError",
+    "PartialRunWarning",
     "SeedParams",
     "SeedState",
     "SimulationResult",
     "TraceBudgetError",
     "__version__",
     "emergent",
+    "load",
     "simulate",
 ]

@@ -16,7 +16,9 @@ def _run(args: argparse.Namespace) -> int:
     result = neuron_demo(
         args.mode, adapt=args.adapt, kna=args.kna, backend=args.backend, g_bar_e=args.g_bar_e
     )
-    paths = write_outputs(result, Path(args.out))
+    out = Path(args.out)
+    paths = write_outputs(result, out)
+    paths.append(result.save(out / "run.npz"))
     act = result["act_nd"][:, 0]
     print(
         f"emergent neuron demo ({args.mode}, adaptation {'on' if args.adapt else 'off'}, "
@@ -27,6 +29,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     for p in paths:
         print(f"wrote {p}")
+    print("(report.png: leabra_fast.plot does not support the emergent model yet)")
     return 0
 
 

@@ -121,6 +121,8 @@ def simulate_emergent(
     n_threads: int | None = None,
     max_trace_bytes: int = DEFAULT_MAX_TRACE_BYTES,
     on_nonfinite: Literal["warn", "raise", "ignore"] = "warn",
+    progress: Any = None,
+    chunk_cycles: int | None = None,
 ) -> SimulationResult:
     """Simulate emergent's Leabra units (rate code or spiking) and XCAL synapses over trials.
 
@@ -129,8 +131,9 @@ def simulate_emergent(
     At each trial start avg_l is updated and the activity decays toward its
     initial values; after the last cycle of the trial the synapses learn (XCAL).
     See the module docstring for the input schedules and :func:`leabra_fast.simulate`
-    for the recording arguments (the same).  ``n_threads`` is accepted for API
-    symmetry; the emergent kernel runs on one thread.
+    for the recording, ``progress`` and ``chunk_cycles`` arguments (the same).
+    ``n_threads`` is accepted for API symmetry; the emergent kernel runs on one
+    thread.  ``result.schedules`` holds the call's schedules, compact.
 
     Besides the traces, ``result.extra`` holds emergent's per-trial records,
     shaped ``(n_trials, n_units)`` per quarter: ``act_q`` (act_nd at the end of
@@ -147,7 +150,8 @@ def simulate_emergent(
     >>> round(float(res["act"][159, 0]), 6)
     0.84375
     """
-    from ..simulation import NonFiniteError, NonFiniteWarning, _count
+    from ..progress import PartialRunWarning
+    from ..simulation import NonFiniteError, NonFiniteWarning, _count, _run_chunks
 
     if backend == "cython":
         runner = _kernel().run_emergent
@@ -225,6 +229,7 @@ def simulate_emergent(
             f"state has (n_units, n_inputs) = {(state.n_units, state.n_inputs)}, "
             f"schedules need {(nu, ni)}"
         )
+    x_compact, s_eff_compact, s_m_compact = (np.ascontiguousarray(a) for a in (x, s_eff, s_m))
     full_syn = (n_trials, nu, ni)
     full_unit = (n_trials, n_cycles, nu)
     x, s_eff, s_m = (np.broadcast_to(a, full_syn) for a in (x, s_eff, s_m))
@@ -248,26 +253,49 @@ def simulate_emergent(
     consts = derived_constants(params, ni)
     table, consts["table_x0"], consts["table_res"] = build_table(params)
 
-    status = runner(
-        consts, table, x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
-        unit_block, syn_block, n_cycles, 0, total,
-        plan.first_cycle, plan.every, plan.rec_base,
-        plan.slots(), plan.unit_rows(nu), unit_buf, syn_buf, spikes, first_bad, act_q,
-    )  # fmt: skip
-    if status < 0:  # pragma: no cover - the driver validated everything the kernel checks
-        raise RuntimeError(f"internal error: the {backend} emergent kernel rejected its arguments")
-    work.cycle = plan.first_cycle + total
+    slots, unit_rows = plan.slots(), plan.unit_rows(nu)
 
+    def run_chunk(c0: int, c1: int) -> None:
+        status = runner(
+            consts, table, x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
+            unit_block, syn_block, n_cycles, c0, c1,
+            plan.first_cycle + c0, plan.every, plan.rec_base,
+            slots, unit_rows, unit_buf, syn_buf, spikes, first_bad, act_q,
+        )  # fmt: skip
+        if status < 0:  # pragma: no cover - the driver validated everything the kernel checks
+            raise RuntimeError(f"internal error: the {backend} emergent kernel rejected its input")
+
+    done = _run_chunks(run_chunk, total, n_cycles, backend, nu, ni, 1, progress, chunk_cycles)
+    work.cycle = plan.first_cycle + done
+
+    cycles = plan.recorded_cycles()
+    if done < total:  # interrupted: keep the rows actually written
+        rows = int(np.count_nonzero(cycles < work.cycle))
+        cycles = cycles[:rows]
+        unit_buf, syn_buf = unit_buf[:, :rows].copy(), syn_buf[:, :rows].copy()
+        act_q = act_q[: -(-done // n_cycles)].copy()
     traces = {name: unit_buf[k] for k, name in enumerate(plan.unit_names)}
     traces.update({name: syn_buf[k] for k, name in enumerate(plan.synapse_names)})
-    cycles = plan.recorded_cycles()
     local = cycles - plan.first_cycle
+    compact = {"inputs": x_compact, "su_avg_s_eff": s_eff_compact, "su_avg_m": s_m_compact}
+    compact.update(
+        {k: np.ascontiguousarray(np.broadcast_to(a, (n_trials, *a.shape[1:])))
+         for k, a in unit_sched.items()}
+    )  # fmt: skip
     result = SimulationResult(
         traces=traces, cycles=cycles, trial=local // n_cycles, cycle_in_trial=local % n_cycles,
         units=plan.units, state=work, spike_count=spikes, first_nonfinite=first_bad,
         params=params, n_cycles=n_cycles, n_trials=n_trials, record_every=plan.every,
         backend=backend, model="emergent", extra=_phase_records(act_q, params),
+        partial=done < total, schedules=compact,
     )  # fmt: skip
+    if result.partial:
+        warnings.warn(
+            f"run interrupted after {done} of {total} cycles (trial {done // n_cycles}, cycle "
+            f"{done % n_cycles}); the result holds what was simulated (partial=True)",
+            PartialRunWarning,
+            stacklevel=3,
+        )
     if not result.ok and on_nonfinite != "ignore":
         bad = np.flatnonzero(first_bad >= 0)
         msg = (
