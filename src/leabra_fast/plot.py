@@ -296,16 +296,17 @@ def plot_membrane_potential(result: Any, *, unit: int = 0, ax: Any = None) -> An
         title="Membrane potential", ylabel="membrane potential\n(normalised)",
         who="plot_membrane_potential",
     )  # fmt: skip
-    name, thr, what = "spk_thr", result.params.spk_thr, "spike threshold"
+    name, thr, what, spiking = "spk_thr", result.params.spk_thr, "spike threshold", True
     if getattr(result, "model", "seed") == "emergent":
         from .emergent.plot import spike_threshold
 
-        name, thr = spike_threshold(result.params)
-        if result.params.act_fun == "rate":
-            name, thr, what = "thr", result.params.thr, "firing threshold"
+        p = result.params
+        name, thr = spike_threshold(p)
+        if p.act_fun == "rate":  # act follows NXX1; spikes only with C++'s bookkeeping
+            name, thr, what, spiking = "thr", p.thr, "firing threshold", p.rate_spikes
     ax.axhline(thr, color="r", ls="--", lw=1, label=f"{what} {name} = {thr:g}")
     source = "spike" if "spike" in result.traces else "act"
-    if source in result.traces and not (source == "act" and what == "firing threshold"):
+    if spiking and source in result.traces:
         act = _series(result, source, unit, 0, "plot_membrane_potential")
         at = np.asarray(result.cycles)[act > 0]
         label = "spikes" if result.record_every == 1 else "spikes (recorded cycles only)"
