@@ -13,6 +13,7 @@ from leabra_fast.config import ConfigError, load_config
 from leabra_fast.emergent import EmergentParams, neuron_demo_schedule
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "emergent_config.toml"
+S = '[run]\nmodel = "emergent"\n'  # the [run] table that selects the model
 
 
 def _write(tmp_path, text, name="config.toml"):
@@ -54,7 +55,7 @@ def test_example_runs_and_equals_simulate(tmp_path, capsys):
      ("seed", EmergentParams.seed)],
 )  # fmt: skip
 def test_presets_with_overrides(tmp_path, preset, make):
-    cfg = _write(tmp_path, f'[params]\npreset = "{preset}"\nlrate = 0.07\n[run]\nmodel = "emergent"\n')
+    cfg = _write(tmp_path, f'[params]\npreset = "{preset}"\nlrate = 0.07\n' + S)
     assert load_config(cfg).params == make(lrate=0.07)
 
 
@@ -102,8 +103,6 @@ units = [0, 1]
     assert result["act"][50, 1] == pytest.approx(0.4)  # the clamp
     assert result.spike_count[0] > 0
 
-
-S = '[run]\nmodel = "emergent"\n'
 BAD = [
     ("[params]\ngian = 2\n" + S, r"\[params\] unknown key 'gian' \(did you mean 'gain'\?\)"),
     ('[params]\npreset = "c++"\n' + S, r"\[params\] preset = 'c\+\+': choose one of 'emergent'"),
@@ -120,6 +119,7 @@ BAD = [
     (S + 'record = ["v_mq"]\n', r"toml: unknown trace name"),
     ('[run]\nmodel = "leabra"\n', r"\[run\] model = 'leabra': choose one of 'seed', 'emergent'"),
     ("[run]\nmodel = 1\n", r"\[run\] model = 1: choose one of"),
+    ("[params]\npreset = [1]\n" + S, r"\[params\] preset = \[1\]: choose one of"),
     ("[schedule]\ninputs = [1]\nge = [1]\n", r"'ge' \(emergent model only: set model"),
 ]
 

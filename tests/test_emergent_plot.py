@@ -33,7 +33,7 @@ def rate():
 
 @pytest.fixture(scope="module")
 def trials():
-    """C++ defaults, 3 trials of 4 x 25 cycles, two units, a learning synapse, a plus-phase target."""
+    """C++ defaults: 3 trials of 4 x 25 cycles, two units, learning synapses, a plus target."""
     rng = np.random.default_rng(1)
     targ = np.full((3, 2), np.nan)
     targ[1, 0] = 0.9
@@ -128,7 +128,7 @@ def test_phase_records_drawn_where_they_were_taken(trials):
     np.testing.assert_array_equal(p.get_xdata(), [99, 199, 299])
     np.testing.assert_array_equal(p.get_ydata(), trials.extra["act_p"][:, 1])
     ax = eplot.plot_phase_records(trials, unit=0)
-    bars = [c for c in ax.collections if c.get_gid() == "act_dif"][0].get_segments()
+    bars = next(c for c in ax.collections if c.get_gid() == "act_dif").get_segments()
     dif = np.array([s[1][1] - s[0][1] for s in bars])
     np.testing.assert_allclose(dif, trials.extra["act_dif"][:, 0], rtol=0, atol=1e-15)
     assert abs(trials.extra["act_dif"][1, 0]) > 0.05  # the plus-phase target shows
@@ -277,7 +277,9 @@ def test_report_of_the_demo_leaves_out_synapse_panels(spike, tmp_path):
     back = lf.load(spike.save(tmp_path / "run.npz"))  # a loaded run draws the same
     assert [a.get_title() for a in plot.plot_report(back).axes] == titles
     p = EmergentParams.neuron("spike")
-    res = lf.simulate(ge=neuron_demo_schedule(), params=p, model="emergent", record=["v_m", "spike"])
+    res = lf.simulate(
+        ge=neuron_demo_schedule(), params=p, model="emergent", record=["v_m", "spike"]
+    )
     fig = plot.plot_report(res)
     assert "not recorded, not shown: plot_net_input, plot_conductances" in fig._suptitle.get_text()
 

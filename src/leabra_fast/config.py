@@ -149,7 +149,7 @@ def _schedules(
     for key, value in table.items():
         if key not in keys:
             only = (
-                " (emergent model only: set model = \"emergent\" in [run])"
+                ' (emergent model only: set model = "emergent" in [run])'
                 if key in emergent_config.SCHEDULE_KEYS
                 else ""
             )
@@ -209,7 +209,7 @@ def load_config(path: str | Path) -> RunConfig:
                 f"{_suggest(key, list(TABLES))}; expected the tables [params], [schedule], [run]"
             )
     model = doc.get("run", {}).get("model", "seed")
-    if model not in MODELS:
+    if not isinstance(model, str) or model not in MODELS:
         raise ConfigError(
             f"{path}: [run] model = {model!r}: choose one of {', '.join(map(repr, MODELS))}"
         )

@@ -53,10 +53,8 @@ def emergent_params(where: str, table: dict[str, Any], error: type[Exception]) -
         if key not in names and key != "preset":
             raise error(f"{where} unknown key {key!r}{_suggest(key, [*names, 'preset'])}")
     preset = values.pop("preset", "emergent")
-    if preset not in PRESETS:
-        raise error(
-            f"{where} preset = {preset!r}: choose one of {', '.join(map(repr, PRESETS))}"
-        )
+    if not isinstance(preset, str) or preset not in PRESETS:
+        raise error(f"{where} preset = {preset!r}: choose one of {', '.join(map(repr, PRESETS))}")
     make = PRESETS[preset]
     base = make()
     for key, value in values.items():  # one at a time: the message names the key

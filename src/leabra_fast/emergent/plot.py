@@ -78,7 +78,7 @@ def _require_emergent(result: Any, who: str) -> EmergentParams:
 
 
 def spike_threshold(params: EmergentParams) -> tuple[str, float]:
-    """The name and value of the v_m spike threshold: ``spk_thr`` with the AdEx term (ex), else ``thr``."""
+    """Name and value of the v_m spike threshold: ``spk_thr`` with the AdEx term, else ``thr``."""
     p = _eparams(params)
     return ("spk_thr", p.spk_thr) if p.ex else ("thr", p.thr)
 
@@ -115,7 +115,7 @@ def plot_xcal_function_emergent(
 def plot_sig_function_emergent(
     params: EmergentParams | None = None, *, x: Any = None, ax: Any = None
 ) -> Any:
-    """Weight contrast enhancement: the effective weight ``wt = SIG(fwt)`` against the linear weight.
+    """Weight contrast enhancement: effective weight ``wt = SIG(fwt)`` against the linear weight.
 
     ``SIG(w) = 1 / (1 + (off (1 - w) / w) ** gain)`` (gain ``wt_sig_gain`` 6,
     offset ``wt_sig_off`` 1), exactly 0 at ``w <= 0`` and 1 at ``w >= 1``; the
@@ -488,11 +488,10 @@ def plot_report_emergent(
         top = max(top, 1.1 * g_max) if np.isfinite(g_max) else top
     ax_n = plot_nxx1_function(p, g_e=np.linspace(0.0, top, 2001), ax=fig.add_subplot(grid[0, 0]))
     if np.isfinite(g_max):
-        ax_n.axvline(g_max, color="C2", ls="-.", lw=1, label=f"max g_e of unit {unit} = {g_max:.3g}")
+        label = f"max g_e of unit {unit} = {g_max:.3g}"
+        ax_n.axvline(g_max, color="C2", ls="-.", lw=1, label=label)
     ax_n.set_title("NXX1 activation (g_i = adapt = 0)")
-    plot_xcal_function_emergent(p, th, ax=fig.add_subplot(grid[0, 1])).set_title(
-        "XCAL check mark"
-    )
+    plot_xcal_function_emergent(p, th, ax=fig.add_subplot(grid[0, 1])).set_title("XCAL check mark")
     plot_sig_function_emergent(p, ax=fig.add_subplot(grid[0, 2])).set_title(
         "Weight contrast enhancement"
     )
