@@ -103,6 +103,7 @@ units = [0, 1]
     assert result["act"][50, 1] == pytest.approx(0.4)  # the clamp
     assert result.spike_count[0] > 0
 
+
 BAD = [
     ("[params]\ngian = 2\n" + S, r"\[params\] unknown key 'gian' \(did you mean 'gain'\?\)"),
     ('[params]\npreset = "c++"\n' + S, r"\[params\] preset = 'c\+\+': choose one of 'emergent'"),
