@@ -110,6 +110,10 @@ def test_phase_boundaries_at_quarters_on_every_time_axis(trials):
     q, ph = eplot.phase_boundaries(res)
     np.testing.assert_array_equal(q, [10, 20, 30, 60, 70, 80])
     np.testing.assert_array_equal(ph, [40, 90])
+    many = lf.simulate(ge=np.full(40, 0.3), model="emergent", record=["v_m"])
+    ax = plot.plot_membrane_potential(many)  # 80 quarter lines would hide the trace
+    assert not _vlines(ax, "quarter_boundaries").size
+    np.testing.assert_array_equal(_vlines(ax, "phase_boundaries"), np.arange(75, 4000, 100))
     seed = lf.simulate(lf.NOTEBOOK_INPUT[:3], record=["v_m"])
     assert not _vlines(plot.plot_membrane_potential(seed), "quarter_boundaries").size  # seed: none
 
@@ -273,6 +277,7 @@ def test_report_of_the_demo_leaves_out_synapse_panels(spike, tmp_path):
     fig = plot.plot_report(spike)
     titles = [a.get_title() for a in fig.axes]
     assert "Adaptation current" in titles and "Synaptic strength over time" not in titles
+    assert titles[0] == "NXX1 rate-code activation\n(for reference: this run spikes)"
     assert "no synaptic input" in fig._suptitle.get_text()
     back = lf.load(spike.save(tmp_path / "run.npz"))  # a loaded run draws the same
     assert [a.get_title() for a in plot.plot_report(back).axes] == titles
@@ -290,3 +295,17 @@ def test_emergent_demo_writes_report(tmp_path, capsys):
     assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["emergent-demo", "--out", str(tmp_path / "b"), "--no-report"]) == 0
     assert not (tmp_path / "b" / "report.png").exists()
+
+
+def test_emergent_demo_says_when_it_skips_the_report(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "matplotlib" else real(name, *a),
+    )
+    assert main(["emergent-demo", "--out", str(tmp_path)]) == 0
+    assert "skipped report.png: matplotlib is not installed" in capsys.readouterr().out
+    assert not (tmp_path / "report.png").exists() and (tmp_path / "run.npz").exists()

@@ -53,6 +53,9 @@ __all__ = [
     "spike_threshold",
 ]
 
+#: Quarter lines are left out beyond this many (about 30 trials), phase lines beyond
+#: :data:`leabra_fast.plot.MAX_TRIAL_LINES`: more would hide the traces.
+MAX_QUARTER_LINES = 60
 QUARTER_STYLE = {"colors": "0.55", "ls": ":", "lw": 0.8}
 PHASE_STYLE = {"colors": "C1", "ls": "--", "lw": 1.0}
 
@@ -251,16 +254,17 @@ def plot_phase_boundaries(result: Any, *, ax: Any = None) -> Any:
 
     Drawn on ``ax`` (a time axis in absolute cycles); every trace plot of an
     emergent result calls this.  The collections have gids
-    ``"quarter_boundaries"`` and ``"phase_boundaries"``.  Not drawn when there
-    would be more than :data:`leabra_fast.plot.MAX_TRIAL_LINES` lines.
+    ``"quarter_boundaries"`` and ``"phase_boundaries"``.  Quarter lines are not
+    drawn when there would be more than :data:`MAX_QUARTER_LINES`, phase lines
+    more than :data:`leabra_fast.plot.MAX_TRIAL_LINES`.
     """
     quarters, phases = phase_boundaries(result)
     ax = _plot._axes(ax)
-    for edges, style, gid in (
-        (quarters, QUARTER_STYLE, "quarter_boundaries"),
-        (phases, PHASE_STYLE, "phase_boundaries"),
+    for edges, style, gid, most in (
+        (quarters, QUARTER_STYLE, "quarter_boundaries", MAX_QUARTER_LINES),
+        (phases, PHASE_STYLE, "phase_boundaries", _plot.MAX_TRIAL_LINES),
     ):
-        if 0 < edges.size <= _plot.MAX_TRIAL_LINES:
+        if 0 < edges.size <= most:
             ax.vlines(
                 edges, 0, 1, transform=ax.get_xaxis_transform(), zorder=0,
                 label=f"_{gid}", gid=gid, **style,
@@ -490,7 +494,11 @@ def plot_report_emergent(
     if np.isfinite(g_max):
         label = f"max g_e of unit {unit} = {g_max:.3g}"
         ax_n.axvline(g_max, color="C2", ls="-.", lw=1, label=label)
-    ax_n.set_title("NXX1 activation (g_i = adapt = 0)")
+    ax_n.set_title(
+        "NXX1 activation (g_i = adapt = 0)"
+        if p.act_fun == "rate"
+        else "NXX1 rate-code activation\n(for reference: this run spikes)"
+    )
     plot_xcal_function_emergent(p, th, ax=fig.add_subplot(grid[0, 1])).set_title("XCAL check mark")
     plot_sig_function_emergent(p, ax=fig.add_subplot(grid[0, 2])).set_title(
         "Weight contrast enhancement"
