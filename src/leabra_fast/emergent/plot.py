@@ -520,7 +520,7 @@ def plot_report_emergent(
     heading = (
         f"leabra_fast emergent model, {mode}" + (f" + {' + '.join(mech)}" if mech else "")
         + f" ({result.backend} backend): {result.n_trials} trial(s) × {result.n_cycles} cycles "
-        f"({p.n_quarters} quarters × {p.cyc_per_qtr}, minus phase = first {p.minus_quarters}); "
+        f"({p.n_quarters} quarters × {p.cyc_per_qtr}, minus phase = first {p.minus_quarters})"
         f"\nshowing {where}"
         + (f" ({int(result.spike_count[unit])} spikes)"
            if p.act_fun == "spike" or p.rate_spikes else "")
