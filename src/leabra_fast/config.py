@@ -213,6 +213,7 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(
             f"{path}: [run] model = {model!r}: choose one of {', '.join(map(repr, MODELS))}"
         )
+    params: Any
     if model == "emergent":
         from .emergent.config import emergent_params
 

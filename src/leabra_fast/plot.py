@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .emergent.params import EmergentParams
 from .params import SeedParams, derived_constants
 from .reference import sig, xcal
 
@@ -74,12 +75,6 @@ def _params(params: SeedParams | None) -> SeedParams:
     return params
 
 
-def _is_emergent_params(params: Any) -> bool:
-    from .emergent.params import EmergentParams
-
-    return isinstance(params, EmergentParams)
-
-
 def _legend(ax: Any) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small", frameon=False)
 
@@ -88,7 +83,7 @@ def _legend(ax: Any) -> None:
 
 
 def plot_xcal_function(
-    params: SeedParams | None = None,
+    params: SeedParams | EmergentParams | None = None,
     th: float = 0.5,
     *,
     srs: Any = None,
@@ -105,7 +100,7 @@ def plot_xcal_function(
     Returns the Axes; ``ax.lines[0]`` is the curve.  For :class:`EmergentParams`
     draws emergent's XCAL (:func:`leabra_fast.emergent.plot.plot_xcal_function_emergent`).
     """
-    if _is_emergent_params(params):
+    if isinstance(params, EmergentParams):
         from .emergent.plot import plot_xcal_function_emergent
 
         return plot_xcal_function_emergent(params, th, srs=srs, ax=ax)
@@ -142,7 +137,9 @@ def sig_curve(x: Any, params: SeedParams | None = None) -> np.ndarray:
     return out
 
 
-def plot_sig_function(params: SeedParams | None = None, *, x: Any = None, ax: Any = None) -> Any:
+def plot_sig_function(
+    params: SeedParams | EmergentParams | None = None, *, x: Any = None, ax: Any = None
+) -> Any:
     """Weight contrast enhancement: SIG against the logistic (the notebook's "Squashing Function").
 
     ``x`` from -3 to 3 in steps of .01 by default.  SIG is drawn only where it
@@ -151,7 +148,7 @@ def plot_sig_function(params: SeedParams | None = None, *, x: Any = None, ax: An
     draws emergent's SIG against the linear weight
     (:func:`leabra_fast.emergent.plot.plot_sig_function_emergent`).
     """
-    if _is_emergent_params(params):
+    if isinstance(params, EmergentParams):
         from .emergent.plot import plot_sig_function_emergent
 
         return plot_sig_function_emergent(params, x=x, ax=ax)
