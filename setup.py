@@ -61,6 +61,11 @@ extensions = [
         extra_compile_args=compile_args(),
         extra_link_args=link_args(),
     ),
+    Extension(
+        "leabra_fast._emergent_kernel",
+        ["src/leabra_fast/_emergent_kernel.pyx"],
+        extra_compile_args=compile_args(),
+    ),
 ]
 
 setup(
