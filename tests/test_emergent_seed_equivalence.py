@@ -56,10 +56,26 @@ def test_notebook_run_equivalent(backend):
             assert_traces_close(got, golden[name], rtol=1e-12, name=name)
 
 
-def test_notebook_run_is_bit_identical():
-    s, e = both(lf.NOTEBOOK_INPUT)
+def assert_same_bits(e, s, backend):
+    """Bit for bit where both models evaluate exp and pow alike.
+
+    The reference backends both use NumPy's exp and pow.  The seed model's
+    compiled kernel uses its own vectorised exp and x*sqrt(x) for the gain 1.5
+    (about an ulp from libm, tests/test_speed_paths.py), so there the two models
+    must agree to the project's rtol 1e-12 with identical spikes instead.
+    """
     for name in s:
-        np.testing.assert_array_equal(e[name], s[name], err_msg=name)
+        if backend == "python":
+            np.testing.assert_array_equal(e[name], s[name], err_msg=name)
+        else:
+            assert_traces_close(e[name], s[name], rtol=1e-12, name=name)
+    np.testing.assert_array_equal(e.spike_count, s.spike_count)
+    np.testing.assert_array_equal(e.first_nonfinite, s.first_nonfinite)
+
+
+def test_notebook_run_is_bit_identical(backend):
+    s, e = both(lf.NOTEBOOK_INPUT, backend=backend)
+    assert_same_bits(e, s, backend)
 
 
 @pytest.mark.parametrize("m_lrn", [0.0, 1.0])
@@ -135,8 +151,8 @@ def seed_setup(draw):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed_setup())
-def test_random_seed_params_are_bit_identical(setup):
+@given(setup=seed_setup(), backend=st.sampled_from(["python", "cython"]))
+def test_random_seed_params_are_bit_identical(setup, backend):
     """Any SeedParams, through EmergentParams.from_seed, gives the seed model's bits.
 
     The rates are drawn as reciprocals of doubles.  A seed rate that is the
@@ -154,9 +170,7 @@ def test_random_seed_params_are_bit_identical(setup):
         gc_i=rng.uniform(0, 0.2, (n_trials, n_units)),
         on_nonfinite="ignore",
     )
-    s = lf.simulate(params=sp, n_cycles=n_cycles, **kw)
-    e = lf.simulate(params=EmergentParams.from_seed(sp, n_cycles), model="emergent", **kw)
-    for name in s:
-        np.testing.assert_array_equal(e[name], s[name], err_msg=name)
-    np.testing.assert_array_equal(e.spike_count, s.spike_count)
-    np.testing.assert_array_equal(e.first_nonfinite, s.first_nonfinite)
+    s = lf.simulate(params=sp, n_cycles=n_cycles, backend=backend, **kw)
+    e = lf.simulate(params=EmergentParams.from_seed(sp, n_cycles), model="emergent",
+                    backend=backend, **kw)  # fmt: skip
+    assert_same_bits(e, s, backend)

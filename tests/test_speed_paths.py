@@ -190,6 +190,9 @@ def test_exp_within_one_ulp_of_correctly_rounded():
     want = np.array([math.exp(v) for v in x])  # glibc exp: correctly rounded in practice
     normal = want >= sys.float_info.min
     assert _ulps(got[normal], want[normal]).max() <= 1.0
+    # Compensated final sums: the same double as libm's (near-correctly-rounded) exp
+    # for all but a few percent of arguments (NumPy's own exp differs more often).
+    assert np.mean(got != want) < 0.03
     # Subnormal results: same absolute error bound as the spacing of the smallest normal.
     assert np.all(np.abs(got[~normal] - want[~normal]) <= np.spacing(sys.float_info.min))
 

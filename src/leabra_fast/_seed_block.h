@@ -108,8 +108,9 @@ LF_INLINE uint64_t lf_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); 
  * exp(x) within ~1 ulp, branch-free so loops over it vectorise.
  *
  * x = k ln2 + r with |r| <= ln2/2 (Cody-Waite: ln2 in two parts so k*LN2_HI is
- * exact), exp(r) = 1 + (r + r^2 (1/2! + r/3! + ... + r^11/13!)) by Estrin's scheme
- * (the truncation error r^14/14! < 5e-18 is far below an ulp), then scaled by
+ * exact), exp(r) = 1 + r + r^2 (1/2! + r/3! + ... + r^11/13!) by Estrin's scheme
+ * (the truncation error r^14/14! < 5e-18 is far below an ulp) with the final sums
+ * compensated (r and 1 + r carried in two parts), then scaled by
  * 2^k as two factors 2^k1 2^k2 so that subnormal results round once and
  * exp(709.78..) still reaches DBL_MAX.  Out-of-range x is clamped first
  * (giving inf or 0 through the arithmetic); NaN stays NaN.
@@ -124,7 +125,9 @@ LF_INLINE double lf_exp(double x)
     xc = xc > 710.0 ? 710.0 : xc;
     double kd = xc * log2e + shift;
     double k = kd - shift;
-    double r = (xc - k * ln2_hi) - k * ln2_lo;
+    double r_hi = xc - k * ln2_hi;                  /* exact */
+    double r_lo = -(k * ln2_lo);
+    double r = r_hi + r_lo;
     /* Estrin's scheme: same terms as Horner, a third of its dependency chain. */
     double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
     double q0 = 1.0 / 2.0 + r * (1.0 / 6.0);
@@ -134,7 +137,14 @@ LF_INLINE double lf_exp(double x)
     double q4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
     double q5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
     double p = (q0 + r2 * q1) + r4 * (q2 + r2 * q3) + r8 * (q4 + r2 * q5);
-    double e = 1.0 + (r + r2 * p);
+    /* 1 + r + r^2 p with the two big additions' rounding errors carried (Fast2Sum:
+       |r_hi| >= |r^2 p| and 1 >= |s|), so the result is rounded once, at the end:
+       correctly rounded but for rare near-halfway cases, like libm's exp. */
+    double q = r2 * p;
+    double s = r_hi + q;
+    double s_err = ((r_hi - s) + q) + r_lo;
+    double e_hi = 1.0 + s;
+    double e = e_hi + (((1.0 - e_hi) + s) + s_err);
     /* k in [-1077, 1025]; k1 = round(k/2), k2 = k - k1 both give normal powers of 2. */
     double k1 = (k * 0.5 + shift) - shift;
     double k2 = k - k1;
