@@ -19,6 +19,8 @@ results agree with it to ~1e-15 relative (not bit for bit: exp and the 1.5
 power differ by an ulp or so).
 """
 
+import os as _os
+
 from cython.parallel cimport prange
 from libc.stdlib cimport free, malloc
 
@@ -86,8 +88,6 @@ def _after_fork_in_child():
     if _threads_used:
         _threads_unsafe = True
 
-
-import os as _os  # noqa: E402
 
 if hasattr(_os, "register_at_fork"):
     _os.register_at_fork(after_in_child=_after_fork_in_child)
