@@ -79,8 +79,9 @@ class SeedState:
         """
         _check_count("n_units", n_units)
         _check_count("n_inputs", n_inputs)
-        fwt_v = _weights("fwt", params.fwt_init if fwt is None else fwt, n_units, n_inputs)
-        wt_v = _weights("wt", params.wt_init if wt is None else wt, n_units, n_inputs)
+        # Defaults come from validated params: no array checks needed (the common case).
+        fwt_v = params.fwt_init if fwt is None else _weights("fwt", fwt, n_units, n_inputs)
+        wt_v = params.wt_init if wt is None else _weights("wt", wt, n_units, n_inputs)
         unit_block = np.zeros((len(UNIT_STATE), n_units))
         unit_block[UNIT_STATE.index("v_m")] = params.v_m_init
         syn_block = np.empty((len(SYNAPSE_STATE), n_units, n_inputs))
