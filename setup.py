@@ -6,8 +6,10 @@ optimisation): slow, but every out-of-range index raises instead of reading
 garbage.  The test suite must pass under both builds.
 """
 
+import json
 import os
 import sys
+from pathlib import Path
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -26,6 +28,27 @@ def compile_args() -> list[str]:
     return args
 
 
+def built_for_other_mode(pyx: str) -> bool:
+    """The C file Cython generated earlier from ``pyx`` was made for the other build mode.
+
+    cythonize regenerates C only when the .pyx is newer, not when directives
+    change, so without this a debug build in a tree holding a release
+    ``_seed_kernel.c`` would silently compile the release code (and back).
+    The mode is read from the ``LEABRA_FAST_DEBUG`` macro that Cython records
+    in the generated file's metadata header.
+    """
+    c_file = Path(pyx).with_suffix(".c")
+    if not c_file.exists():
+        return False
+    head = c_file.read_text(errors="replace")[:4000]
+    begin, end = "BEGIN: Cython Metadata", "END: Cython Metadata"
+    if begin not in head or end not in head:
+        return True
+    meta = json.loads(head[head.index(begin) + len(begin) : head.index(end)])
+    macros = dict(meta.get("distutils", {}).get("define_macros", []))
+    return macros.get("LEABRA_FAST_DEBUG") != ("1" if DEBUG else "0")
+
+
 directives = {
     "language_level": 3,
     "boundscheck": DEBUG,
@@ -40,6 +63,7 @@ extensions = [
         "leabra_fast._seed_kernel",
         ["src/leabra_fast/_seed_kernel.pyx"],
         extra_compile_args=compile_args(),
+        define_macros=[("LEABRA_FAST_DEBUG", "1" if DEBUG else "0")],
     ),
 ]
 
@@ -48,5 +72,7 @@ setup(
         extensions,
         compiler_directives=directives,
         compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
+        force=any(built_for_other_mode(src) for ext in extensions for src in ext.sources
+                  if src.endswith(".pyx")),
     ),
 )

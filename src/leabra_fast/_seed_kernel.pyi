@@ -6,6 +6,7 @@ import numpy.typing as npt
 STATUS_OK: int
 STATUS_NONFINITE: int
 STATUS_BAD_ARGS: int
+DEBUG_BUILD: bool
 
 def run_seed(
     consts: dict[str, float],

@@ -1,4 +1,5 @@
 # cython: language_level=3
+# cython: freethreading_compatible = True
 """Compiled kernel of the seed model: C doubles, typed memoryviews, no GIL.
 
 Layout follows scikit-learn's ``_loss``: scalar C functions for each equation
@@ -26,6 +27,10 @@ cdef extern from *:
 STATUS_OK = LF_STATUS_OK
 STATUS_NONFINITE = LF_STATUS_NONFINITE
 STATUS_BAD_ARGS = LF_STATUS_BAD_ARGS
+
+# True when built with LEABRA_FAST_DEBUG=1 (bounds, wraparound and initialisation
+# checks on); set by setup.py's compile_time_env together with those directives.
+DEBUG_BUILD = bool(LEABRA_FAST_DEBUG)
 
 # Positions of the 19 traces (leabra_fast.traces.TRACE_NAMES order).
 cdef enum:
