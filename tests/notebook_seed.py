@@ -106,7 +106,7 @@ def run_notebook(neuron_input=NOTEBOOK_INPUT, su_avg_s_eff_full=NOTEBOOK_INPUT,
             wt = SIG(fwt)
             values = (net, net_raw, v_m, act, adapt, I_net, act_nd, avg_ss, avg_s, avg_m, avg_l,
                       avg_l_lrn, avg_s_eff, dwt, srs, srm, fwt, wt, XCAL(srs, avg_l))
-            for k, v in zip(NAMES, values):
+            for k, v in zip(NAMES, values, strict=True):
                 saved[k].append(float(v))
             dwt = 0
     return {k: np.array(v) for k, v in saved.items()}

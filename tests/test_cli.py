@@ -17,7 +17,8 @@ def _check_outputs(out):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["total_spikes"] == 137 and summary["spike_count"] == [137]
     with np.load(DATA / "seed_golden.npz") as golden:
-        assert summary["final_fwt"][0][0] == pytest.approx(float(golden["final_fwt"][0, 0]), rel=1e-12)
+        want = float(golden["final_fwt"][0, 0])
+        assert summary["final_fwt"][0][0] == pytest.approx(want, rel=1e-12)
         with np.load(out / "traces.npz") as f:
             assert set(lf.TRACE_NAMES) <= set(f.files)
             for name in lf.TRACE_NAMES:

@@ -75,12 +75,14 @@ def test_seed_quirks_are_reproduced(golden):
     # avg_l_lrn with the notebook's parenthesisation: factor (.045/1.5 - .2) = -0.17.
     fac = (p.avg_l_lrn_max - p.avg_l_lrn_min) / p.avg_l_max - p.avg_l_min
     assert fac == pytest.approx(-0.17)
-    np.testing.assert_array_equal(golden["avg_l_lrn"], p.avg_l_lrn_min + (avg_l - p.avg_l_min) * fac)
+    want = p.avg_l_lrn_min + (avg_l - p.avg_l_min) * fac
+    np.testing.assert_array_equal(golden["avg_l_lrn"], want)
     # Adaptation without decay: increments are exactly (vm_gain*(v_m - e_rev_l) + spike*g)/144.
     inc = (p.vm_gain * (golden["v_m"][1:] - p.e_rev_l) + golden["act"][1:] * p.spike_gain) / 144
     np.testing.assert_array_equal(golden["adapt"][1:], golden["adapt"][:-1] + inc)
     # SIG with the +.01: wt = 1/(1 + ((1-fwt)/(fwt+.01))**1.5), so SIG(.5) != .5.
-    assert_traces_close(golden["wt"], 1 / (1 + ((1 - golden["fwt"]) / (golden["fwt"] + 0.01)) ** 1.5))
+    fwt = golden["fwt"]
+    assert_traces_close(golden["wt"], 1 / (1 + ((1 - fwt) / (fwt + 0.01)) ** 1.5))
     # Learning every cycle: fwt changes within a trial, and dwt is reset (not accumulated).
     assert np.count_nonzero(np.diff(golden["fwt"][200:300])) > 50
     np.testing.assert_array_equal(golden["fwt"][1:], golden["fwt"][:-1] + golden["dwt"][1:])
@@ -89,7 +91,8 @@ def test_seed_quirks_are_reproduced(golden):
 def test_inhibitory_reversal_option(backend):
     x = lf.NOTEBOOK_INPUT
     quirk = lf.simulate(x, gc_i=0.05, backend=backend)
-    fixed = lf.simulate(x, gc_i=0.05, backend=backend, params=lf.SeedParams(gc_i_reversal="e_rev_i"))
+    physiological = lf.SeedParams(gc_i_reversal="e_rev_i")
+    fixed = lf.simulate(x, gc_i=0.05, backend=backend, params=physiological)
     # Driving force toward e_rev_e (quirk) excites; toward e_rev_i inhibits.
     assert quirk.spike_count[0] > 137 > fixed.spike_count[0]
     v0 = 0.3

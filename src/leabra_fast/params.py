@@ -61,9 +61,13 @@ class SeedParams:
     # --- integration ------------------------------------------------------
     dt_integ: float = _p(1.0, "rate", "Global integration time step (1 = 1 ms cycle).")
     dt_net_dt: float = _p(
-        1 / 1.4, "rate", "Rate at which net integrates net_raw: net += dt_integ*dt_net_dt*(net_raw-net)."
+        1 / 1.4,
+        "rate",
+        "Rate at which net integrates net_raw: net += dt_integ*dt_net_dt*(net_raw-net).",
     )
-    dt_vm_dt: float = _p(1 / 3.3, "rate", "Membrane rate: v_m += dt_integ*dt_vm_dt*(I_net - adapt).")
+    dt_vm_dt: float = _p(
+        1 / 3.3, "rate", "Membrane rate: v_m += dt_integ*dt_vm_dt*(I_net - adapt)."
+    )
     noise: float = _p(
         0.0, "finite", "Constant current added to I_net (the notebook's `noise`, 0; not random)."
     )
@@ -91,7 +95,9 @@ class SeedParams:
     exp_slope: float = _p(
         0.02, "pos", "AdEx slope: I_net += g_bar_l*exp_slope*exp((v_m-thr)/exp_slope)."
     )
-    g_bar_l: float = _p(0.3, "nonneg", "Leak conductance scaling the AdEx term (seed: not in the leak).")
+    g_bar_l: float = _p(
+        0.3, "nonneg", "Leak conductance scaling the AdEx term (seed: not in the leak)."
+    )
     spk_thr: float = _p(1.2, "finite", "Spike threshold on v_m (emergent default 1.2).")
     vm_r: float = _p(0.3, "finite", "Reset potential after a spike.")
 
@@ -170,7 +176,9 @@ class SeedParams:
             if not math.isfinite(value) or not check(value):
                 raise ParameterError(f"SeedParams.{f.name} must be {what}, got {value!r}")
         if self.dt_integ * self.dt_vm_dt > 1.0 or self.dt_integ * self.dt_net_dt > 1.0:
-            raise ParameterError("SeedParams: dt_integ * dt_vm_dt and dt_integ * dt_net_dt must be <= 1")
+            raise ParameterError(
+                "SeedParams: dt_integ * dt_vm_dt and dt_integ * dt_net_dt must be <= 1"
+            )
         if self.avg_l_lrn_min > self.avg_l_lrn_max:
             raise ParameterError(
                 f"SeedParams.avg_l_lrn_min ({self.avg_l_lrn_min}) must be <= "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["xcal", "sig", "run_seed"]
+__all__ = ["run_seed", "sig", "xcal"]
 
 
 def xcal(x: np.ndarray, th: np.ndarray, c: dict[str, float]) -> np.ndarray:
@@ -141,6 +141,7 @@ def run_seed(
         np.seterr(**old)
 
     # A NaN born in the last cycle has not reached I_net yet: check the state too.
-    nonfinite = ~(np.all(np.isfinite(unit_state), axis=0) & np.all(np.isfinite(syn_state), axis=(0, 2)))
+    finite = np.all(np.isfinite(unit_state), axis=0) & np.all(np.isfinite(syn_state), axis=(0, 2))
+    nonfinite = ~finite
     first_bad[nonfinite & (first_bad < 0)] = abs0 + (c1 - c0) - 1
     return 1 if np.any(first_bad >= 0) else 0

@@ -14,7 +14,7 @@ from .state import SeedState
 __all__ = ["SimulationResult"]
 
 
-@dataclass
+@dataclass(eq=False)
 class SimulationResult(Mapping[str, np.ndarray]):
     """Recorded traces and final state of one :func:`leabra_fast.simulate` call.
 

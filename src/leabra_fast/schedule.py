@@ -62,7 +62,8 @@ def _numeric(name: str, value: object) -> np.ndarray:
     arr = arr.astype(np.float64, copy=False)
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)})")
+        where = tuple(int(i) for i in bad)
+        raise ValueError(f"{name} contains NaN or inf (first at index {where})")
     return arr
 
 
@@ -124,7 +125,9 @@ def prepare_schedules(
     """
     x = _synapse_schedule("inputs", inputs, None)
     n_trials = x.shape[0]
-    s_eff = x if su_avg_s_eff is None else _synapse_schedule("su_avg_s_eff", su_avg_s_eff, n_trials)
+    s_eff = x
+    if su_avg_s_eff is not None:
+        s_eff = _synapse_schedule("su_avg_s_eff", su_avg_s_eff, n_trials)
     s_m = x if su_avg_m is None else _synapse_schedule("su_avg_m", su_avg_m, n_trials)
 
     g = _numeric("gc_i", gc_i)
@@ -133,7 +136,9 @@ def prepare_schedules(
     elif g.ndim == 1:
         g = g[:, None]
     elif g.ndim != 2:
-        raise ValueError(f"gc_i must be a scalar, (n_trials,) or (n_trials, n_units), got {g.shape}")
+        raise ValueError(
+            f"gc_i must be a scalar, (n_trials,) or (n_trials, n_units), got {g.shape}"
+        )
     if g.shape[0] != n_trials:
         raise ValueError(f"gc_i has {g.shape[0]} trials, inputs has {n_trials}")
     if np.any(g < 0.0):
@@ -148,7 +153,9 @@ def prepare_schedules(
     nu = _resolve("n_units", unit_sizes, n_units)
     ni = _resolve("n_inputs", input_sizes, n_inputs)
     if state_shape is not None and state_shape != (nu, ni):
-        raise ValueError(f"state has (n_units, n_inputs) = {state_shape}, schedules need {(nu, ni)}")
+        raise ValueError(
+            f"state has (n_units, n_inputs) = {state_shape}, schedules need {(nu, ni)}"
+        )
 
     full = (n_trials, nu, ni)
     return Schedules(

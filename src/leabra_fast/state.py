@@ -9,7 +9,7 @@ import numpy as np
 
 from .params import SeedParams
 
-__all__ = ["UNIT_STATE", "SYNAPSE_STATE", "SeedState"]
+__all__ = ["SYNAPSE_STATE", "UNIT_STATE", "SeedState"]
 
 #: Per-unit state variables carried from cycle to cycle (everything else is
 #: recomputed from these each cycle).

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "UNIT_TRACES",
+    "DEFAULT_MAX_TRACE_BYTES",
     "SYNAPSE_TRACES",
     "TRACE_NAMES",
-    "DEFAULT_MAX_TRACE_BYTES",
-    "TraceBudgetError",
+    "UNIT_TRACES",
     "RecordPlan",
+    "TraceBudgetError",
 ]
 
 #: Per-unit traces, in the notebook's order of its ``*_saved`` lists.
