@@ -7,7 +7,8 @@
 #
 #   bash tools/check_debug.sh
 #
-# PYTHON selects the interpreter (default python3).
+# It then checks that in-place builds in a checkout switch between release and
+# debug both ways.  PYTHON selects the interpreter (default python3).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,3 +30,16 @@ cd "$WORK/run"
 "$V" -c "from leabra_fast import _seed_kernel as k; print('debug kernel:', k.__file__); \
 assert k.DEBUG_BUILD is True, 'LEABRA_FAST_DEBUG=1 did not give a debug build'"
 LEABRA_FAST_EXPECT_DEBUG=1 "$V" -m pytest -q -p no:cacheprovider tests
+
+# In-place builds in a checkout switch mode both ways: setup.py regenerates the C
+# when the existing _seed_kernel.c was made for the other mode (cythonize alone
+# would keep the stale file and silently build the wrong mode).
+"$V" -m pip install "Cython>=3.1" "setuptools>=68"
+cd "$WORK/src"
+for mode in 0 1 0; do
+    LEABRA_FAST_DEBUG=$mode "$V" setup.py build_ext --inplace -q > "$WORK/inplace.log" 2>&1 \
+        || { cat "$WORK/inplace.log"; exit 1; }
+    PYTHONPATH=src "$V" -c "from leabra_fast import _seed_kernel as k; \
+assert k.DEBUG_BUILD is bool($mode), 'in-place LEABRA_FAST_DEBUG=$mode gave DEBUG_BUILD=%s' % k.DEBUG_BUILD; \
+print('in-place LEABRA_FAST_DEBUG=$mode: DEBUG_BUILD', k.DEBUG_BUILD)"
+done
