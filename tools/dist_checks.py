@@ -111,10 +111,10 @@ def check_sdist(archive: Path, root: Path) -> int:
         "tests/conftest.py", "tests/data/seed_golden.npz", "tools/check_dist.sh",
     ]  # fmt: skip
     pkg = root / "src" / PACKAGE
-    required += [p.relative_to(root).as_posix() for p in pkg.glob("*.pyx")]
-    required += [p.relative_to(root).as_posix() for p in pkg.glob("*.pxd")]
-    required += [p.relative_to(root).as_posix() for p in pkg.glob("*.pyi")]
-    required += [p.relative_to(root).as_posix() for p in (root / "tests").glob("test_*.py")]
+    required += [p.relative_to(root).as_posix() for p in pkg.rglob("*.pyx")]
+    required += [p.relative_to(root).as_posix() for p in pkg.rglob("*.pxd")]
+    required += [p.relative_to(root).as_posix() for p in pkg.rglob("*.pyi")]
+    required += [p.relative_to(root).as_posix() for p in (root / "tests").rglob("*.py")]
     required += sorted(handwritten_c_sources(root))
     problems += [f"sdist lacks {r}" for r in required if r not in members]
     problems += [f"sdist holds generated C {c}" for c in generated_c_files(root) if c in members]
