@@ -14,7 +14,9 @@ that serves as its oracle.
 from importlib.metadata import PackageNotFoundError, version
 
 from .params import ParameterError, SeedParams
+from .progress import PartialRunWarning
 from .result import SimulationResult
+from .saving import load
 from .simulation import BACKENDS, NonFiniteError, NonFiniteWarning, simulate
 from .state import SeedState
 from .traces import SYNAPSE_TRACES, TRACE_NAMES, UNIT_TRACES, TraceBudgetError
@@ -36,10 +38,12 @@ __all__ = [
     "NonFiniteError",
     "NonFiniteWarning",
     "ParameterError",
+    "PartialRunWarning",
     "SeedParams",
     "SeedState",
     "SimulationResult",
     "TraceBudgetError",
     "__version__",
+    "load",
     "simulate",
 ]

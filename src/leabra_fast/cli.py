@@ -1,13 +1,17 @@
 """The ``leabra-fast`` console script.
 
 ``leabra-fast seed --out DIR`` reproduces the seed notebook's run and writes its
-19 traces (``traces.npz`` and ``traces.csv``) and ``summary.json`` (spike
-count, final weights).
+19 traces (``traces.npz`` and ``traces.csv``), ``summary.json`` (spike count,
+final weights), the saved run ``run.npz`` (reload with ``leabra_fast.load``)
+and, when matplotlib is installed, ``report.png`` with the notebook's figures.
+``leabra-fast run --config FILE [--out DIR]`` does the same for a run file of
+your own parameters and schedules (see ``leabra_fast.config``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from collections.abc import Sequence
@@ -51,14 +55,54 @@ def write_outputs(result: SimulationResult, out: Path) -> list[Path]:
     return [npz, csv, summary]
 
 
+def write_report(result: SimulationResult, out: Path) -> Path | None:
+    """Write ``report.png`` into ``out``; None (and a note on stdout) without matplotlib."""
+    if importlib.util.find_spec("matplotlib") is None:
+        print('skipped report.png: matplotlib is not installed (pip install "leabra-fast[plot]")')
+        return None
+    from .plot import plot_report
+
+    path = out / "report.png"
+    plot_report(result, path)
+    return path
+
+
+def _write_all(result: SimulationResult, args: argparse.Namespace, out: Path) -> list[Path]:
+    paths = write_outputs(result, out)
+    paths.append(result.save(out / "run.npz"))
+    if not args.no_report:
+        report = write_report(result, out)
+        if report is not None:
+            paths.append(report)
+    return paths
+
+
 def _seed(args: argparse.Namespace) -> int:
     result = simulate(NOTEBOOK_INPUT, n_cycles=args.cycles, backend=args.backend)
-    paths = write_outputs(result, Path(args.out))
+    paths = _write_all(result, args, Path(args.out))
     s = result.summary()
     print(
         f"seed model: {s['n_trials']} trials x {s['n_cycles_per_trial']} cycles, "
         f"{s['total_spikes']} spikes, final fwt = {s['final_fwt'][0][0]:.6f}, "
         f"wt = {s['final_wt'][0][0]:.6f}"
+    )
+    for p in paths:
+        print(f"wrote {p}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .config import load_config
+
+    config = load_config(args.config)
+    result = config.simulate()
+    out = Path(args.out) if args.out else config.path.with_name(config.path.stem + "-out")
+    paths = _write_all(result, args, out)
+    s = result.summary()
+    print(
+        f"{config.path}: {s['n_units']} unit(s) x {s['n_inputs']} input(s), {s['n_trials']} "
+        f"trials x {s['n_cycles_per_trial']} cycles, {s['total_spikes']} spikes"
+        + ("" if result.ok else " (dynamics became NaN/inf: see summary.json)")
     )
     for p in paths:
         print(f"wrote {p}")
@@ -73,7 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--out", required=True, help="output directory (created if missing)")
     seed.add_argument("--backend", choices=BACKENDS, default="cython")
     seed.add_argument("--cycles", type=int, default=100, help="cycles per trial (default 100)")
+    seed.add_argument("--no-report", action="store_true", help="do not write report.png")
     seed.set_defaults(func=_seed)
+    run = sub.add_parser(
+        "run", help="run the parameters and schedules of a TOML run file and write the same outputs"
+    )
+    run.add_argument("--config", required=True, help="TOML run file ([params], [schedule], [run])")
+    run.add_argument("--out", help="output directory (default: <config name>-out next to it)")
+    run.add_argument("--no-report", action="store_true", help="do not write report.png")
+    run.set_defaults(func=_run)
     return parser
 
 

@@ -42,6 +42,10 @@ class SimulationResult(Mapping[str, np.ndarray]):
     partial : bool
         True when the run stopped early (interrupted); ``cycles`` says how far
         recording got and ``state`` is the state at that point.
+    schedules : dict of str to ndarray
+        The call's validated schedules (``inputs``, ``su_avg_s_eff``,
+        ``su_avg_m``, ``gc_i``), float64, with broadcast axes kept at length 1
+        (not copied to full size); pass them back to ``simulate`` to rerun.
     """
 
     traces: dict[str, np.ndarray]
@@ -60,6 +64,7 @@ class SimulationResult(Mapping[str, np.ndarray]):
     model: str = "seed"
     partial: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    schedules: dict[str, np.ndarray] = field(default_factory=dict)
 
     # Mapping protocol: the traces by name.
     def __getitem__(self, name: str) -> np.ndarray:
@@ -106,6 +111,25 @@ class SimulationResult(Mapping[str, np.ndarray]):
             "ok": self.ok,
             "partial": self.partial,
         }
+
+    # Thin front ends to leabra_fast.export and leabra_fast.saving.
+    def to_xarray(self, names: str | list[str] | None = None) -> Any:
+        """The traces as an ``xarray.Dataset``; see :func:`leabra_fast.export.to_xarray`."""
+        from .export import to_xarray
+
+        return to_xarray(self, names)
+
+    def to_dataframe(self, names: str | list[str] | None = None) -> Any:
+        """The traces as a long pandas DataFrame; see :func:`leabra_fast.export.to_dataframe`."""
+        from .export import to_dataframe
+
+        return to_dataframe(self, names)
+
+    def save(self, path: Any, *, compress: bool = False) -> Any:
+        """Write this result to a ``.npz`` file; read it back with :func:`leabra_fast.load`."""
+        from .saving import save
+
+        return save(self, path, compress=compress)
 
     def __repr__(self) -> str:
         return (

@@ -42,6 +42,24 @@ class Schedules:
     def n_inputs(self) -> int:
         return int(self.x.shape[2])
 
+    def compact(self) -> dict[str, np.ndarray]:
+        """The schedules without their broadcast axes, as new C-contiguous arrays.
+
+        Every axis after the trial axis that was broadcast (stride 0) is cut to
+        length 1, so a schedule shared by all units costs ``n_trials`` values,
+        not ``n_trials * n_units * n_inputs``.  Passing these arrays back to
+        :func:`leabra_fast.simulate` gives the same schedules.
+        """
+        out = {}
+        for name in ("x", "su_avg_s_eff", "su_avg_m", "gc_i"):
+            arr = getattr(self, name)
+            index = tuple(
+                slice(0, 1) if axis > 0 and arr.strides[axis] == 0 else slice(None)
+                for axis in range(arr.ndim)
+            )
+            out["inputs" if name == "x" else name] = np.ascontiguousarray(arr[index])
+        return out
+
     def trials(self, start: int, stop: int) -> Schedules:
         """The schedules of trials ``start:stop`` (views, no copies)."""
         return Schedules(

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from . import progress as _progress
 from . import reference
 from .params import SeedParams, derived_constants
 from .result import SimulationResult
@@ -96,6 +97,8 @@ def simulate(
     n_threads: int | None = None,
     max_trace_bytes: int = DEFAULT_MAX_TRACE_BYTES,
     on_nonfinite: Literal["warn", "raise", "ignore"] = "warn",
+    progress: bool | _progress.ProgressCallback | None = None,
+    chunk_cycles: int | None = None,
 ) -> SimulationResult:
     """Simulate the seed notebook's neuron and synapse over a schedule of trials.
 
@@ -141,6 +144,26 @@ def simulate(
     on_nonfinite : {"warn", "raise", "ignore"}, default "warn"
         What to do when a unit's dynamics become NaN/inf.  The result always
         says so in ``first_nonfinite`` and ``ok``.
+    progress : None, bool or callable, default None
+        Show a progress bar (tqdm if installed, else a text line on stderr).
+        ``None``: only for runs estimated to take over
+        :data:`~leabra_fast.progress.PROGRESS_MIN_SECONDS` seconds, and only when
+        stderr is a terminal or in Jupyter.  A callable is called as
+        ``progress(cycles_done, cycles_total)`` after each chunk instead of a bar;
+        raising ``KeyboardInterrupt`` in it stops the run like Ctrl-C.
+    chunk_cycles : int, optional
+        Run the kernel this many cycles at a time (same bits as one call).  Default:
+        one call for short runs, chunks of ~0.2 s for long runs, progress bars and
+        callbacks.  Ctrl-C between chunks stops the run cleanly: the result holds
+        what was simulated, with ``partial=True`` and a
+        :class:`~leabra_fast.progress.PartialRunWarning`.  Automatic chunks hold
+        whole trials whenever a trial fits in one, so a stop falls on a trial
+        boundary and ``simulate(inputs[k:], ..., state=result.state)`` with
+        ``k = result.state.cycle // n_cycles`` trials done continues it exactly
+        (for a fresh run; add the trials of earlier calls to ``k`` otherwise).
+        A stop inside a trial (explicit ``chunk_cycles``, or trials longer than
+        a chunk) cannot be continued exactly: the kernel would start the rest of
+        that trial as a new trial.
 
     Returns
     -------
@@ -197,20 +220,31 @@ def simulate(
     first_bad = np.full(sched.n_units, -1, dtype=np.int64)
     consts = derived_constants(params, sched.n_inputs)
 
-    status = runner(
-        consts, sched.x, sched.su_avg_s_eff, sched.su_avg_m, sched.gc_i,
-        unit_block, syn_block, n_cycles, 0, total,
-        plan.first_cycle, plan.every, plan.rec_base,
-        plan.slots(), plan.unit_rows(sched.n_units),
-        unit_buf, syn_buf, spikes, first_bad, threads,
-    )  # fmt: skip
-    if status < 0:  # pragma: no cover - the driver validated everything the kernel checks
-        raise RuntimeError(f"internal error: the {backend} kernel rejected its arguments")
-    work.cycle = plan.first_cycle + total
+    slots, unit_rows = plan.slots(), plan.unit_rows(sched.n_units)
 
+    def run_chunk(c0: int, c1: int) -> None:
+        status = runner(
+            consts, sched.x, sched.su_avg_s_eff, sched.su_avg_m, sched.gc_i,
+            unit_block, syn_block, n_cycles, c0, c1,
+            plan.first_cycle + c0, plan.every, plan.rec_base,
+            slots, unit_rows, unit_buf, syn_buf, spikes, first_bad, threads,
+        )  # fmt: skip
+        if status < 0:  # pragma: no cover - the driver validated everything the kernel checks
+            raise RuntimeError(f"internal error: the {backend} kernel rejected its arguments")
+
+    done = _run_chunks(
+        run_chunk, total, n_cycles, backend, sched.n_units, sched.n_inputs, threads, progress,
+        chunk_cycles,
+    )
+    work.cycle = plan.first_cycle + done
+
+    cycles = plan.recorded_cycles()
+    if done < total:  # interrupted: keep the rows actually written, as compact copies
+        rows = int(np.count_nonzero(cycles < work.cycle))
+        cycles = cycles[:rows]
+        unit_buf, syn_buf = unit_buf[:, :rows].copy(), syn_buf[:, :rows].copy()
     traces = {name: unit_buf[k] for k, name in enumerate(plan.unit_names)}
     traces.update({name: syn_buf[k] for k, name in enumerate(plan.synapse_names)})
-    cycles = plan.recorded_cycles()
     local = cycles - plan.first_cycle
     result = SimulationResult(
         traces=traces,
@@ -226,7 +260,16 @@ def simulate(
         n_trials=sched.n_trials,
         record_every=plan.every,
         backend=backend,
+        partial=done < total,
+        schedules=sched.compact(),
     )
+    if result.partial:
+        warnings.warn(
+            f"run interrupted after {done} of {total} cycles (trial {done // n_cycles}, cycle "
+            f"{done % n_cycles}); the result holds what was simulated (partial=True)",
+            _progress.PartialRunWarning,
+            stacklevel=2,
+        )
     if not result.ok and on_nonfinite != "ignore":
         bad = np.flatnonzero(first_bad >= 0)
         msg = (
@@ -238,3 +281,56 @@ def simulate(
             raise NonFiniteError(msg, result)
         warnings.warn(msg, NonFiniteWarning, stacklevel=2)
     return result
+
+
+def _run_chunks(
+    run_chunk: Any,
+    total: int,
+    n_cycles: int,
+    backend: str,
+    n_units: int,
+    n_inputs: int,
+    threads: int,
+    progress: Any,
+    chunk_cycles: int | None,
+) -> int:
+    """Run cycles ``0 .. total`` in chunks; return how many ran (``total`` unless stopped).
+
+    Short runs without a bar or callback are one kernel call.  Otherwise the
+    kernel runs in chunks, Ctrl-C is deferred to the next chunk boundary, and a
+    stop (Ctrl-C, or ``KeyboardInterrupt`` from a progress callback) ends the
+    loop with state and buffers consistent up to the last finished chunk.
+    """
+    if progress is not None and not isinstance(progress, bool) and not callable(progress):
+        raise TypeError(f"progress must be None, True, False or a callable, got {progress!r}")
+    if chunk_cycles is not None:
+        chunk_cycles = _count("chunk_cycles", chunk_cycles)
+    seconds = _progress.estimate_seconds(backend, n_units, n_inputs, total, threads)
+    callback = progress if callable(progress) else None
+    show = callback is None and _progress.want_bar(progress, seconds)
+    long_run = seconds > _progress.PROGRESS_MIN_SECONDS
+    if chunk_cycles is None and not (show or callback or long_run):
+        run_chunk(0, total)
+        return total
+    chunk = chunk_cycles or _progress.auto_chunk(backend, n_units, n_inputs, threads, n_cycles)
+    done = 0
+    bar = _progress.Progress(total, f"leabra_fast ({backend})") if show else None
+    try:
+        with _progress.defer_sigint() as pressed:
+            for c0, c1 in _progress.chunk_bounds(total, chunk):
+                run_chunk(c0, c1)
+                done = c1
+                if bar is not None:
+                    bar.update(done)
+                stop = False
+                if callback is not None:
+                    try:
+                        callback(done, total)
+                    except KeyboardInterrupt:
+                        stop = True
+                if stop or pressed():
+                    break
+    finally:
+        if bar is not None:
+            bar.close()
+    return done

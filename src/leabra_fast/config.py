@@ -1,0 +1,199 @@
+"""Run files: a user's parameters, schedules and run options in one TOML file.
+
+Used by ``leabra-fast run --config FILE``.  Three tables, all optional except
+``[schedule].inputs``::
+
+    [params]            # any SeedParams field by its notebook name (and sdc)
+    lrate = 0.05
+    m_lrn = 1.0
+
+    [schedule]          # inline values, or a .npy/.csv file relative to this file
+    inputs = [0, 0, 1, 1, 1, 1, 0, 0, 0, 0.2, 0.2, 0.2, 0, 0, 0.5, 0.5, 0, 0, 0.3, 0]
+    su_avg_s_eff = "sender_avg_s_eff.npy"
+    gc_i = 0.0
+
+    [run]               # options of leabra_fast.simulate
+    n_cycles = 100
+    record = "all"
+    backend = "cython"
+
+Every problem is a :class:`ConfigError` (a ValueError) naming the file, the
+table and the key, e.g. ``config.toml: [params] unknown key 'gian' (did you
+mean 'gain'?)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .params import SeedParams
+from .result import SimulationResult
+
+__all__ = ["ConfigError", "RunConfig", "load_config"]
+
+SCHEDULE_KEYS = ("inputs", "su_avg_s_eff", "su_avg_m", "gc_i")
+# [run] options and the TOML types each accepts.
+RUN_KEYS: dict[str, tuple[type, ...]] = {
+    "n_cycles": (int,),
+    "n_units": (int,),
+    "n_inputs": (int,),
+    "record": (str, list),
+    "units": (int, list),
+    "record_every": (int,),
+    "backend": (str,),
+    "n_threads": (int,),
+}
+TABLES = ("params", "schedule", "run")
+
+
+class ConfigError(ValueError):
+    """A run file is unreadable or names an unknown key or a bad value."""
+
+
+@dataclass
+class RunConfig:
+    """A parsed run file: what to pass to :func:`leabra_fast.simulate`."""
+
+    path: Path
+    params: SeedParams
+    schedules: dict[str, Any] = field(default_factory=dict)
+    run: dict[str, Any] = field(default_factory=dict)
+
+    def simulate(self, **overrides: Any) -> SimulationResult:
+        """Run it; errors from the simulation are re-raised naming this file."""
+        from .simulation import simulate
+
+        options = {**self.run, **overrides}
+        try:
+            return simulate(**self.schedules, params=self.params, **options)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{self.path}: {exc}") from None
+
+
+def _suggest(key: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(key, valid, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _params(where: str, table: dict[str, Any]) -> SeedParams:
+    names = [f.name for f in dataclasses.fields(SeedParams)]
+    values = dict(table)
+    for key in values:
+        if key not in names and key != "sdc":
+            raise ConfigError(f"{where} unknown key {key!r}{_suggest(key, [*names, 'sdc'])}")
+    sdc = values.pop("sdc", None)
+    # One key at a time first, so the message names the key at fault.
+    base = SeedParams()
+    for key, value in values.items():
+        try:
+            base.replace(**{key: value})
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{where} {key} = {value!r}: {exc}") from None
+    try:
+        return SeedParams(**values) if sdc is None else SeedParams.from_sdc(sdc, **values)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{where} {exc}") from None
+
+
+def _array_file(where: str, key: str, value: str, root: Path) -> np.ndarray:
+    path = Path(value)
+    if not path.is_absolute():
+        path = root / path
+    suffix = path.suffix.lower()
+    if suffix not in (".npy", ".csv"):
+        raise ConfigError(f"{where} {key}: {value!r} must be a .npy or .csv file")
+    if not path.is_file():
+        raise ConfigError(f"{where} {key}: file {value!r} not found (looked for {path})")
+    try:
+        if suffix == ".npy":
+            return np.load(path, allow_pickle=False)
+        if suffix == ".csv":
+            arr = np.loadtxt(path, delimiter=",", comments="#", dtype=np.float64, ndmin=2)
+            if 1 in arr.shape:  # one row or one column: one value per trial
+                return arr.reshape(-1)
+            if key == "gc_i":
+                return arr  # (n_trials, n_units)
+            raise ConfigError(
+                f"{where} {key}: {value!r} has shape {arr.shape}; a .csv schedule is one value "
+                "per trial (one row or one column), or for gc_i (n_trials, n_units); give "
+                "per-unit or per-input schedules as a 3-D .npy file"
+            )
+    except ConfigError:
+        raise
+    except (ValueError, OSError) as exc:
+        raise ConfigError(f"{where} {key}: could not read {value!r}: {exc}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _schedules(where: str, table: dict[str, Any], root: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in SCHEDULE_KEYS:
+            raise ConfigError(
+                f"{where} unknown key {key!r}{_suggest(key, list(SCHEDULE_KEYS))}; "
+                f"valid keys: {', '.join(SCHEDULE_KEYS)}"
+            )
+        if isinstance(value, str):
+            out[key] = _array_file(where, key, value, root)
+        elif isinstance(value, bool) or not isinstance(value, int | float | list):
+            raise ConfigError(
+                f"{where} {key} must be a number, a list of numbers or a .npy/.csv file name, "
+                f"got {value!r}"
+            )
+        else:
+            try:
+                out[key] = np.asarray(value, dtype=np.float64)
+            except (ValueError, TypeError):
+                raise ConfigError(
+                    f"{where} {key} must be numbers in (nested) lists of equal length"
+                ) from None
+    if "inputs" not in out:
+        raise ConfigError(f"{where} 'inputs' is required (the sending activity per trial)")
+    return out
+
+
+def _run(where: str, table: dict[str, Any]) -> dict[str, Any]:
+    for key, value in table.items():
+        if key not in RUN_KEYS:
+            raise ConfigError(
+                f"{where} unknown key {key!r}{_suggest(key, list(RUN_KEYS))}; "
+                f"valid keys: {', '.join(RUN_KEYS)}"
+            )
+        kinds = RUN_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            what = " or ".join(
+                {int: "an integer", str: "a string", list: "a list"}[k] for k in kinds
+            )
+            raise ConfigError(f"{where} {key} must be {what}, got {value!r}")
+    return dict(table)
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and check a run file (see the module docstring for its layout)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for key, value in doc.items():
+        if key not in TABLES or not isinstance(value, dict):
+            raise ConfigError(
+                f"{path}: unknown {'table' if isinstance(value, dict) else 'key'} {key!r}"
+                f"{_suggest(key, list(TABLES))}; expected the tables [params], [schedule], [run]"
+            )
+    params = _params(f"{path}: [params]", doc.get("params", {}))
+    run = _run(f"{path}: [run]", doc.get("run", {}))
+    if "schedule" not in doc:
+        raise ConfigError(f"{path}: a [schedule] table with 'inputs' is required")
+    schedules = _schedules(f"{path}: [schedule]", doc["schedule"], path.parent)
+    return RunConfig(path=path, params=params, schedules=schedules, run=run)
