@@ -25,7 +25,7 @@ LEABRA_FAST_DEBUG=1 "$V" -m pip install "$WORK/src[test]" > "$WORK/build.log" 2>
     || { cat "$WORK/build.log"; exit 1; }
 
 mkdir "$WORK/run"
-cp -R "$WORK/src/tests" "$WORK/run/tests"
+cp -R "$WORK/src/tests" "$WORK/src/examples" "$WORK/run/"
 cd "$WORK/run"
 "$V" -c "from leabra_fast import _seed_kernel as k; print('debug kernel:', k.__file__); \
 assert k.DEBUG_BUILD is True, 'LEABRA_FAST_DEBUG=1 did not give a debug build'"

@@ -91,7 +91,7 @@ step "install the wheel into a fresh venv"
 V="$WORK/venv/bin/python"
 "$V" -m pip install "${WHEEL}[test]" mypy
 mkdir "$WORK/run"
-cp -R "$SRC/tests" "$WORK/run/tests"
+cp -R "$SRC/tests" "$SRC/examples" "$WORK/run/"  # the tests also run the examples
 cd "$WORK/run"  # outside the source tree: only the installed wheel can be imported
 "$V" - <<'EOF'
 import sysconfig

@@ -115,6 +115,7 @@ def check_sdist(archive: Path, root: Path) -> int:
     required += [p.relative_to(root).as_posix() for p in pkg.rglob("*.pxd")]
     required += [p.relative_to(root).as_posix() for p in pkg.rglob("*.pyi")]
     required += [p.relative_to(root).as_posix() for p in (root / "tests").rglob("*.py")]
+    required += [p.relative_to(root).as_posix() for p in (root / "examples").rglob("*.*")]
     required += sorted(handwritten_c_sources(root))
     problems += [f"sdist lacks {r}" for r in required if r not in members]
     problems += [f"sdist holds generated C {c}" for c in generated_c_files(root) if c in members]
