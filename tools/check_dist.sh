@@ -91,7 +91,8 @@ step "install the wheel into a fresh venv"
 V="$WORK/venv/bin/python"
 "$V" -m pip install "${WHEEL}[test]" mypy
 mkdir "$WORK/run"
-cp -R "$SRC/tests" "$SRC/examples" "$WORK/run/"  # the tests also run the examples
+# As in cibuildwheel (test-sources): the tests, the examples they run, the pytest config.
+cp -R "$SRC/tests" "$SRC/examples" "$SRC/pyproject.toml" "$WORK/run/"
 cd "$WORK/run"  # outside the source tree: only the installed wheel can be imported
 "$V" - <<'EOF'
 import sysconfig
