@@ -65,6 +65,11 @@ extensions = [
         extra_compile_args=compile_args(),
         define_macros=[("LEABRA_FAST_DEBUG", "1" if DEBUG else "0")],
     ),
+    Extension(
+        "leabra_fast._emergent_kernel",
+        ["src/leabra_fast/_emergent_kernel.pyx"],
+        extra_compile_args=compile_args(),
+    ),
 ]
 
 setup(

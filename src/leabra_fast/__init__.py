@@ -13,11 +13,13 @@ that serves as its oracle.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import emergent
+from .emergent import EmergentParams, EmergentState
 from .params import ParameterError, SeedParams
 from .progress import PartialRunWarning
 from .result import SimulationResult
 from .saving import load
-from .simulation import BACKENDS, NonFiniteError, NonFiniteWarning, simulate
+from .simulation import BACKENDS, MODELS, NonFiniteError, NonFiniteWarning, simulate
 from .state import SeedState
 from .traces import SYNAPSE_TRACES, TRACE_NAMES, UNIT_TRACES, TraceBudgetError
 
@@ -31,10 +33,13 @@ NOTEBOOK_INPUT = (0, 0, 1, 1, 1, 1, 0, 0, 0, 0.2, 0.2, 0.2, 0, 0, 0.5, 0.5, 0, 0
 
 __all__ = [
     "BACKENDS",
+    "MODELS",
     "NOTEBOOK_INPUT",
     "SYNAPSE_TRACES",
     "TRACE_NAMES",
     "UNIT_TRACES",
+    "EmergentParams",
+    "EmergentState",
     "NonFiniteError",
     "NonFiniteWarning",
     "ParameterError",
@@ -44,6 +49,7 @@ __all__ = [
     "SimulationResult",
     "TraceBudgetError",
     "__version__",
+    "emergent",
     "load",
     "simulate",
 ]

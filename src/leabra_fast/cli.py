@@ -1,5 +1,7 @@
 """The ``leabra-fast`` console script.
 
+``leabra-fast emergent-demo --out DIR [--mode rate|spike] [--adapt]`` runs the
+textbook single-neuron demo on the canonical emergent model.
 ``leabra-fast seed --out DIR`` reproduces the seed notebook's run and writes its
 19 traces (``traces.npz`` and ``traces.csv``), ``summary.json`` (spike count,
 final weights), the saved run ``run.npz`` (reload with ``leabra_fast.load``)
@@ -126,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output directory (default: <config name>-out next to it)")
     run.add_argument("--no-report", action="store_true", help="do not write report.png")
     run.set_defaults(func=_run)
+    from .emergent.cli import add_emergent_demo
+
+    add_emergent_demo(sub)
     return parser
 
 

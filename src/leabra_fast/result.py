@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .params import SeedParams
 from .state import SeedState
+
+if TYPE_CHECKING:
+    from .emergent import EmergentParams, EmergentState
 
 __all__ = ["SimulationResult"]
 
@@ -32,7 +35,7 @@ class SimulationResult(Mapping[str, np.ndarray]):
         Trial of this call's schedule, and position in the trial, of each row.
     units : ndarray of intp
         The recorded units, in column order of the traces.
-    state : SeedState
+    state : SeedState or EmergentState
         State after the last simulated cycle; pass it as ``state=`` to continue.
     spike_count : ndarray of int64, shape (n_units,)
         Spikes of every unit during this call (recorded or not).
@@ -53,10 +56,10 @@ class SimulationResult(Mapping[str, np.ndarray]):
     trial: np.ndarray
     cycle_in_trial: np.ndarray
     units: np.ndarray
-    state: SeedState
+    state: SeedState | EmergentState
     spike_count: np.ndarray
     first_nonfinite: np.ndarray
-    params: SeedParams
+    params: SeedParams | EmergentParams
     n_cycles: int
     n_trials: int
     record_every: int

@@ -58,13 +58,16 @@ def save(result: SimulationResult, path: str | os.PathLike[str], *, compress: bo
     The file is written to a temporary name next to ``path`` and renamed, so an
     existing file is never left half-overwritten.  ``compress=True`` uses zip
     deflate (smaller, slower).  ``result.extra`` must hold JSON-serialisable
-    values.  Returns the path written.
+    values or NumPy arrays.  Returns the path written.
     """
     if not isinstance(result, SimulationResult):
         raise TypeError(f"save needs a SimulationResult, got {type(result).__name__}")
     path = Path(path)
+    # NumPy arrays in extra (e.g. the emergent model's phase records) are stored as arrays.
+    extra_arrays = {k: v for k, v in result.extra.items() if isinstance(v, np.ndarray)}
+    plain = {k: v for k, v in result.extra.items() if k not in extra_arrays}
     try:
-        extra = json.loads(json.dumps(result.extra))
+        extra = json.loads(json.dumps(plain))
     except (TypeError, ValueError) as exc:
         raise TypeError(f"result.extra must be JSON-serialisable to be saved: {exc}") from None
     state = result.state
@@ -82,6 +85,7 @@ def save(result: SimulationResult, path: str | os.PathLike[str], *, compress: bo
         "state_fields": [f.name for f in dataclasses.fields(state) if f.name != "cycle"],
         "schedules": list(result.schedules),
         "extra": extra,
+        "extra_arrays": list(extra_arrays),
     }
     arrays: dict[str, np.ndarray] = {
         "leabra_fast_format": np.array(FORMAT_TAG),
@@ -102,6 +106,8 @@ def save(result: SimulationResult, path: str | os.PathLike[str], *, compress: bo
         arrays[f"state/{name}"] = np.asarray(getattr(state, name))
     for name, arr in result.schedules.items():
         arrays[f"schedule/{name}"] = np.asarray(arr)
+    for name, arr in extra_arrays.items():
+        arrays[f"extra/{name}"] = arr
     writer = np.savez_compressed if compress else np.savez
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
     try:
@@ -146,6 +152,7 @@ def load(path: str | os.PathLike[str]) -> SimulationResult:
             needed = [f"trace/{n}" for n in meta["traces"]]
             needed += [f"state/{n}" for n in meta["state_fields"]]
             needed += [f"schedule/{n}" for n in meta["schedules"]]
+            needed += [f"extra/{n}" for n in meta.get("extra_arrays", [])]
             needed += ["cycles", "trial", "cycle_in_trial", "units", "spike_count",
                        "first_nonfinite", "state/cycle"]  # fmt: skip
             missing = [n for n in needed if n not in files]
@@ -212,6 +219,10 @@ def _build(path: Path, meta: dict[str, Any], params_dict: dict[str, Any], data: 
         backend=str(meta["backend"]),
         model=str(meta["model"]),
         partial=bool(meta["partial"]),
-        extra={**meta["extra"], "saved_by_version": meta["version"]},
+        extra={
+            **meta["extra"],
+            **{n: data[f"extra/{n}"] for n in meta.get("extra_arrays", [])},
+            "saved_by_version": meta["version"],
+        },
         schedules={n: data[f"schedule/{n}"] for n in meta["schedules"]},
     )

@@ -70,7 +70,7 @@ class Schedules:
         )
 
 
-def _numeric(name: str, value: object) -> np.ndarray:
+def _numeric(name: str, value: object, allow_nan: bool = False) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
@@ -78,6 +78,11 @@ def _numeric(name: str, value: object) -> np.ndarray:
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric (real), got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
+    if allow_nan:
+        if np.any(np.isinf(arr)):
+            bad = np.argwhere(np.isinf(arr))[0]
+            raise ValueError(f"{name} contains inf (first at index {tuple(int(i) for i in bad)})")
+        return arr
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         where = tuple(int(i) for i in bad)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -23,7 +23,10 @@ from .schedule import prepare_schedules
 from .state import SeedState
 from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan
 
-__all__ = ["BACKENDS", "NonFiniteError", "NonFiniteWarning", "simulate"]
+if TYPE_CHECKING:
+    from .emergent import EmergentParams, EmergentState
+
+__all__ = ["BACKENDS", "MODELS", "NonFiniteError", "NonFiniteWarning", "simulate"]
 
 BACKENDS = ("cython", "python")
 
@@ -77,17 +80,20 @@ def resolve_threads(n_threads: int | None) -> int:
     return _count("n_threads", n_threads)
 
 
+MODELS = ("seed", "emergent")
+
+
 def simulate(
-    inputs: Any,
+    inputs: Any = None,
     su_avg_s_eff: Any = None,
     su_avg_m: Any = None,
     *,
     gc_i: Any = 0.0,
-    params: SeedParams | None = None,
-    n_cycles: int = 100,
+    params: SeedParams | EmergentParams | None = None,
+    n_cycles: int | None = None,
     n_units: int | None = None,
     n_inputs: int | None = None,
-    state: SeedState | None = None,
+    state: SeedState | EmergentState | None = None,
     fwt: Any = None,
     wt: Any = None,
     record: str | Iterable[str] | None = "all",
@@ -99,8 +105,15 @@ def simulate(
     on_nonfinite: Literal["warn", "raise", "ignore"] = "warn",
     progress: bool | _progress.ProgressCallback | None = None,
     chunk_cycles: int | None = None,
+    model: str = "seed",
+    **model_options: Any,
 ) -> SimulationResult:
     """Simulate the seed notebook's neuron and synapse over a schedule of trials.
+
+    With ``model="emergent"`` the canonical emergent model runs instead
+    (:func:`leabra_fast.emergent.simulate_emergent`): ``params`` must then be an
+    :class:`~leabra_fast.emergent.EmergentParams`, and ``ge``, ``ext``, ``targ``
+    (and a per-cycle ``gc_i``) are accepted as ``model_options``.
 
     Parameters
     ----------
@@ -118,7 +131,7 @@ def simulate(
     params : SeedParams, optional
         Model constants; default the notebook's.
     n_cycles : int, default 100
-        Cycles per trial.
+        Cycles per trial (emergent: must equal params.n_quarters * params.cyc_per_qtr).
     n_units, n_inputs : int, optional
         Number of receiving units and synapses per unit, when not implied by
         the shapes of the schedules or of ``state``.
@@ -179,10 +192,34 @@ def simulate(
     >>> int(res["act"].sum())
     137
     """
+    if model == "emergent":
+        from .emergent.simulation import simulate_emergent
+
+        e_params: Any = params  # checked there: must be an EmergentParams
+        e_state: Any = state
+        return simulate_emergent(
+            inputs, su_avg_s_eff, su_avg_m, gc_i=gc_i, params=e_params, n_cycles=n_cycles,
+            n_units=n_units, n_inputs=n_inputs, state=e_state, fwt=fwt, wt=wt, record=record,
+            units=units, record_every=record_every, backend=backend, n_threads=n_threads,
+            max_trace_bytes=max_trace_bytes, on_nonfinite=on_nonfinite, progress=progress,
+            chunk_cycles=chunk_cycles, **model_options,
+        )  # fmt: skip
+    if model != "seed":
+        raise ValueError(f"unknown model {model!r}; choose one of {MODELS}")
+    if model_options:
+        raise TypeError(
+            f"simulate() got unexpected keyword argument(s) {sorted(model_options)} "
+            "(ge, ext, targ belong to model='emergent')"
+        )
+    if inputs is None:
+        raise TypeError("simulate() needs inputs: the sending activity per trial")
+    n_cycles = 100 if n_cycles is None else n_cycles
     runner = _backend_runner(backend)
     params = SeedParams() if params is None else params
     if not isinstance(params, SeedParams):
-        raise TypeError(f"params must be a SeedParams, got {type(params).__name__}")
+        emergent = type(params).__name__ == "EmergentParams"
+        hint = "; pass model='emergent' to run it" if emergent else ""
+        raise TypeError(f"params must be a SeedParams, got {type(params).__name__}{hint}")
     n_cycles = _count("n_cycles", n_cycles)
     threads = resolve_threads(n_threads)
     if on_nonfinite not in ("warn", "raise", "ignore"):

@@ -58,6 +58,9 @@ class RecordPlan:
         The run covers absolute cycles ``first_cycle .. first_cycle + n_cycles - 1``.
     n_inputs : int
         Synapses per unit.
+    unit_catalog, synapse_catalog : tuple of str
+        The model's unit and synapse trace names, in kernel order (default the
+        seed model's :data:`UNIT_TRACES` and :data:`SYNAPSE_TRACES`).
     """
 
     names: tuple[str, ...]
@@ -66,6 +69,13 @@ class RecordPlan:
     first_cycle: int
     n_cycles: int
     n_inputs: int
+    unit_catalog: tuple[str, ...] = UNIT_TRACES
+    synapse_catalog: tuple[str, ...] = SYNAPSE_TRACES
+
+    @property
+    def catalog(self) -> tuple[str, ...]:
+        """All trace names of the model, unit traces first (the kernel's slot order)."""
+        return self.unit_catalog + self.synapse_catalog
 
     @classmethod
     def build(
@@ -78,22 +88,25 @@ class RecordPlan:
         n_inputs: int,
         first_cycle: int,
         n_cycles: int,
+        unit_catalog: tuple[str, ...] = UNIT_TRACES,
+        synapse_catalog: tuple[str, ...] = SYNAPSE_TRACES,
     ) -> RecordPlan:
+        catalog = unit_catalog + synapse_catalog
         if record is None:
             names: tuple[str, ...] = ()
         elif isinstance(record, str):
-            names = TRACE_NAMES if record == "all" else (record,)
+            names = catalog if record == "all" else (record,)
         else:
             names = tuple(record)
             for n in names:
                 if not isinstance(n, str):
                     raise TypeError(f"record must name traces by str, got {n!r}")
-        unknown = [n for n in names if n not in TRACE_NAMES]
+        unknown = [n for n in names if n not in catalog]
         if unknown:
             raise ValueError(
-                f"unknown trace name(s) {unknown}; valid names are {', '.join(TRACE_NAMES)}"
+                f"unknown trace name(s) {unknown}; valid names are {', '.join(catalog)}"
             )
-        names = tuple(n for n in TRACE_NAMES if n in names)
+        names = tuple(n for n in catalog if n in names)
         if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
             raise ValueError(f"record_every must be an int >= 1, got {every!r}")
         return cls(
@@ -103,15 +116,17 @@ class RecordPlan:
             first_cycle=first_cycle,
             n_cycles=n_cycles,
             n_inputs=n_inputs,
+            unit_catalog=tuple(unit_catalog),
+            synapse_catalog=tuple(synapse_catalog),
         )
 
     @property
     def unit_names(self) -> tuple[str, ...]:
-        return tuple(n for n in self.names if n in UNIT_TRACES)
+        return tuple(n for n in self.names if n in self.unit_catalog)
 
     @property
     def synapse_names(self) -> tuple[str, ...]:
-        return tuple(n for n in self.names if n in SYNAPSE_TRACES)
+        return tuple(n for n in self.names if n in self.synapse_catalog)
 
     @property
     def rec_base(self) -> int:
@@ -159,12 +174,13 @@ class RecordPlan:
         return unit_buf, syn_buf
 
     def slots(self) -> np.ndarray:
-        """For each of the 19 names, its index in its buffer, or -1 when not recorded."""
-        out = np.full(len(TRACE_NAMES), -1, dtype=np.intp)
+        """For each name of the catalog, its index in its buffer, or -1 when not recorded."""
+        catalog = self.catalog
+        out = np.full(len(catalog), -1, dtype=np.intp)
         for k, name in enumerate(self.unit_names):
-            out[TRACE_NAMES.index(name)] = k
+            out[catalog.index(name)] = k
         for k, name in enumerate(self.synapse_names):
-            out[TRACE_NAMES.index(name)] = k
+            out[catalog.index(name)] = k
         return out
 
     def unit_rows(self, n_units: int) -> np.ndarray:

@@ -1,0 +1,59 @@
+"""The canonical emergent Leabra unit and XCAL synapse, beside the seed model.
+
+``leabra_fast.simulate(..., model="emergent", params=EmergentParams(...))`` runs
+emergent's own equations (C++ emergent 8 defaults; :meth:`EmergentParams.go`
+for Go emergent v1, :meth:`EmergentParams.neuron` for the CCN textbook's
+single-neuron sim, :meth:`EmergentParams.seed` for the seed notebook's quirks).
+Equations: ``docs/emergent_equations.md``; model notes: ``docs/emergent_model.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from .params import EmergentParams, derived_constants
+from .reference import SYNAPSE_TRACES, TRACE_NAMES, UNIT_TRACES
+from .simulation import simulate_emergent
+from .state import EmergentState
+
+__all__ = [
+    "SYNAPSE_TRACES",
+    "TRACE_NAMES",
+    "UNIT_TRACES",
+    "EmergentParams",
+    "EmergentState",
+    "derived_constants",
+    "neuron_demo",
+    "neuron_demo_schedule",
+    "simulate_emergent",
+]
+
+
+def neuron_demo_schedule(
+    n_cycles: int = 200, on_cycle: int = 10, off_cycle: int = 160, ge: float = 1.0
+) -> np.ndarray:
+    """The textbook neuron's input: Ge = ``ge`` for ``on_cycle <= c < off_cycle``, else 0.
+
+    Shape ``(1, n_cycles, 1)``: one trial, per cycle, one unit.
+    """
+    c = np.arange(n_cycles)
+    return np.where((c >= on_cycle) & (c < off_cycle), float(ge), 0.0).reshape(1, n_cycles, 1)
+
+
+def neuron_demo(
+    mode: Literal["rate", "spike"] = "spike",
+    adapt: bool = False,
+    backend: Literal["cython", "python"] = "cython",
+    kna: bool = False,
+    **overrides: Any,
+) -> Any:
+    """Run the CCN textbook's single-neuron demo: 200 cycles, input on from cycle 10 to 160.
+
+    ``adapt``: the AdEx adaptation current; ``kna``: KNa adaptation (the Go sim's default).
+    """
+    params = EmergentParams.neuron(mode, adapt=adapt, kna=kna, **overrides)
+    return simulate_emergent(
+        ge=neuron_demo_schedule(params.cycles_per_trial), params=params, backend=backend
+    )

@@ -1,0 +1,308 @@
+"""The driver of the canonical emergent model: validate, allocate, then run a backend.
+
+``leabra_fast.simulate(..., model="emergent")`` lands here.  Inputs:
+
+* ``inputs`` (optional): sending activity per trial through learning synapses,
+  ``(n_trials,)`` or ``(n_trials, n_units, n_inputs)`` as for the seed model;
+  ``net_raw = wt_scale_abs * mean_j(x_j * wt_j) + ge``.  ``su_avg_s_eff`` and
+  ``su_avg_m`` are the senders' running averages (default: equal to ``inputs``).
+* ``ge``: extra excitatory drive added to ``net_raw`` each cycle;
+  ``gc_i``: inhibitory conductance each cycle (``g_i = g_bar_i * gc_i``);
+  ``ext``: external input that hard-clamps a unit (``act = clip(ext, clamp_min,
+  clamp_max)``), NaN where the unit is free; ``targ``: target that hard-clamps a
+  unit in the plus phase only (NaN where none).  Each is a scalar,
+  ``(n_trials,)``, ``(n_trials, n_units)`` or ``(n_trials, n_cycles, n_units)``,
+  with length-1 axes broadcast (no copies).
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from ..result import SimulationResult
+from ..schedule import _numeric, _resolve, _synapse_schedule
+from ..traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan
+from . import reference
+from .params import EmergentParams, derived_constants
+from .state import EmergentState
+
+__all__ = ["BACKENDS", "build_table", "prepare_unit_schedule", "simulate_emergent"]
+
+BACKENDS = ("cython", "python")
+
+
+def _kernel() -> Any:
+    try:
+        from .. import _emergent_kernel
+    except ImportError as exc:  # pragma: no cover - only on a broken install
+        raise ImportError(
+            "the compiled kernel leabra_fast._emergent_kernel is not available "
+            f"({exc}); reinstall leabra-fast, or use backend='python'"
+        ) from exc
+    return _emergent_kernel
+
+
+def _phase_records(act_q: np.ndarray, params: EmergentParams) -> dict[str, np.ndarray]:
+    """emergent's per-trial records: act_nd at each quarter's end, and at the end of each phase."""
+    out = {"act_q": act_q}
+    if params.minus_quarters > 0:
+        out["act_m"] = act_q[:, params.minus_quarters - 1]
+    if params.minus_quarters < params.n_quarters:
+        out["act_p"] = act_q[:, -1]
+    if "act_m" in out and "act_p" in out:
+        out["act_dif"] = out["act_p"] - out["act_m"]
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def build_table(params: EmergentParams) -> tuple[np.ndarray, float, float]:
+    """The NXX1 lookup table when ``params.nxx1 == 'table'``; a 2-entry dummy otherwise.
+
+    Built once per parameter set (cached; the array is read-only).
+    """
+    if params.nxx1 == "table":
+        table, x0, res = reference.nxx1_table(params)
+    else:
+        table, x0, res = np.zeros(2), 0.0, 1.0
+    table.setflags(write=False)
+    return table, x0, res
+
+
+def prepare_unit_schedule(
+    name: str, value: object, n_cycles: int, *, allow_nan: bool = False, nonneg: bool = False
+) -> np.ndarray:
+    """A per-unit, per-cycle schedule as a 3-D array (trials, cycles, units) with length-1 axes."""
+    arr = _numeric(name, value, allow_nan=allow_nan)
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1, 1)
+    elif arr.ndim == 1:
+        arr = arr[:, None, None]
+    elif arr.ndim == 2:
+        arr = arr[:, None, :]
+    elif arr.ndim != 3:
+        raise ValueError(
+            f"{name} must be a scalar, (n_trials,), (n_trials, n_units) or "
+            f"(n_trials, n_cycles, n_units), got shape {arr.shape}"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is an empty schedule: give at least one trial")
+    if arr.shape[1] not in (1, n_cycles):
+        raise ValueError(f"{name} has {arr.shape[1]} cycles per trial, the trial has {n_cycles}")
+    if nonneg and np.any(arr < 0.0):
+        raise ValueError(f"{name} is a conductance and must be >= 0")
+    return arr
+
+
+def simulate_emergent(
+    inputs: Any = None,
+    su_avg_s_eff: Any = None,
+    su_avg_m: Any = None,
+    *,
+    ge: Any = 0.0,
+    gc_i: Any = 0.0,
+    ext: Any = None,
+    targ: Any = None,
+    params: EmergentParams | None = None,
+    n_cycles: int | None = None,
+    n_units: int | None = None,
+    n_inputs: int | None = None,
+    state: EmergentState | None = None,
+    fwt: Any = None,
+    wt: Any = None,
+    record: str | Iterable[str] | None = "all",
+    units: int | Sequence[int] | slice | None = None,
+    record_every: int = 1,
+    backend: Literal["cython", "python"] = "cython",
+    n_threads: int | None = None,
+    max_trace_bytes: int = DEFAULT_MAX_TRACE_BYTES,
+    on_nonfinite: Literal["warn", "raise", "ignore"] = "warn",
+    progress: Any = None,
+    chunk_cycles: int | None = None,
+) -> SimulationResult:
+    """Simulate emergent's Leabra units (rate code or spiking) and XCAL synapses over trials.
+
+    Each trial is ``params.n_quarters`` quarters of ``params.cyc_per_qtr`` cycles;
+    the first ``minus_quarters`` are the minus phase, the rest the plus phase.
+    At each trial start avg_l is updated and the activity decays toward its
+    initial values; after the last cycle of the trial the synapses learn (XCAL).
+    See the module docstring for the input schedules and :func:`leabra_fast.simulate`
+    for the recording, ``progress`` and ``chunk_cycles`` arguments (the same).
+    ``n_threads`` is accepted for API symmetry; the emergent kernel runs on one
+    thread.  ``result.schedules`` holds the call's schedules, compact.
+
+    Besides the traces, ``result.extra`` holds emergent's per-trial records,
+    shaped ``(n_trials, n_units)`` per quarter: ``act_q`` (act_nd at the end of
+    each quarter, ``(n_trials, n_quarters, n_units)``: ActQ1..ActQ4), ``act_m``
+    (end of the minus phase), ``act_p`` (end of the plus phase) and
+    ``act_dif = act_p - act_m``.
+
+    Examples
+    --------
+    >>> import leabra_fast as lf
+    >>> from leabra_fast.emergent import EmergentParams, neuron_demo_schedule
+    >>> p = EmergentParams.neuron("rate")
+    >>> res = lf.simulate(ge=neuron_demo_schedule(), params=p, model="emergent")
+    >>> round(float(res["act"][159, 0]), 6)
+    0.84375
+    """
+    from ..progress import PartialRunWarning
+    from ..simulation import NonFiniteError, NonFiniteWarning, _count, _run_chunks
+
+    if backend == "cython":
+        runner = _kernel().run_emergent
+    elif backend == "python":
+        runner = reference.run_emergent
+    else:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    params = EmergentParams() if params is None else params
+    if not isinstance(params, EmergentParams):
+        raise TypeError(
+            f"model='emergent' needs params to be an EmergentParams, got {type(params).__name__}"
+        )
+    per_trial = params.cycles_per_trial
+    if n_cycles is not None and _count("n_cycles", n_cycles) != per_trial:
+        raise ValueError(
+            f"n_cycles = {n_cycles} but the emergent trial is n_quarters * cyc_per_qtr = "
+            f"{params.n_quarters} * {params.cyc_per_qtr} = {per_trial}; set the quarters in params"
+        )
+    n_cycles = per_trial
+    if on_nonfinite not in ("warn", "raise", "ignore"):
+        raise ValueError(f"on_nonfinite must be 'warn', 'raise' or 'ignore', got {on_nonfinite!r}")
+    if isinstance(max_trace_bytes, bool) or not isinstance(max_trace_bytes, int | np.integer):
+        raise TypeError("max_trace_bytes must be an int")
+    if n_threads is not None:
+        _count("n_threads", n_threads)
+
+    # --- schedules -------------------------------------------------------------
+    unit_sched = {
+        "ge": prepare_unit_schedule("ge", ge, n_cycles, nonneg=True),
+        "gc_i": prepare_unit_schedule("gc_i", gc_i, n_cycles, nonneg=True),
+        "ext": prepare_unit_schedule(
+            "ext", np.nan if ext is None else ext, n_cycles, allow_nan=True
+        ),
+        "targ": prepare_unit_schedule(
+            "targ", np.nan if targ is None else targ, n_cycles, allow_nan=True
+        ),
+    }
+    given = {"ge": ge, "gc_i": gc_i, "ext": ext, "targ": targ}
+    trial_sizes = {
+        k: a.shape[0]
+        for k, a in unit_sched.items()
+        if given[k] is not None and np.ndim(given[k]) > 0
+    }
+    if inputs is not None:
+        x = _synapse_schedule("inputs", inputs, None)
+        trial_sizes = {"inputs": x.shape[0], **trial_sizes}
+    n_trials = 1
+    if trial_sizes:
+        first_name, n_trials = next(iter(trial_sizes.items()))
+        for k, size in trial_sizes.items():
+            if size != n_trials:
+                raise ValueError(f"{k} has {size} trials, {first_name} has {n_trials}")
+    if inputs is None:
+        x = np.zeros((n_trials, 1, 1))
+    s_eff = x if su_avg_s_eff is None else _synapse_schedule("su_avg_s_eff", su_avg_s_eff, n_trials)
+    s_m = x if su_avg_m is None else _synapse_schedule("su_avg_m", su_avg_m, n_trials)
+
+    if state is not None:
+        if not isinstance(state, EmergentState):
+            raise TypeError(f"state must be an EmergentState, got {type(state).__name__}")
+        if fwt is not None or wt is not None:
+            raise ValueError("give initial weights either in state or as fwt/wt, not both")
+        state.validate()
+    syn = {"inputs": x, "su_avg_s_eff": s_eff, "su_avg_m": s_m}
+    unit_sizes = [(k, a.shape[1]) for k, a in syn.items()]
+    unit_sizes += [(k, a.shape[2]) for k, a in unit_sched.items()]
+    input_sizes = [(k, a.shape[2]) for k, a in syn.items()]
+    if state is not None:
+        unit_sizes.append(("state", state.n_units))
+        input_sizes.append(("state", state.n_inputs))
+    nu = _resolve("n_units", unit_sizes, n_units)
+    ni = _resolve("n_inputs", input_sizes, n_inputs)
+    if state is not None and (state.n_units, state.n_inputs) != (nu, ni):
+        raise ValueError(
+            f"state has (n_units, n_inputs) = {(state.n_units, state.n_inputs)}, "
+            f"schedules need {(nu, ni)}"
+        )
+    x_compact, s_eff_compact, s_m_compact = (np.ascontiguousarray(a) for a in (x, s_eff, s_m))
+    full_syn = (n_trials, nu, ni)
+    full_unit = (n_trials, n_cycles, nu)
+    x, s_eff, s_m = (np.broadcast_to(a, full_syn) for a in (x, s_eff, s_m))
+    ge_a, gi_a, ext_a, targ_a = (np.broadcast_to(a, full_unit) for a in unit_sched.values())
+    if state is None:
+        state = EmergentState.initial(params, nu, ni, fwt=fwt, wt=wt)
+
+    # --- recording, constants, run ------------------------------------------------
+    total = n_trials * n_cycles
+    plan = RecordPlan.build(
+        record, units, record_every, n_units=nu, n_inputs=ni,
+        first_cycle=int(state.cycle), n_cycles=total,
+        unit_catalog=reference.UNIT_TRACES, synapse_catalog=reference.SYNAPSE_TRACES,
+    )  # fmt: skip
+    plan.check_budget(int(max_trace_bytes))
+    work, unit_block, syn_block = state.packed()
+    unit_buf, syn_buf = plan.allocate()
+    spikes = np.zeros(nu, dtype=np.int64)
+    first_bad = np.full(nu, -1, dtype=np.int64)
+    act_q = np.zeros((n_trials, params.n_quarters, nu))
+    consts = derived_constants(params, ni)
+    table, consts["table_x0"], consts["table_res"] = build_table(params)
+
+    slots, unit_rows = plan.slots(), plan.unit_rows(nu)
+
+    def run_chunk(c0: int, c1: int) -> None:
+        status = runner(
+            consts, table, x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
+            unit_block, syn_block, n_cycles, c0, c1,
+            plan.first_cycle + c0, plan.every, plan.rec_base,
+            slots, unit_rows, unit_buf, syn_buf, spikes, first_bad, act_q,
+        )  # fmt: skip
+        if status < 0:  # pragma: no cover - the driver validated everything the kernel checks
+            raise RuntimeError(f"internal error: the {backend} emergent kernel rejected its input")
+
+    done = _run_chunks(run_chunk, total, n_cycles, backend, nu, ni, 1, progress, chunk_cycles)
+    work.cycle = plan.first_cycle + done
+
+    cycles = plan.recorded_cycles()
+    if done < total:  # interrupted: keep the rows actually written
+        rows = int(np.count_nonzero(cycles < work.cycle))
+        cycles = cycles[:rows]
+        unit_buf, syn_buf = unit_buf[:, :rows].copy(), syn_buf[:, :rows].copy()
+        act_q = act_q[: -(-done // n_cycles)].copy()
+    traces = {name: unit_buf[k] for k, name in enumerate(plan.unit_names)}
+    traces.update({name: syn_buf[k] for k, name in enumerate(plan.synapse_names)})
+    local = cycles - plan.first_cycle
+    compact = {"inputs": x_compact, "su_avg_s_eff": s_eff_compact, "su_avg_m": s_m_compact}
+    compact.update(
+        {k: np.ascontiguousarray(np.broadcast_to(a, (n_trials, *a.shape[1:])))
+         for k, a in unit_sched.items()}
+    )  # fmt: skip
+    result = SimulationResult(
+        traces=traces, cycles=cycles, trial=local // n_cycles, cycle_in_trial=local % n_cycles,
+        units=plan.units, state=work, spike_count=spikes, first_nonfinite=first_bad,
+        params=params, n_cycles=n_cycles, n_trials=n_trials, record_every=plan.every,
+        backend=backend, model="emergent", extra=_phase_records(act_q, params),
+        partial=done < total, schedules=compact,
+    )  # fmt: skip
+    if result.partial:
+        warnings.warn(
+            f"run interrupted after {done} of {total} cycles (trial {done // n_cycles}, cycle "
+            f"{done % n_cycles}); the result holds what was simulated (partial=True)",
+            PartialRunWarning,
+            stacklevel=3,
+        )
+    if not result.ok and on_nonfinite != "ignore":
+        bad = np.flatnonzero(first_bad >= 0)
+        msg = (
+            f"the dynamics of {bad.size} unit(s) became NaN/inf (first: unit {int(bad[0])} at "
+            f"cycle {int(first_bad[bad[0]])}). See result.first_nonfinite."
+        )
+        if on_nonfinite == "raise":
+            raise NonFiniteError(msg, result)
+        warnings.warn(msg, NonFiniteWarning, stacklevel=3)
+    return result
