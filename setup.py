@@ -63,7 +63,6 @@ extensions = [
         "leabra_fast._seed_kernel",
         ["src/leabra_fast/_seed_kernel.pyx"],
         extra_compile_args=compile_args(),
-        define_macros=[("LEABRA_FAST_DEBUG", "1" if DEBUG else "0")],
     ),
     Extension(
         "leabra_fast._emergent_kernel",
@@ -71,6 +70,10 @@ extensions = [
         extra_compile_args=compile_args(),
     ),
 ]
+
+# Every extension records the build mode in its generated C (see built_for_other_mode).
+for ext in extensions:
+    ext.define_macros.append(("LEABRA_FAST_DEBUG", "1" if DEBUG else "0"))
 
 setup(
     ext_modules=cythonize(

@@ -6,6 +6,7 @@ that silently came out in the wrong mode fails here.
 """
 
 import ast
+import importlib
 import os
 import threading
 from pathlib import Path
@@ -16,6 +17,9 @@ import pytest
 import leabra_fast as lf
 from leabra_fast import _seed_kernel
 
+#: The compiled extension modules, each with a hand-written stub.
+KERNELS = ["_seed_kernel", "_emergent_kernel"]
+
 
 def test_debug_build_flag_matches_the_build_that_was_asked_for():
     assert isinstance(_seed_kernel.DEBUG_BUILD, bool)
@@ -25,43 +29,49 @@ def test_debug_build_flag_matches_the_build_that_was_asked_for():
     assert _seed_kernel.DEBUG_BUILD is (expected not in ("", "0"))
 
 
-def test_stub_declares_exactly_the_public_names_of_the_extension():
+@pytest.mark.parametrize("name", KERNELS)
+def test_stub_declares_exactly_the_public_names_of_the_extension(name):
     # mypy.stubtest checks signatures in tools/check_dist.sh; this cheap test catches
-    # a name added to the kernel and forgotten in the stub on every test run.
-    stub = Path(_seed_kernel.__file__).with_name("_seed_kernel.pyi")
+    # a name added to a kernel and forgotten in its stub on every test run.
+    module = importlib.import_module(f"leabra_fast.{name}")
+    stub = Path(module.__file__).with_name(f"{name}.pyi")
     assert stub.is_file(), f"{stub} is not shipped next to the extension"
     assert (stub.parent / "py.typed").is_file()
     tree = ast.parse(stub.read_text())
-    declared = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    declared = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     declared |= {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign)}
-    public = {name for name in vars(_seed_kernel) if not name.startswith("_")}
+    public = {key for key in vars(module) if not key.startswith("_")}
     assert declared == public
 
 
-def _run(seed: int) -> lf.SimulationResult:
+def _run(model: str, seed: int) -> lf.SimulationResult:
     rng = np.random.default_rng(seed)
     return lf.simulate(
         rng.uniform(0.0, 1.0, (8, 64, 16)),
         gc_i=rng.uniform(0.0, 0.3, (8, 64)),
         record=["v_m", "act", "avg_l", "wt", "dwt"],
         units=[0, 7, 63],
+        model=model,
     )
 
 
 def _bits(res: lf.SimulationResult) -> dict[str, bytes]:
     out = {name: np.ascontiguousarray(res[name]).tobytes() for name in res.traces}
     out["spike_count"] = res.spike_count.tobytes()
-    out["fwt"] = res.state.fwt.tobytes()
-    out["v_m_state"] = res.state.v_m.tobytes()
+    for name, value in vars(res.state).items():
+        if isinstance(value, np.ndarray):
+            out["state." + name] = value.tobytes()
     return out
 
 
-def test_simulate_from_many_threads_at_once_gives_bitwise_identical_results():
-    # The kernel keeps no global state and runs without the GIL; runs started from
+@pytest.mark.parametrize("model", ["seed", "emergent"])
+def test_simulate_from_many_threads_at_once_gives_bitwise_identical_results(model):
+    # The kernels keep no global state and run without the GIL; runs started from
     # several Python threads at once (truly parallel on a free-threaded build, and
     # inside the nogil loop on any build) must not disturb one another.
     seeds = [0, 1, 2, 3] * 2
-    expected = {seed: _bits(_run(seed)) for seed in set(seeds)}
+    expected = {seed: _bits(_run(model, seed)) for seed in set(seeds)}
+    assert len(expected[0]) > 6 and expected[0] != expected[1]
     got: list[dict[str, bytes] | BaseException | None] = [None] * len(seeds)
     barrier = threading.Barrier(len(seeds))
 
@@ -69,7 +79,7 @@ def test_simulate_from_many_threads_at_once_gives_bitwise_identical_results():
         try:
             barrier.wait()
             for _ in range(3):
-                bits = _bits(_run(seeds[k]))
+                bits = _bits(_run(model, seeds[k]))
                 if bits != expected[seeds[k]]:
                     got[k] = bits
                     return

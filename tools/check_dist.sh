@@ -11,7 +11,7 @@
 #      show + repair (Linux);
 #   4. install the (repaired) wheel into a fresh venv, prove the kernel imported is
 #      the wheel's, run the test suite from a directory outside the source tree,
-#      and check typing (mypy.stubtest on the compiled kernel, mypy on src/);
+#      and check typing (mypy.stubtest on the compiled kernels, mypy on src/);
 #   5. the debug build (tools/check_debug.sh), unless --no-debug.
 #
 # Everything it needs is installed into venvs under a temporary directory, which
@@ -54,6 +54,7 @@ CHECKS="$SRC/tools/dist_checks.py"
 
 step "release configuration"
 "$T/validate-pyproject" "$SRC/pyproject.toml"
+"$T/python" "$CHECKS" generated-c "$ROOT"
 (cd "$SRC" && "$T/python" "$CHECKS" identifiers)
 "$T/check-jsonschema" --builtin-schema vendor.github-workflows "$SRC/.github/workflows/wheels.yml"
 "$T/python" "$CHECKS" workflow "$SRC/.github/workflows/wheels.yml"
@@ -69,7 +70,7 @@ step "check the distributions"
 "$T/twine" check --strict "$SDIST" "$WHEEL"
 "$T/check-wheel-contents" "$WHEEL"
 "$T/python" "$CHECKS" sdist "$SDIST" "$SRC"
-"$T/python" "$CHECKS" wheel "$WHEEL"
+"$T/python" "$CHECKS" wheel "$WHEEL" "$SRC"
 
 case "$(basename "$WHEEL")" in
     *-linux_*.whl)
@@ -79,7 +80,7 @@ case "$(basename "$WHEEL")" in
             || { cat "$WORK/repair.log"; exit 1; }
         WHEEL="$(ls "$WORK"/repaired/*.whl)"
         "$T/auditwheel" show "$WHEEL"
-        "$T/python" "$CHECKS" wheel "$WHEEL"
+        "$T/python" "$CHECKS" wheel "$WHEEL" "$SRC"
         ;;
     *)
         step "auditwheel: not a Linux wheel ($(basename "$WHEEL")); cibuildwheel repairs it in CI"
@@ -112,8 +113,10 @@ EOF
 step "test suite against the installed wheel (from $WORK/run)"
 LEABRA_FAST_EXPECT_DEBUG=0 "$V" -m pytest -q -p no:cacheprovider tests
 
-step "typing: stubtest on the installed kernel, mypy on the sources"
-"$V" -m mypy.stubtest --allowlist "$SRC/tools/stubtest_allowlist.txt" leabra_fast._seed_kernel
+step "typing: stubtest on the installed kernels, mypy on the sources"
+KERNELS="$(cd "$SRC/src" && find leabra_fast -name '*.pyx' | sed 's|\.pyx$||; s|/|.|g' | sort)"
+# shellcheck disable=SC2086  # one argument per compiled module
+"$V" -m mypy.stubtest --allowlist "$SRC/tools/stubtest_allowlist.txt" $KERNELS
 (cd "$SRC" && "$V" -m mypy --no-incremental src/leabra_fast)
 
 if [ -n "$OUT" ]; then

@@ -4,7 +4,8 @@ Usage::
 
     python tools/dist_checks.py clean-copy SOURCE_ROOT DEST
     python tools/dist_checks.py sdist SDIST.tar.gz SOURCE_ROOT
-    python tools/dist_checks.py wheel WHEEL.whl
+    python tools/dist_checks.py wheel WHEEL.whl SOURCE_ROOT
+    python tools/dist_checks.py generated-c SOURCE_ROOT  # ignored by git, excluded from sdist
     python tools/dist_checks.py identifiers           # needs cibuildwheel installed
     python tools/dist_checks.py workflow WORKFLOW.yml  # needs PyYAML installed
 
@@ -138,21 +139,41 @@ def check_sdist(archive: Path, root: Path) -> int:
     return _fail(problems)
 
 
-def check_wheel(wheel: Path) -> int:
+def check_wheel(wheel: Path, root: Path) -> int:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
     problems = []
-    ext = [n for n in names if n.startswith(f"{PACKAGE}/_seed_kernel.") and
-           n.endswith((".so", ".pyd"))]  # fmt: skip
-    if len(ext) != 1:
-        problems.append(f"expected one compiled _seed_kernel, found {ext}")
-    for need in (f"{PACKAGE}/py.typed", f"{PACKAGE}/_seed_kernel.pyi", f"{PACKAGE}/__init__.py"):
+    found = []
+    for pyx in sorted((root / "src").rglob("*.pyx")):
+        module = pyx.relative_to(root / "src").with_suffix("").as_posix()
+        ext = [n for n in names if n.startswith(module + ".") and n.endswith((".so", ".pyd"))]
+        found += ext
+        if len(ext) != 1:
+            problems.append(f"expected one compiled {module}, found {ext}")
+        if pyx.with_suffix(".pyi").exists() and module + ".pyi" not in names:
+            problems.append(f"wheel lacks the stub {module}.pyi")
+    for need in (f"{PACKAGE}/py.typed", f"{PACKAGE}/__init__.py"):
         if need not in names:
             problems.append(f"wheel lacks {need}")
     problems += [f"wheel holds C source {n}" for n in names if n.endswith((".c", ".h"))]
     problems += [f"wheel holds {n}" for n in names if n.endswith((".pyc", ".o", ".obj", ".html"))]
     problems += [f"wheel holds tests {n}" for n in names if n.startswith("tests/")]
-    print(f"wheel {wheel.name}: {len(names)} files, extension {ext}")
+    print(f"wheel {wheel.name}: {len(names)} files, extensions {found}")
+    return _fail(problems)
+
+
+def check_generated_c(root: Path) -> int:
+    """Each C file Cython generates is git-ignored and excluded from the sdist by name."""
+    manifest = (root / "MANIFEST.in").read_text().splitlines()
+    excluded = {line.split(None, 1)[1].strip() for line in manifest if line.startswith("exclude ")}
+    problems = []
+    for c in sorted(generated_c_files(root)):
+        if c not in excluded:
+            problems.append(f"MANIFEST.in lacks 'exclude {c}' (generated from the .pyx)")
+        ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", c], check=False)
+        if ignored.returncode == 1:  # 128: not a git work tree, nothing to check
+            problems.append(f".gitignore does not ignore the generated {c}")
+    print(f"generated C (from .pyx): {sorted(generated_c_files(root))}")
     return _fail(problems)
 
 
@@ -214,7 +235,9 @@ def main(argv: list[str]) -> int:
     if cmd == "sdist":
         return check_sdist(Path(args[0]), Path(args[1]))
     if cmd == "wheel":
-        return check_wheel(Path(args[0]))
+        return check_wheel(Path(args[0]), Path(args[1]))
+    if cmd == "generated-c":
+        return check_generated_c(Path(args[0]))
     if cmd == "identifiers":
         return check_identifiers()
     if cmd == "workflow":
