@@ -7,8 +7,8 @@
 #
 # The copy is first built in release mode, so the debug build also shows that
 # setup.py regenerates a _seed_kernel.c made for the other mode (cythonize alone
-# would keep the stale file and silently build the wrong mode); a last release
-# build checks the way back.
+# would keep the stale file and silently build the wrong mode); a last release-mode
+# run checks the way back.
 #
 #   bash tools/check_debug.sh
 #
@@ -43,7 +43,7 @@ mkdir "$WORK/run"
 cp -R "$SRC/tests" "$SRC/examples" "$SRC/pyproject.toml" "$WORK/run/"
 
 build_in_place() {  # $1: LEABRA_FAST_DEBUG value; then check the kernel says so
-    (cd "$SRC" && LEABRA_FAST_DEBUG=$1 "$V" setup.py build_ext --inplace -q) \
+    (cd "$SRC" && LEABRA_FAST_DEBUG=$1 "$V" setup.py build_ext --inplace -q -j 2) \
         > "$WORK/inplace.log" 2>&1 || { cat "$WORK/inplace.log"; exit 1; }
     (cd "$WORK/run" && PYTHONPATH="$SRC/src" "$V" -c "from leabra_fast import _seed_kernel as k
 assert k.DEBUG_BUILD is bool($1), 'LEABRA_FAST_DEBUG=$1 gave DEBUG_BUILD=%s' % k.DEBUG_BUILD
@@ -54,4 +54,20 @@ build_in_place 0
 build_in_place 1
 (cd "$WORK/run" && PYTHONPATH="$SRC/src" LEABRA_FAST_EXPECT_DEBUG=1 \
     "$V" -m pytest -q -p no:cacheprovider tests)
-build_in_place 0
+
+# And back: a release-mode setup.py run must regenerate the debug C (checked in the
+# generated files' metadata; compiling them again would only repeat the above).
+(cd "$SRC" && LEABRA_FAST_DEBUG=0 "$V" setup.py --name > "$WORK/inplace.log" 2>&1) \
+    || { cat "$WORK/inplace.log"; exit 1; }
+"$V" - "$SRC" <<'EOF'
+import json
+import sys
+from pathlib import Path
+
+for pyx in sorted(Path(sys.argv[1], "src").rglob("*.pyx")):
+    head = pyx.with_suffix(".c").read_text(errors="replace")[:4000]
+    meta = head.split("BEGIN: Cython Metadata", 1)[1].split("END: Cython Metadata", 1)[0]
+    macros = dict(json.loads(meta)["distutils"]["define_macros"])
+    assert macros["LEABRA_FAST_DEBUG"] == "0", f"{pyx.name}: stale debug C kept"
+    print(f"release mode after debug: {pyx.with_suffix('.c').name} regenerated")
+EOF
