@@ -1,7 +1,7 @@
 """The ``leabra-fast`` console script.
 
 ``leabra-fast emergent-demo --out DIR [--mode rate|spike] [--adapt]`` runs the
-textbook single-neuron demo on the canonical emergent model.
+textbook single-neuron demo on the canonical emergent model (traces, run.npz, report.png).
 ``leabra-fast seed --out DIR`` reproduces the seed notebook's run and writes its
 19 traces (``traces.npz`` and ``traces.csv``), ``summary.json`` (spike count,
 final weights), the saved run ``run.npz`` (reload with ``leabra_fast.load``)

@@ -17,6 +17,11 @@ Used by ``leabra-fast run --config FILE``.  Three tables, all optional except
     record = "all"
     backend = "cython"
 
+For the canonical emergent model put ``model = "emergent"`` in ``[run]``:
+``[params]`` then takes a ``preset`` and EmergentParams fields, and
+``[schedule]`` also ``ge``, ``ext``, ``targ`` (none required); see
+:mod:`leabra_fast.emergent.config` and ``examples/emergent_config.toml``.
+
 Every problem is a :class:`ConfigError` (a ValueError) naming the file, the
 table and the key, e.g. ``config.toml: [params] unknown key 'gian' (did you
 mean 'gain'?)``.
@@ -49,7 +54,9 @@ RUN_KEYS: dict[str, tuple[type, ...]] = {
     "record_every": (int,),
     "backend": (str,),
     "n_threads": (int,),
+    "model": (str,),
 }
+MODELS = ("seed", "emergent")
 TABLES = ("params", "schedule", "run")
 
 
@@ -62,7 +69,7 @@ class RunConfig:
     """A parsed run file: what to pass to :func:`leabra_fast.simulate`."""
 
     path: Path
-    params: SeedParams
+    params: Any  # SeedParams, or EmergentParams when run["model"] == "emergent"
     schedules: dict[str, Any] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
 
@@ -118,7 +125,7 @@ def _array_file(where: str, key: str, value: str, root: Path) -> np.ndarray:
             arr = np.loadtxt(path, delimiter=",", comments="#", dtype=np.float64, ndmin=2)
             if 1 in arr.shape:  # one row or one column: one value per trial
                 return arr.reshape(-1)
-            if key == "gc_i":
+            if key in ("gc_i", "ge", "ext", "targ"):
                 return arr  # (n_trials, n_units)
             raise ConfigError(
                 f"{where} {key}: {value!r} has shape {arr.shape}; a .csv schedule is one value "
@@ -132,13 +139,23 @@ def _array_file(where: str, key: str, value: str, root: Path) -> np.ndarray:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _schedules(where: str, table: dict[str, Any], root: Path) -> dict[str, Any]:
+def _schedules(
+    where: str, table: dict[str, Any], root: Path, model: str = "seed"
+) -> dict[str, Any]:
+    from .emergent import config as emergent_config
+
+    keys = emergent_config.SCHEDULE_KEYS if model == "emergent" else SCHEDULE_KEYS
     out: dict[str, Any] = {}
     for key, value in table.items():
-        if key not in SCHEDULE_KEYS:
+        if key not in keys:
+            only = (
+                ' (emergent model only: set model = "emergent" in [run])'
+                if key in emergent_config.SCHEDULE_KEYS
+                else ""
+            )
             raise ConfigError(
-                f"{where} unknown key {key!r}{_suggest(key, list(SCHEDULE_KEYS))}; "
-                f"valid keys: {', '.join(SCHEDULE_KEYS)}"
+                f"{where} unknown key {key!r}{only}{_suggest(key, list(keys))}; "
+                f"valid keys: {', '.join(keys)}"
             )
         if isinstance(value, str):
             out[key] = _array_file(where, key, value, root)
@@ -154,7 +171,7 @@ def _schedules(where: str, table: dict[str, Any], root: Path) -> dict[str, Any]:
                 raise ConfigError(
                     f"{where} {key} must be numbers in (nested) lists of equal length"
                 ) from None
-    if "inputs" not in out:
+    if "inputs" not in out and model == "seed":
         raise ConfigError(f"{where} 'inputs' is required (the sending activity per trial)")
     return out
 
@@ -191,9 +208,20 @@ def load_config(path: str | Path) -> RunConfig:
                 f"{path}: unknown {'table' if isinstance(value, dict) else 'key'} {key!r}"
                 f"{_suggest(key, list(TABLES))}; expected the tables [params], [schedule], [run]"
             )
-    params = _params(f"{path}: [params]", doc.get("params", {}))
+    model = doc.get("run", {}).get("model", "seed")
+    if not isinstance(model, str) or model not in MODELS:
+        raise ConfigError(
+            f"{path}: [run] model = {model!r}: choose one of {', '.join(map(repr, MODELS))}"
+        )
+    params: Any
+    if model == "emergent":
+        from .emergent.config import emergent_params
+
+        params = emergent_params(f"{path}: [params]", doc.get("params", {}), ConfigError)
+    else:
+        params = _params(f"{path}: [params]", doc.get("params", {}))
     run = _run(f"{path}: [run]", doc.get("run", {}))
-    if "schedule" not in doc:
+    if "schedule" not in doc and model == "seed":
         raise ConfigError(f"{path}: a [schedule] table with 'inputs' is required")
-    schedules = _schedules(f"{path}: [schedule]", doc["schedule"], path.parent)
+    schedules = _schedules(f"{path}: [schedule]", doc.get("schedule", {}), path.parent, model)
     return RunConfig(path=path, params=params, schedules=schedules, run=run)

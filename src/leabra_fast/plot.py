@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .emergent.params import EmergentParams
 from .params import SeedParams, derived_constants
 from .reference import sig, xcal
 
@@ -82,7 +83,7 @@ def _legend(ax: Any) -> None:
 
 
 def plot_xcal_function(
-    params: SeedParams | None = None,
+    params: SeedParams | EmergentParams | None = None,
     th: float = 0.5,
     *,
     srs: Any = None,
@@ -96,8 +97,13 @@ def plot_xcal_function(
     lines mark ``th`` (the crossing to weight increase) and ``th * d_rev``
     (the reversal point).
 
-    Returns the Axes; ``ax.lines[0]`` is the curve.
+    Returns the Axes; ``ax.lines[0]`` is the curve.  For :class:`EmergentParams`
+    draws emergent's XCAL (:func:`leabra_fast.emergent.plot.plot_xcal_function_emergent`).
     """
+    if isinstance(params, EmergentParams):
+        from .emergent.plot import plot_xcal_function_emergent
+
+        return plot_xcal_function_emergent(params, th, srs=srs, ax=ax)
     p = _params(params)
     if not np.isfinite(th):
         raise ValueError(f"th must be a finite number, got {th!r}")
@@ -131,13 +137,21 @@ def sig_curve(x: Any, params: SeedParams | None = None) -> np.ndarray:
     return out
 
 
-def plot_sig_function(params: SeedParams | None = None, *, x: Any = None, ax: Any = None) -> Any:
+def plot_sig_function(
+    params: SeedParams | EmergentParams | None = None, *, x: Any = None, ax: Any = None
+) -> Any:
     """Weight contrast enhancement: SIG against the logistic (the notebook's "Squashing Function").
 
     ``x`` from -3 to 3 in steps of .01 by default.  SIG is drawn only where it
     is defined (``-sig_eps < x <= 1``).  ``ax.lines[0]`` is the logistic,
-    ``ax.lines[1]`` SIG (red, as in the notebook).
+    ``ax.lines[1]`` SIG (red, as in the notebook).  For :class:`EmergentParams`
+    draws emergent's SIG against the linear weight
+    (:func:`leabra_fast.emergent.plot.plot_sig_function_emergent`).
     """
+    if isinstance(params, EmergentParams):
+        from .emergent.plot import plot_sig_function_emergent
+
+        return plot_sig_function_emergent(params, x=x, ax=ax)
     p = _params(params)
     x = np.arange(-3, 3, 0.01) if x is None else np.asarray(x, dtype=np.float64)
     ax = _axes(ax, (8, 4))
@@ -209,6 +223,10 @@ def _time_axis(ax: Any, result: Any) -> None:
             edges, 0, 1, transform=ax.get_xaxis_transform(), colors="0.8", lw=0.8, zorder=0,
             label="_trial boundaries", gid="trial_boundaries",
         )  # fmt: skip
+    if getattr(result, "model", "seed") == "emergent":  # quarters and minus/plus phases
+        from .emergent.plot import plot_phase_boundaries
+
+        plot_phase_boundaries(result, ax=ax)
     if len(result.cycles):
         ax.set_xlim(result.cycles[0], result.cycles[-1])
     ax.set_xlabel(TIME_LABEL)
@@ -265,18 +283,28 @@ def plot_membrane_potential(result: Any, *, unit: int = 0, ax: Any = None) -> An
     """Membrane potential ``v_m`` with the spike threshold ``spk_thr`` (dashed).
 
     ``v_m`` is recorded after the reset, so it never shows the crossing
-    itself; when ``act`` was recorded, spikes are marked as ticks on the
-    threshold line.
+    itself; when ``spike`` (else ``act``) was recorded, spikes are marked as
+    ticks on the threshold line.  For emergent results the line is the
+    model's threshold: in spiking mode the spike threshold (``spk_thr`` with
+    the AdEx term ``ex``, else ``thr``), in rate code the firing threshold ``thr``.
     """
     ax = _trace_plot(
         result, [("v_m", {"color": "b"})], unit=unit, input=None, ax=ax,
         title="Membrane potential", ylabel="membrane potential\n(normalised)",
         who="plot_membrane_potential",
     )  # fmt: skip
-    thr = result.params.spk_thr
-    ax.axhline(thr, color="r", ls="--", lw=1, label=f"spike threshold spk_thr = {thr:g}")
-    if "act" in result.traces:
-        act = _series(result, "act", unit, 0, "plot_membrane_potential")
+    name, thr, what, spiking = "spk_thr", result.params.spk_thr, "spike threshold", True
+    if getattr(result, "model", "seed") == "emergent":
+        from .emergent.plot import spike_threshold
+
+        p = result.params
+        name, thr = spike_threshold(p)
+        if p.act_fun == "rate":  # act follows NXX1; spikes only with C++'s bookkeeping
+            name, thr, what, spiking = "thr", p.thr, "firing threshold", p.rate_spikes
+    ax.axhline(thr, color="r", ls="--", lw=1, label=f"{what} {name} = {thr:g}")
+    source = "spike" if "spike" in result.traces else "act"
+    if spiking and source in result.traces:
+        act = _series(result, source, unit, 0, "plot_membrane_potential")
         at = np.asarray(result.cycles)[act > 0]
         label = "spikes" if result.record_every == 1 else "spikes (recorded cycles only)"
         ax.plot(at, np.full(at.shape, thr), ls="none", marker="|", ms=8, color="r", label=label)
@@ -303,6 +331,9 @@ def plot_activation(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
         unit=unit, input=None, ax=ax, title="Receiving unit activation",
         ylabel="activation\n(1 = spike)", who="plot_activation",
     )  # fmt: skip
+    if getattr(result, "model", "seed") == "emergent":  # act_nd is a rate there
+        rate = result.params.act_fun == "rate"
+        ax.set_ylabel("activation\n(rate code)" if rate else "activation\n(act: 1 = spike)")
     _legend(ax)
     return ax
 
@@ -397,9 +428,15 @@ def plot_report(
     show ``unit`` (default: the first recorded unit) and ``input``.  Panels
     whose traces were not recorded are left out and listed in the heading.
     Returns the :class:`matplotlib.figure.Figure` (made without pyplot, so it
-    works on headless machines and does not stay open).
+    works on headless machines and does not stay open).  For emergent results
+    the emergent panel set is drawn
+    (:func:`leabra_fast.emergent.plot.plot_report_emergent`).
     """
     _require_matplotlib()
+    if getattr(result, "model", "seed") == "emergent":
+        from .emergent.plot import plot_report_emergent
+
+        return plot_report_emergent(result, path, unit=unit, input=input, th=th, dpi=dpi)
     from matplotlib.figure import Figure
 
     if path is not None:
@@ -443,3 +480,18 @@ def plot_report(
     if path is not None:
         fig.savefig(path, dpi=dpi)
     return fig
+
+
+_EMERGENT_FIGURES = (
+    "plot_conductances", "plot_membrane_potential_eq", "plot_nxx1_function",
+    "plot_phase_boundaries", "plot_phase_records",
+)  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    # The emergent model's figures, reachable from here too (imported lazily: no cycle).
+    if name in _EMERGENT_FIGURES:
+        from .emergent import plot as emergent_plot
+
+        return getattr(emergent_plot, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

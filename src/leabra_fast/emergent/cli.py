@@ -10,7 +10,7 @@ __all__ = ["add_emergent_demo"]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..cli import write_outputs
+    from ..cli import write_outputs, write_report
     from . import neuron_demo
 
     result = neuron_demo(
@@ -19,6 +19,10 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     paths = write_outputs(result, out)
     paths.append(result.save(out / "run.npz"))
+    if not args.no_report:
+        report = write_report(result, out)
+        if report is not None:
+            paths.append(report)
     act = result["act_nd"][:, 0]
     print(
         f"emergent neuron demo ({args.mode}, adaptation {'on' if args.adapt else 'off'}, "
@@ -29,7 +33,6 @@ def _run(args: argparse.Namespace) -> int:
     )
     for p in paths:
         print(f"wrote {p}")
-    print("(report.png: leabra_fast.plot does not support the emergent model yet)")
     return 0
 
 
@@ -49,4 +52,5 @@ def add_emergent_demo(sub: Any) -> None:
     )
     demo.add_argument("--g-bar-e", type=float, default=0.3, help="excitatory conductance (0.3)")
     demo.add_argument("--backend", choices=BACKENDS, default="cython")
+    demo.add_argument("--no-report", action="store_true", help="do not write report.png")
     demo.set_defaults(func=_run)
