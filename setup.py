@@ -12,8 +12,10 @@ elsewhere) builds without OpenMP: the kernel then runs single-threaded and the
 wheel needs no OpenMP runtime.  Results are bit-identical either way.
 """
 
+import json
 import os
 import sys
+from pathlib import Path
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -43,6 +45,27 @@ def link_args() -> list[str]:
     return ["-fopenmp"] if OPENMP and sys.platform != "win32" else []
 
 
+def built_for_other_mode(pyx: str) -> bool:
+    """The C file Cython generated earlier from ``pyx`` was made for the other build mode.
+
+    cythonize regenerates C only when the .pyx is newer, not when directives
+    change, so without this a debug build in a tree holding a release
+    ``_seed_kernel.c`` would silently compile the release code (and back).
+    The mode is read from the ``LEABRA_FAST_DEBUG`` macro that Cython records
+    in the generated file's metadata header.
+    """
+    c_file = Path(pyx).with_suffix(".c")
+    if not c_file.exists():
+        return False
+    head = c_file.read_text(errors="replace")[:4000]
+    begin, end = "BEGIN: Cython Metadata", "END: Cython Metadata"
+    if begin not in head or end not in head:
+        return True
+    meta = json.loads(head[head.index(begin) + len(begin) : head.index(end)])
+    macros = dict(meta.get("distutils", {}).get("define_macros", []))
+    return macros.get("LEABRA_FAST_DEBUG") != ("1" if DEBUG else "0")
+
+
 directives = {
     "language_level": 3,
     "boundscheck": DEBUG,
@@ -68,10 +91,16 @@ extensions = [
     ),
 ]
 
+# Every extension records the build mode in its generated C (see built_for_other_mode).
+for ext in extensions:
+    ext.define_macros.append(("LEABRA_FAST_DEBUG", "1" if DEBUG else "0"))
+
 setup(
     ext_modules=cythonize(
         extensions,
         compiler_directives=directives,
         compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
+        force=any(built_for_other_mode(src) for ext in extensions for src in ext.sources
+                  if src.endswith(".pyx")),
     ),
 )

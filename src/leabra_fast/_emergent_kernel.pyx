@@ -1,4 +1,5 @@
 # cython: language_level=3
+# cython: freethreading_compatible = True
 """Compiled kernel of the canonical emergent model: C doubles, typed memoryviews, no GIL.
 
 Same layout as the seed kernel: scalar C functions for each of emergent's

@@ -8,6 +8,7 @@ STATUS_NONFINITE: int
 STATUS_BAD_ARGS: int
 BLOCK: int
 BUILD_INFO: dict[str, bool | str | int]
+DEBUG_BUILD: bool
 
 def run_seed(
     consts: dict[str, float],

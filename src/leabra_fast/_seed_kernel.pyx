@@ -1,4 +1,5 @@
 # cython: language_level=3
+# cython: freethreading_compatible = True
 """Compiled kernel of the seed model: C doubles, SIMD blocks of units, threads, no GIL.
 
 Layout follows scikit-learn's ``_loss``: the C scalar functions for each
@@ -75,6 +76,10 @@ BLOCK = LF_BLOCK
 #: How this build runs: ``openmp`` (threads available), ``simd`` (the ISA clone
 #: chosen on this machine: "avx512f", "avx2" or "baseline"), ``block``.
 BUILD_INFO = {"openmp": bool(LF_HAS_OPENMP), "simd": lf_simd_isa().decode(), "block": LF_BLOCK}
+
+# True when built with LEABRA_FAST_DEBUG=1 (bounds, wraparound and initialisation
+# checks on); set by setup.py's compile_time_env together with those directives.
+DEBUG_BUILD = bool(LEABRA_FAST_DEBUG)
 
 # GNU libgomp cannot start threads in a child forked after the parent used them (the
 # child hangs), which multiprocessing's default "fork" does.  Such a child runs the

@@ -18,6 +18,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,10 @@ def write_outputs(result: SimulationResult, out: Path) -> list[Path]:
             suffix = f"[{unit}]" if arr.ndim == 2 else f"[{unit},{idx[1]}]"
             columns[name + suffix] = flat[:, k]
     npz = out / "traces.npz"
-    np.savez(npz, cycle=result.cycles, trial=result.trial, units=result.units, **result.traces)
+    # dict[str, Any]: numpy's stub for savez also declares allow_pickle: bool as a keyword.
+    arrays: dict[str, Any] = {"cycle": result.cycles, "trial": result.trial, "units": result.units}
+    arrays.update(result.traces)
+    np.savez(npz, **arrays)
     csv = out / "traces.csv"
     table = np.column_stack([np.asarray(v, dtype=np.float64) for v in columns.values()])
     fmt = ["%d", "%d"] + ["%.17g"] * (table.shape[1] - 2)

@@ -197,7 +197,12 @@ class SeedParams:
         """
         if isinstance(sdc, bool) or not isinstance(sdc, int | float) or not sdc >= 1.0:
             raise ParameterError(f"sdc must be a number >= 1, got {sdc!r}")
-        rates = {"ss_dt": 0.5 / sdc, "s_dt": 0.5 / sdc, "m_dt": 0.1 / sdc, "l_dt": 0.1 / sdc}
+        rates: dict[str, Any] = {
+            "ss_dt": 0.5 / sdc,
+            "s_dt": 0.5 / sdc,
+            "m_dt": 0.1 / sdc,
+            "l_dt": 0.1 / sdc,
+        }
         rates.update(overrides)
         return cls(**rates)
 

@@ -14,7 +14,7 @@ import numpy as np
 __all__ = ["run_seed", "sig", "xcal"]
 
 
-def xcal(x: np.ndarray, th: np.ndarray, c: dict[str, float]) -> np.ndarray:
+def xcal(x: np.ndarray, th: np.ndarray | float, c: dict[str, float]) -> np.ndarray:
     """XCAL check-mark function, the notebook's scalar branch order.
 
     0 below ``d_thr``; ``x - th`` above ``th * d_rev``; otherwise the linear

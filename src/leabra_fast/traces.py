@@ -208,7 +208,7 @@ def _unit_indices(units: object, n_units: int) -> np.ndarray:
     return np.unique(np.where(arr < 0, arr + n_units, arr)).astype(np.intp)
 
 
-def _human(n: int) -> str:
+def _human(n: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
         if n < 1024 or unit == "TiB":
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
