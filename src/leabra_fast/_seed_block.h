@@ -465,8 +465,9 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
     return status;
 }
 
-/* The SIMD entry: one clone per ISA on x86-64 Linux/GCC, chosen once at load time. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
+/* The SIMD entry: one clone per ISA with GCC on x86-64 glibc (target_clones needs the
+   loader's IFUNC support, which musl lacks), chosen once at load time. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) \
     && !defined(LEABRA_FAST_NO_CLONES)
 #define LF_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -530,7 +531,7 @@ static int lf_run_units(const SeedConsts *c, const LFRun *a, Py_ssize_t u_start,
 /* Which clone of lf_run_blocks this machine runs (the resolver picks the same). */
 static const char *lf_simd_isa(void)
 {
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) \
     && !defined(LEABRA_FAST_NO_CLONES)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return "avx512f";
