@@ -494,7 +494,8 @@ static int lf_run_blocks(const SeedConsts *c, const LFRun *a, const LFScratch *s
     /* Recording: sweep all blocks through a window of cycles, then the next window, so
        the trace rows being written stay few (cache and TLB friendly) instead of every
        block walking all rows of every trace.  Without traces: one window. */
-    Py_ssize_t window = lf_records(a) ? LF_RECORD_WINDOW : a->c1 - a->c0;
+    Py_ssize_t window = lf_records(a) && u_stop - u_start > LF_BLOCK ? LF_RECORD_WINDOW
+                                                                      : a->c1 - a->c0;
     for (Py_ssize_t t0 = a->c0; t0 < a->c1; t0 += window) {
         Py_ssize_t t1 = a->c1 - t0 < window ? a->c1 : t0 + window;
         for (Py_ssize_t u0 = u_start; u0 < u_stop; u0 += LF_BLOCK) {
