@@ -223,7 +223,7 @@ def test_initial_state():
     s.validate()
     bad = s.copy()
     bad.v_m = np.array([0.1])
-    with pytest.raises(ValueError, match=r"state\.net must have shape"):
+    with pytest.raises(ValueError, match=r"state\.v_m must have shape"):
         bad.validate()
 
 

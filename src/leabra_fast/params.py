@@ -13,35 +13,19 @@ field's description.  The canonical equations are a separate model.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from .paramspec import ParameterError, ParamsMixin, check_fields, param
 
 __all__ = ["ParameterError", "SeedParams", "derived_constants"]
 
 
-class ParameterError(ValueError):
-    """A parameter value is out of its valid range or of the wrong type."""
-
-
-# Validation rules, named so the error message can say what the range is.
-_RULES: dict[str, tuple[str, Any]] = {
-    "rate": ("a rate in (0, 1]", lambda v: 0.0 < v <= 1.0),
-    "nonneg": ("a number >= 0", lambda v: v >= 0.0),
-    "pos": ("a number > 0", lambda v: v > 0.0),
-    "unit": ("a number in [0, 1]", lambda v: 0.0 <= v <= 1.0),
-    "open_unit": ("a number in (0, 1)", lambda v: 0.0 < v < 1.0),
-    "finite": ("a finite number", lambda v: True),
-}
-
-
-def _p(default: float, rule: str, doc: str) -> Any:
-    return field(default=default, metadata={"rule": rule, "doc": doc})
+_p = param  # short name for the many field declarations below
 
 
 @dataclass(frozen=True)
-class SeedParams:
+class SeedParams(ParamsMixin):
     """Constants of the seed notebook's neuron and synapse.
 
     All values are in the notebook's normalised units (potentials and
@@ -150,31 +134,7 @@ class SeedParams:
     wt_init: float = _p(0.5, "unit", "Initial effective weight wt of every synapse.")
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            rule = f.metadata["rule"]
-            if rule == "choice":
-                if value not in ("e_rev_e", "e_rev_i"):
-                    raise ParameterError(
-                        f"SeedParams.{f.name} must be 'e_rev_e' or 'e_rev_i', got {value!r}"
-                    )
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                try:
-                    import numpy as np
-
-                    ok = isinstance(value, np.floating | np.integer)
-                except ImportError:  # pragma: no cover
-                    ok = False
-                if not ok:
-                    raise TypeError(
-                        f"SeedParams.{f.name} must be a real number, got {type(value).__name__}"
-                    )
-            value = float(value)
-            object.__setattr__(self, f.name, value)
-            what, check = _RULES[rule]
-            if not math.isfinite(value) or not check(value):
-                raise ParameterError(f"SeedParams.{f.name} must be {what}, got {value!r}")
+        check_fields(self, {"gc_i_reversal": ("e_rev_e", "e_rev_i")})
         if self.dt_integ * self.dt_vm_dt > 1.0 or self.dt_integ * self.dt_net_dt > 1.0:
             raise ParameterError(
                 "SeedParams: dt_integ * dt_vm_dt and dt_integ * dt_net_dt must be <= 1"
@@ -205,31 +165,6 @@ class SeedParams:
         }
         rates.update(overrides)
         return cls(**rates)
-
-    def replace(self, **changes: Any) -> SeedParams:
-        """A copy with some fields changed (validated like a new instance)."""
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
-        if unknown:
-            raise TypeError(f"SeedParams has no parameter(s) {sorted(unknown)}")
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """All parameters by name (floats, and the gc_i_reversal string)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> SeedParams:
-        """Build from a mapping, rejecting unknown names with a clear message."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise ParameterError(f"unknown SeedParams parameter(s): {', '.join(unknown)}")
-        return cls(**values)
-
-    @classmethod
-    def describe(cls) -> dict[str, str]:
-        """Each parameter's one-line description, by name."""
-        return {f.name: f.metadata["doc"] for f in dataclasses.fields(cls)}
 
 
 def derived_constants(p: SeedParams, n_inputs: int) -> dict[str, float]:

@@ -8,6 +8,7 @@ reference, same signature) over the requested cycles.
 
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
 from collections.abc import Iterable, Sequence
@@ -44,20 +45,66 @@ class NonFiniteError(FloatingPointError):
         self.result = result
 
 
-def _kernel_module() -> Any:
+def compiled_kernel(name: str) -> Any:
+    """Import a compiled kernel (``_seed_kernel``, ``_emergent_kernel``) with a clear error."""
     try:
-        from . import _seed_kernel
+        return importlib.import_module(f"leabra_fast.{name}")
     except ImportError as exc:  # pragma: no cover - only on a broken install
         raise ImportError(
-            "the compiled kernel leabra_fast._seed_kernel is not available "
+            f"the compiled kernel leabra_fast.{name} is not available "
             f"({exc}); reinstall leabra-fast, or use backend='python'"
         ) from exc
-    return _seed_kernel
+
+
+def check_run_options(on_nonfinite: str, max_trace_bytes: object) -> None:
+    """Validate the options every model's driver shares."""
+    if on_nonfinite not in ("warn", "raise", "ignore"):
+        raise ValueError(f"on_nonfinite must be 'warn', 'raise' or 'ignore', got {on_nonfinite!r}")
+    if isinstance(max_trace_bytes, bool) or not isinstance(max_trace_bytes, int | np.integer):
+        raise TypeError("max_trace_bytes must be an int")
+
+
+def collect_traces(
+    plan: RecordPlan, unit_buf: np.ndarray, syn_buf: np.ndarray, done: int
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The traces by name and their absolute cycles; an interrupted run keeps the rows written."""
+    cycles = plan.recorded_cycles()
+    if done < plan.n_cycles:  # compact copies of the written rows
+        rows = int(np.count_nonzero(cycles < plan.first_cycle + done))
+        cycles = cycles[:rows]
+        unit_buf, syn_buf = unit_buf[:, :rows].copy(), syn_buf[:, :rows].copy()
+    traces = {name: unit_buf[k] for k, name in enumerate(plan.unit_names)}
+    traces.update({name: syn_buf[k] for k, name in enumerate(plan.synapse_names)})
+    return traces, cycles
+
+
+def report_problems(
+    result: SimulationResult, done: int, total: int, on_nonfinite: str, hint: str = ""
+) -> None:
+    """Warn about an interrupted run; warn or raise about non-finite dynamics."""
+    n_cycles = result.n_cycles
+    if result.partial:
+        warnings.warn(
+            f"run interrupted after {done} of {total} cycles (trial {done // n_cycles}, cycle "
+            f"{done % n_cycles}); the result holds what was simulated (partial=True)",
+            _progress.PartialRunWarning,
+            stacklevel=3,
+        )
+    if not result.ok and on_nonfinite != "ignore":
+        bad = np.flatnonzero(result.first_nonfinite >= 0)
+        msg = (
+            f"the dynamics of {bad.size} unit(s) became NaN/inf (first: unit {int(bad[0])} at "
+            f"cycle {int(result.first_nonfinite[bad[0]])}){hint}. "
+            "See result.first_nonfinite; traces after that cycle are not meaningful."
+        )
+        if on_nonfinite == "raise":
+            raise NonFiniteError(msg, result)
+        warnings.warn(msg, NonFiniteWarning, stacklevel=3)
 
 
 def _backend_runner(backend: str) -> Any:
     if backend == "cython":
-        return _kernel_module().run_seed
+        return compiled_kernel("_seed_kernel").run_seed
     if backend == "python":
         return reference.run_seed
     raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
@@ -223,10 +270,7 @@ def simulate(
         raise TypeError(f"params must be a SeedParams, got {type(params).__name__}{hint}")
     n_cycles = _count("n_cycles", n_cycles)
     threads = resolve_threads(n_threads)
-    if on_nonfinite not in ("warn", "raise", "ignore"):
-        raise ValueError(f"on_nonfinite must be 'warn', 'raise' or 'ignore', got {on_nonfinite!r}")
-    if isinstance(max_trace_bytes, bool) or not isinstance(max_trace_bytes, int | np.integer):
-        raise TypeError("max_trace_bytes must be an int")
+    check_run_options(on_nonfinite, max_trace_bytes)
 
     if state is not None:
         if not isinstance(state, SeedState):
@@ -278,14 +322,7 @@ def simulate(
         chunk_cycles,
     )
     work.cycle = plan.first_cycle + done
-
-    cycles = plan.recorded_cycles()
-    if done < total:  # interrupted: keep the rows actually written, as compact copies
-        rows = int(np.count_nonzero(cycles < work.cycle))
-        cycles = cycles[:rows]
-        unit_buf, syn_buf = unit_buf[:, :rows].copy(), syn_buf[:, :rows].copy()
-    traces = {name: unit_buf[k] for k, name in enumerate(plan.unit_names)}
-    traces.update({name: syn_buf[k] for k, name in enumerate(plan.synapse_names)})
+    traces, cycles = collect_traces(plan, unit_buf, syn_buf, done)
     local = cycles - plan.first_cycle
     result = SimulationResult(
         traces=traces,
@@ -304,23 +341,7 @@ def simulate(
         partial=done < total,
         schedules=sched.compact(),
     )
-    if result.partial:
-        warnings.warn(
-            f"run interrupted after {done} of {total} cycles (trial {done // n_cycles}, cycle "
-            f"{done % n_cycles}); the result holds what was simulated (partial=True)",
-            _progress.PartialRunWarning,
-            stacklevel=2,
-        )
-    if not result.ok and on_nonfinite != "ignore":
-        bad = np.flatnonzero(first_bad >= 0)
-        msg = (
-            f"the dynamics of {bad.size} unit(s) became NaN/inf (first: unit {int(bad[0])} at "
-            f"cycle {int(first_bad[bad[0]])}); the AdEx exponential may have overflowed. "
-            "See result.first_nonfinite; traces after that cycle are not meaningful."
-        )
-        if on_nonfinite == "raise":
-            raise NonFiniteError(msg, result)
-        warnings.warn(msg, NonFiniteWarning, stacklevel=2)
+    report_problems(result, done, total, on_nonfinite, "; the AdEx exponential may have overflowed")
     return result
 
 

@@ -19,37 +19,25 @@ never per cycle, as emergent's ``Update()`` methods do.
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..params import ParameterError
+from ..paramspec import ParameterError, ParamsMixin, check_fields, param
 
 __all__ = ["EmergentParams", "derived_constants"]
 
-_RULES: dict[str, tuple[str, Any]] = {
-    "rate": ("a number in (0, 1]", lambda v: 0.0 < v <= 1.0),
-    "nonneg": ("a number >= 0", lambda v: v >= 0.0),
-    "pos": ("a number > 0", lambda v: v > 0.0),
-    "tau": ("a time constant >= 1 (cycles)", lambda v: v >= 1.0),
-    "unit": ("a number in [0, 1]", lambda v: 0.0 <= v <= 1.0),
-    "open_unit": ("a number in (0, 1)", lambda v: 0.0 < v < 1.0),
-    "finite": ("a finite number", lambda v: True),
-    "real": ("a number (may be +-inf)", lambda v: True),
-}
 _CHOICES: dict[str, tuple[str, ...]] = {
     "act_fun": ("rate", "spike"),
     "nxx1": ("closed", "table"),
 }
 
 
-def _p(default: Any, rule: str, doc: str) -> Any:
-    return field(default=default, metadata={"rule": rule, "doc": doc})
+_p = param  # short name for the many field declarations below
 
 
 @dataclass(frozen=True)
-class EmergentParams:
+class EmergentParams(ParamsMixin):
     """Constants of emergent's Leabra point neuron and XCAL synapse (C++ emergent 8 defaults).
 
     Potentials and conductances are in emergent's normalised units (0 = -100 mV,
@@ -335,8 +323,7 @@ class EmergentParams:
     )
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            _check(f.name, getattr(self, f.name), f.metadata["rule"], self)
+        check_fields(self, _CHOICES)
         if self.integ / self.vm_tau > 1.0 or self.integ / self.net_tau > 1.0:
             raise ParameterError("EmergentParams: integ/vm_tau and integ/net_tau must be <= 1")
         if self.vm_min >= self.vm_max:
@@ -472,81 +459,6 @@ class EmergentParams:
     @property
     def cycles_per_trial(self) -> int:
         return self.cyc_per_qtr * self.n_quarters
-
-    def replace(self, **changes: Any) -> EmergentParams:
-        """A copy with some fields changed (validated like a new instance)."""
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
-        if unknown:
-            raise TypeError(f"EmergentParams has no parameter(s) {sorted(unknown)}")
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> EmergentParams:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise ParameterError(f"unknown EmergentParams parameter(s): {', '.join(unknown)}")
-        return cls(**values)
-
-    @classmethod
-    def describe(cls) -> dict[str, str]:
-        """Each parameter's one-line description, by name."""
-        return {f.name: f.metadata["doc"] for f in dataclasses.fields(cls)}
-
-
-def _is_real(value: object) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return True
-    try:
-        import numpy as np
-
-        return isinstance(value, np.floating | np.integer)
-    except ImportError:  # pragma: no cover
-        return False
-
-
-def _check(name: str, value: Any, rule: str, obj: EmergentParams) -> None:
-    where = f"EmergentParams.{name}"
-    if rule == "choice":
-        if value not in _CHOICES[name]:
-            raise ParameterError(f"{where} must be one of {_CHOICES[name]}, got {value!r}")
-        return
-    if rule == "bool":
-        if not isinstance(value, bool):
-            raise TypeError(f"{where} must be a bool, got {type(value).__name__}")
-        return
-    if rule in ("count", "count0"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            try:
-                import numpy as np
-
-                ok = isinstance(value, np.integer)
-            except ImportError:  # pragma: no cover
-                ok = False
-            if not ok:
-                raise TypeError(f"{where} must be an int, got {type(value).__name__}")
-        value = int(value)
-        object.__setattr__(obj, name, value)
-        low = 1 if rule == "count" else 0
-        if value < low:
-            raise ParameterError(f"{where} must be an int >= {low}, got {value}")
-        return
-    if rule in ("optional_nonneg", "optional_unit"):
-        if value is None:
-            return
-        rule = rule.removeprefix("optional_")
-    if not _is_real(value):
-        raise TypeError(f"{where} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    object.__setattr__(obj, name, value)
-    what, check = _RULES[rule]
-    if math.isnan(value) or (rule != "real" and math.isinf(value)) or not check(value):
-        raise ParameterError(f"{where} must be {what}, got {value!r}")
 
 
 def _tau_for_rate(rate: float) -> float:

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -34,17 +33,6 @@ from .state import EmergentState
 __all__ = ["BACKENDS", "build_table", "prepare_unit_schedule", "simulate_emergent"]
 
 BACKENDS = ("cython", "python")
-
-
-def _kernel() -> Any:
-    try:
-        from .. import _emergent_kernel
-    except ImportError as exc:  # pragma: no cover - only on a broken install
-        raise ImportError(
-            "the compiled kernel leabra_fast._emergent_kernel is not available "
-            f"({exc}); reinstall leabra-fast, or use backend='python'"
-        ) from exc
-    return _emergent_kernel
 
 
 def _phase_records(act_q: np.ndarray, params: EmergentParams) -> dict[str, np.ndarray]:
@@ -150,11 +138,17 @@ def simulate_emergent(
     >>> round(float(res["act"][159, 0]), 6)
     0.84375
     """
-    from ..progress import PartialRunWarning
-    from ..simulation import NonFiniteError, NonFiniteWarning, _count, _run_chunks
+    from ..simulation import (
+        _count,
+        _run_chunks,
+        check_run_options,
+        collect_traces,
+        compiled_kernel,
+        report_problems,
+    )
 
     if backend == "cython":
-        runner = _kernel().run_emergent
+        runner = compiled_kernel("_emergent_kernel").run_emergent
     elif backend == "python":
         runner = reference.run_emergent
     else:
@@ -171,10 +165,7 @@ def simulate_emergent(
             f"{params.n_quarters} * {params.cyc_per_qtr} = {per_trial}; set the quarters in params"
         )
     n_cycles = per_trial
-    if on_nonfinite not in ("warn", "raise", "ignore"):
-        raise ValueError(f"on_nonfinite must be 'warn', 'raise' or 'ignore', got {on_nonfinite!r}")
-    if isinstance(max_trace_bytes, bool) or not isinstance(max_trace_bytes, int | np.integer):
-        raise TypeError("max_trace_bytes must be an int")
+    check_run_options(on_nonfinite, max_trace_bytes)
     if n_threads is not None:
         _count("n_threads", n_threads)
 
@@ -268,14 +259,9 @@ def simulate_emergent(
     done = _run_chunks(run_chunk, total, n_cycles, backend, nu, ni, 1, progress, chunk_cycles)
     work.cycle = plan.first_cycle + done
 
-    cycles = plan.recorded_cycles()
-    if done < total:  # interrupted: keep the rows actually written
-        rows = int(np.count_nonzero(cycles < work.cycle))
-        cycles = cycles[:rows]
-        unit_buf, syn_buf = unit_buf[:, :rows].copy(), syn_buf[:, :rows].copy()
+    traces, cycles = collect_traces(plan, unit_buf, syn_buf, done)
+    if done < total:
         act_q = act_q[: -(-done // n_cycles)].copy()
-    traces = {name: unit_buf[k] for k, name in enumerate(plan.unit_names)}
-    traces.update({name: syn_buf[k] for k, name in enumerate(plan.synapse_names)})
     local = cycles - plan.first_cycle
     compact = {"inputs": x_compact, "su_avg_s_eff": s_eff_compact, "su_avg_m": s_m_compact}
     compact.update(
@@ -289,20 +275,5 @@ def simulate_emergent(
         backend=backend, model="emergent", extra=_phase_records(act_q, params),
         partial=done < total, schedules=compact,
     )  # fmt: skip
-    if result.partial:
-        warnings.warn(
-            f"run interrupted after {done} of {total} cycles (trial {done // n_cycles}, cycle "
-            f"{done % n_cycles}); the result holds what was simulated (partial=True)",
-            PartialRunWarning,
-            stacklevel=3,
-        )
-    if not result.ok and on_nonfinite != "ignore":
-        bad = np.flatnonzero(first_bad >= 0)
-        msg = (
-            f"the dynamics of {bad.size} unit(s) became NaN/inf (first: unit {int(bad[0])} at "
-            f"cycle {int(first_bad[bad[0]])}). See result.first_nonfinite."
-        )
-        if on_nonfinite == "raise":
-            raise NonFiniteError(msg, result)
-        warnings.warn(msg, NonFiniteWarning, stacklevel=3)
+    report_problems(result, done, total, on_nonfinite)
     return result
