@@ -39,7 +39,7 @@ class PackedState:
         """A state whose arrays are views of the two blocks."""
         views = {name: unit_block[k] for k, name in enumerate(cls.UNIT_STATE)}
         views.update({name: syn_block[k] for k, name in enumerate(cls.SYNAPSE_STATE)})
-        return cls(**views, cycle=int(cycle))
+        return cls(**views, cycle=int(cycle))  # type: ignore[call-arg]  # dataclass subclasses
 
     def packed(self) -> tuple[Self, np.ndarray, np.ndarray]:
         """A copy whose arrays are views of two fresh blocks, and the blocks, for the kernels."""
