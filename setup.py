@@ -88,6 +88,7 @@ extensions = [
         "leabra_fast._emergent_kernel",
         ["src/leabra_fast/_emergent_kernel.pyx"],
         extra_compile_args=compile_args(),
+        extra_link_args=link_args(),
     ),
 ]
 

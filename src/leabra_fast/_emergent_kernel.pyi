@@ -6,6 +6,7 @@ import numpy.typing as npt
 STATUS_OK: int
 STATUS_NONFINITE: int
 STATUS_BAD_ARGS: int
+HAS_OPENMP: bool
 
 def run_emergent(
     consts: dict[str, float],
@@ -32,6 +33,7 @@ def run_emergent(
     spikes: npt.NDArray[np.int64],
     first_bad: npt.NDArray[np.int64],
     act_q: npt.NDArray[np.float64],
+    n_threads: int = 1,
 ) -> int: ...
 def noisy_xx1_scalar(consts: dict[str, float], x: float) -> float: ...
 def nxx1_lookup_scalar(

@@ -7,26 +7,67 @@ equations (``noisy_xx1``, ``nxx1_lookup``, ``xcal``, ``sig`` ...), one loop
 over units and cycles that strings them together in emergent's per-cycle
 order, and a thin ``def`` entry point.  Validation and allocation happen in
 Python (``leabra_fast.emergent.simulation``); the loop touches no Python object
-and reports problems by status code.  Every expression is written in the same
+and reports problems by status code.  Units are independent (no coupling
+between them), so ``n_threads`` > 1 splits them into contiguous chunks run
+on OpenMP threads, each with the whole cycle loop inside: no barrier per
+cycle, and every unit computed by the same code whatever the split, so the
+bits do not depend on the thread count.  Every expression is written in the same
 order as in the reference backend (``leabra_fast.emergent.reference``), and the
 build disables FMA contraction, so the two agree to rounding.
 """
 
+import os as _os
+import sys as _sys
+
+from cython.parallel cimport prange
 from libc.math cimport exp, pow, isfinite
+from libc.stdlib cimport free, malloc
 
 cdef extern from *:
     """
     #define LFE_STATUS_OK 0
     #define LFE_STATUS_NONFINITE 1
     #define LFE_STATUS_BAD_ARGS -1
+    #ifdef _OPENMP
+    #define LFE_HAS_OPENMP 1
+    #else
+    #define LFE_HAS_OPENMP 0
+    #endif
     """
     int LFE_STATUS_OK
     int LFE_STATUS_NONFINITE
     int LFE_STATUS_BAD_ARGS
+    int LFE_HAS_OPENMP
 
 STATUS_OK = LFE_STATUS_OK
 STATUS_NONFINITE = LFE_STATUS_NONFINITE
 STATUS_BAD_ARGS = LFE_STATUS_BAD_ARGS
+#: True when this build runs ``n_threads`` > 1 on OpenMP threads (else serially).
+HAS_OPENMP = bool(LFE_HAS_OPENMP)
+
+# GNU libgomp cannot start threads in a child forked after the parent used them (the
+# child hangs), which multiprocessing's default "fork" does.  The thread pool is one
+# per process, shared with the seed kernel, so a child forked after either kernel ran
+# threads runs this one serially: same bits, no hang.  (Each kernel marks its own
+# flag at fork; each checks both, since the other may be imported only in the child.)
+_threads_used = False
+_threads_unsafe = False
+
+
+def _after_fork_in_child():
+    global _threads_unsafe
+    if _threads_used:
+        _threads_unsafe = True
+
+
+def _fork_unsafe():
+    """This process was forked after this or the seed kernel ran threads."""
+    seed = _sys.modules.get("leabra_fast._seed_kernel")
+    return _threads_unsafe or getattr(seed, "_threads_unsafe", False)
+
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork_in_child)
 
 # Trace positions (leabra_fast.emergent.reference.TRACE_NAMES order).
 cdef enum:
@@ -187,10 +228,11 @@ cdef int run_units(
     long long[::1] spikes,
     long long[::1] first_bad,
     double[:, :, ::1] act_q,
+    Py_ssize_t u_start, Py_ssize_t u_stop,
 ) noexcept nogil:
+    """Run cycles ``c0 .. c1-1`` of units ``u_start .. u_stop-1``; touches only their data."""
     cdef Py_ssize_t u, j, t, trial, cyc, absolute, row, col
     cdef Py_ssize_t n_inputs = ss.shape[2]
-    cdef Py_ssize_t n_units = us.shape[1]
     cdef double net, v_m, v_m_eq, act, act_nd, adapt, isi, isi_avg
     cdef double avg_ss, avg_s, avg_m, avg_l, gkna_f, gkna_m, gkna_s, g_k, a_kna
     cdef double d, clampv, tv, acc, net_raw, g_e, g_i, i1, v_eff, i_net, new_vm, new_eq
@@ -206,7 +248,7 @@ cdef int run_units(
 
     any_syn = (slot[T_SRS] >= 0 or slot[T_SRM] >= 0 or slot[T_XCAL] >= 0 or slot[T_DWT] >= 0
                or slot[T_FWT] >= 0 or slot[T_WT] >= 0)
-    for u in range(n_units):
+    for u in range(u_start, u_stop):
         net = us[S_NET, u]
         v_m = us[S_V_M, u]
         v_m_eq = us[S_V_M_EQ, u]
@@ -484,21 +526,28 @@ def run_emergent(
     long long[::1] spikes,
     long long[::1] first_bad,
     double[:, :, ::1] act_q,
+    int n_threads=1,
 ):
     """Run schedule cycles ``c0 .. c1-1`` of all units, in place; return a status code.
 
     Same contract as :func:`leabra_fast.emergent.reference.run_emergent`.  The
     arguments must already be validated (the driver does it); only cheap shape
     consistency is re-checked here, returning ``STATUS_BAD_ARGS`` instead of
-    reading out of bounds.
+    reading out of bounds.  ``n_threads`` > 1 runs contiguous chunks of units
+    on OpenMP threads (when the build has OpenMP); the results are
+    bit-identical for any ``n_threads``.  In a process forked after threads
+    were used (multiprocessing with "fork"), the kernel runs on one thread:
+    GNU OpenMP cannot restart there.
     """
+    global _threads_used
     cdef EConsts c = consts
     cdef Py_ssize_t n_units = unit_state.shape[1]
     cdef Py_ssize_t n_inputs = syn_state.shape[2]
     cdef Py_ssize_t max_trial = (c1 - 1) // n_cycles if n_cycles > 0 else 0
-    cdef Py_ssize_t k, first_row, last_row
+    cdef Py_ssize_t k, first_row, last_row, chunk, n_chunks, u0, u1
     cdef Py_ssize_t slot[N_TRACES]
-    cdef int status
+    cdef int status = LFE_STATUS_OK
+    cdef int* chunk_status
 
     if (c.cyc_per_qtr < 1 or n_cycles % <Py_ssize_t>c.cyc_per_qtr != 0
             or act_q.shape[0] <= max_trial or act_q.shape[2] != n_units
@@ -508,7 +557,7 @@ def run_emergent(
             or unit_state.shape[0] != N_UNIT_STATE or syn_state.shape[0] != 2
             or syn_state.shape[1] != n_units or slots.shape[0] != N_TRACES
             or unit_cols.shape[0] != n_units or spikes.shape[0] != n_units
-            or first_bad.shape[0] != n_units):
+            or first_bad.shape[0] != n_units or n_threads < 1):
         return LFE_STATUS_BAD_ARGS
     for shp in ((x.shape[0], x.shape[1], x.shape[2]), (su_s.shape[0], su_s.shape[1], su_s.shape[2]),
                 (su_m.shape[0], su_m.shape[1], su_m.shape[2])):
@@ -536,10 +585,34 @@ def run_emergent(
                                       or last_row >= syn_buf.shape[1]):
             return LFE_STATUS_BAD_ARGS
 
-    with nogil:
-        status = run_units(&c, table, x, su_s, su_m, ge, gc_i, ext, targ, unit_state, syn_state,
-                           n_cycles, c0, c1, abs0, every, rec_base, slot, unit_cols,
-                           unit_buf, syn_buf, spikes, first_bad, act_q)
+    # One contiguous chunk per thread (static): a unit's cost hardly depends on its
+    # data, and each thread then streams through its own part of every array.
+    # (cdivision: C integer division truncates, so the ceiling is written out.)
+    n_chunks = min(<Py_ssize_t>n_threads, n_units)
+    chunk = (n_units + n_chunks - 1) // n_chunks if n_chunks > 0 else 0
+    if n_chunks <= 1 or not LFE_HAS_OPENMP or _fork_unsafe():
+        with nogil:
+            status = run_units(&c, table, x, su_s, su_m, ge, gc_i, ext, targ, unit_state,
+                               syn_state, n_cycles, c0, c1, abs0, every, rec_base, slot,
+                               unit_cols, unit_buf, syn_buf, spikes, first_bad, act_q,
+                               0, n_units)
+        return status
+    _threads_used = True
+    chunk_status = <int*>malloc(n_chunks * sizeof(int))
+    if chunk_status == NULL:
+        raise MemoryError("leabra_fast emergent kernel: cannot allocate per-chunk status")
+    try:
+        for k in prange(n_chunks, nogil=True, num_threads=n_threads, schedule="static"):
+            u0 = k * chunk
+            u1 = min(u0 + chunk, n_units)
+            chunk_status[k] = run_units(&c, table, x, su_s, su_m, ge, gc_i, ext, targ,
+                                        unit_state, syn_state, n_cycles, c0, c1, abs0, every,
+                                        rec_base, slot, unit_cols, unit_buf, syn_buf, spikes,
+                                        first_bad, act_q, u0, u1)
+        for k in range(n_chunks):
+            status = max(status, chunk_status[k])
+    finally:
+        free(chunk_status)
     return status
 
 

@@ -21,6 +21,7 @@ power differ by an ulp or so).
 """
 
 import os as _os
+import sys as _sys
 
 from cython.parallel cimport prange
 from libc.stdlib cimport free, malloc
@@ -92,6 +93,12 @@ def _after_fork_in_child():
     global _threads_unsafe
     if _threads_used:
         _threads_unsafe = True
+
+
+def _fork_unsafe():
+    """This process was forked after this or the emergent kernel ran threads (one OpenMP pool)."""
+    emergent = _sys.modules.get("leabra_fast._emergent_kernel")
+    return _threads_unsafe or getattr(emergent, "_threads_unsafe", False)
 
 
 if hasattr(_os, "register_at_fork"):
@@ -205,7 +212,7 @@ def run_seed(
     chunk = (n_units + 8 * n_threads - 1) // (8 * n_threads)
     chunk = max(LF_BLOCK, (chunk + LF_BLOCK - 1) // LF_BLOCK * LF_BLOCK)
     n_chunks = (n_units + chunk - 1) // chunk
-    if n_threads == 1 or n_chunks == 1 or _threads_unsafe or not LF_HAS_OPENMP:
+    if n_threads == 1 or n_chunks == 1 or not LF_HAS_OPENMP or _fork_unsafe():
         with nogil:
             status = lf_run_units(&c, &a, 0, n_units)
     else:

@@ -206,6 +206,7 @@ def run_emergent(
     spikes: np.ndarray,
     first_bad: np.ndarray,
     act_q: np.ndarray,
+    n_threads: int = 1,
 ) -> int:
     """Run schedule cycles ``c0 .. c1-1`` of all units; update state and buffers in place.
 
@@ -214,6 +215,7 @@ def run_emergent(
     ``ext``/``targ`` NaN where a unit is not clamped.  ``table`` is the NXX1
     lookup table (``c["table_x0"]``, ``c["table_res"]``).  ``act_q[trial, q]``
     receives act_nd at the end of quarter ``q`` (emergent's ActQ1..ActQ4).
+    ``n_threads`` is accepted for the compiled kernel's signature and ignored.
     Returns 0, or 1 when some unit's dynamics became non-finite.
     """
     (net, v_m, v_m_eq, act, act_nd, adapt, isi, isi_avg,

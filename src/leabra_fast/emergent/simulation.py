@@ -120,8 +120,9 @@ def simulate_emergent(
     initial values; after the last cycle of the trial the synapses learn (XCAL).
     See the module docstring for the input schedules and :func:`leabra_fast.simulate`
     for the recording, ``progress`` and ``chunk_cycles`` arguments (the same).
-    ``n_threads`` is accepted for API symmetry; the emergent kernel runs on one
-    thread.  ``result.schedules`` holds the call's schedules, compact.
+    ``n_threads`` (default: every core) splits the units over threads in the
+    compiled kernel, without changing a bit; the Python backend ignores it.
+    ``result.schedules`` holds the call's schedules, compact.
 
     Besides the traces, ``result.extra`` holds emergent's per-trial records,
     shaped ``(n_trials, n_units)`` per quarter: ``act_q`` (act_nd at the end of
@@ -145,6 +146,7 @@ def simulate_emergent(
         collect_traces,
         compiled_kernel,
         report_problems,
+        resolve_threads,
     )
 
     if backend == "cython":
@@ -166,8 +168,7 @@ def simulate_emergent(
         )
     n_cycles = per_trial
     check_run_options(on_nonfinite, max_trace_bytes)
-    if n_threads is not None:
-        _count("n_threads", n_threads)
+    threads = resolve_threads(n_threads)
 
     # --- schedules -------------------------------------------------------------
     unit_sched = {
@@ -251,12 +252,12 @@ def simulate_emergent(
             consts, table, x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
             unit_block, syn_block, n_cycles, c0, c1,
             plan.first_cycle + c0, plan.every, plan.rec_base,
-            slots, unit_rows, unit_buf, syn_buf, spikes, first_bad, act_q,
+            slots, unit_rows, unit_buf, syn_buf, spikes, first_bad, act_q, threads,
         )  # fmt: skip
         if status < 0:  # pragma: no cover - the driver validated everything the kernel checks
             raise RuntimeError(f"internal error: the {backend} emergent kernel rejected its input")
 
-    done = _run_chunks(run_chunk, total, n_cycles, backend, nu, ni, 1, progress, chunk_cycles)
+    done = _run_chunks(run_chunk, total, n_cycles, backend, nu, ni, threads, progress, chunk_cycles)
     work.cycle = plan.first_cycle + done
 
     traces, cycles = collect_traces(plan, unit_buf, syn_buf, done)
