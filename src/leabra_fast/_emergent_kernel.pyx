@@ -16,8 +16,8 @@ order as in the reference backend (``leabra_fast.emergent.reference``), and the
 build disables FMA contraction, so the two agree to rounding.
 """
 
-import os as _os
-import sys as _sys
+from leabra_fast._forkguard import fork_unsafe as _fork_unsafe
+from leabra_fast._forkguard import mark_threads_used as _mark_threads_used
 
 from cython.parallel cimport prange
 from libc.math cimport exp, pow, isfinite
@@ -45,29 +45,7 @@ STATUS_BAD_ARGS = LFE_STATUS_BAD_ARGS
 #: True when this build runs ``n_threads`` > 1 on OpenMP threads (else serially).
 HAS_OPENMP = bool(LFE_HAS_OPENMP)
 
-# GNU libgomp cannot start threads in a child forked after the parent used them (the
-# child hangs), which multiprocessing's default "fork" does.  The thread pool is one
-# per process, shared with the seed kernel, so a child forked after either kernel ran
-# threads runs this one serially: same bits, no hang.  (Each kernel marks its own
-# flag at fork; each checks both, since the other may be imported only in the child.)
-_threads_used = False
-_threads_unsafe = False
-
-
-def _after_fork_in_child():
-    global _threads_unsafe
-    if _threads_used:
-        _threads_unsafe = True
-
-
-def _fork_unsafe():
-    """This process was forked after this or the seed kernel ran threads."""
-    seed = _sys.modules.get("leabra_fast._seed_kernel")
-    return _threads_unsafe or getattr(seed, "_threads_unsafe", False)
-
-
-if hasattr(_os, "register_at_fork"):
-    _os.register_at_fork(after_in_child=_after_fork_in_child)
+# OpenMP and fork: see leabra_fast/_forkguard.py (one pool per process, both kernels).
 
 # Trace positions (leabra_fast.emergent.reference.TRACE_NAMES order).
 cdef enum:
@@ -539,7 +517,6 @@ def run_emergent(
     were used (multiprocessing with "fork"), the kernel runs on one thread:
     GNU OpenMP cannot restart there.
     """
-    global _threads_used
     cdef EConsts c = consts
     cdef Py_ssize_t n_units = unit_state.shape[1]
     cdef Py_ssize_t n_inputs = syn_state.shape[2]
@@ -597,7 +574,7 @@ def run_emergent(
                                unit_cols, unit_buf, syn_buf, spikes, first_bad, act_q,
                                0, n_units)
         return status
-    _threads_used = True
+    _mark_threads_used()
     chunk_status = <int*>malloc(n_chunks * sizeof(int))
     if chunk_status == NULL:
         raise MemoryError("leabra_fast emergent kernel: cannot allocate per-chunk status")

@@ -20,8 +20,8 @@ results agree with it to ~1e-15 relative (not bit for bit: exp and the 1.5
 power differ by an ulp or so).
 """
 
-import os as _os
-import sys as _sys
+from leabra_fast._forkguard import fork_unsafe as _fork_unsafe
+from leabra_fast._forkguard import mark_threads_used as _mark_threads_used
 
 from cython.parallel cimport prange
 from libc.stdlib cimport free, malloc
@@ -82,27 +82,7 @@ BUILD_INFO = {"openmp": bool(LF_HAS_OPENMP), "simd": lf_simd_isa().decode(), "bl
 # checks on); set by setup.py's compile_time_env together with those directives.
 DEBUG_BUILD = bool(LEABRA_FAST_DEBUG)
 
-# GNU libgomp cannot start threads in a child forked after the parent used them (the
-# child hangs), which multiprocessing's default "fork" does.  Such a child runs the
-# kernel on one thread instead: same bits, no hang.
-_threads_used = False
-_threads_unsafe = False
-
-
-def _after_fork_in_child():
-    global _threads_unsafe
-    if _threads_used:
-        _threads_unsafe = True
-
-
-def _fork_unsafe():
-    """This process was forked after this or the emergent kernel ran threads (one OpenMP pool)."""
-    emergent = _sys.modules.get("leabra_fast._emergent_kernel")
-    return _threads_unsafe or getattr(emergent, "_threads_unsafe", False)
-
-
-if hasattr(_os, "register_at_fork"):
-    _os.register_at_fork(after_in_child=_after_fork_in_child)
+# OpenMP and fork: see leabra_fast/_forkguard.py (one pool per process, both kernels).
 
 
 cdef LFSchedule _schedule3(const double[:, :, :] a):
@@ -153,7 +133,6 @@ def run_seed(
     with "fork"), the kernel runs on one thread: GNU OpenMP cannot restart there.  Raises MemoryError if the per-thread scratch cannot be
     allocated.
     """
-    global _threads_used
     cdef SeedConsts c = consts
     cdef Py_ssize_t n_units = unit_state.shape[1]
     cdef Py_ssize_t n_inputs = syn_state.shape[2]
@@ -216,7 +195,7 @@ def run_seed(
         with nogil:
             status = lf_run_units(&c, &a, 0, n_units)
     else:
-        _threads_used = True
+        _mark_threads_used()
         chunk_status = <int*>malloc(n_chunks * sizeof(int))
         if chunk_status == NULL:
             raise MemoryError("leabra_fast kernel: cannot allocate per-chunk status")
