@@ -60,14 +60,6 @@ class Schedules:
             out["inputs" if name == "x" else name] = np.ascontiguousarray(arr[index])
         return out
 
-    def trials(self, start: int, stop: int) -> Schedules:
-        """The schedules of trials ``start:stop`` (views, no copies)."""
-        return Schedules(
-            self.x[start:stop],
-            self.su_avg_s_eff[start:stop],
-            self.su_avg_m[start:stop],
-            self.gc_i[start:stop],
-        )
 
 
 def _numeric(name: str, value: object, allow_nan: bool = False) -> np.ndarray:
