@@ -1,7 +1,7 @@
 """Correctness of every fast path of the compiled kernel (its speed is measured in bench/).
 
-The kernel runs units in SIMD blocks of ``_seed_kernel.BLOCK`` (a narrow block
-of 4 lanes for a remainder of at most 4 units), splits blocks
+The kernel runs units in SIMD blocks of ``_seed_kernel.BLOCK`` lanes (blocks of
+16 for a remainder of at most 48 units, 4 for at most 4), splits blocks
 over threads, uses its own ``exp``, special-cases the SIG gain 1.5 as
 ``x*sqrt(x)`` and has separate recording paths.  Each of these is checked here
 against the reference backend (rtol 1e-12, identical spikes) or, where the
@@ -61,7 +61,10 @@ def assert_bitwise_equal(a, b):
 
 @pytest.mark.parametrize(
     "n_units",
-    sorted({1, 4, 5, 7, 8, 9, BLOCK - 1, BLOCK, BLOCK + 1, BLOCK + 4, 63, 65, 3 * BLOCK + 5}),
+    sorted(
+        {1, 4, 5, 7, 8, 9, 15, 16, 17, 20, 36, 48, 49, BLOCK - 1, BLOCK, BLOCK + 1, BLOCK + 4}
+        | {BLOCK + 16, BLOCK + 21, BLOCK + 49, 3 * BLOCK + 5}
+    ),
 )
 def test_block_remainders_match_reference(n_units):
     args, kw = _schedule(3, n_units, 2, seed=n_units)

@@ -26,16 +26,26 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>   /* _mm_stream_pd: SSE2, so in every x86-64 build */
+#define LF_HAVE_STREAM 1
+#else
+#define LF_HAVE_STREAM 0
+#endif
 
 #define LF_STATUS_OK 0
 #define LF_STATUS_NONFINITE 1
 #define LF_STATUS_BAD_ARGS -1
 #define LF_STATUS_NO_MEMORY -2
 
-/* Units run side by side: two AVX-512 vectors, four AVX2 vectors; enough independent
-   work to hide the latency of the exp polynomial and the divisions (8 is latency-bound). */
-#define LF_BLOCK 16
-/* Lanes of the narrow block used when at most this many units are left (one AVX2 vector). */
+/* Units run side by side: eight AVX-512 vectors, sixteen AVX2 vectors.  Each cycle is
+   one long dependency chain per unit (weight -> net -> v_m -> exp -> spike -> averages ->
+   XCAL -> weight, a few hundred cycles of latency), so the core needs many independent
+   lanes in flight; 64 beat 16 by about 20% on Zen 4 (bench/compare.py). */
+#define LF_BLOCK 64
+/* Narrower blocks for what is left over: 16 lanes, and 4 (one AVX2 vector) for a few units
+   such as the notebook's one, so small populations do not pay for 64 lanes. */
+#define LF_MID 16
 #define LF_NARROW 4
 
 #if defined(_MSC_VER) && !defined(restrict)
@@ -95,6 +105,7 @@ typedef struct {
     double *ub;                       /* (n_unit_slots, rows, cols) */
     double *sb;                       /* (n_syn_slots, rows, cols, n_inputs) */
     Py_ssize_t rows, cols;
+    int stream;                       /* write traces with non-temporal stores */
     long long *spikes, *first_bad;
 } LFRun;
 
@@ -223,14 +234,53 @@ LF_INLINE void lf_load_schedule(const LFSchedule *s, Py_ssize_t trial, Py_ssize_
     }
 }
 
+/*
+ * Copy W values to dst with non-temporal stores for every whole, aligned 64-byte line
+ * (plain stores for a partial line at either end).  Trace buffers are far larger than
+ * the caches and not read again by the kernel: streaming them skips the read of each
+ * line before it is written, which halves the memory traffic of recording.
+ */
+LF_INLINE void lf_stream_copy(double *restrict dst, const double *restrict v, const int W)
+{
+#if LF_HAVE_STREAM
+    int i = 0;
+    int head = (int)(((64 - ((uintptr_t)dst & 63)) & 63) / sizeof(double));
+    if (((uintptr_t)dst & 7) != 0) head = W;   /* not double-aligned: plain stores */
+    if (head > W) head = W;
+    for (; i < head; i++) dst[i] = v[i];
+    for (; i + 8 <= W; i += 8) {
+        _mm_stream_pd(dst + i, _mm_loadu_pd(v + i));
+        _mm_stream_pd(dst + i + 2, _mm_loadu_pd(v + i + 2));
+        _mm_stream_pd(dst + i + 4, _mm_loadu_pd(v + i + 4));
+        _mm_stream_pd(dst + i + 6, _mm_loadu_pd(v + i + 6));
+    }
+    for (; i < W; i++) dst[i] = v[i];
+#else
+    for (int i = 0; i < W; i++) dst[i] = v[i];
+#endif
+}
+
+/* Make this thread's non-temporal stores visible before the buffers are read. */
+LF_INLINE void lf_stream_fence(void)
+{
+#if LF_HAVE_STREAM
+    _mm_sfence();
+#endif
+}
+
 /* Store one recorded unit value of each lane (contiguous columns: a plain copy). */
 LF_INLINE void lf_store_unit(double *restrict dst, const Py_ssize_t *col, int n,
-                             int contiguous, const double *restrict v, const int W)
+                             int contiguous, const double *restrict v, int stream,
+                             const int W)
 {
     if (n == 1) {   /* a lone unit (the notebook's): no loop set-up at all */
         if (col[0] >= 0) dst[col[0]] = v[0];
     } else if (contiguous && n == W) {   /* the common case: a fixed-size vector copy */
         dst += col[0];
+        if (stream && W >= 8) {
+            lf_stream_copy(dst, v, W);
+            return;
+        }
         for (int i = 0; i < W; i++) dst[i] = v[i];
     } else if (contiguous) {
         for (int i = 0; i < n; i++) dst[col[0] + i] = v[i];
@@ -288,7 +338,7 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
                                 const LFScratch *s, Py_ssize_t u0, int n, Py_ssize_t t0,
                                 Py_ssize_t t1, const int fast_pow, const int W)
 {
-    const int B = W;   /* lanes: LF_BLOCK, or LF_NARROW for a small population */
+    const int B = W;   /* lanes: LF_BLOCK, LF_MID or LF_NARROW */
     /* A local copy: the compiler then knows no store below can change a constant. */
     const SeedConsts k_local = *consts;
     const SeedConsts *c = &k_local;
@@ -296,7 +346,7 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
     double net[LF_BLOCK], v_m[LF_BLOCK], adapt[LF_BLOCK], avg_ss[LF_BLOCK], avg_s[LF_BLOCK];
     double avg_m[LF_BLOCK], avg_l[LF_BLOCK], acc[LF_BLOCK], net_raw[LF_BLOCK], g_i[LF_BLOCK];
     double i_net[LF_BLOCK], act[LF_BLOCK], avg_l_lrn[LF_BLOCK], avg_s_eff[LF_BLOCK];
-    double n_spk[LF_BLOCK];
+    double n_spk[LF_BLOCK], ex[LF_BLOCK];
     Py_ssize_t col[LF_BLOCK];
     int any_rec = 0, contiguous = 1, status = LF_STATUS_OK;
 
@@ -368,18 +418,26 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             for (int i = 0; i < B; i++) acc[i] = acc[i] + xj[i] * wj[i];
         }
 
+        /* The cycle in stages, each a short vector loop over all lanes whose iterations
+           are independent, so the out-of-order core overlaps many lanes' chains (one
+           fused loop per lane left it waiting on the exp and division latencies). */
         int bad = 0;
         LF_SIMD
         for (int i = 0; i < B; i++) {
             net_raw[i] = c->inv_n_inputs * acc[i];
             net[i] = net[i] + c->k_net * (net_raw[i] - net[i]);
-
-            /* Membrane potential with the AdEx exponential term. */
+            /* Membrane current: excitation, leak, inhibition, then the AdEx term. */
             double vm = v_m[i];
-            double in = (net[i] * (c->e_rev_e - vm) + c->gc_l * (c->e_rev_l - vm)
-                         + g_i[i] * (c->e_inh - vm) + c->noise);
-            in = in + c->k_exp * lf_exp((vm - c->thr) / c->exp_slope);
-            vm = vm + c->k_vm * (in - adapt[i]);
+            i_net[i] = (net[i] * (c->e_rev_e - vm) + c->gc_l * (c->e_rev_l - vm)
+                        + g_i[i] * (c->e_inh - vm) + c->noise);
+            ex[i] = (vm - c->thr) / c->exp_slope;
+        }
+        LF_SIMD
+        for (int i = 0; i < B; i++) ex[i] = lf_exp(ex[i]);
+        LF_SIMD
+        for (int i = 0; i < B; i++) {
+            double in = i_net[i] + c->k_exp * ex[i];
+            double vm = v_m[i] + c->k_vm * (in - adapt[i]);
             i_net[i] = in;
             bad |= !lf_finite(in);
 
@@ -398,10 +456,14 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             avg_s[i] = avg_s[i] + c->k_s * (avg_ss[i] - avg_s[i]);
             avg_m[i] = avg_m[i] + c->k_m * (avg_s[i] - avg_m[i]);
         }
-        if (cycle == 0)   /* avg_l once per trial (seed quirk) */
-            for (int i = 0; i < B; i++) avg_l[i] = avg_l[i] + c->l_dt * (avg_m[i] - avg_l[i]);
+        /* avg_l once per trial (seed quirk), as a select so this stays one vector loop. */
+        const int new_trial = cycle == 0;
+        LF_SIMD
         for (int i = 0; i < B; i++) {
-            avg_l_lrn[i] = c->avg_l_lrn_min + (avg_l[i] - c->avg_l_min) * c->lrn_fac;
+            double al = avg_l[i];
+            al = new_trial ? al + c->l_dt * (avg_m[i] - al) : al;
+            avg_l[i] = al;
+            avg_l_lrn[i] = c->avg_l_lrn_min + (al - c->avg_l_min) * c->lrn_fac;
             avg_s_eff[i] = c->m_in_s * avg_m[i] + c->one_m_in_s * avg_s[i];
         }
         if (bad) {   /* rare: mark the first non-finite cycle of each real lane */
@@ -420,12 +482,13 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
 
         if (rec) {
             for (int q = 0; q < n_unit_rec; q++)
-                lf_store_unit(unit_dst[q] + row * a->cols, col, n, contiguous, unit_src[q], W);
+                lf_store_unit(unit_dst[q] + row * a->cols, col, n, contiguous, unit_src[q],
+                              a->stream, W);
             for (int q = 0; q < n_syn_rec; q++) {
                 double *plane = syn_dst[q] + row * a->cols * J;
                 const double *v = syn_src[q];
                 if (J == 1) {   /* one synapse per unit: laid out like a unit trace */
-                    lf_store_unit(plane, col, n, contiguous, v, W);
+                    lf_store_unit(plane, col, n, contiguous, v, a->stream, W);
                     continue;
                 }
                 for (int i = 0; i < n; i++) {
@@ -465,17 +528,8 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
     return status;
 }
 
-/* The SIMD entry: one clone per ISA with GCC on x86-64 glibc (target_clones needs the
-   loader's IFUNC support, which musl lacks), chosen once at load time. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) \
-    && !defined(LEABRA_FAST_NO_CLONES)
-#define LF_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define LF_TARGET_CLONES
-#endif
-
 /* Cycles per sweep over the blocks when recording. */
-#define LF_RECORD_WINDOW 32
+#define LF_RECORD_WINDOW 64
 
 /* Does this run write any trace? */
 static int lf_records(const LFRun *a)
@@ -485,9 +539,9 @@ static int lf_records(const LFRun *a)
     return any_slot && (a->ub != NULL || a->sb != NULL);
 }
 
-LF_TARGET_CLONES
-static int lf_run_blocks(const SeedConsts *c, const LFRun *a, const LFScratch *s,
-                         Py_ssize_t u_start, Py_ssize_t u_stop)
+/* One sweep of units u_start .. u_stop-1; inlined into each ISA's entry point below. */
+LF_INLINE int lf_run_blocks_impl(const SeedConsts *c, const LFRun *a, const LFScratch *s,
+                                 Py_ssize_t u_start, Py_ssize_t u_stop)
 {
     int status = LF_STATUS_OK, st;
     int fast_pow = c->gain == 1.5;
@@ -498,20 +552,117 @@ static int lf_run_blocks(const SeedConsts *c, const LFRun *a, const LFScratch *s
                                                                       : a->c1 - a->c0;
     for (Py_ssize_t t0 = a->c0; t0 < a->c1; t0 += window) {
         Py_ssize_t t1 = a->c1 - t0 < window ? a->c1 : t0 + window;
-        for (Py_ssize_t u0 = u_start; u0 < u_stop; u0 += LF_BLOCK) {
-            int n = (int)(u_stop - u0 < LF_BLOCK ? u_stop - u0 : LF_BLOCK);
-            /* Instantiations per gain path and width, so those tests leave the loops. */
-            if (n <= LF_NARROW)   /* a few units (the notebook's one): not 16 lanes */
-                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_NARROW)
-                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_NARROW);
-            else
+        for (Py_ssize_t u0 = u_start; u0 < u_stop;) {
+            Py_ssize_t left = u_stop - u0;
+            /* One instantiation per width and gain path, so those tests leave the loops. */
+            if (left > 3 * LF_MID) {   /* a full block, or nearly: 64 lanes */
+                int n = (int)(left < LF_BLOCK ? left : LF_BLOCK);
                 st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_BLOCK)
                               : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_BLOCK);
+                u0 += n;
+            } else if (left > LF_NARROW) {   /* the rest in blocks of 16 */
+                int n = (int)(left < LF_MID ? left : LF_MID);
+                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_MID)
+                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_MID);
+                u0 += n;
+            } else {   /* a few units (the notebook's one) */
+                int n = (int)left;
+                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_NARROW)
+                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_NARROW);
+                u0 += n;
+            }
             if (st > status) status = st;
         }
     }
     return status;
 }
+
+/*
+ * One entry point per instruction set, the same C compiled for each (x86-64 with GCC or
+ * Clang on Linux); the best one this CPU runs is chosen once at import, and
+ * LEABRA_FAST_SIMD (or lf_select_isa) can pick a lower one to compare or test.  Every
+ * entry gives the same bits: add, mul, div and sqrt round correctly at any width and
+ * there is no FMA, so only the speed changes.
+ */
+typedef int (*lf_blocks_fn)(const SeedConsts *, const LFRun *, const LFScratch *,
+                            Py_ssize_t, Py_ssize_t);
+
+static int lf_run_blocks_baseline(const SeedConsts *c, const LFRun *a, const LFScratch *s,
+                                  Py_ssize_t u_start, Py_ssize_t u_stop)
+{
+    return lf_run_blocks_impl(c, a, s, u_start, u_stop);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && (!defined(__clang__) || defined(__linux__)) \
+    && !defined(LEABRA_FAST_NO_DISPATCH)
+#define LF_DISPATCH 1
+__attribute__((target("avx2")))
+static int lf_run_blocks_avx2(const SeedConsts *c, const LFRun *a, const LFScratch *s,
+                              Py_ssize_t u_start, Py_ssize_t u_stop)
+{
+    return lf_run_blocks_impl(c, a, s, u_start, u_stop);
+}
+
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,prefer-vector-width=512")))
+static int lf_run_blocks_avx512(const SeedConsts *c, const LFRun *a, const LFScratch *s,
+                                Py_ssize_t u_start, Py_ssize_t u_stop)
+{
+    return lf_run_blocks_impl(c, a, s, u_start, u_stop);
+}
+#else
+#define LF_DISPATCH 0
+#endif
+
+/* Instruction sets, best first: name, entry point, whether this CPU runs it. */
+static const char *const lf_isa_names[] = {"avx512", "avx2", "baseline"};
+#define LF_N_ISA 3
+
+static int lf_isa_supported(int k)
+{
+#if LF_DISPATCH
+    __builtin_cpu_init();
+    if (k == 0)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+               && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
+    if (k == 1) return __builtin_cpu_supports("avx2");
+#endif
+    return k == LF_N_ISA - 1;
+}
+
+static lf_blocks_fn lf_isa_entry(int k)
+{
+#if LF_DISPATCH
+    if (k == 0) return lf_run_blocks_avx512;
+    if (k == 1) return lf_run_blocks_avx2;
+#endif
+    (void)k;
+    return lf_run_blocks_baseline;
+}
+
+/* The entry in use; index into lf_isa_names (set by lf_select_isa). */
+static int lf_isa_current = LF_N_ISA - 1;
+
+/*
+ * Use the instruction set called name, or the best this CPU runs when name is NULL or
+ * empty.  Returns 0, -1 for an unknown name, -2 for one this CPU (or build) lacks.
+ * Not for use while a simulation runs in another thread.
+ */
+static int lf_select_isa(const char *name)
+{
+    for (int k = 0; k < LF_N_ISA; k++) {
+        int match = name == NULL || name[0] == '\0' || strcmp(name, lf_isa_names[k]) == 0;
+        if (!match) continue;
+        if (!lf_isa_supported(k)) {
+            if (name == NULL || name[0] == '\0') continue;
+            return -2;
+        }
+        lf_isa_current = k;
+        return 0;
+    }
+    return -1;
+}
+
+static const char *lf_isa_name(int k) { return k >= 0 && k < LF_N_ISA ? lf_isa_names[k] : ""; }
 
 /*
  * Run units u_start .. u_stop-1; what one thread does with its share.
@@ -524,21 +675,10 @@ static int lf_run_units(const SeedConsts *c, const LFRun *a, Py_ssize_t u_start,
     int status;
     if (u_stop <= u_start) return LF_STATUS_OK;
     if (lf_scratch_alloc(&s, a->n_inputs) != 0) return LF_STATUS_NO_MEMORY;
-    status = lf_run_blocks(c, a, &s, u_start, u_stop);
+    status = lf_isa_entry(lf_isa_current)(c, a, &s, u_start, u_stop);
+    if (a->stream) lf_stream_fence();
     lf_scratch_free(&s);
     return status;
-}
-
-/* Which clone of lf_run_blocks this machine runs (the resolver picks the same). */
-static const char *lf_simd_isa(void)
-{
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) \
-    && !defined(LEABRA_FAST_NO_CLONES)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return "avx512f";
-    if (__builtin_cpu_supports("avx2")) return "avx2";
-#endif
-    return "baseline";
 }
 
 #ifdef _OPENMP

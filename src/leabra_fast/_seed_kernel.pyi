@@ -7,9 +7,13 @@ STATUS_OK: int
 STATUS_NONFINITE: int
 STATUS_BAD_ARGS: int
 BLOCK: int
+WIDTHS: tuple[int, int, int]
 BUILD_INFO: dict[str, bool | str | int]
+STREAM_MIN_BYTES: int
 DEBUG_BUILD: bool
 
+def simd_levels() -> tuple[str, ...]: ...
+def select_simd(name: str | None = None) -> str: ...
 def run_seed(
     consts: dict[str, float],
     x: npt.NDArray[np.float64],

@@ -32,6 +32,8 @@ cdef extern from "_seed_block.h" nogil:
     int LF_STATUS_BAD_ARGS
     int LF_STATUS_NO_MEMORY
     int LF_BLOCK
+    int LF_MID
+    int LF_NARROW
     int LF_N_TRACES
     int LF_N_UNIT_STATE
     int LF_T_DWT
@@ -57,13 +59,18 @@ cdef extern from "_seed_block.h" nogil:
         double* ub
         double* sb
         Py_ssize_t rows, cols
+        int stream
         long long* spikes
         long long* first_bad
 
     int lf_run_units(const SeedConsts* c, const LFRun* a, Py_ssize_t u_start,
                      Py_ssize_t u_stop)
     double lf_exp_scalar(double x)
-    const char* lf_simd_isa()
+    int LF_N_ISA
+    int lf_isa_current
+    int lf_isa_supported(int k)
+    int lf_select_isa(const char* name)
+    const char* lf_isa_name(int k)
     int LF_HAS_OPENMP
     double lf_xcal(double x, double th, const SeedConsts* c)
     double lf_sig(double w, const SeedConsts* c)
@@ -74,9 +81,59 @@ STATUS_NONFINITE = LF_STATUS_NONFINITE
 STATUS_BAD_ARGS = LF_STATUS_BAD_ARGS
 #: Units that run side by side in one SIMD block (tests use it to probe remainders).
 BLOCK = LF_BLOCK
-#: How this build runs: ``openmp`` (threads available), ``simd`` (the ISA clone
-#: chosen on this machine: "avx512f", "avx2" or "baseline"), ``block``.
-BUILD_INFO = {"openmp": bool(LF_HAS_OPENMP), "simd": lf_simd_isa().decode(), "block": LF_BLOCK}
+#: Lanes of the block widths, widest first: full blocks, then what is left over.
+WIDTHS = (LF_BLOCK, LF_MID, LF_NARROW)
+#: Trace buffers at least this large are written with non-temporal (streaming) stores:
+#: they are far larger than the caches, and streaming skips reading each line first.
+STREAM_MIN_BYTES = 4 << 20
+
+
+def simd_levels():
+    """The instruction sets this CPU and build can run the kernel with, best first.
+
+    Among ``"avx512"``, ``"avx2"`` and ``"baseline"`` (SSE2 on x86-64, or whatever the
+    compiler targets elsewhere).  Every level gives the same bits; only speed differs.
+    """
+    return tuple(lf_isa_name(k).decode() for k in range(LF_N_ISA) if lf_isa_supported(k))
+
+
+def select_simd(name=None):
+    """Run the kernel with instruction set ``name`` (best available if None); return the
+    previous one.  For benchmarks and tests; not while a simulation runs in another thread.
+
+    Raises ValueError for an unknown name or one this CPU cannot run.
+    """
+    previous = lf_isa_name(lf_isa_current).decode()
+    cdef bytes key = (name or "").encode()
+    cdef int rc = lf_select_isa(key)
+    if rc == -1:
+        raise ValueError(
+            f"unknown SIMD level {name!r}; choose one of 'avx512', 'avx2', 'baseline'"
+        )
+    if rc == -2:
+        raise ValueError(
+            f"this CPU or build cannot run SIMD level {name!r}; available: {simd_levels()}"
+        )
+    BUILD_INFO["simd"] = lf_isa_name(lf_isa_current).decode()
+    return previous
+
+
+#: How this build runs: ``openmp`` (threads available), ``simd`` (the instruction set in
+#: use: "avx512", "avx2" or "baseline"; see :func:`select_simd`), ``block``.
+BUILD_INFO = {"openmp": bool(LF_HAS_OPENMP), "simd": "", "block": LF_BLOCK}
+
+
+def _select_from_environment():
+    import os
+
+    wanted = os.environ.get("LEABRA_FAST_SIMD", "").strip().lower()
+    try:
+        select_simd(wanted or None)
+    except ValueError as err:
+        raise ImportError(f"LEABRA_FAST_SIMD={wanted!r}: {err}") from None
+
+
+_select_from_environment()
 
 # True when built with LEABRA_FAST_DEBUG=1 (bounds, wraparound and initialisation
 # checks on); set by setup.py's compile_time_env together with those directives.
@@ -185,6 +242,7 @@ def run_seed(
     a.cols = unit_buf.shape[2] if unit_buf.shape[0] else syn_buf.shape[2]
     a.spikes = &spikes[0]
     a.first_bad = &first_bad[0]
+    a.stream = 8 * (unit_buf.size + syn_buf.size) >= STREAM_MIN_BYTES
 
     # Chunks of whole blocks, about 8 per thread so a busy core does not hold the others up.
     # (cdivision: C integer division truncates, so ceilings are written out.)

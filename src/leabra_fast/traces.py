@@ -169,8 +169,8 @@ class RecordPlan:
         completed run; a partial run is trimmed to the rows it wrote.
         """
         rows, n_rec = self.n_records, len(self.units)
-        unit_buf = np.empty((len(self.unit_names), rows, n_rec))
-        syn_buf = np.empty((len(self.synapse_names), rows, n_rec, self.n_inputs))
+        unit_buf = aligned_empty((len(self.unit_names), rows, n_rec))
+        syn_buf = aligned_empty((len(self.synapse_names), rows, n_rec, self.n_inputs))
         return unit_buf, syn_buf
 
     def slots(self) -> np.ndarray:
@@ -214,3 +214,16 @@ def _human(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)  # pragma: no cover
+
+
+#: Alignment of trace buffers: one cache line, so the kernel can stream whole lines.
+BUFFER_ALIGN = 64
+
+
+def aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised C-contiguous float64 array whose data start on a cache line."""
+    n = int(np.prod(shape, dtype=np.int64))
+    pad = BUFFER_ALIGN // 8
+    raw = np.empty(n + pad)
+    skip = (-raw.ctypes.data % BUFFER_ALIGN) // 8
+    return raw[skip : skip + n].reshape(shape)
