@@ -16,7 +16,7 @@ from test_speed_paths import _schedule, assert_bitwise_equal
 
 import leabra_fast as lf
 from leabra_fast import _seed_kernel
-from leabra_fast.traces import BUFFER_ALIGN, aligned_empty
+from leabra_fast.traces import ALIGN_MIN_BYTES, BUFFER_ALIGN, aligned_empty
 
 LEVELS = _seed_kernel.simd_levels()
 BLOCK, MID, NARROW = _seed_kernel.WIDTHS
@@ -157,10 +157,12 @@ def test_trace_buffers_start_on_a_cache_line(shape):
         assert buf.ctypes.data % BUFFER_ALIGN == 0
 
 
-def test_recorded_traces_are_aligned_views_that_pickle_and_save(tmp_path):
-    res = lf.simulate(lf.NOTEBOOK_INPUT, n_units=3, n_cycles=10, record=["v_m", "wt"])
+def test_large_recorded_traces_are_aligned_views_that_save_and_load(tmp_path):
+    res = lf.simulate(lf.NOTEBOOK_INPUT, n_units=3 * BLOCK, n_cycles=100, record=["v_m", "wt"])
+    assert 8 * (res["v_m"].size + res["wt"].size) >= ALIGN_MIN_BYTES
     assert res["v_m"].ctypes.data % BUFFER_ALIGN == 0
     path = tmp_path / "run.npz"
     res.save(path)
     back = lf.load(path)
     np.testing.assert_array_equal(back["v_m"], res["v_m"])
+    np.testing.assert_array_equal(back["wt"], res["wt"])

@@ -330,6 +330,58 @@ LF_INLINE void lf_learn(const SeedConsts *c, const LFScratch *s, Py_ssize_t J,
     }
 }
 
+/* The unit state and per-cycle values of a block, one array element per lane. */
+typedef struct {
+    double net[LF_BLOCK], v_m[LF_BLOCK], adapt[LF_BLOCK], avg_ss[LF_BLOCK], avg_s[LF_BLOCK];
+    double avg_m[LF_BLOCK], avg_l[LF_BLOCK], acc[LF_BLOCK], net_raw[LF_BLOCK], g_i[LF_BLOCK];
+    double i_net[LF_BLOCK], act[LF_BLOCK], avg_l_lrn[LF_BLOCK], avg_s_eff[LF_BLOCK];
+    double n_spk[LF_BLOCK], ex[LF_BLOCK];
+} LFLanes;
+
+/* Net input from the summed synaptic drive, then the membrane current of every
+   conductance but the AdEx term, whose exponent goes to ex. */
+LF_INLINE void lf_lane_input(LFLanes *L, const SeedConsts *c, int i)
+{
+    L->net_raw[i] = c->inv_n_inputs * L->acc[i];
+    L->net[i] = L->net[i] + c->k_net * (L->net_raw[i] - L->net[i]);
+    double vm = L->v_m[i];
+    L->i_net[i] = (L->net[i] * (c->e_rev_e - vm) + c->gc_l * (c->e_rev_l - vm)
+                   + L->g_i[i] * (c->e_inh - vm) + c->noise);
+    L->ex[i] = (vm - c->thr) / c->exp_slope;
+}
+
+/* v_m from I_net (ex now holds the exponential), spike and reset, adaptation without
+   decay (seed quirk), the short and medium averages.  Returns 1 if I_net is not finite. */
+LF_INLINE int lf_lane_spike(LFLanes *L, const SeedConsts *c, int i)
+{
+    double in = L->i_net[i] + c->k_exp * L->ex[i];
+    double vm = L->v_m[i] + c->k_vm * (in - L->adapt[i]);
+    L->i_net[i] = in;
+    int spike = vm > c->spk_thr;
+    vm = spike ? c->vm_r : vm;
+    double a_ = spike ? 1.0 : 0.0;
+    L->act[i] = a_;
+    L->v_m[i] = vm;
+    L->adapt[i] = L->adapt[i] + ((c->vm_gain * (vm - c->e_rev_l)) + a_ * c->spike_gain)
+                                / c->adapt_div;
+    L->n_spk[i] += a_;
+    L->avg_ss[i] = L->avg_ss[i] + c->k_ss * (a_ - L->avg_ss[i]);
+    L->avg_s[i] = L->avg_s[i] + c->k_s * (L->avg_ss[i] - L->avg_s[i]);
+    L->avg_m[i] = L->avg_m[i] + c->k_m * (L->avg_s[i] - L->avg_m[i]);
+    return !lf_finite(in);
+}
+
+/* avg_l once per trial (seed quirk: at the trial's first cycle; new_trial is a constant
+   at each call), then the values learning reads. */
+LF_INLINE void lf_lane_avg_l(LFLanes *L, const SeedConsts *c, int i, int new_trial)
+{
+    double al = L->avg_l[i];
+    al = new_trial ? al + c->l_dt * (L->avg_m[i] - al) : al;
+    L->avg_l[i] = al;
+    L->avg_l_lrn[i] = c->avg_l_lrn_min + (al - c->avg_l_min) * c->lrn_fac;
+    L->avg_s_eff[i] = c->m_in_s * L->avg_m[i] + c->one_m_in_s * L->avg_s[i];
+}
+
 /*
  * Run units u0 .. u0+n-1 (n <= LF_BLOCK) through schedule cycles c0 .. c1-1.
  * Returns LF_STATUS_OK or LF_STATUS_NONFINITE.
@@ -343,10 +395,11 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
     const SeedConsts k_local = *consts;
     const SeedConsts *c = &k_local;
     const Py_ssize_t J = a->n_inputs, U = a->n_units;
-    double net[LF_BLOCK], v_m[LF_BLOCK], adapt[LF_BLOCK], avg_ss[LF_BLOCK], avg_s[LF_BLOCK];
-    double avg_m[LF_BLOCK], avg_l[LF_BLOCK], acc[LF_BLOCK], net_raw[LF_BLOCK], g_i[LF_BLOCK];
-    double i_net[LF_BLOCK], act[LF_BLOCK], avg_l_lrn[LF_BLOCK], avg_s_eff[LF_BLOCK];
-    double n_spk[LF_BLOCK], ex[LF_BLOCK];
+    LFLanes L;
+    double *net = L.net, *v_m = L.v_m, *adapt = L.adapt, *avg_ss = L.avg_ss;
+    double *avg_s = L.avg_s, *avg_m = L.avg_m, *avg_l = L.avg_l, *acc = L.acc;
+    double *net_raw = L.net_raw, *g_i = L.g_i, *i_net = L.i_net, *act = L.act;
+    double *avg_l_lrn = L.avg_l_lrn, *avg_s_eff = L.avg_s_eff, *n_spk = L.n_spk;
     Py_ssize_t col[LF_BLOCK];
     int any_rec = 0, contiguous = 1, status = LF_STATUS_OK;
 
@@ -418,53 +471,35 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             for (int i = 0; i < B; i++) acc[i] = acc[i] + xj[i] * wj[i];
         }
 
-        /* The cycle in stages, each a short vector loop over all lanes whose iterations
-           are independent, so the out-of-order core overlaps many lanes' chains (one
-           fused loop per lane left it waiting on the exp and division latencies). */
-        int bad = 0;
-        LF_SIMD
-        for (int i = 0; i < B; i++) {
-            net_raw[i] = c->inv_n_inputs * acc[i];
-            net[i] = net[i] + c->k_net * (net_raw[i] - net[i]);
-            /* Membrane current: excitation, leak, inhibition, then the AdEx term. */
-            double vm = v_m[i];
-            i_net[i] = (net[i] * (c->e_rev_e - vm) + c->gc_l * (c->e_rev_l - vm)
-                        + g_i[i] * (c->e_inh - vm) + c->noise);
-            ex[i] = (vm - c->thr) / c->exp_slope;
-        }
-        LF_SIMD
-        for (int i = 0; i < B; i++) ex[i] = lf_exp(ex[i]);
-        LF_SIMD
-        for (int i = 0; i < B; i++) {
-            double in = i_net[i] + c->k_exp * ex[i];
-            double vm = v_m[i] + c->k_vm * (in - adapt[i]);
-            i_net[i] = in;
-            bad |= !lf_finite(in);
-
-            /* Spike, reset, adaptation without decay (seed quirk). */
-            int spike = vm > c->spk_thr;
-            vm = spike ? c->vm_r : vm;
-            double a_ = spike ? 1.0 : 0.0;
-            act[i] = a_;
-            v_m[i] = vm;
-            adapt[i] = adapt[i] + ((c->vm_gain * (vm - c->e_rev_l)) + a_ * c->spike_gain)
-                                  / c->adapt_div;
-            n_spk[i] += a_;
-
-            /* Running averages. */
-            avg_ss[i] = avg_ss[i] + c->k_ss * (a_ - avg_ss[i]);
-            avg_s[i] = avg_s[i] + c->k_s * (avg_ss[i] - avg_s[i]);
-            avg_m[i] = avg_m[i] + c->k_m * (avg_s[i] - avg_m[i]);
-        }
-        /* avg_l once per trial (seed quirk), as a select so this stays one vector loop. */
+        /* The neuron's cycle in four stages (lf_lane_*).  Wide blocks run each stage as
+           its own short vector loop over all lanes, iterations independent, so the
+           out-of-order core overlaps many lanes' exp and division latencies; a narrow
+           block (a few units, latency-bound) runs them fused, values kept in registers. */
         const int new_trial = cycle == 0;
-        LF_SIMD
-        for (int i = 0; i < B; i++) {
-            double al = avg_l[i];
-            al = new_trial ? al + c->l_dt * (avg_m[i] - al) : al;
-            avg_l[i] = al;
-            avg_l_lrn[i] = c->avg_l_lrn_min + (al - c->avg_l_min) * c->lrn_fac;
-            avg_s_eff[i] = c->m_in_s * avg_m[i] + c->one_m_in_s * avg_s[i];
+        int bad = 0;
+        if (W == LF_NARROW) {
+            LF_SIMD
+            for (int i = 0; i < B; i++) {
+                lf_lane_input(&L, c, i);
+                L.ex[i] = lf_exp(L.ex[i]);
+                bad |= lf_lane_spike(&L, c, i);
+            }
+        } else {
+            LF_SIMD
+            for (int i = 0; i < B; i++) lf_lane_input(&L, c, i);
+            LF_SIMD
+            for (int i = 0; i < B; i++) L.ex[i] = lf_exp(L.ex[i]);
+            LF_SIMD
+            for (int i = 0; i < B; i++) bad |= lf_lane_spike(&L, c, i);
+        }
+        /* Two loops rather than a select: within a trial avg_l, and so avg_l_lrn, do not
+           wait for this cycle's avg_m (a shorter dependency chain per cycle). */
+        if (new_trial) {
+            LF_SIMD
+            for (int i = 0; i < B; i++) lf_lane_avg_l(&L, c, i, 1);
+        } else {
+            LF_SIMD
+            for (int i = 0; i < B; i++) lf_lane_avg_l(&L, c, i, 0);
         }
         if (bad) {   /* rare: mark the first non-finite cycle of each real lane */
             for (int i = 0; i < n; i++) {

@@ -242,7 +242,9 @@ def run_seed(
     a.cols = unit_buf.shape[2] if unit_buf.shape[0] else syn_buf.shape[2]
     a.spikes = &spikes[0]
     a.first_bad = &first_bad[0]
-    a.stream = 8 * (unit_buf.size + syn_buf.size) >= STREAM_MIN_BYTES
+    a.stream = 8 * (unit_buf.shape[0] * unit_buf.shape[1] * unit_buf.shape[2]
+                    + syn_buf.shape[0] * syn_buf.shape[1] * syn_buf.shape[2]
+                    * syn_buf.shape[3]) >= STREAM_MIN_BYTES
 
     # Chunks of whole blocks, about 8 per thread so a busy core does not hold the others up.
     # (cdivision: C integer division truncates, so ceilings are written out.)

@@ -8,8 +8,10 @@ C-contiguous.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -120,11 +122,12 @@ class RecordPlan:
             synapse_catalog=tuple(synapse_catalog),
         )
 
-    @property
+    # Cached: the driver asks several times per call, and the notebook-sized run is short.
+    @cached_property
     def unit_names(self) -> tuple[str, ...]:
         return tuple(n for n in self.names if n in self.unit_catalog)
 
-    @property
+    @cached_property
     def synapse_names(self) -> tuple[str, ...]:
         return tuple(n for n in self.names if n in self.synapse_catalog)
 
@@ -169,9 +172,13 @@ class RecordPlan:
         completed run; a partial run is trimmed to the rows it wrote.
         """
         rows, n_rec = self.n_records, len(self.units)
-        unit_buf = aligned_empty((len(self.unit_names), rows, n_rec))
-        syn_buf = aligned_empty((len(self.synapse_names), rows, n_rec, self.n_inputs))
-        return unit_buf, syn_buf
+        unit_shape = (len(self.unit_names), rows, n_rec)
+        syn_shape = (len(self.synapse_names), rows, n_rec, self.n_inputs)
+        # Large buffers start on a cache line, so the kernel can stream them (a small
+        # one is not streamed and skips the cost of aligning, a few us per call).
+        big = 8 * (math.prod(unit_shape) + math.prod(syn_shape)) >= ALIGN_MIN_BYTES
+        empty = aligned_empty if big else np.empty
+        return empty(unit_shape), empty(syn_shape)
 
     def slots(self) -> np.ndarray:
         """For each name of the catalog, its index in its buffer, or -1 when not recorded."""
@@ -218,12 +225,13 @@ def _human(n: float) -> str:
 
 #: Alignment of trace buffers: one cache line, so the kernel can stream whole lines.
 BUFFER_ALIGN = 64
+#: Trace buffers from this size up are aligned (the kernel streams from 4 MiB up).
+ALIGN_MIN_BYTES = 1 << 20
 
 
 def aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
     """An uninitialised C-contiguous float64 array whose data start on a cache line."""
-    n = int(np.prod(shape, dtype=np.int64))
-    pad = BUFFER_ALIGN // 8
-    raw = np.empty(n + pad)
-    skip = (-raw.ctypes.data % BUFFER_ALIGN) // 8
+    n = math.prod(shape)
+    raw = np.empty(n + BUFFER_ALIGN // 8)
+    skip = (-raw.__array_interface__["data"][0] % BUFFER_ALIGN) // 8
     return raw[skip : skip + n].reshape(shape)
