@@ -230,6 +230,39 @@ def test_exp_special_values_and_range_ends():
     assert _seed_kernel.exp_scalar(0.0) == 1.0
 
 
+def test_short_exp_gives_the_full_exps_bits_in_its_range():
+    """Blocks whose exponents all lie within +-EXP_NORMAL_MAX take the shorter exp."""
+    lim = _seed_kernel.EXP_NORMAL_MAX
+    rng = np.random.default_rng(8)
+    x = np.concatenate(
+        [
+            rng.uniform(-lim, lim, 200_000),
+            rng.uniform(-40, 40, 200_000),
+            [-lim, lim, 0.0, -0.0, 1e-300, -1e-300, np.nextafter(lim, 0)],
+        ]
+    )
+    full = _seed_kernel.exp_array(x)
+    short = _seed_kernel.exp_array(x, normal=True)
+    assert full.tobytes() == short.tobytes()
+
+
+def test_blocks_with_and_without_the_short_exp_agree_with_the_reference():
+    """One lane far above threshold (exponent beyond the short exp's range) sends its
+    whole block down the full exp; the other blocks take the short one."""
+    n = 3 * BLOCK
+    args, kw = _schedule(2, n, 1, seed=12)
+    params = lf.SeedParams(exp_slope=0.0005, spk_thr=1e6)  # (v_m - thr)/slope reaches 700+
+    common = dict(params=params, n_cycles=30, on_nonfinite="ignore", record=["v_m", "act"])
+    fast = lf.simulate(*args, **kw, **common)
+    ref = lf.simulate(*args, **kw, **common, backend="python")
+    big = np.abs((ref["v_m"] - params.thr) / params.exp_slope) > _seed_kernel.EXP_NORMAL_MAX
+    blocks_big = big.reshape(-1, 3, BLOCK).any(axis=2)
+    assert blocks_big.any() and not blocks_big.all()  # both kinds of block occur
+    np.testing.assert_array_equal(fast.first_nonfinite, ref.first_nonfinite)
+    np.testing.assert_array_equal(fast["act"], ref["act"])
+    np.testing.assert_allclose(fast["v_m"], ref["v_m"], rtol=1e-12, atol=0)
+
+
 # --- recording paths --------------------------------------------------------------------
 
 

@@ -126,14 +126,13 @@ LF_INLINE uint64_t lf_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); 
  * exp(709.78..) still reaches DBL_MAX.  Out-of-range x is clamped first
  * (giving inf or 0 through the arithmetic); NaN stays NaN.
  */
-LF_INLINE double lf_exp(double x)
+/* exp(xc) = e * 2^k with e in [0.7, 1.42]: the reduction and polynomial of lf_exp. */
+LF_INLINE double lf_exp_reduced(double xc, double *k_out)
 {
     const double shift = 0x1.8p52;                  /* adding it rounds to an integer */
     const double log2e = 0x1.71547652b82fep0;
     const double ln2_hi = 0x1.62e42fee00000p-1;     /* 32 significant bits: k*ln2_hi exact */
     const double ln2_lo = 0x1.a39ef35793c76p-33;
-    double xc = x < -746.0 ? -746.0 : x;
-    xc = xc > 710.0 ? 710.0 : xc;
     double kd = xc * log2e + shift;
     double k = kd - shift;
     double r_hi = xc - k * ln2_hi;                  /* exact */
@@ -155,13 +154,35 @@ LF_INLINE double lf_exp(double x)
     double s = r_hi + q;
     double s_err = ((r_hi - s) + q) + r_lo;
     double e_hi = 1.0 + s;
-    double e = e_hi + (((1.0 - e_hi) + s) + s_err);
+    *k_out = k;
+    return e_hi + (((1.0 - e_hi) + s) + s_err);
+}
+
+LF_INLINE double lf_exp(double x)
+{
+    const double shift = 0x1.8p52;
+    double xc = x < -746.0 ? -746.0 : x;
+    xc = xc > 710.0 ? 710.0 : xc;
+    double k;
+    double e = lf_exp_reduced(xc, &k);
     /* k in [-1077, 1025]; k1 = round(k/2), k2 = k - k1 both give normal powers of 2. */
     double k1 = (k * 0.5 + shift) - shift;
     double k2 = k - k1;
     uint64_t b1 = (lf_double_to_bits(k1 + shift) + 1023u) << 52;
     uint64_t b2 = (lf_double_to_bits(k2 + shift) + 1023u) << 52;
     return (e * lf_bits_to_double(b1)) * lf_bits_to_double(b2);
+}
+
+/* |x| <= LF_EXP_NORMAL_MAX: exp(x) and 2^k are normal, so one exact scaling by 2^k
+   gives lf_exp's bits without its clamps and split scaling. */
+#define LF_EXP_NORMAL_MAX 700.0
+LF_INLINE double lf_exp_normal(double x)
+{
+    const double shift = 0x1.8p52;
+    double k;
+    double e = lf_exp_reduced(x, &k);
+    uint64_t b = (lf_double_to_bits(k + shift) + 1023u) << 52;
+    return e * lf_bits_to_double(b);
 }
 
 /* XCAL check mark: 0 below d_thr, x - th above th*d_rev, else -x*(1-d_rev)/d_rev. */
@@ -487,8 +508,16 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
         } else {
             LF_SIMD
             for (int i = 0; i < B; i++) lf_lane_input(&L, c, i);
-            LF_SIMD
-            for (int i = 0; i < B; i++) L.ex[i] = lf_exp(L.ex[i]);
+            /* The whole block in exp's normal range (the usual case): the shorter exp. */
+            int normal = 1;
+            for (int i = 0; i < B; i++) normal &= fabs(L.ex[i]) <= LF_EXP_NORMAL_MAX;
+            if (normal) {
+                LF_SIMD
+                for (int i = 0; i < B; i++) L.ex[i] = lf_exp_normal(L.ex[i]);
+            } else {
+                LF_SIMD
+                for (int i = 0; i < B; i++) L.ex[i] = lf_exp(L.ex[i]);
+            }
             LF_SIMD
             for (int i = 0; i < B; i++) bad |= lf_lane_spike(&L, c, i);
         }
@@ -724,5 +753,6 @@ static int lf_run_units(const SeedConsts *c, const LFRun *a, Py_ssize_t u_start,
 
 /* Scalar versions for tests against the Python ones. */
 static double lf_exp_scalar(double x) { return lf_exp(x); }
+static double lf_exp_normal_scalar(double x) { return lf_exp_normal(x); }
 
 #endif /* LEABRA_FAST_SEED_BLOCK_H */

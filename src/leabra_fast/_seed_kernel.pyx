@@ -66,6 +66,8 @@ cdef extern from "_seed_block.h" nogil:
     int lf_run_units(const SeedConsts* c, const LFRun* a, Py_ssize_t u_start,
                      Py_ssize_t u_stop)
     double lf_exp_scalar(double x)
+    double lf_exp_normal_scalar(double x)
+    double LF_EXP_NORMAL_MAX
     int LF_N_ISA
     int lf_isa_current
     int lf_isa_supported(int k)
@@ -329,12 +331,20 @@ def exp_scalar(double x):
     return lf_exp_scalar(x)
 
 
-def exp_array(const double[::1] x):
-    """The kernel's ``exp`` on each element of a contiguous float64 array (a new array)."""
+def exp_array(const double[::1] x, bint normal=False):
+    """The kernel's ``exp`` on each element of a contiguous float64 array (a new array).
+
+    ``normal=True`` uses the shorter form the kernel takes when a whole block has
+    ``|x| <= EXP_NORMAL_MAX``; there it must give the same bits.
+    """
     import numpy as np
     out = np.empty(x.shape[0])
     cdef double[::1] o = out
     cdef Py_ssize_t i
     for i in range(x.shape[0]):
-        o[i] = lf_exp_scalar(x[i])
+        o[i] = lf_exp_normal_scalar(x[i]) if normal else lf_exp_scalar(x[i])
     return out
+
+
+#: Largest |x| for which the kernel may use its shorter exp (no clamps, one scaling).
+EXP_NORMAL_MAX = LF_EXP_NORMAL_MAX
