@@ -268,6 +268,24 @@ def kernel_recording_times(x, n_units: int, repeat: int) -> tuple[list[float], l
     return out[0], out[1]
 
 
+def fresh_pages_times(nbytes: int, repeat: int) -> list[float]:
+    """Seconds to allocate ``nbytes`` of float64 and touch each 4 KiB page once.
+
+    What the operating system charges for handing out (and zeroing) fresh memory of
+    that size, before anyone writes a value: the share of a first recording run that
+    no kernel can avoid.
+    """
+    n = nbytes // 8
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        buf = np.empty(n)
+        buf[::512] = 0.0
+        times.append(time.perf_counter() - t)
+        del buf
+    return times
+
+
 def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
     """Wall-clock seconds of each function, ``repeat`` rounds of one call each, interleaved.
 

@@ -92,6 +92,29 @@ class Threads:
         C.run_leabra(self.x, 100_000, 1, n_threads=n_threads)
 
 
+class SimdLevels:
+    """The kernel's instruction-set entries (same bits, different speed), N = 10k units."""
+
+    params: ClassVar = (["avx512", "avx2", "baseline"],)
+    param_names: ClassVar = ["level"]
+
+    def setup(self, level):
+        from leabra_fast import _seed_kernel
+
+        if level not in _seed_kernel.simd_levels():
+            raise NotImplementedError(f"this CPU cannot run {level}")
+        self.previous = _seed_kernel.select_simd(level)
+        self.x = C.schedule(CYCLES)
+
+    def teardown(self, level):
+        from leabra_fast import _seed_kernel
+
+        _seed_kernel.select_simd(self.previous)
+
+    def time_10k_units(self, level):
+        C.run_leabra(self.x, 10_000, 1, n_threads=1)
+
+
 class Baselines:
     """The yardsticks of bench/compare.py at N = 10k units, 200 cycles."""
 

@@ -11,11 +11,13 @@ turns (so a shared machine's drifting load hits them alike).  The six targets (i
 
 1. the notebook's run through ``simulate``, all 19 traces: cython vs python backend;
 2. N = 100k units, 1 synapse each, 1000 cycles, no traces, one thread: vs the C
-   yardstick (bench/yardstick.c, package flags), vs NumPy vectorised over units,
-   vs Brian2's cython target on the neuron equations alone;
+   yardstick (bench/yardstick.c, package flags), vs NumPy vectorised over units
+   (also with both held to AVX2, bench/simd_level.py), vs Brian2's cython target on
+   the neuron equations alone;
 3. 1000 units x 1000 synapses, learning every cycle: ns per synapse-cycle;
 4. threads: 2 threads vs 1 at N = 100k;
-5. recording all 19 traces of N = 10k units vs none (and every 10th cycle);
+5. recording all 19 traces of N = 10k units vs none (and every 10th cycle), the
+   kernel alone, and the operating system's cost of the fresh trace memory;
 6. peak RSS of N = 1M units without traces vs the bytes of the state arrays.
 """
 
@@ -37,6 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C
+import simd_level
 
 import leabra_fast as lf
 from leabra_fast import _seed_kernel
@@ -180,6 +183,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{ns_lf:.2f} vs 12-18 ns/neuron-cycle (cited, N=100k)", "faster", ns_lf < 12,
         ))  # fmt: skip
 
+    # The same comparison with both sides held to AVX2 (issue #3's reference machine).
+    if "avx2" in _seed_kernel.simd_levels():
+        lvl = simd_level.run_child("avx2", n_big, cyc_big, slow_rep)
+        data["avx2_level"] = lvl
+        rows.append((
+            "2e. same, both held to AVX2 (LEABRA_FAST_SIMD, NPY_DISABLE_CPU_FEATURES)",
+            f"{lvl['leabra_ns']:.2f} vs {lvl['numpy_ns']:.1f} ns/neuron-cycle = "
+            f"{lvl['ratio']:.1f}x", ">= 10x", lvl["ratio"] >= 10,
+        ))  # fmt: skip
+
     # 3. Synapse-heavy: learning every cycle on every synapse.
     xs = C.schedule(syn_cycles)
     t_syn = C.timeit(lambda: C.run_leabra(xs, syn_units, syn_inputs, n_threads=1), rep)
@@ -263,6 +276,14 @@ def main(argv: list[str] | None = None) -> int:
     rows.append((
         "5c. same as 5a, kernel only, trace buffers already paged in",
         f"{med(k_all) * 1e3:.0f} / {med(k_none) * 1e3:.0f} ms = {rk:.2f}x", "<= 2x", rk <= 2,
+    ))  # fmt: skip
+    # The rest of 5a is the operating system's: fresh pages for 304 MB, zeroed.
+    t_os = C.fresh_pages_times(int(mb * 1e6), rep)
+    data["recording"]["fresh_pages_s"] = t_os
+    rows.append((
+        "5d. same bytes: the OS's cost of fresh pages alone (allocate, touch each page)",
+        f"{med(t_os) * 1e3:.0f} ms = {med(t_os) / med(t_none):.2f}x the no-trace run", "-",
+        None,
     ))  # fmt: skip
 
     # 6. Memory, in a fresh process.
