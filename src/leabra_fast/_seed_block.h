@@ -667,7 +667,7 @@ static int lf_run_blocks_avx2(const SeedConsts *c, const LFRun *a, const LFScrat
     return lf_run_blocks_impl(c, a, s, u_start, u_stop);
 }
 
-__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,prefer-vector-width=512")))
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw")))
 static int lf_run_blocks_avx512(const SeedConsts *c, const LFRun *a, const LFScratch *s,
                                 Py_ssize_t u_start, Py_ssize_t u_stop)
 {
