@@ -286,6 +286,22 @@ def fresh_pages_times(nbytes: int, repeat: int) -> list[float]:
     return times
 
 
+def write_times(nbytes: int, repeat: int) -> list[float]:
+    """Seconds to write ``nbytes`` into memory already paged in (``ndarray.fill``).
+
+    The machine's own cost of storing that much, with nothing computed: the floor
+    under any kernel that records as many bytes.
+    """
+    buf = np.empty(nbytes // 8)
+    buf.fill(0.0)  # page in
+    times = []
+    for k in range(repeat):
+        t = time.perf_counter()
+        buf.fill(float(k + 1))
+        times.append(time.perf_counter() - t)
+    return times
+
+
 def interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
     """Wall-clock seconds of each function, ``repeat`` rounds of one call each, interleaved.
 

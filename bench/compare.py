@@ -277,11 +277,19 @@ def main(argv: list[str] | None = None) -> int:
         "5c. same as 5a, kernel only, trace buffers already paged in",
         f"{med(k_all) * 1e3:.0f} / {med(k_none) * 1e3:.0f} ms = {rk:.2f}x", "<= 2x", rk <= 2,
     ))  # fmt: skip
+    # The floor under 5c: writing as many bytes with nothing computed.
+    t_w = C.write_times(int(mb * 1e6), rep)
+    data["recording"]["write_s"] = t_w
+    rows.append((
+        "5d. same bytes: writing them alone into paged-in memory (ndarray.fill)",
+        f"{med(t_w) * 1e3:.0f} ms = {med(t_w) / med(k_none):.2f}x the kernel's no-trace time",
+        "-", None,
+    ))  # fmt: skip
     # The rest of 5a is the operating system's: fresh pages for 304 MB, zeroed.
     t_os = C.fresh_pages_times(int(mb * 1e6), rep)
     data["recording"]["fresh_pages_s"] = t_os
     rows.append((
-        "5d. same bytes: the OS's cost of fresh pages alone (allocate, touch each page)",
+        "5e. same bytes: the OS's cost of fresh pages alone (allocate, touch each page)",
         f"{med(t_os) * 1e3:.0f} ms = {med(t_os) / med(t_none):.2f}x the no-trace run", "-",
         None,
     ))  # fmt: skip

@@ -12,12 +12,15 @@ validation and allocation of user data happen in Python
 Python object and reports problems by status code.
 
 Speed comes from structure, not from relaxed maths: blocks of ``BLOCK`` units
-run all their cycles with their state in local arrays (vectorised over units,
-one clone per ISA chosen at load time), a branch-free polynomial ``exp``, and
-``x*sqrt(x)`` for the seed's SIG gain of exactly 1.5.  FMA contraction stays
+run all their cycles with their state in local arrays, each cycle as a few short
+vector loops over the lanes (one entry point per instruction set, the best chosen
+at import; ``select_simd`` or ``LEABRA_FAST_SIMD`` picks another), a branch-free
+polynomial ``exp``, and ``x*sqrt(x)`` for the seed's SIG gain of exactly 1.5.
+Large trace buffers are written with non-temporal stores.  FMA contraction stays
 off and IEEE semantics on, so NaN/inf are detected as in the reference, and
 results agree with it to ~1e-15 relative (not bit for bit: exp and the 1.5
-power differ by an ulp or so).
+power differ by an ulp or so), and are bit-identical for any thread count and
+instruction set.
 """
 
 from leabra_fast._forkguard import fork_unsafe as _fork_unsafe
