@@ -129,14 +129,20 @@ def _run_streamed(monkeypatch, stream, *args, **kw):
         (3 * BLOCK, {"units": list(range(0, 3 * BLOCK, 2))}),  # not contiguous
     ],
 )
-def test_streamed_traces_equal_plain_stores(monkeypatch, n_units, record_kw):
-    args, kw = _schedule(3, n_units, 1, seed=n_units)
+@pytest.mark.parametrize("n_inputs", [1, 3])
+@pytest.mark.parametrize("level", LEVELS)  # each level streams with its own stores
+def test_streamed_traces_equal_plain_stores(
+    monkeypatch, restore_simd, level, n_inputs, n_units, record_kw
+):
+    _seed_kernel.select_simd(level)
+    args, kw = _schedule(3, n_units, n_inputs, seed=n_units)
     kw.update(n_cycles=30, record="all", **record_kw)
     plain = _run_streamed(monkeypatch, False, *args, **kw)
     streamed = _run_streamed(monkeypatch, True, *args, **kw)
     assert_bitwise_equal(plain, streamed)
     ref = lf.simulate(*args, **kw, backend="python")
     np.testing.assert_array_equal(streamed["act"], ref["act"])
+    np.testing.assert_array_equal(streamed["wt"], plain["wt"])
 
 
 def test_streamed_traces_with_threads(monkeypatch):

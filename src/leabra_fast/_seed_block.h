@@ -33,6 +33,17 @@
 #define LF_HAVE_STREAM 0
 #endif
 
+/* One entry point per instruction set (see lf_select_isa): x86-64, GCC or Clang on Linux. */
+#if defined(__x86_64__) && defined(__GNUC__) && (!defined(__clang__) || defined(__linux__)) \
+    && !defined(LEABRA_FAST_NO_DISPATCH)
+#define LF_DISPATCH 1
+#include <immintrin.h>   /* AVX2 / AVX-512 stores, used only in functions targeting them */
+#else
+#define LF_DISPATCH 0
+#endif
+/* Instruction sets, best first (indices into lf_isa_names). */
+enum { LF_ISA_AVX512, LF_ISA_AVX2, LF_ISA_BASELINE, LF_N_ISA };
+
 #define LF_STATUS_OK 0
 #define LF_STATUS_NONFINITE 1
 #define LF_STATUS_BAD_ARGS -1
@@ -289,6 +300,44 @@ LF_INLINE void lf_stream_fence(void)
 #endif
 }
 
+/*
+ * Stream n rows of W values (src[r] to dst[r]) with the widest non-temporal stores of
+ * an instruction set: one 64-byte line per AVX-512 store, two per AVX2 store, instead
+ * of four SSE2 stores.  Fewer stores in flight let the arithmetic go on while memory
+ * takes the lines.  Rows not starting on a line go through lf_stream_copy.  These are
+ * called (not inlined) from the generic loop, once per recorded cycle of a block.
+ */
+#if LF_DISPATCH
+__attribute__((target("avx512f")))
+static void lf_stream_rows_avx512(double *const *dst, const double *const *src, int n,
+                                  int W)
+{
+    for (int r = 0; r < n; r++) {
+        double *d = dst[r];
+        const double *v = src[r];
+        if (((uintptr_t)d & 63) != 0) {
+            lf_stream_copy(d, v, W);
+            continue;
+        }
+        for (int i = 0; i + 8 <= W; i += 8) _mm512_stream_pd(d + i, _mm512_loadu_pd(v + i));
+    }
+}
+
+__attribute__((target("avx2")))
+static void lf_stream_rows_avx2(double *const *dst, const double *const *src, int n, int W)
+{
+    for (int r = 0; r < n; r++) {
+        double *d = dst[r];
+        const double *v = src[r];
+        if (((uintptr_t)d & 63) != 0) {
+            lf_stream_copy(d, v, W);
+            continue;
+        }
+        for (int i = 0; i + 4 <= W; i += 4) _mm256_stream_pd(d + i, _mm256_loadu_pd(v + i));
+    }
+}
+#endif
+
 /* Store one recorded unit value of each lane (contiguous columns: a plain copy). */
 LF_INLINE void lf_store_unit(double *restrict dst, const Py_ssize_t *col, int n,
                              int contiguous, const double *restrict v, int stream,
@@ -409,7 +458,7 @@ LF_INLINE void lf_lane_avg_l(LFLanes *L, const SeedConsts *c, int i, int new_tri
  */
 LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
                                 const LFScratch *s, Py_ssize_t u0, int n, Py_ssize_t t0,
-                                Py_ssize_t t1, const int fast_pow, const int W)
+                                Py_ssize_t t1, const int fast_pow, const int W, const int isa)
 {
     const int B = W;   /* lanes: LF_BLOCK, LF_MID or LF_NARROW */
     /* A local copy: the compiler then knows no store below can change a constant. */
@@ -544,6 +593,35 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
         else
             lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 0, W);
 
+#if LF_DISPATCH
+        /* Whole rows of a full block, streamed by the instruction set's own stores. */
+        if (rec && isa != LF_ISA_BASELINE && a->stream && contiguous && n == W && W >= 8) {
+            double *rows_dst[LF_N_TRACES];
+            const double *rows_src[LF_N_TRACES];
+            int m = 0;
+            for (int q = 0; q < n_unit_rec; q++) {
+                rows_dst[m] = unit_dst[q] + row * a->cols + col[0];
+                rows_src[m++] = unit_src[q];
+            }
+            for (int q = 0; J == 1 && q < n_syn_rec; q++) {
+                rows_dst[m] = syn_dst[q] + row * a->cols + col[0];
+                rows_src[m++] = syn_src[q];
+            }
+            if (isa == LF_ISA_AVX512)
+                lf_stream_rows_avx512(rows_dst, rows_src, m, W);
+            else
+                lf_stream_rows_avx2(rows_dst, rows_src, m, W);
+            for (int q = 0; J > 1 && q < n_syn_rec; q++) {
+                double *plane = syn_dst[q] + row * a->cols * J;
+                for (int i = 0; i < n; i++) {
+                    double *dst = plane + col[i] * J;
+                    for (Py_ssize_t j = 0; j < J; j++) dst[j] = syn_src[q][j * B + i];
+                }
+            }
+            row++;
+            continue;
+        }
+#endif
         if (rec) {
             for (int q = 0; q < n_unit_rec; q++)
                 lf_store_unit(unit_dst[q] + row * a->cols, col, n, contiguous, unit_src[q],
@@ -605,7 +683,7 @@ static int lf_records(const LFRun *a)
 
 /* One sweep of units u_start .. u_stop-1; inlined into each ISA's entry point below. */
 LF_INLINE int lf_run_blocks_impl(const SeedConsts *c, const LFRun *a, const LFScratch *s,
-                                 Py_ssize_t u_start, Py_ssize_t u_stop)
+                                 Py_ssize_t u_start, Py_ssize_t u_stop, const int isa)
 {
     int status = LF_STATUS_OK, st;
     int fast_pow = c->gain == 1.5;
@@ -621,18 +699,18 @@ LF_INLINE int lf_run_blocks_impl(const SeedConsts *c, const LFRun *a, const LFSc
             /* One instantiation per width and gain path, so those tests leave the loops. */
             if (left > 3 * LF_MID) {   /* a full block, or nearly: 64 lanes */
                 int n = (int)(left < LF_BLOCK ? left : LF_BLOCK);
-                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_BLOCK)
-                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_BLOCK);
+                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_BLOCK, isa)
+                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_BLOCK, isa);
                 u0 += n;
             } else if (left > LF_NARROW) {   /* the rest in blocks of 16 */
                 int n = (int)(left < LF_MID ? left : LF_MID);
-                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_MID)
-                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_MID);
+                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_MID, isa)
+                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_MID, isa);
                 u0 += n;
             } else {   /* a few units (the notebook's one) */
                 int n = (int)left;
-                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_NARROW)
-                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_NARROW);
+                st = fast_pow ? lf_run_block_body(c, a, s, u0, n, t0, t1, 1, LF_NARROW, isa)
+                              : lf_run_block_body(c, a, s, u0, n, t0, t1, 0, LF_NARROW, isa);
                 u0 += n;
             }
             if (st > status) status = st;
@@ -654,32 +732,27 @@ typedef int (*lf_blocks_fn)(const SeedConsts *, const LFRun *, const LFScratch *
 static int lf_run_blocks_baseline(const SeedConsts *c, const LFRun *a, const LFScratch *s,
                                   Py_ssize_t u_start, Py_ssize_t u_stop)
 {
-    return lf_run_blocks_impl(c, a, s, u_start, u_stop);
+    return lf_run_blocks_impl(c, a, s, u_start, u_stop, LF_ISA_BASELINE);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && (!defined(__clang__) || defined(__linux__)) \
-    && !defined(LEABRA_FAST_NO_DISPATCH)
-#define LF_DISPATCH 1
+#if LF_DISPATCH
 __attribute__((target("avx2")))
 static int lf_run_blocks_avx2(const SeedConsts *c, const LFRun *a, const LFScratch *s,
                               Py_ssize_t u_start, Py_ssize_t u_stop)
 {
-    return lf_run_blocks_impl(c, a, s, u_start, u_stop);
+    return lf_run_blocks_impl(c, a, s, u_start, u_stop, LF_ISA_AVX2);
 }
 
 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw")))
 static int lf_run_blocks_avx512(const SeedConsts *c, const LFRun *a, const LFScratch *s,
                                 Py_ssize_t u_start, Py_ssize_t u_stop)
 {
-    return lf_run_blocks_impl(c, a, s, u_start, u_stop);
+    return lf_run_blocks_impl(c, a, s, u_start, u_stop, LF_ISA_AVX512);
 }
-#else
-#define LF_DISPATCH 0
 #endif
 
-/* Instruction sets, best first: name, entry point, whether this CPU runs it. */
+/* Instruction sets, best first (LF_ISA_* order). */
 static const char *const lf_isa_names[] = {"avx512", "avx2", "baseline"};
-#define LF_N_ISA 3
 
 static int lf_isa_supported(int k)
 {
