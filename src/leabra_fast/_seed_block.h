@@ -671,7 +671,7 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
 }
 
 /* Cycles per sweep over the blocks when recording. */
-#define LF_RECORD_WINDOW 64
+#define LF_RECORD_WINDOW 32
 
 /* Does this run write any trace? */
 static int lf_records(const LFRun *a)
