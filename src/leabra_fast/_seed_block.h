@@ -587,6 +587,22 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             status = LF_STATUS_NONFINITE;
         }
 
+#if LF_DISPATCH
+        /* Whole rows of a full block, streamed by the instruction set's own stores: the
+           unit traces (final by now) before learning, so memory takes them while the
+           divisions of learning run; the synapse traces after it. */
+        const int wide_stream = rec && isa != LF_ISA_BASELINE && a->stream && contiguous
+                                && n == W && W >= 8;
+        if (wide_stream) {
+            double *rows_dst[LF_N_UNIT_TRACES];
+            for (int q = 0; q < n_unit_rec; q++) rows_dst[q] = unit_dst[q] + row * a->cols + col[0];
+            if (isa == LF_ISA_AVX512)
+                lf_stream_rows_avx512(rows_dst, unit_src, n_unit_rec, W);
+            else
+                lf_stream_rows_avx2(rows_dst, unit_src, n_unit_rec, W);
+        }
+#endif
+
         /* XCAL learning every cycle (seed quirk), soft bound, SIG. */
         if (rec)
             lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 1, W);
@@ -594,23 +610,15 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 0, W);
 
 #if LF_DISPATCH
-        /* Whole rows of a full block, streamed by the instruction set's own stores. */
-        if (rec && isa != LF_ISA_BASELINE && a->stream && contiguous && n == W && W >= 8) {
-            double *rows_dst[LF_N_TRACES];
-            const double *rows_src[LF_N_TRACES];
+        if (wide_stream) {   /* the unit traces went out before learning */
+            double *rows_dst[LF_N_SYN_TRACES];
             int m = 0;
-            for (int q = 0; q < n_unit_rec; q++) {
-                rows_dst[m] = unit_dst[q] + row * a->cols + col[0];
-                rows_src[m++] = unit_src[q];
-            }
-            for (int q = 0; J == 1 && q < n_syn_rec; q++) {
-                rows_dst[m] = syn_dst[q] + row * a->cols + col[0];
-                rows_src[m++] = syn_src[q];
-            }
+            for (int q = 0; J == 1 && q < n_syn_rec; q++)
+                rows_dst[m++] = syn_dst[q] + row * a->cols + col[0];
             if (isa == LF_ISA_AVX512)
-                lf_stream_rows_avx512(rows_dst, rows_src, m, W);
+                lf_stream_rows_avx512(rows_dst, syn_src, m, W);
             else
-                lf_stream_rows_avx2(rows_dst, rows_src, m, W);
+                lf_stream_rows_avx2(rows_dst, syn_src, m, W);
             for (int q = 0; J > 1 && q < n_syn_rec; q++) {
                 double *plane = syn_dst[q] + row * a->cols * J;
                 for (int i = 0; i < n; i++) {
