@@ -461,6 +461,7 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
                                 Py_ssize_t t1, const int fast_pow, const int W, const int isa)
 {
     const int B = W;   /* lanes: LF_BLOCK, LF_MID or LF_NARROW */
+    (void)isa;         /* only the x86-64 entry points stream with wide stores */
     /* A local copy: the compiler then knows no store below can change a constant. */
     const SeedConsts k_local = *consts;
     const SeedConsts *c = &k_local;
@@ -595,7 +596,8 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
                                 && n == W && W >= 8;
         if (wide_stream) {
             double *rows_dst[LF_N_UNIT_TRACES];
-            for (int q = 0; q < n_unit_rec; q++) rows_dst[q] = unit_dst[q] + row * a->cols + col[0];
+            for (int q = 0; q < n_unit_rec; q++)
+                rows_dst[q] = unit_dst[q] + row * a->cols + col[0];
             if (isa == LF_ISA_AVX512)
                 lf_stream_rows_avx512(rows_dst, unit_src, n_unit_rec, W);
             else
