@@ -52,3 +52,30 @@ def test_cli_errors_are_messages(tmp_path, capsys):
     assert "n_cycles must be >= 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["seed"])  # --out is required
+
+
+def test_info_command_reports_the_kernel_in_use(capsys):
+    from leabra_fast import _seed_kernel
+
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert f"SIMD {_seed_kernel.BUILD_INFO['simd']}" in out
+    assert "threads by default" in out
+    assert main(["info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["leabra_fast"] == lf.__version__
+    assert info["numpy"] == np.__version__
+    k = info["seed_kernel"]
+    assert k["simd"] == _seed_kernel.BUILD_INFO["simd"] and k["simd"] in k["simd_available"]
+    assert k["simd_available"] == list(_seed_kernel.simd_levels())
+    assert k["block"] == _seed_kernel.BLOCK
+    assert info["default_threads"] >= 1
+
+
+def test_info_command_names_an_environment_choice():
+    env = dict(__import__("os").environ, LEABRA_FAST_SIMD="baseline")
+    code = "from leabra_fast.cli import main; main(['info'])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert "SIMD baseline (LEABRA_FAST_SIMD=baseline)" in out

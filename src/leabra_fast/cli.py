@@ -8,6 +8,8 @@ final weights), the saved run ``run.npz`` (reload with ``leabra_fast.load``)
 and, when matplotlib is installed, ``report.png`` with the notebook's figures.
 ``leabra-fast run --config FILE [--out DIR]`` does the same for a run file of
 your own parameters and schedules (see ``leabra_fast.config``).
+``leabra-fast info [--json]`` prints how this installation runs (versions, the
+kernel's instruction set, OpenMP, threads): worth pasting into a bug report.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
+import platform
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -111,6 +115,50 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def build_info() -> dict[str, Any]:
+    """Versions and how the compiled kernels run on this machine."""
+    from . import _emergent_kernel, _seed_kernel
+    from .simulation import resolve_threads
+
+    return {
+        "leabra_fast": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "platform": f"{platform.system()} {platform.machine()}",
+        "seed_kernel": {
+            "simd": _seed_kernel.BUILD_INFO["simd"],
+            "simd_available": list(_seed_kernel.simd_levels()),
+            "simd_from_environment": os.environ.get("LEABRA_FAST_SIMD") or None,
+            "openmp": _seed_kernel.BUILD_INFO["openmp"],
+            "block": _seed_kernel.BUILD_INFO["block"],
+            "debug_build": _seed_kernel.DEBUG_BUILD,
+        },
+        "emergent_kernel": {"openmp": _emergent_kernel.HAS_OPENMP},
+        "default_threads": resolve_threads(None),
+    }
+
+
+def _info(args: argparse.Namespace) -> int:
+    info = build_info()
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    k = info["seed_kernel"]
+    picked = (
+        f" (LEABRA_FAST_SIMD={k['simd_from_environment']})" if k["simd_from_environment"] else ""
+    )
+    print(f"leabra-fast {info['leabra_fast']}")
+    print(f"Python {info['python']}, NumPy {info['numpy']}, {info['platform']}")
+    print(
+        f"seed kernel: SIMD {k['simd']}{picked}; this CPU runs {', '.join(k['simd_available'])}; "
+        f"OpenMP {'yes' if k['openmp'] else 'no'}; blocks of {k['block']} units"
+        + ("; DEBUG build (bounds-checked, slow)" if k["debug_build"] else "")
+    )
+    print(f"emergent kernel: OpenMP {'yes' if info['emergent_kernel']['openmp'] else 'no'}")
+    print(f"threads by default (n_threads=None): {info['default_threads']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leabra-fast", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"leabra-fast {__version__}")
@@ -128,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output directory (default: <config name>-out next to it)")
     run.add_argument("--no-report", action="store_true", help="do not write report.png")
     run.set_defaults(func=_run)
+    info = sub.add_parser("info", help="print versions and how the compiled kernels run here")
+    info.add_argument("--json", action="store_true", help="as JSON")
+    info.set_defaults(func=_info)
     from .emergent.cli import add_emergent_demo
 
     add_emergent_demo(sub)
