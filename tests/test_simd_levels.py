@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_speed_paths import _schedule, assert_bitwise_equal
 
 import leabra_fast as lf
@@ -172,3 +174,41 @@ def test_large_recorded_traces_are_aligned_views_that_save_and_load(tmp_path):
     back = lf.load(path)
     np.testing.assert_array_equal(back["v_m"], res["v_m"])
     np.testing.assert_array_equal(back["wt"], res["wt"])
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    n_units=st.integers(1, 3 * BLOCK + 5),
+    n_inputs=st.integers(1, 3),
+    n_cycles=st.integers(1, 40),
+    every=st.integers(1, 3),
+    level=st.sampled_from(LEVELS),
+    threads=st.integers(1, 2),
+    subset=st.sampled_from(["all", "from", "every_other"]),
+    first=st.integers(0, 20),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_random_recordings_stream_the_same_bits(
+    monkeypatch, n_units, n_inputs, n_cycles, every, level, threads, subset, first, seed
+):
+    """Forced streaming (every size) against plain stores, over random layouts."""
+    first = min(first, n_units - 1)
+    units = {
+        "all": None,
+        "from": list(range(first, n_units)),
+        "every_other": list(range(first % 2, n_units, 2)),
+    }[subset]
+    args, kw = _schedule(2, n_units, n_inputs, seed=seed % 1000)
+    kw.update(n_cycles=n_cycles, record="all", units=units, record_every=every)
+    kw.update(n_threads=threads)
+    previous = _seed_kernel.select_simd(level)
+    try:
+        plain = _run_streamed(monkeypatch, False, *args, **kw)
+        streamed = _run_streamed(monkeypatch, True, *args, **kw)
+    finally:
+        _seed_kernel.select_simd(previous)
+    assert_bitwise_equal(plain, streamed)
