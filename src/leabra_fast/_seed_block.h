@@ -2,21 +2,23 @@
  * The seed model's cycle loop in C, blocked over units for SIMD.
  *
  * Layout: scalar inline functions named for what they compute (exp, XCAL,
- * SIG, soft bound), then one function that runs a block of LF_BLOCK units
- * through all requested cycles with their state in small local arrays, the
- * lane (unit) index innermost so the compiler vectorises every loop over
- * units.  Synapse state is held transposed, [input][lane], so the net input
- * sum of each unit keeps the reference backend's order (input 0, 1, 2, ...)
- * while still running LF_BLOCK units side by side.
+ * SIG, soft bound), the per-lane stages of a cycle (lf_lane_*), then one
+ * function that runs a block of up to LF_BLOCK units through all requested
+ * cycles with their state in small local arrays, the lane (unit) index
+ * innermost so the compiler vectorises every loop over units, and last the
+ * entry points per instruction set.  Synapse state is held transposed,
+ * [input][lane], so the net input sum of each unit keeps the reference
+ * backend's order (input 0, 1, 2, ...) while still running the block's units
+ * side by side.
  *
  * Bits: no FMA contraction (the build passes -ffp-contract=off), no
  * -ffast-math; every expression is written in the reference backend's order.
  * The only differences from the reference are lf_exp (our polynomial, within
  * ~1 ulp of the correctly rounded exp) and, when the SIG gain is exactly 1.5,
- * x*sqrt(x) for pow(x, 1.5) (within ~1.5 ulp).  The same code runs in every
- * ISA clone (AVX-512, AVX2, baseline SSE2), and add, mul, div and sqrt are
- * correctly rounded in all of them, so results do not depend on the machine's
- * vector width, the thread count or the block a unit lands in.
+ * x*sqrt(x) for pow(x, 1.5) (within ~1.5 ulp).  The same code is compiled into
+ * every entry point (AVX-512, AVX2, baseline SSE2), and add, mul, div and sqrt
+ * are correctly rounded in all of them, so results do not depend on the
+ * machine's vector width, the thread count or the block a unit lands in.
  */
 #ifndef LEABRA_FAST_SEED_BLOCK_H
 #define LEABRA_FAST_SEED_BLOCK_H
