@@ -76,14 +76,18 @@ def test_select_simd_returns_the_previous_level_and_none_means_best(restore_simd
     assert _seed_kernel.BUILD_INFO["simd"] == LEVELS[0]
 
 
-@pytest.mark.parametrize("name", ["sse9", "AVX2 ", ""])
+@pytest.mark.parametrize("name", ["sse9", "AVX2 ", "avx-512"])
 def test_select_simd_rejects_unknown_names(restore_simd, name):
-    if name == "":
-        _seed_kernel.select_simd(name)  # empty means best, like None
-        assert _seed_kernel.BUILD_INFO["simd"] == LEVELS[0]
-        return
+    before = _seed_kernel.BUILD_INFO["simd"]
     with pytest.raises(ValueError, match="unknown SIMD level"):
         _seed_kernel.select_simd(name)
+    assert _seed_kernel.BUILD_INFO["simd"] == before  # unchanged by the failed call
+
+
+def test_select_simd_empty_name_means_best(restore_simd):
+    _seed_kernel.select_simd("baseline")
+    _seed_kernel.select_simd("")
+    assert _seed_kernel.BUILD_INFO["simd"] == LEVELS[0]
 
 
 def test_select_simd_rejects_a_level_this_cpu_lacks(restore_simd):

@@ -590,12 +590,12 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             status = LF_STATUS_NONFINITE;
         }
 
-#if LF_DISPATCH
         /* Whole rows of a full block, streamed by the instruction set's own stores: the
            unit traces (final by now) before learning, so memory takes them while the
            divisions of learning run; the synapse traces after it. */
-        const int wide_stream = rec && isa != LF_ISA_BASELINE && a->stream && contiguous
-                                && n == W && W >= 8;
+        const int wide_stream = LF_DISPATCH && rec && isa != LF_ISA_BASELINE && a->stream
+                                && contiguous && n == W && W >= 8;
+#if LF_DISPATCH
         if (wide_stream) {
             double *rows_dst[LF_N_UNIT_TRACES];
             for (int q = 0; q < n_unit_rec; q++)
@@ -614,31 +614,21 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             lf_learn(c, s, J, avg_s_eff, avg_m, avg_l, avg_l_lrn, fast_pow, 0, W);
 
 #if LF_DISPATCH
-        if (wide_stream) {   /* the unit traces went out before learning */
+        if (wide_stream && J == 1) {   /* one synapse per unit: rows like unit traces */
             double *rows_dst[LF_N_SYN_TRACES];
-            int m = 0;
-            for (int q = 0; J == 1 && q < n_syn_rec; q++)
-                rows_dst[m++] = syn_dst[q] + row * a->cols + col[0];
+            for (int q = 0; q < n_syn_rec; q++)
+                rows_dst[q] = syn_dst[q] + row * a->cols + col[0];
             if (isa == LF_ISA_AVX512)
-                lf_stream_rows_avx512(rows_dst, syn_src, m, W);
+                lf_stream_rows_avx512(rows_dst, syn_src, n_syn_rec, W);
             else
-                lf_stream_rows_avx2(rows_dst, syn_src, m, W);
-            for (int q = 0; J > 1 && q < n_syn_rec; q++) {
-                double *plane = syn_dst[q] + row * a->cols * J;
-                for (int i = 0; i < n; i++) {
-                    double *dst = plane + col[i] * J;
-                    for (Py_ssize_t j = 0; j < J; j++) dst[j] = syn_src[q][j * B + i];
-                }
-            }
-            row++;
-            continue;
+                lf_stream_rows_avx2(rows_dst, syn_src, n_syn_rec, W);
         }
 #endif
-        if (rec) {
-            for (int q = 0; q < n_unit_rec; q++)
+        if (rec) {   /* what the wide stores above did not write */
+            for (int q = 0; !wide_stream && q < n_unit_rec; q++)
                 lf_store_unit(unit_dst[q] + row * a->cols, col, n, contiguous, unit_src[q],
                               a->stream, W);
-            for (int q = 0; q < n_syn_rec; q++) {
+            for (int q = 0; !(wide_stream && J == 1) && q < n_syn_rec; q++) {
                 double *plane = syn_dst[q] + row * a->cols * J;
                 const double *v = syn_src[q];
                 if (J == 1) {   /* one synapse per unit: laid out like a unit trace */
