@@ -174,7 +174,7 @@ LF_INLINE double lfe_nxx1_lookup(double x, const double *table, Py_ssize_t n,
 {
     double x_top = c->table_x0 + (double)(n - 1) * c->table_res;
     double gx = c->gain * x;
-    int inside = x > c->table_x0 && x < x_top;
+    int inside = (x > c->table_x0) & (x < x_top);
     double xi = inside ? x : c->table_x0;
     Py_ssize_t k = (Py_ssize_t)((xi - c->table_x0) / c->table_res);
     k = k > n - 2 ? n - 2 : k;
@@ -201,7 +201,7 @@ LF_INLINE double lfe_ge_thr(double g_i, double adapt, double g_k, const EConsts 
 /* Running average of the inter-spike interval; jumps down on much shorter intervals. */
 LF_INLINE double lfe_avg_fm_isi(double avg, double isi, const EConsts *c)
 {
-    return (avg <= 0.0 || isi < 0.8 * avg) ? isi : avg + c->isi_dt * (isi - avg);
+    return ((avg <= 0.0) | (isi < 0.8 * avg)) ? isi : avg + c->isi_dt * (isi - avg);
 }
 
 /* One cycle of a Na-gated K conductance: rise toward gmax by spikes (or act), decay by dt. */
@@ -278,8 +278,8 @@ LF_INLINE double lfe_sig_base(double w, const EConsts *c)
 LF_INLINE double lfe_sig_from_pow(double w, double bp, const EConsts *c)
 {
     double s = 1.0 / (1.0 + bp);
-    if (c->quirk_sig_seed != 0.0) return s;
-    return w <= 0.0 ? 0.0 : (w >= 1.0 ? 1.0 : s);
+    double ends = w <= 0.0 ? 0.0 : (w >= 1.0 ? 1.0 : s);
+    return c->quirk_sig_seed != 0.0 ? s : ends;
 }
 
 LF_INLINE double lfe_pow(double b, int kind, double gain)
@@ -384,7 +384,7 @@ LF_INLINE void lfe_lane_trial_start(LFELanes *L, const EConsts *c, int i)
 LF_INLINE void lfe_lane_clamp(LFELanes *L, int i, int plus)
 {
     double tv = L->targ[i];
-    L->clampv[i] = (plus && tv == tv) ? tv : L->clampv[i];
+    L->clampv[i] = (plus & (tv == tv)) ? tv : L->clampv[i];
 }
 
 /* Conductances, net input and the membrane current of every channel but the AdEx
@@ -398,7 +398,7 @@ LF_INLINE void lfe_lane_input(LFELanes *L, const EConsts *c, int i)
     double g_k = c->g_bar_k * (L->gkna_f[i] + L->gkna_m[i] + L->gkna_s[i]);
     double net = L->net[i];
     double free_net = c->direct_ge != 0.0 ? net_raw + 0.0 : net + c->k_net * (net_raw - net);
-    free_net = (c->net_clip_zero != 0.0 && free_net < 0.0) ? 0.0 : free_net;
+    free_net = ((c->net_clip_zero != 0.0) & (free_net < 0.0)) ? 0.0 : free_net;
     net = clamped ? clampv : free_net;
     double g_e = c->g_bar_e * net;
     /* Midpoint (or Euler) potential at which the current is taken. */
@@ -419,12 +419,13 @@ LF_INLINE void lfe_lane_input(LFELanes *L, const EConsts *c, int i)
    Clamped lanes compute garbage here that lfe_lane_commit discards. */
 LF_INLINE void lfe_lane_vm(LFELanes *L, const EConsts *c, int i, const int spike_mode)
 {
-    const int can_spike = spike_mode || c->rate_spikes != 0.0;
+    const int can_spike = spike_mode | (c->rate_spikes != 0.0);
     int clamped = L->clampv[i] == L->clampv[i];
     double vm = L->v_m[i], eq = L->v_m_eq[i], adapt = L->adapt[i];
     double isi = L->isi[i], isi_avg = L->isi_avg[i];
     double g_e = L->g_e[i], g_i = L->g_i[i], g_k = L->g_k[i];
-    int refractory = can_spike && c->t_r > 0.0 && isi >= 0.0 && isi < c->t_r;
+    /* Comparisons combined with & and |, not && and ||: no branches in the lane loops. */
+    int refractory = can_spike & (c->t_r > 0.0) & (isi >= 0.0) & (isi < c->t_r);
     double i_net = L->i_net[i];
     double new_vm = refractory ? vm : vm + c->k_vm * (i_net - adapt);
     i_net = refractory ? 0.0 : i_net;
@@ -434,14 +435,14 @@ LF_INLINE void lfe_lane_vm(LFELanes *L, const EConsts *c, int i, const int spike
 
     /* Spike on v_m: reset; first spike marks isi_avg -2, later ones average the ISI;
        between spikes the ISI grows, and a much longer one pulls the average up. */
-    int spike = can_spike && !clamped && new_vm > c->spk_thr;
+    int spike = can_spike & !clamped & (new_vm > c->spk_thr);
     new_vm = spike ? c->vm_r : new_vm;
     double avg_spk = isi_avg == -1.0 ? -2.0
                      : (isi > 0.0 ? lfe_avg_fm_isi(isi_avg, isi + 1.0, c) : isi_avg);
     double isi_up = isi + 1.0;
-    int longer = isi_avg >= 0.0 && isi_up > 0.0 && isi_up > 1.2 * isi_avg;
+    int longer = (isi_avg >= 0.0) & (isi_up > 0.0) & (isi_up > 1.2 * isi_avg);
     double avg_up = longer ? lfe_avg_fm_isi(isi_avg, isi_up, c) : isi_avg;
-    int grow = can_spike && !clamped && !spike && isi >= 0.0;
+    int grow = can_spike & !clamped & !spike & (isi >= 0.0);
     L->isi[i] = spike ? 0.0 : (grow ? isi_up : isi);
     isi_avg = spike ? avg_spk : (grow ? avg_up : isi_avg);
     L->isi_avg[i] = isi_avg;
@@ -456,7 +457,7 @@ LF_INLINE void lfe_lane_vm(LFELanes *L, const EConsts *c, int i, const int spike
         L->new_act[i] = spk;
         L->new_nd[i] = c->act_nd_spike != 0.0 ? spk : nd + c->k_vm * (rate - nd);
     } else {
-        int sub = L->act_nd[i] < c->vm_act_thr && new_eq <= c->thr;
+        int sub = (L->act_nd[i] < c->vm_act_thr) & (new_eq <= c->thr);
         L->drive[i] = sub ? new_eq - c->thr : g_e - lfe_ge_thr(g_i, adapt, g_k, c);
     }
     L->i_net[i] = i_net;
@@ -485,9 +486,9 @@ LF_INLINE void lfe_lane_commit(LFELanes *L, const EConsts *c, int i, const int s
     double ad_emer = adapt + c->k_adapt_integ * (c->adapt_dt * (dv - adapt)
                                                  + spk * c->spike_gain);
     double ad = c->quirk_adapt_seed != 0.0 ? ad_seed : ad_emer;
-    L->adapt[i] = (c->adapt_on != 0.0 && !clamped) ? ad : adapt;
+    L->adapt[i] = ((c->adapt_on != 0.0) & !clamped) ? ad : adapt;
 
-    int kna = c->kna_on != 0.0 && !clamped;
+    int kna = (c->kna_on != 0.0) & !clamped;
     int spike = spk != 0.0;
     double a_kna = c->kna_rate_rise * L->new_nd[i];
     double gf = L->gkna_f[i], gm = L->gkna_m[i], gs = L->gkna_s[i];
@@ -554,12 +555,12 @@ LF_INLINE void lfe_learn(const EConsts *c, const LFEScratch *s, Py_ssize_t J,
                 double srm = L->avg_m[i] * su_mv;
                 double xcal_l = lfe_xcal(srs, L->avg_l[i], c);
                 double fwt = fw[i];
-                int learns = !(su_sv < c->lrn_thr && su_mv < c->lrn_thr);
+                int learns = !((su_sv < c->lrn_thr) & (su_mv < c->lrn_thr));
                 double dwt = 0.0 + c->lrate * (c->m_lrn * lfe_xcal(srs, srm, c)
                                                + L->avg_l_lrn[i] * xcal_l);
                 dwt = c->soft_bound != 0.0 ? lfe_soft_bound(dwt, fwt) : dwt;
                 dwt = learns ? dwt : 0.0;
-                int change = learns && (dwt != 0.0 || c->learn_every_cycle != 0.0);
+                int change = learns & ((dwt != 0.0) | (c->learn_every_cycle != 0.0));
                 double f = lfe_clip(fwt + dwt, 0.0, 1.0);
                 chg[i] = change ? 1.0 : 0.0;
                 fw[i] = change ? f : fwt;
