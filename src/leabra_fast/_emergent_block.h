@@ -215,7 +215,10 @@ LF_INLINE double lfe_kna_step(double g, double rise, double gmax, double dt, int
 /* XCAL check mark: 0 below d_thr, x - th above th*d_rev, else -x*(1-d_rev)/d_rev. */
 LF_INLINE double lfe_xcal(double x, double th, const EConsts *c)
 {
-    double lin = x > th * c->d_rev ? x - th : -x * c->rev_fac;
+    /* Both arms computed from constants read up front: a load inside one arm of a
+       select becomes a masked load that keeps the learning loop scalar. */
+    double up = x - th, down = -x * c->rev_fac;
+    double lin = x > th * c->d_rev ? up : down;
     return x < c->d_thr ? 0.0 : lin;
 }
 
@@ -270,7 +273,8 @@ LF_INLINE void lfe_pow_int_lanes(double *restrict b, int n, const int B)
 /* The base of SIG's power: off*(1 - w) / w (emergent), or / (w + sig_eps) (seed SIG). */
 LF_INLINE double lfe_sig_base(double w, const EConsts *c)
 {
-    double den = c->quirk_sig_seed != 0.0 ? w + c->sig_eps : w;
+    double shifted = w + c->sig_eps;   /* computed up front (see lfe_xcal) */
+    double den = c->quirk_sig_seed != 0.0 ? shifted : w;
     return (c->wt_sig_off * (1.0 - w)) / den;
 }
 
@@ -527,10 +531,49 @@ LF_INLINE void lfe_lane_averages(LFELanes *L, const EConsts *c, int i, int seed_
 }
 
 /*
- * XCAL at every synapse of a block: sender-receiver products, the check mark against
- * avg_l and the medium-term floating threshold; when learn, the weight change (soft
- * bound, clip, SIG) where the senders are active enough.  learn and rec are constants
- * at each call.  SIG's power: pow_kind (lfe_pow_kind); a libm pow runs in a loop of its
+ * XCAL at every synapse of one input j of a block, learning: sender-receiver products,
+ * the check mark against avg_l and the medium-term floating threshold, the weight
+ * change (soft bound, clip) where the senders are active enough; bp gets SIG's base
+ * and chg marks the weights that change.  soft and rec are constants at each call
+ * (GCC 12 does not vectorise the loop when a uniform flag selects between lane values).
+ */
+LF_INLINE void lfe_learn_pass(const EConsts *c, const LFELanes *L, double *restrict fw,
+                              const double *restrict ss_j, const double *restrict sm_j,
+                              double *restrict bp, double *restrict chg,
+                              double *restrict r_dwt, double *restrict r_srs,
+                              double *restrict r_srm, double *restrict r_xcal,
+                              const int soft, const int rec, const int B)
+{
+    const double every = c->learn_every_cycle != 0.0 ? 1.0 : 0.0;
+    LFE_SIMD
+    for (int i = 0; i < B; i++) {
+        double su_sv = ss_j[i], su_mv = sm_j[i];
+        double srs = L->avg_s_eff[i] * su_sv;
+        double srm = L->avg_m[i] * su_mv;
+        double xcal_l = lfe_xcal(srs, L->avg_l[i], c);
+        double fwt = fw[i];
+        /* Senders active enough; masks held as 0.0/1.0 (with int masks GCC 12 leaves
+           this loop scalar). */
+        double learns = su_sv < c->lrn_thr ? (su_mv < c->lrn_thr ? 0.0 : 1.0) : 1.0;
+        double dwt = 0.0 + c->lrate * (c->m_lrn * lfe_xcal(srs, srm, c)
+                                       + L->avg_l_lrn[i] * xcal_l);
+        if (soft) dwt = lfe_soft_bound(dwt, fwt);
+        dwt = learns != 0.0 ? dwt : 0.0;
+        double change = learns != 0.0 ? (dwt != 0.0 ? 1.0 : every) : 0.0;
+        double f = lfe_clip(fwt + dwt, 0.0, 1.0);
+        chg[i] = change;
+        fw[i] = change != 0.0 ? f : fwt;
+        bp[i] = lfe_sig_base(f, c);
+        if (rec) {
+            r_dwt[i] = dwt; r_srs[i] = srs; r_srm[i] = srm; r_xcal[i] = xcal_l;
+        }
+    }
+}
+
+/*
+ * XCAL at every synapse of a block; when learn, the weight change and SIG (see
+ * lfe_learn_pass); rec records the synapse values.  learn and rec are constants at
+ * each call.  SIG's power: pow_kind (lfe_pow_kind); a libm pow runs in a loop of its
  * own, outside the vector loop.
  */
 LF_INLINE void lfe_learn(const EConsts *c, const LFEScratch *s, Py_ssize_t J,
@@ -539,6 +582,7 @@ LF_INLINE void lfe_learn(const EConsts *c, const LFEScratch *s, Py_ssize_t J,
 {
     const int B = W;
     double *restrict bp = s->tmp, *restrict chg = s->tmp + LFE_BLOCK;
+    const int soft = c->soft_bound != 0.0;
     for (Py_ssize_t j = 0; j < J; j++) {
         double *restrict fw = s->fwt + j * B, *restrict w = s->wt + j * B;
         const double *restrict ss_j = s->su_s + j * B, *restrict sm_j = s->su_m + j * B;
@@ -547,28 +591,12 @@ LF_INLINE void lfe_learn(const EConsts *c, const LFEScratch *s, Py_ssize_t J,
         double *restrict r_srm = s->rec + (2 * J + j) * B;
         double *restrict r_xcal = s->rec + (5 * J + j) * B;
         if (learn) {
-            /* First pass: the change and the new linear weight; bp gets SIG's base. */
-            LFE_SIMD
-            for (int i = 0; i < B; i++) {
-                double su_sv = ss_j[i], su_mv = sm_j[i];
-                double srs = L->avg_s_eff[i] * su_sv;
-                double srm = L->avg_m[i] * su_mv;
-                double xcal_l = lfe_xcal(srs, L->avg_l[i], c);
-                double fwt = fw[i];
-                int learns = !((su_sv < c->lrn_thr) & (su_mv < c->lrn_thr));
-                double dwt = 0.0 + c->lrate * (c->m_lrn * lfe_xcal(srs, srm, c)
-                                               + L->avg_l_lrn[i] * xcal_l);
-                dwt = c->soft_bound != 0.0 ? lfe_soft_bound(dwt, fwt) : dwt;
-                dwt = learns ? dwt : 0.0;
-                int change = learns & ((dwt != 0.0) | (c->learn_every_cycle != 0.0));
-                double f = lfe_clip(fwt + dwt, 0.0, 1.0);
-                chg[i] = change ? 1.0 : 0.0;
-                fw[i] = change ? f : fwt;
-                bp[i] = lfe_sig_base(f, c);
-                if (rec) {
-                    r_dwt[i] = dwt; r_srs[i] = srs; r_srm[i] = srm; r_xcal[i] = xcal_l;
-                }
-            }
+            if (soft)
+                lfe_learn_pass(c, L, fw, ss_j, sm_j, bp, chg, r_dwt, r_srs, r_srm, r_xcal,
+                               1, rec, B);
+            else
+                lfe_learn_pass(c, L, fw, ss_j, sm_j, bp, chg, r_dwt, r_srs, r_srm, r_xcal,
+                               0, rec, B);
             /* SIG's power; libm pow only where the weight changed, outside vector loops. */
             if (pow_kind == LFE_POW_LIBM) {
                 for (int i = 0; i < B; i++)
@@ -579,7 +607,7 @@ LF_INLINE void lfe_learn(const EConsts *c, const LFEScratch *s, Py_ssize_t J,
             } else {
                 lfe_pow_int_lanes(bp, pow_kind, B);
             }
-            /* Second pass: the effective weight where the linear one changed. */
+            /* The effective weight where the linear one changed. */
             LFE_SIMD
             for (int i = 0; i < B; i++)
                 w[i] = chg[i] != 0.0 ? lfe_sig_from_pow(fw[i], bp[i], c) : w[i];
