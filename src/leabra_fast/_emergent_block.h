@@ -344,6 +344,11 @@ LF_INLINE void lfe_load_cycle(const LFESchedule *s, Py_ssize_t trial, Py_ssize_t
 {
     const char *base = s->data + trial * s->s0 + cyc * s->s1;
     const Py_ssize_t su = s->s2;
+    if (su == 0) {   /* one value for every unit (a broadcast schedule) */
+        double v = *(const double *)base;
+        for (int i = 0; i < W; i++) out[i] = v;
+        return;
+    }
     if (n == W && su == (Py_ssize_t)sizeof(double)) {
         memcpy(out, base + u0 * su, sizeof(double) * W);
         return;
@@ -392,7 +397,7 @@ LF_INLINE void lfe_lane_clamp(LFELanes *L, int i, int plus)
 }
 
 /* Conductances, net input and the membrane current of every channel but the AdEx
-   term, whose exponent goes to ex.  Clamped lanes take net = the clamp value. */
+   term; ex gets the potential v_eff at which the current is taken.  Clamped lanes take net = the clamp value. */
 LF_INLINE void lfe_lane_input(LFELanes *L, const EConsts *c, int i)
 {
     double clampv = L->clampv[i];
@@ -415,7 +420,7 @@ LF_INLINE void lfe_lane_input(LFELanes *L, const EConsts *c, int i)
     L->g_i[i] = g_i;
     L->g_k[i] = g_k;
     L->i_net[i] = lfe_inet(v_eff, g_e, g_i, g_k, c);
-    L->ex[i] = (v_eff - c->thr) / c->exp_slope;
+    L->ex[i] = v_eff;   /* the AdEx exponent is taken from it only when AdEx is on */
 }
 
 /* v_m and v_m_eq from I_net (held while refractory), spikes, reset and the
@@ -478,34 +483,56 @@ LF_INLINE void lfe_lane_rate_act(LFELanes *L, const EConsts *c, int i)
     L->new_act[i] = nd;
 }
 
-/* Adaptation and KNa currents, then the new state; a clamped lane keeps its
-   adaptation, KNa and ISI, and takes v_m and act from the clamp (C++ Compute_HardClamp). */
-LF_INLINE void lfe_lane_commit(LFELanes *L, const EConsts *c, int i, const int spike_mode)
+/* Adaptation current from the new v_m (after any reset) and this cycle's spike:
+   the seed's form (quirk, a constant at each call) or emergent's; a clamped lane keeps
+   its value.  Run only when adaptation is on. */
+LF_INLINE void lfe_lane_adapt(LFELanes *L, const EConsts *c, int i, const int quirk)
 {
-    double clampv = L->clampv[i];
-    int clamped = clampv == clampv;
-    double new_vm = L->new_vm[i], spk = L->spk[i], adapt = L->adapt[i];
-    double dv = c->vm_gain * (new_vm - c->e_rev_l);
-    double ad_seed = adapt + (dv + spk * c->spike_gain) / c->adapt_div;
-    double ad_emer = adapt + c->k_adapt_integ * (c->adapt_dt * (dv - adapt)
-                                                 + spk * c->spike_gain);
-    double ad = c->quirk_adapt_seed != 0.0 ? ad_seed : ad_emer;
-    L->adapt[i] = ((c->adapt_on != 0.0) & !clamped) ? ad : adapt;
+    int clamped = L->clampv[i] == L->clampv[i];
+    double spk = L->spk[i], adapt = L->adapt[i];
+    double dv = c->vm_gain * (L->new_vm[i] - c->e_rev_l);
+    double ad;
+    if (quirk)
+        ad = adapt + (dv + spk * c->spike_gain) / c->adapt_div;
+    else
+        ad = adapt + c->k_adapt_integ * (c->adapt_dt * (dv - adapt) + spk * c->spike_gain);
+    L->adapt[i] = clamped ? adapt : ad;
+}
 
-    int kna = (c->kna_on != 0.0) & !clamped;
-    int spike = spk != 0.0;
+/* The three KNa conductances from this cycle's spike (spiking) or new act_nd (rate
+   code); a clamped lane keeps them.  Run only when KNa is on. */
+LF_INLINE void lfe_lane_kna(LFELanes *L, const EConsts *c, int i, const int spike_mode)
+{
+    int clamped = L->clampv[i] == L->clampv[i];
+    int spike = L->spk[i] != 0.0;
     double a_kna = c->kna_rate_rise * L->new_nd[i];
     double gf = L->gkna_f[i], gm = L->gkna_m[i], gs = L->gkna_s[i];
     double nf = lfe_kna_step(gf, c->kna_f_rise, c->kna_f_max, c->kna_f_dt, spike_mode, spike, a_kna);
     double nm = lfe_kna_step(gm, c->kna_m_rise, c->kna_m_max, c->kna_m_dt, spike_mode, spike, a_kna);
     double ns = lfe_kna_step(gs, c->kna_s_rise, c->kna_s_max, c->kna_s_dt, spike_mode, spike, a_kna);
-    L->gkna_f[i] = kna ? nf : gf;
-    L->gkna_m[i] = kna ? nm : gm;
-    L->gkna_s[i] = kna ? ns : gs;
+    L->gkna_f[i] = clamped ? gf : nf;
+    L->gkna_m[i] = clamped ? gm : nm;
+    L->gkna_s[i] = clamped ? gs : ns;
+}
 
+/* The new v_m, v_m_eq, act and act_nd; a clamped lane takes v_m and act from the
+   clamp (C++ Compute_HardClamp).  clamps (a constant at each call) is 0 when no lane of
+   the block is clamped this cycle: plain copies then. */
+LF_INLINE void lfe_lane_commit(LFELanes *L, const EConsts *c, int i, const int clamps)
+{
+    if (!clamps) {
+        L->v_m[i] = L->new_vm[i];
+        L->v_m_eq[i] = L->new_eq[i];
+        L->act[i] = L->new_act[i];
+        L->act_nd[i] = L->new_nd[i];
+        return;
+    }
+    double clampv = L->clampv[i];
+    int clamped = clampv == clampv;
     double cv = lfe_clip(clampv, c->clamp_min, c->clamp_max);
-    double clamp_vm = cv == 0.0 ? c->e_rev_l : c->thr + cv / c->gain;
-    L->v_m[i] = clamped ? clamp_vm : new_vm;
+    double thr_cv = c->thr + cv / c->gain;   /* both arms up front (see lfe_xcal) */
+    double clamp_vm = cv == 0.0 ? c->e_rev_l : thr_cv;
+    L->v_m[i] = clamped ? clamp_vm : L->new_vm[i];
     L->v_m_eq[i] = clamped ? clamp_vm : L->new_eq[i];
     L->act[i] = clamped ? cv : L->new_act[i];
     L->act_nd[i] = clamped ? cv : L->new_nd[i];
@@ -638,6 +665,53 @@ LF_INLINE void lfe_exp_lanes(double *restrict v, const int B)
     }
 }
 
+/*
+ * Closed-form noisy XX1 of every lane, in place: each of its three pieces (sigmoid
+ * below 0, interpolation, gain-corrected XX1) computed only when some lane of the
+ * block falls in it, and only there written; ex is scratch.  Same bits as
+ * lfe_noisy_xx1 on each lane (NaN falls in the last piece, as there).
+ */
+LF_INLINE void lfe_noisy_xx1_lanes(double *restrict x, double *restrict ex,
+                                   const EConsts *c, const int B)
+{
+    const double ir = c->interp_range;
+    double out[LFE_BLOCK];
+    int any_below = 0, any_near = 0, any_above = 0;
+    for (int i = 0; i < B; i++) {
+        int below = x[i] < 0.0, inside = x[i] < ir;
+        any_below |= below;
+        any_near |= !below & inside;
+        any_above |= !inside;
+        out[i] = 0.0;
+    }
+    if (any_below) {
+        LFE_SIMD
+        for (int i = 0; i < B; i++) ex[i] = lfe_nxx1_exp_arg(x[i], c);
+        lfe_exp_lanes(ex, B);
+        LFE_SIMD
+        for (int i = 0; i < B; i++) {
+            double below = c->sig_mult_eff / (1.0 + ex[i]);
+            out[i] = x[i] < 0.0 ? below : out[i];
+        }
+    }
+    if (any_near) {
+        LFE_SIMD
+        for (int i = 0; i < B; i++) {
+            double interp = 1.0 - ((ir - x[i]) / ir);
+            double near = c->sig_val_at_0 + interp * c->interp_val;
+            out[i] = (!(x[i] < 0.0) & (x[i] < ir)) ? near : out[i];
+        }
+    }
+    if (any_above) {
+        LFE_SIMD
+        for (int i = 0; i < B; i++) {
+            double above = lfe_xx1_gain_cor(x[i], c);
+            out[i] = x[i] < ir ? out[i] : above;
+        }
+    }
+    for (int i = 0; i < B; i++) x[i] = out[i];
+}
+
 /* Store one recorded unit value of each real lane in its trace column. */
 LF_INLINE void lfe_store_unit(double *restrict dst, const Py_ssize_t *col, int n,
                               const double *restrict v)
@@ -659,6 +733,7 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
     const Py_ssize_t J = a->n_inputs, U = a->n_units;
     const int pow_kind = lfe_pow_kind(c->wt_sig_gain);
     const int use_table = c->use_table != 0.0, exp_on = c->exp_on != 0.0;
+    const int adapt_on = c->adapt_on != 0.0, kna_on = c->kna_on != 0.0;
     const int seed_avg_l = c->quirk_avg_l_seed != 0.0;
     const Py_ssize_t cyc_per_qtr = (Py_ssize_t)c->cyc_per_qtr;
     LFELanes L;
@@ -727,6 +802,8 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
             LFE_SIMD
             for (int i = 0; i < B; i++) lfe_lane_clamp(&L, i, 1);
         }
+        int any_clamped = 0;
+        for (int i = 0; i < B; i++) any_clamped |= L.clampv[i] == L.clampv[i];
 
         /* Net input: sum_j x_j * wt_j in input order per unit. */
         for (int i = 0; i < B; i++) L.acc[i] = 0.0;
@@ -738,6 +815,8 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
         LFE_SIMD
         for (int i = 0; i < B; i++) lfe_lane_input(&L, c, i);
         if (exp_on) {   /* AdEx: the exponential current */
+            LFE_SIMD
+            for (int i = 0; i < B; i++) L.ex[i] = (L.ex[i] - c->thr) / c->exp_slope;
             lfe_exp_lanes(L.ex, B);
             LFE_SIMD
             for (int i = 0; i < B; i++) L.i_net[i] = L.i_net[i] + c->k_exp * L.ex[i];
@@ -749,25 +828,31 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
                 for (int i = 0; i < B; i++)
                     L.drive[i] = lfe_nxx1_lookup(L.drive[i], a->table, a->n_table, c);
             } else {
-                /* The sigmoid's exp only when some lane is below threshold. */
-                int any_below = 0;
-                for (int i = 0; i < B; i++) any_below |= L.drive[i] < 0.0;
-                if (any_below) {
-                    LFE_SIMD
-                    for (int i = 0; i < B; i++) L.ex[i] = lfe_nxx1_exp_arg(L.drive[i], c);
-                    lfe_exp_lanes(L.ex, B);
-                } else {
-                    for (int i = 0; i < B; i++) L.ex[i] = 0.0;
-                }
-                LFE_SIMD
-                for (int i = 0; i < B; i++)
-                    L.drive[i] = lfe_noisy_xx1_from_exp(L.drive[i], L.ex[i], c);
+                lfe_noisy_xx1_lanes(L.drive, L.ex, c, B);
             }
             LFE_SIMD
             for (int i = 0; i < B; i++) lfe_lane_rate_act(&L, c, i);
         }
-        LFE_SIMD
-        for (int i = 0; i < B; i++) lfe_lane_commit(&L, c, i, spike_mode);
+        if (adapt_on) {
+            if (c->quirk_adapt_seed != 0.0) {
+                LFE_SIMD
+                for (int i = 0; i < B; i++) lfe_lane_adapt(&L, c, i, 1);
+            } else {
+                LFE_SIMD
+                for (int i = 0; i < B; i++) lfe_lane_adapt(&L, c, i, 0);
+            }
+        }
+        if (kna_on) {
+            LFE_SIMD
+            for (int i = 0; i < B; i++) lfe_lane_kna(&L, c, i, spike_mode);
+        }
+        if (any_clamped) {
+            LFE_SIMD
+            for (int i = 0; i < B; i++) lfe_lane_commit(&L, c, i, 1);
+        } else {
+            LFE_SIMD
+            for (int i = 0; i < B; i++) lfe_lane_commit(&L, c, i, 0);
+        }
         if (seed_avg_l && cycle == 0) {
             LFE_SIMD
             for (int i = 0; i < B; i++) lfe_lane_averages(&L, c, i, 1);
