@@ -89,9 +89,12 @@ def random_setup(draw):
         quirk_avg_l_seed=draw(st.booleans()),
         quirk_act_nd_spike=draw(st.booleans()),
         cyc_per_qtr=draw(st.integers(2, 8)),
+        # SIG's power: multiplication (6, 2), b*sqrt(b) (1.5), libm pow (2.5)
+        wt_sig_gain=draw(st.sampled_from([6.0, 1.5, 2.0, 2.5])),
     )
     n_trials = draw(st.integers(1, 3))
-    n_units = draw(st.integers(1, 3))
+    # a few units (one narrow block), or enough for 16- and 64-lane blocks and remainders
+    n_units = draw(st.one_of(st.integers(1, 3), st.integers(4, 70)))
     n_inputs = draw(st.integers(1, 3))
     seed = draw(st.integers(0, 2**32 - 1))
     return p, n_trials, n_units, n_inputs, seed

@@ -1,7 +1,7 @@
 """The compiled emergent kernel on several threads: the same bits as on one.
 
 Units of the emergent model are independent, so the kernel splits them into
-contiguous chunks, one per thread, each running every cycle.  Whatever the
+chunks of whole unit blocks run on the threads, each running every cycle.  Whatever the
 split, every unit is computed by the same code on the same data, so traces,
 state, spike counts, first non-finite cycles and the per-quarter records must
 match bit for bit (not to a tolerance).
