@@ -103,8 +103,10 @@ def main() -> None:
         for level in levels:
             if level is not None:
                 _emergent_kernel.select_simd(level)
-            print(f"emergent kernel, SIMD {_emergent_kernel.BUILD_INFO['simd']}, "
-                  f"{args.units} units x {args.inputs} inputs, {args.trials} trials, 1 thread:")
+            print(
+                f"emergent kernel, SIMD {_emergent_kernel.BUILD_INFO['simd']}, "
+                f"{args.units} units x {args.inputs} inputs, {args.trials} trials, 1 thread:"
+            )
             table(args.units, args.trials, args.inputs, args.repeat)
     finally:
         _emergent_kernel.select_simd(before)

@@ -50,8 +50,9 @@ def restore_simd():
     K.select_simd(before)
 
 
-def _kwargs(p: EmergentParams, n_units: int, n_inputs: int = 2, seed: int = 0,
-            n_trials: int = 2) -> dict:
+def _kwargs(
+    p: EmergentParams, n_units: int, n_inputs: int = 2, seed: int = 0, n_trials: int = 2
+) -> dict:
     """Random schedules with clamped units (ext in any phase, targ in the plus phase)."""
     rng = np.random.default_rng(seed)
     nc = p.cycles_per_trial
@@ -119,10 +120,10 @@ def test_a_unit_gets_the_same_bits_whatever_block_it_lands_in(mode):
     full = lf.simulate(**kw, record="all")
     for k in (0, 5, BLOCK - 1, BLOCK, n_units - 1):
         alone_kw = dict(kw)
-        for name in ("inputs", "su_avg_s_eff", "gc_i"):
+        for name in ("inputs", "su_avg_s_eff"):  # (trial, unit, input)
             alone_kw[name] = kw[name][:, k : k + 1]
-        for name in ("ge", "ext", "targ"):
-            alone_kw[name] = kw[name][..., k : k + 1] if kw[name].ndim == 3 else kw[name][:, k : k + 1]
+        for name in ("ge", "gc_i", "ext", "targ"):  # units last
+            alone_kw[name] = kw[name][..., k : k + 1]
         alone_kw["fwt"] = kw["fwt"][k : k + 1]
         alone = lf.simulate(**alone_kw, record="all")
         for name in full:
