@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -99,6 +100,26 @@ def trace_buffers(
     return plan.reuse(out._buffers, tuple(out.traces), reads)
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_stacklevel() -> int:
+    """``stacklevel`` for a warning issued by the caller, naming the user's line.
+
+    Counts the frames from the caller up to the first one outside this package, so a
+    warning points at the user's call whichever public function (``simulate``,
+    ``simulate_emergent``, the CLI) led there.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        _PACKAGE_DIR + os.sep
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def report_problems(
     result: SimulationResult, done: int, total: int, on_nonfinite: str, hint: str = ""
 ) -> None:
@@ -109,7 +130,7 @@ def report_problems(
             f"run interrupted after {done} of {total} cycles (trial {done // n_cycles}, cycle "
             f"{done % n_cycles}); the result holds what was simulated (partial=True)",
             _progress.PartialRunWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     if not result.ok and on_nonfinite != "ignore":
         bad = np.flatnonzero(result.first_nonfinite >= 0)
@@ -120,7 +141,7 @@ def report_problems(
         )
         if on_nonfinite == "raise":
             raise NonFiniteError(msg, result)
-        warnings.warn(msg, NonFiniteWarning, stacklevel=3)
+        warnings.warn(msg, NonFiniteWarning, stacklevel=user_stacklevel())
 
 
 def _backend_runner(backend: str) -> Any:
