@@ -61,10 +61,11 @@ def run_leabra(
     record=None,
     record_every: int = 1,
     backend: str = "cython",
+    out: lf.SimulationResult | None = None,
 ) -> lf.SimulationResult:
     return lf.simulate(
         x, n_units=n_units, n_inputs=n_inputs, n_cycles=cycles_per_trial, record=record,
-        record_every=record_every, n_threads=n_threads, backend=backend,
+        record_every=record_every, n_threads=n_threads, backend=backend, out=out,
     )  # fmt: skip
 
 

@@ -32,7 +32,11 @@ def _skip_slow_reference(backend: str, n_units: int) -> None:
 class Simulate:
     """Many units with one synapse each: the neuron-heavy case."""
 
-    params: ClassVar = ([100, 10_000, 100_000], ["cython", "python"], ["none", "all", "every10"])
+    params: ClassVar = (
+        [100, 10_000, 100_000],
+        ["cython", "python"],
+        ["none", "all", "every10", "all_reused"],
+    )
     param_names: ClassVar = ["n_units", "backend", "recording"]
     timeout = 300
 
@@ -45,7 +49,10 @@ class Simulate:
             "none": dict(record=None),
             "all": dict(record="all"),
             "every10": dict(record="all", record_every=10),
+            "all_reused": dict(record="all"),
         }[recording]
+        if recording == "all_reused":  # into a previous result's traces (out=)
+            self.kw["out"] = C.run_leabra(self.x, n_units, 1, backend=backend, **self.kw)
 
     def time_simulate(self, n_units, backend, recording):
         C.run_leabra(self.x, n_units, 1, backend=backend, n_threads=1, **self.kw)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import assert_traces_close
+from conftest import assert_run_traces_close, assert_traces_close
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,9 +19,7 @@ def _both(*args, **kwargs):
 
 
 def assert_same_run(fast, ref):
-    assert list(fast) == list(ref)
-    for name in ref:
-        assert_traces_close(fast[name], ref[name], name=name)
+    assert_run_traces_close(fast, ref)
     np.testing.assert_array_equal(fast.spike_count, ref.spike_count)
     if "act" in ref:
         np.testing.assert_array_equal(fast["act"], ref["act"])

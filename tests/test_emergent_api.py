@@ -261,3 +261,25 @@ def test_save_and_load_round_trip(tmp_path):
         np.testing.assert_array_equal(back.extra[name], res.extra[name])
     again = run(**{k: back.schedules[k] for k in ("inputs", "ge", "targ")}, params=back.params)
     np.testing.assert_array_equal(again["v_m"], res["v_m"])
+
+
+@pytest.mark.parametrize("entry", ["simulate", "simulate_emergent"])
+def test_warnings_point_at_the_callers_line(entry):
+    from leabra_fast.emergent import simulate_emergent
+
+    run = lf.simulate if entry == "simulate" else simulate_emergent
+    kw = {"model": "emergent"} if entry == "simulate" else {}
+
+    def stop(done, total):
+        if done >= 50:
+            raise KeyboardInterrupt
+
+    with pytest.warns(lf.PartialRunWarning) as record:
+        run(ge=np.full(3, 0.5), chunk_cycles=50, progress=stop, **kw)
+    assert record[0].filename == __file__
+
+
+def test_seed_warnings_point_at_the_callers_line():
+    with pytest.warns(lf.NonFiniteWarning) as record:
+        lf.simulate([1.0] * 3, params=lf.SeedParams(spk_thr=1e6, exp_slope=0.01))
+    assert record[0].filename == __file__

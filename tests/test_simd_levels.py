@@ -151,6 +151,20 @@ def test_streamed_traces_equal_plain_stores(
     np.testing.assert_array_equal(streamed["wt"], plain["wt"])
 
 
+@pytest.mark.parametrize("level", LEVELS)
+def test_streamed_traces_of_runaway_units_equal_plain_stores(monkeypatch, restore_simd, level):
+    """Blocks whose exponents leave exp's normal range write the waiting traces at once."""
+    _seed_kernel.select_simd(level)
+    args, kw = _schedule(2, 2 * BLOCK, 1, seed=4)
+    # Every unit runs away, at different cycles: blocks with some lanes past |ex| = 700.
+    kw.update(params=lf.SeedParams(spk_thr=1e6, exp_slope=0.01), n_cycles=60, record="all")
+    kw.update(on_nonfinite="ignore")
+    plain = _run_streamed(monkeypatch, False, *args, **kw)
+    streamed = _run_streamed(monkeypatch, True, *args, **kw)
+    assert (plain.first_nonfinite >= 0).sum() > BLOCK
+    assert_bitwise_equal(plain, streamed)
+
+
 def test_streamed_traces_with_threads(monkeypatch):
     args, kw = _schedule(2, 6 * BLOCK + 3, 1, seed=8)
     kw.update(n_cycles=50, record="all")

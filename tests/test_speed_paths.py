@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import assert_traces_close
+from conftest import assert_run_traces_close, assert_traces_close
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,9 +36,7 @@ def _schedule(n_trials, n_units, n_inputs, seed=0):
 
 
 def assert_same_as_reference(fast, ref):
-    assert list(fast) == list(ref)
-    for name in ref:
-        assert_traces_close(fast[name], ref[name], name=name)
+    assert_run_traces_close(fast, ref)
     if "act" in ref:
         np.testing.assert_array_equal(fast["act"], ref["act"])
     np.testing.assert_array_equal(fast.spike_count, ref.spike_count)

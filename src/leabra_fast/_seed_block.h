@@ -255,6 +255,47 @@ static void lf_stream_rows_avx2(double *const *dst, const double *const *src, in
         for (int i = 0; i + 4 <= W; i += 4) _mm256_stream_pd(d + i, _mm256_loadu_pd(v + i));
     }
 }
+
+LF_INLINE void lf_stream_rows_isa(int isa, double *const *dst, const double *const *src,
+                                  int n, int W)
+{
+    if (isa == LF_ISA_AVX512)
+        lf_stream_rows_avx512(dst, src, n, W);
+    else
+        lf_stream_rows_avx2(dst, src, n, W);
+}
+
+/*
+ * lf_exp_normal over the lanes (ex in place), with n rows of the previous cycle's
+ * traces streamed through it: after each 8 lanes of exp, those 8 lanes of every row,
+ * one 64-byte line each.  Written in one burst, the rows would fill the store queue and
+ * stall the arithmetic; spread like this, memory takes them while the exp runs.  The
+ * rows start on a line (the caller checks).  Same bits as the plain exp loop.
+ */
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw")))
+static void lf_exp_stream_avx512(double *ex, int W, double *const *dst,
+                                 const double *const *src, int n)
+{
+    for (int k = 0; k < W; k += 8) {
+        LF_SIMD
+        for (int i = k; i < k + 8; i++) ex[i] = lf_exp_normal(ex[i]);
+        for (int r = 0; r < n; r++) _mm512_stream_pd(dst[r] + k, _mm512_loadu_pd(src[r] + k));
+    }
+}
+
+__attribute__((target("avx2")))
+static void lf_exp_stream_avx2(double *ex, int W, double *const *dst,
+                               const double *const *src, int n)
+{
+    for (int k = 0; k < W; k += 8) {
+        LF_SIMD
+        for (int i = k; i < k + 8; i++) ex[i] = lf_exp_normal(ex[i]);
+        for (int r = 0; r < n; r++) {
+            _mm256_stream_pd(dst[r] + k, _mm256_loadu_pd(src[r] + k));
+            _mm256_stream_pd(dst[r] + k + 4, _mm256_loadu_pd(src[r] + k + 4));
+        }
+    }
+}
 #endif
 
 /* Store one recorded unit value of each lane (contiguous columns: a plain copy). */
@@ -435,6 +476,27 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
         syn_src[n_syn_rec++] = syn_vals[k];
     }
 
+    /* Full blocks stream their unit traces in two groups.  net, net_raw and I_net are
+       rewritten by the next cycle's input stage, so they go out as soon as they are
+       final.  The other ten stay as they are until the next cycle's spike stage, so
+       they wait (pending) and go out through that cycle's exp loop (lf_exp_stream_*). */
+#if LF_DISPATCH
+    const double *early_src[LF_N_UNIT_TRACES], *late_src[LF_N_UNIT_TRACES];
+    double *early_dst[LF_N_UNIT_TRACES], *late_dst[LF_N_UNIT_TRACES];
+    double *pending[LF_N_UNIT_TRACES];   /* rows of the late traces not yet written */
+    int n_early = 0, n_late = 0, n_pending = 0;
+    for (int q = 0; q < n_unit_rec; q++) {
+        const double *v = unit_src[q];
+        if (v == net || v == net_raw || v == i_net) {
+            early_src[n_early] = v;
+            early_dst[n_early++] = unit_dst[q];
+        } else {
+            late_src[n_late] = v;
+            late_dst[n_late++] = unit_dst[q];
+        }
+    }
+#endif
+
     /* Trial, cycle in trial and recording phase are counted, not divided, each cycle. */
     Py_ssize_t trial = t0 / a->n_cycles, cycle = t0 - trial * a->n_cycles;
     Py_ssize_t phase = (a->abs0 + (t0 - a->c0)) % a->every;   /* absolute % every */
@@ -480,10 +542,23 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             /* The whole block in exp's normal range (the usual case): the shorter exp. */
             int normal = 1;
             for (int i = 0; i < B; i++) normal &= fabs(L.ex[i]) <= LF_EXP_NORMAL_MAX;
-            if (normal) {
+#if LF_DISPATCH
+            if (n_pending && normal) {   /* the last cycle's late traces, through the exp */
+                if (isa == LF_ISA_AVX512)
+                    lf_exp_stream_avx512(L.ex, W, pending, late_src, n_pending);
+                else
+                    lf_exp_stream_avx2(L.ex, W, pending, late_src, n_pending);
+                n_pending = 0;
+                normal = -1;   /* exp done */
+            } else if (n_pending) {
+                lf_stream_rows_isa(isa, pending, late_src, n_pending, W);
+                n_pending = 0;
+            }
+#endif
+            if (normal == 1) {
                 LF_SIMD
                 for (int i = 0; i < B; i++) L.ex[i] = lf_exp_normal(L.ex[i]);
-            } else {
+            } else if (normal == 0) {
                 LF_SIMD
                 for (int i = 0; i < B; i++) L.ex[i] = lf_exp(L.ex[i]);
             }
@@ -508,19 +583,27 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
         }
 
         /* Whole rows of a full block, streamed by the instruction set's own stores: the
-           unit traces (final by now) before learning, so memory takes them while the
-           divisions of learning run; the synapse traces after it. */
+           early unit traces now, before learning, so memory takes them while the
+           divisions of learning run; the late ones through the next cycle's exp (if
+           their rows start on a line, else now); the synapse traces after learning. */
         const int wide_stream = LF_DISPATCH && rec && isa != LF_ISA_BASELINE && a->stream
                                 && contiguous && n == W && W >= 8;
 #if LF_DISPATCH
         if (wide_stream) {
             double *rows_dst[LF_N_UNIT_TRACES];
-            for (int q = 0; q < n_unit_rec; q++)
-                rows_dst[q] = unit_dst[q] + row * a->cols + col[0];
-            if (isa == LF_ISA_AVX512)
-                lf_stream_rows_avx512(rows_dst, unit_src, n_unit_rec, W);
-            else
-                lf_stream_rows_avx2(rows_dst, unit_src, n_unit_rec, W);
+            for (int q = 0; q < n_early; q++)
+                rows_dst[q] = early_dst[q] + row * a->cols + col[0];
+            lf_stream_rows_isa(isa, rows_dst, early_src, n_early, W);
+            int lined = 1;
+            for (int q = 0; q < n_late; q++) {
+                pending[q] = late_dst[q] + row * a->cols + col[0];
+                lined &= ((uintptr_t)pending[q] & 63) == 0;
+            }
+            n_pending = n_late;
+            if (!lined) {
+                lf_stream_rows_isa(isa, pending, late_src, n_pending, W);
+                n_pending = 0;
+            }
         }
 #endif
 
@@ -535,10 +618,7 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
             double *rows_dst[LF_N_SYN_TRACES];
             for (int q = 0; q < n_syn_rec; q++)
                 rows_dst[q] = syn_dst[q] + row * a->cols + col[0];
-            if (isa == LF_ISA_AVX512)
-                lf_stream_rows_avx512(rows_dst, syn_src, n_syn_rec, W);
-            else
-                lf_stream_rows_avx2(rows_dst, syn_src, n_syn_rec, W);
+            lf_stream_rows_isa(isa, rows_dst, syn_src, n_syn_rec, W);
         }
 #endif
         if (rec) {   /* what the wide stores above did not write */
@@ -562,6 +642,10 @@ LF_INLINE int lf_run_block_body(const SeedConsts *consts, const LFRun *a,
         }
     }
 
+#if LF_DISPATCH
+    if (n_pending)   /* the last cycle's late traces */
+        lf_stream_rows_isa(isa, pending, late_src, n_pending, W);
+#endif
     for (int i = 0; i < n; i++) {
         Py_ssize_t u = u0 + i;
         a->us[LF_S_NET * U + u] = net[i];

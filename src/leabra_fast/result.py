@@ -49,6 +49,9 @@ class SimulationResult(Mapping[str, np.ndarray]):
         The call's validated schedules (``inputs``, ``su_avg_s_eff``,
         ``su_avg_m``, ``gc_i``), float64, with broadcast axes kept at length 1
         (not copied to full size); pass them back to ``simulate`` to rerun.
+
+    A result can lend its trace memory to a later run with ``simulate(..., out=result)``:
+    that run overwrites these traces (see :func:`leabra_fast.simulate`).
     """
 
     traces: dict[str, np.ndarray]
@@ -68,6 +71,13 @@ class SimulationResult(Mapping[str, np.ndarray]):
     partial: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     schedules: dict[str, np.ndarray] = field(default_factory=dict)
+    # The kernel's buffers, of which ``traces`` are views, kept so ``out=`` can reuse
+    # them; None when the traces are copies (an interrupted, loaded or unpickled result).
+    _buffers: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The buffers alias the traces: pickling both would store every value twice.
+        return {**self.__dict__, "_buffers": None}
 
     # Mapping protocol: the traces by name.
     def __getitem__(self, name: str) -> np.ndarray:

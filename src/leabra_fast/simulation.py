@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -78,6 +79,47 @@ def collect_traces(
     return traces, cycles
 
 
+def trace_buffers(
+    plan: RecordPlan, out: object, reads: Iterable[Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fresh trace buffers for ``plan``, or those of ``out`` (a previous result) to reuse.
+
+    Reusing skips the operating system's cost of fresh memory, which for large
+    recordings is several times the kernel's own time.  ``reads``: the arrays the
+    run reads, which ``out``'s traces must not overlap.
+    """
+    if out is None:
+        return plan.allocate()
+    if not isinstance(out, SimulationResult):
+        raise TypeError(f"out must be a SimulationResult from simulate(), got {type(out).__name__}")
+    if out._buffers is None:
+        raise ValueError(
+            "out has no trace memory to lend: its traces are copies (it was interrupted, "
+            "loaded from a file or unpickled). Pass a result that simulate() returned whole"
+        )
+    return plan.reuse(out._buffers, tuple(out.traces), reads)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_stacklevel() -> int:
+    """``stacklevel`` for a warning issued by the caller, naming the user's line.
+
+    Counts the frames from the caller up to the first one outside this package, so a
+    warning points at the user's call whichever public function (``simulate``,
+    ``simulate_emergent``, the CLI) led there.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        _PACKAGE_DIR + os.sep
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def report_problems(
     result: SimulationResult, done: int, total: int, on_nonfinite: str, hint: str = ""
 ) -> None:
@@ -88,7 +130,7 @@ def report_problems(
             f"run interrupted after {done} of {total} cycles (trial {done // n_cycles}, cycle "
             f"{done % n_cycles}); the result holds what was simulated (partial=True)",
             _progress.PartialRunWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     if not result.ok and on_nonfinite != "ignore":
         bad = np.flatnonzero(result.first_nonfinite >= 0)
@@ -99,7 +141,7 @@ def report_problems(
         )
         if on_nonfinite == "raise":
             raise NonFiniteError(msg, result)
-        warnings.warn(msg, NonFiniteWarning, stacklevel=3)
+        warnings.warn(msg, NonFiniteWarning, stacklevel=user_stacklevel())
 
 
 def _backend_runner(backend: str) -> Any:
@@ -147,6 +189,7 @@ def simulate(
     record: str | Iterable[str] | None = "all",
     units: int | Sequence[int] | slice | None = None,
     record_every: int = 1,
+    out: SimulationResult | None = None,
     backend: Literal["cython", "python"] = "cython",
     n_threads: int | None = None,
     max_trace_bytes: int = DEFAULT_MAX_TRACE_BYTES,
@@ -195,6 +238,15 @@ def simulate(
         Units to record; default all.
     record_every : int, default 1
         Record absolute cycle ``c`` when ``c % record_every == 0``.
+    out : SimulationResult, optional
+        A previous result whose trace memory this run writes into instead of
+        allocating its own: a run that records the same traces, units and number
+        of cycles (a parameter sweep, say) then skips the operating system's cost
+        of fresh memory, several times the kernel's own time for large
+        recordings.  ``out``'s traces are overwritten and the returned result
+        shares them; copy what you want to keep first.  Must be a result that
+        ``simulate`` returned whole (not interrupted, loaded or unpickled); its
+        traces must not overlap this run's inputs.
     backend : {"cython", "python"}, default "cython"
         The compiled kernel or the NumPy reference; same results.
     n_threads : int, optional
@@ -248,7 +300,7 @@ def simulate(
         return simulate_emergent(
             inputs, su_avg_s_eff, su_avg_m, gc_i=gc_i, params=e_params, n_cycles=n_cycles,
             n_units=n_units, n_inputs=n_inputs, state=e_state, fwt=fwt, wt=wt, record=record,
-            units=units, record_every=record_every, backend=backend, n_threads=n_threads,
+            units=units, record_every=record_every, out=out, backend=backend, n_threads=n_threads,
             max_trace_bytes=max_trace_bytes, on_nonfinite=on_nonfinite, progress=progress,
             chunk_cycles=chunk_cycles, **model_options,
         )  # fmt: skip
@@ -300,7 +352,8 @@ def simulate(
     plan.check_budget(int(max_trace_bytes))
 
     work, unit_block, syn_block = packed
-    unit_buf, syn_buf = plan.allocate()
+    reads = (sched.x, sched.su_avg_s_eff, sched.su_avg_m, sched.gc_i)
+    unit_buf, syn_buf = trace_buffers(plan, out, reads)
     spikes = np.zeros(sched.n_units, dtype=np.int64)
     first_bad = np.full(sched.n_units, -1, dtype=np.int64)
     consts = derived_constants(params, sched.n_inputs)
@@ -340,6 +393,7 @@ def simulate(
         backend=backend,
         partial=done < total,
         schedules=sched.compact(),
+        _buffers=(unit_buf, syn_buf) if done == total else None,
     )
     report_problems(result, done, total, on_nonfinite, "; the AdEx exponential may have overflowed")
     return result

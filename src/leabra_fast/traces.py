@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -163,6 +164,14 @@ class RecordPlan:
                 f"(units=[...]), every k-th cycle (record_every=k), or raise max_trace_bytes."
             )
 
+    def buffer_shapes(self) -> tuple[tuple[int, int, int], tuple[int, int, int, int]]:
+        """Shapes of the unit-trace and synapse-trace buffers (see :meth:`allocate`)."""
+        rows, n_rec = self.n_records, len(self.units)
+        return (
+            (len(self.unit_names), rows, n_rec),
+            (len(self.synapse_names), rows, n_rec, self.n_inputs),
+        )
+
     def allocate(self) -> tuple[np.ndarray, np.ndarray]:
         """Two buffers the kernels fill: unit traces and synapse traces.
 
@@ -171,14 +180,43 @@ class RecordPlan:
         Each ``buf[k]`` is C-contiguous.  The kernels write every entry of a
         completed run; a partial run is trimmed to the rows it wrote.
         """
-        rows, n_rec = self.n_records, len(self.units)
-        unit_shape = (len(self.unit_names), rows, n_rec)
-        syn_shape = (len(self.synapse_names), rows, n_rec, self.n_inputs)
+        unit_shape, syn_shape = self.buffer_shapes()
         # Large buffers start on a cache line, so the kernel can stream them (a small
         # one is not streamed and skips the cost of aligning, a few us per call).
         big = 8 * (math.prod(unit_shape) + math.prod(syn_shape)) >= ALIGN_MIN_BYTES
         empty = aligned_empty if big else np.empty
         return empty(unit_shape), empty(syn_shape)
+
+    def reuse(
+        self, buffers: tuple[np.ndarray, np.ndarray], names: tuple[str, ...], reads: Iterable[Any]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``buffers`` (a previous run's, recording ``names``) checked to fit this plan.
+
+        They must hold the same traces with the same shapes, and must not overlap any
+        array in ``reads`` (what the run reads while it writes the traces).
+        """
+        had, want = tuple(b.shape for b in buffers), self.buffer_shapes()
+        # An empty buffer (no trace of its kind) fits any empty buffer.
+        if names != self.names or any(
+            h != w and (math.prod(h) or math.prod(w)) for h, w in zip(had, want, strict=True)
+        ):
+            (u_had, s_had), (u_want, s_want) = had, want
+            raise ValueError(
+                "out= must record what this run records, to reuse its memory: "
+                f"out holds {_describe(names, u_had[1:] + s_had[3:])}, this run records "
+                f"{_describe(self.names, u_want[1:] + s_want[3:])}. Give the same record, "
+                "units, record_every and number of cycles as the run that made out, or drop out="
+            )
+        for arr in reads:
+            if any(np.may_share_memory(b, arr) for b in buffers):
+                raise ValueError(
+                    "out='s traces overlap an array this run reads (an input schedule, or "
+                    "weights or state made from out's traces); pass a copy of that array"
+                )
+        return (
+            buffers[0] if math.prod(buffers[0].shape) else np.empty(want[0]),
+            buffers[1] if math.prod(buffers[1].shape) else np.empty(want[1]),
+        )
 
     def slots(self) -> np.ndarray:
         """For each name of the catalog, its index in its buffer, or -1 when not recorded."""
@@ -213,6 +251,14 @@ def _unit_indices(units: object, n_units: int) -> np.ndarray:
     if np.any((arr < -n_units) | (arr >= n_units)):
         raise ValueError(f"units out of range for n_units = {n_units}: {arr.tolist()}")
     return np.unique(np.where(arr < 0, arr + n_units, arr)).astype(np.intp)
+
+
+def _describe(names: tuple[str, ...], shape: tuple[int, ...]) -> str:
+    """``names`` over (rows, units[, inputs]), for error messages."""
+    what = ", ".join(names) if len(names) <= 4 else f"{len(names)} traces"
+    rows, units, *inputs = shape
+    syn = f" x {inputs[0]} inputs" if inputs else ""
+    return f"[{what or 'nothing'}] for {units} unit(s){syn} over {rows} recorded cycle(s)"
 
 
 def _human(n: float) -> str:

@@ -105,6 +105,7 @@ def simulate_emergent(
     record: str | Iterable[str] | None = "all",
     units: int | Sequence[int] | slice | None = None,
     record_every: int = 1,
+    out: SimulationResult | None = None,
     backend: Literal["cython", "python"] = "cython",
     n_threads: int | None = None,
     max_trace_bytes: int = DEFAULT_MAX_TRACE_BYTES,
@@ -119,7 +120,7 @@ def simulate_emergent(
     At each trial start avg_l is updated and the activity decays toward its
     initial values; after the last cycle of the trial the synapses learn (XCAL).
     See the module docstring for the input schedules and :func:`leabra_fast.simulate`
-    for the recording, ``progress`` and ``chunk_cycles`` arguments (the same).
+    for the recording, ``out``, ``progress`` and ``chunk_cycles`` arguments (the same).
     ``n_threads`` (default: every core) splits the units over threads in the
     compiled kernel, without changing a bit; the Python backend ignores it.
     ``result.schedules`` holds the call's schedules, compact.
@@ -147,6 +148,7 @@ def simulate_emergent(
         compiled_kernel,
         report_problems,
         resolve_threads,
+        trace_buffers,
     )
 
     if backend == "cython":
@@ -238,7 +240,8 @@ def simulate_emergent(
     )  # fmt: skip
     plan.check_budget(int(max_trace_bytes))
     work, unit_block, syn_block = state.packed()
-    unit_buf, syn_buf = plan.allocate()
+    reads = (x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a)
+    unit_buf, syn_buf = trace_buffers(plan, out, reads)
     spikes = np.zeros(nu, dtype=np.int64)
     first_bad = np.full(nu, -1, dtype=np.int64)
     act_q = np.zeros((n_trials, params.n_quarters, nu))
@@ -275,6 +278,7 @@ def simulate_emergent(
         params=params, n_cycles=n_cycles, n_trials=n_trials, record_every=plan.every,
         backend=backend, model="emergent", extra=_phase_records(act_q, params),
         partial=done < total, schedules=compact,
+        _buffers=(unit_buf, syn_buf) if done == total else None,
     )  # fmt: skip
     report_problems(result, done, total, on_nonfinite)
     return result
