@@ -252,6 +252,14 @@ LF_INLINE double lfe_pow_int(double b, int n)
     return r;
 }
 
+/* b^6, the presets' SIG gain, written out: exactly lfe_pow_int(b, 6)'s operations
+   (1.0 * b^2 is b^2), with no loop, so it inlines into a vector loop. */
+LF_INLINE double lfe_pow_6(double b)
+{
+    double b2 = b * b;
+    return b2 * (b2 * b2);
+}
+
 /* lfe_pow_int on B lanes in place: the bits of n outside, the lanes inside, so every
    step is a vector loop; the same operations in the same order as lfe_pow_int. */
 LF_INLINE void lfe_pow_int_lanes(double *restrict b, int n, const int B)
@@ -561,16 +569,19 @@ LF_INLINE void lfe_lane_averages(LFELanes *L, const EConsts *c, int i, int seed_
 /*
  * XCAL at every synapse of one input j of a block, learning: sender-receiver products,
  * the check mark against avg_l and the medium-term floating threshold, the weight
- * change (soft bound, clip) where the senders are active enough; bp gets SIG's base
- * and chg marks the weights that change.  soft and rec are constants at each call
- * (GCC 12 does not vectorise the loop when a uniform flag selects between lane values).
+ * change (soft bound, clip) where the senders are active enough.  With pk 0, bp gets
+ * SIG's base and chg marks the weights that change, for the caller to finish; with pk
+ * LFE_POW_1_5 or 6, the new effective weight is computed here, in the
+ * same loop.  soft, rec and pk are constants at each call (GCC 12 does not vectorise
+ * the loop when a uniform flag selects between lane values).
  */
 LF_INLINE void lfe_learn_pass(const EConsts *c, const LFELanes *L, double *restrict fw,
+                              double *restrict w,
                               const double *restrict ss_j, const double *restrict sm_j,
                               double *restrict bp, double *restrict chg,
                               double *restrict r_dwt, double *restrict r_srs,
                               double *restrict r_srm, double *restrict r_xcal,
-                              const int soft, const int rec, const int B)
+                              const int soft, const int rec, const int pk, const int B)
 {
     const double every = c->learn_every_cycle != 0.0 ? 1.0 : 0.0;
     LFE_SIMD
@@ -589,9 +600,15 @@ LF_INLINE void lfe_learn_pass(const EConsts *c, const LFELanes *L, double *restr
         dwt = learns != 0.0 ? dwt : 0.0;
         double change = learns != 0.0 ? (dwt != 0.0 ? 1.0 : every) : 0.0;
         double f = lfe_clip(fwt + dwt, 0.0, 1.0);
-        chg[i] = change;
+        double base = lfe_sig_base(f, c);
         fw[i] = change != 0.0 ? f : fwt;
-        bp[i] = lfe_sig_base(f, c);
+        if (pk == 0) {
+            chg[i] = change;
+            bp[i] = base;
+        } else {
+            double power = pk == LFE_POW_1_5 ? lf_pow_1_5(base) : lfe_pow_6(base);
+            w[i] = change != 0.0 ? lfe_sig_from_pow(f, power, c) : w[i];
+        }
         if (rec) {
             r_dwt[i] = dwt; r_srs[i] = srs; r_srm[i] = srm; r_xcal[i] = xcal_l;
         }
@@ -618,13 +635,17 @@ LF_INLINE void lfe_learn(const EConsts *c, const LFEScratch *s, Py_ssize_t J,
         double *restrict r_srs = s->rec + (1 * J + j) * B;
         double *restrict r_srm = s->rec + (2 * J + j) * B;
         double *restrict r_xcal = s->rec + (5 * J + j) * B;
-        if (learn) {
-            if (soft)
-                lfe_learn_pass(c, L, fw, ss_j, sm_j, bp, chg, r_dwt, r_srs, r_srm, r_xcal,
-                               1, rec, B);
-            else
-                lfe_learn_pass(c, L, fw, ss_j, sm_j, bp, chg, r_dwt, r_srs, r_srm, r_xcal,
-                               0, rec, B);
+        /* The presets' SIG gains (6: emergent, Go; 1.5: seed) in one loop, when not
+           recording; other gains, and recording cycles, in passes. */
+#define LFE_LEARN_PASS(soft_, pk_) lfe_learn_pass(c, L, fw, w, ss_j, sm_j, bp, chg, r_dwt, \
+                                                  r_srs, r_srm, r_xcal, soft_, rec, pk_, B)
+        if (learn && !rec && pow_kind == 6) {
+            if (soft) LFE_LEARN_PASS(1, 6); else LFE_LEARN_PASS(0, 6);
+        } else if (learn && !rec && pow_kind == LFE_POW_1_5) {
+            if (soft) LFE_LEARN_PASS(1, LFE_POW_1_5); else LFE_LEARN_PASS(0, LFE_POW_1_5);
+        } else if (learn) {
+            if (soft) LFE_LEARN_PASS(1, 0); else LFE_LEARN_PASS(0, 0);
+#undef LFE_LEARN_PASS
             /* SIG's power; libm pow only where the weight changed, outside vector loops. */
             if (pow_kind == LFE_POW_LIBM) {
                 for (int i = 0; i < B; i++)
