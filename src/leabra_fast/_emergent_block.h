@@ -433,14 +433,13 @@ LF_INLINE void lfe_lane_input(LFELanes *L, const EConsts *c, int i)
 }
 
 /* v_m and v_m_eq from I_net (held while refractory), spikes, reset and the
-   inter-spike-interval estimate, then act in spiking mode or the rate code's drive.
-   Clamped lanes compute garbage here that lfe_lane_commit discards. */
+   then act in spiking mode or the rate code's drive.  Clamped lanes compute garbage
+   here that lfe_lane_commit discards. */
 LF_INLINE void lfe_lane_vm(LFELanes *L, const EConsts *c, int i, const int spike_mode)
 {
     const int can_spike = spike_mode | (c->rate_spikes != 0.0);
     int clamped = L->clampv[i] == L->clampv[i];
-    double vm = L->v_m[i], eq = L->v_m_eq[i], adapt = L->adapt[i];
-    double isi = L->isi[i], isi_avg = L->isi_avg[i];
+    double vm = L->v_m[i], eq = L->v_m_eq[i], adapt = L->adapt[i], isi = L->isi[i];
     double g_e = L->g_e[i], g_i = L->g_i[i], g_k = L->g_k[i];
     /* Comparisons combined with & and |, not && and ||: no branches in the lane loops. */
     int refractory = can_spike & (c->t_r > 0.0) & (isi >= 0.0) & (isi < c->t_r);
@@ -451,29 +450,15 @@ LF_INLINE void lfe_lane_vm(LFELanes *L, const EConsts *c, int i, const int spike
     new_vm = lfe_clip(new_vm, c->vm_min, c->vm_max);
     new_eq = lfe_clip(new_eq, c->vm_min, c->vm_max);
 
-    /* Spike on v_m: reset; first spike marks isi_avg -2, later ones average the ISI;
-       between spikes the ISI grows, and a much longer one pulls the average up. */
+    /* Spike on v_m, and reset (the ISI bookkeeping follows in lfe_lane_isi). */
     int spike = can_spike & !clamped & (new_vm > c->spk_thr);
     new_vm = spike ? c->vm_r : new_vm;
-    double avg_spk = isi_avg == -1.0 ? -2.0
-                     : (isi > 0.0 ? lfe_avg_fm_isi(isi_avg, isi + 1.0, c) : isi_avg);
-    double isi_up = isi + 1.0;
-    int longer = (isi_avg >= 0.0) & (isi_up > 0.0) & (isi_up > 1.2 * isi_avg);
-    double avg_up = longer ? lfe_avg_fm_isi(isi_avg, isi_up, c) : isi_avg;
-    int grow = can_spike & !clamped & !spike & (isi >= 0.0);
-    L->isi[i] = spike ? 0.0 : (grow ? isi_up : isi);
-    isi_avg = spike ? avg_spk : (grow ? avg_up : isi_avg);
-    L->isi_avg[i] = isi_avg;
     double spk = spike ? 1.0 : 0.0;
     L->spk[i] = spk;
     L->n_spk[i] += spk;
 
     if (spike_mode) {
-        double rate = isi_avg > 0.0 ? c->rate_num / isi_avg : 0.0;
-        rate = rate > 1.0 ? 1.0 : rate;
-        double nd = L->act_nd[i];
-        L->new_act[i] = spk;
-        L->new_nd[i] = c->act_nd_spike != 0.0 ? spk : nd + c->k_vm * (rate - nd);
+        L->new_act[i] = spk;   /* act_nd: lfe_lane_spike_rate, or the spike (seed quirk) */
     } else {
         int sub = (L->act_nd[i] < c->vm_act_thr) & (new_eq <= c->thr);
         L->drive[i] = sub ? new_eq - c->thr : g_e - lfe_ge_thr(g_i, adapt, g_k, c);
@@ -481,6 +466,34 @@ LF_INLINE void lfe_lane_vm(LFELanes *L, const EConsts *c, int i, const int spike
     L->i_net[i] = i_net;
     L->new_vm[i] = new_vm;
     L->new_eq[i] = new_eq;
+}
+
+/* The inter-spike interval and its running average, when units can spike: the first
+   spike marks the average -2, later ones average the ISI; between spikes the ISI
+   grows, and a much longer one pulls the average up.  Clamped lanes keep theirs. */
+LF_INLINE void lfe_lane_isi(LFELanes *L, const EConsts *c, int i)
+{
+    int clamped = L->clampv[i] == L->clampv[i];
+    int spike = L->spk[i] != 0.0;
+    double isi = L->isi[i], isi_avg = L->isi_avg[i];
+    double avg_spk = isi_avg == -1.0 ? -2.0
+                     : (isi > 0.0 ? lfe_avg_fm_isi(isi_avg, isi + 1.0, c) : isi_avg);
+    double isi_up = isi + 1.0;
+    int longer = (isi_avg >= 0.0) & (isi_up > 0.0) & (isi_up > 1.2 * isi_avg);
+    double avg_up = longer ? lfe_avg_fm_isi(isi_avg, isi_up, c) : isi_avg;
+    int grow = !clamped & !spike & (isi >= 0.0);
+    L->isi[i] = spike ? 0.0 : (grow ? isi_up : isi);
+    L->isi_avg[i] = spike ? avg_spk : (grow ? avg_up : isi_avg);
+}
+
+/* Spiking: act_nd relaxes toward the firing rate estimated from the ISI average. */
+LF_INLINE void lfe_lane_spike_rate(LFELanes *L, const EConsts *c, int i)
+{
+    double isi_avg = L->isi_avg[i];
+    double rate = isi_avg > 0.0 ? c->rate_num / isi_avg : 0.0;
+    rate = rate > 1.0 ? 1.0 : rate;
+    double nd = L->act_nd[i];
+    L->new_nd[i] = nd + c->k_vm * (rate - nd);
 }
 
 /* Rate code: act_nd relaxes toward the NXX1 target (drive now holds it). */
@@ -845,6 +858,16 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
         }
         LFE_SIMD
         for (int i = 0; i < B; i++) lfe_lane_vm(&L, c, i, spike_mode);
+        if (spike_mode || c->rate_spikes != 0.0) {
+            LFE_SIMD
+            for (int i = 0; i < B; i++) lfe_lane_isi(&L, c, i);
+        }
+        if (spike_mode && c->act_nd_spike != 0.0) {   /* seed quirk: act_nd is the spike */
+            for (int i = 0; i < B; i++) L.new_nd[i] = L.spk[i];
+        } else if (spike_mode) {
+            LFE_SIMD
+            for (int i = 0; i < B; i++) lfe_lane_spike_rate(&L, c, i);
+        }
         if (!spike_mode) {   /* rate code: NXX1 of the drive, into drive */
             if (use_table) {
                 for (int i = 0; i < B; i++)
