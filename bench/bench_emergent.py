@@ -97,19 +97,22 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--levels", action="store_true", help="every SIMD level, not just the best")
     args = ap.parse_args()
+    # (A build from before the SIMD kernel has no levels: its scalar loop runs as is.)
+    info = getattr(_emergent_kernel, "BUILD_INFO", {"simd": "scalar loop"})
     levels = _emergent_kernel.simd_levels() if args.levels else (None,)
-    before = _emergent_kernel.BUILD_INFO["simd"]
+    before = info["simd"]
     try:
         for level in levels:
             if level is not None:
                 _emergent_kernel.select_simd(level)
             print(
-                f"emergent kernel, SIMD {_emergent_kernel.BUILD_INFO['simd']}, "
-                f"{args.units} units x {args.inputs} inputs, {args.trials} trials, 1 thread:"
+                f"emergent kernel, SIMD {info['simd']}, {args.units} units x {args.inputs} "
+                f"inputs, {args.trials} trials, 1 thread:"
             )
             table(args.units, args.trials, args.inputs, args.repeat)
     finally:
-        _emergent_kernel.select_simd(before)
+        if levels != (None,):
+            _emergent_kernel.select_simd(before)
 
 
 if __name__ == "__main__":
