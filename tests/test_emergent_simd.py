@@ -235,3 +235,15 @@ def test_learning_while_recording_gives_the_same_weights(gain, soft_bound):
     assert plain.state.wt.tobytes() == recorded.state.wt.tobytes()
     frozen = lf.simulate(**{**kw, "params": p.replace(lrate=0.0)}, record=None)
     assert not np.array_equal(plain.state.wt, frozen.state.wt)  # the weights did learn
+
+
+@pytest.mark.parametrize("chunk_cycles", [None, 37])
+def test_recorded_windows_agree_with_the_reference(chunk_cycles):
+    """Recording runs blocks through windows of cycles (and runs may come in chunks that
+    do not line up with windows or trials): every row must still agree."""
+    p = EmergentParams(act_fun="spike", adapt_on=True, cyc_per_qtr=13)  # 52-cycle trials
+    kw = _kwargs(p, 2 * BLOCK + 3, seed=9, n_trials=3)
+    fast = lf.simulate(backend="cython", **kw, record="all", chunk_cycles=chunk_cycles)
+    _assert_agree(fast, lf.simulate(backend="python", **kw, record="all"))
+    whole = lf.simulate(backend="cython", **kw, record="all")
+    assert_bitwise_equal(fast, whole)

@@ -755,11 +755,13 @@ LF_INLINE void lfe_store_unit(double *restrict dst, const Py_ssize_t *col, int n
 }
 
 /*
- * Run units u0 .. u0+n-1 (n <= W) through schedule cycles c0 .. c1-1.  spike_mode and
- * W are constants at each call.  Returns LFE_STATUS_OK or LFE_STATUS_NONFINITE.
+ * Run units u0 .. u0+n-1 (n <= W) through schedule cycles t0 .. t1-1 (a window of
+ * c0 .. c1-1).  spike_mode and W are constants at each call.  Returns LFE_STATUS_OK
+ * or LFE_STATUS_NONFINITE.
  */
 LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const LFEScratch *s,
-                                 Py_ssize_t u0, int n, const int spike_mode, const int W)
+                                 Py_ssize_t u0, int n, Py_ssize_t t0, Py_ssize_t t1,
+                                 const int spike_mode, const int W)
 {
     const int B = W;
     /* A local copy: the compiler then knows no store below can change a constant. */
@@ -811,16 +813,17 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
     }
 
     /* Trial, cycle in trial and recording phase are counted, not divided, each cycle. */
-    Py_ssize_t trial = a->c0 / a->n_cycles, cycle = a->c0 - trial * a->n_cycles;
-    Py_ssize_t phase = a->abs0 % a->every;
-    Py_ssize_t row = (a->abs0 + a->every - 1) / a->every - a->rec_base;
-    for (Py_ssize_t t = a->c0; t < a->c1;
+    Py_ssize_t trial = t0 / a->n_cycles, cycle = t0 - trial * a->n_cycles;
+    Py_ssize_t phase = (a->abs0 + (t0 - a->c0)) % a->every;   /* absolute % every */
+    /* Trace row of the next recorded cycle: ceil(absolute / every) - rec_base. */
+    Py_ssize_t row = (a->abs0 + (t0 - a->c0) + a->every - 1) / a->every - a->rec_base;
+    for (Py_ssize_t t = t0; t < t1;
          t++, phase = phase + 1 == a->every ? 0 : phase + 1,
          trial += cycle + 1 == a->n_cycles, cycle = cycle + 1 == a->n_cycles ? 0 : cycle + 1) {
         Py_ssize_t absolute = a->abs0 + (t - a->c0);
         int rec = any_rec && phase == 0;
 
-        if (t == a->c0 || cycle == 0) {
+        if (t == t0 || cycle == 0) {
             lfe_load_syn(&a->x, trial, u0, n, J, s->x, W);
             lfe_load_syn(&a->su_s, trial, u0, n, J, s->su_s, W);
             lfe_load_syn(&a->su_m, trial, u0, n, J, s->su_m, W);
@@ -960,12 +963,23 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
             fin = fin && lf_finite(f) && lf_finite(w);
         }
         /* A NaN born in the last cycle may not have reached I_net yet: check the state. */
-        if (!fin && a->first_bad[u] < 0 && a->c1 > a->c0)
+        if (!fin && a->first_bad[u] < 0 && t1 == a->c1 && a->c1 > a->c0)
             a->first_bad[u] = a->abs0 + (a->c1 - a->c0) - 1;
         if (a->first_bad[u] >= 0) status = LFE_STATUS_NONFINITE;
     }
     return status;
 }
+
+/* Does this run write any trace? */
+static int lfe_records(const LFERun *a)
+{
+    int any_slot = 0;
+    for (int k = 0; k < LFE_N_TRACES; k++) any_slot |= a->slot[k] >= 0;
+    return any_slot && (a->ub != NULL || a->sb != NULL);
+}
+
+/* Cycles per sweep over the blocks when recording (as the seed kernel). */
+#define LFE_RECORD_WINDOW 32
 
 /* Units u_start .. u_stop-1 in blocks; inlined into each ISA's entry point below. */
 LF_INLINE int lfe_run_blocks_impl(const EConsts *c, const LFERun *a, const LFEScratch *s,
@@ -973,25 +987,34 @@ LF_INLINE int lfe_run_blocks_impl(const EConsts *c, const LFERun *a, const LFESc
 {
     int status = LFE_STATUS_OK, st;
     const int spiking = c->spike_mode != 0.0;
-    for (Py_ssize_t u0 = u_start; u0 < u_stop;) {
-        Py_ssize_t left = u_stop - u0;
-        int n;
-        /* One instantiation per width and activation mode, so those tests leave the loops. */
-        if (left > 3 * LFE_MID) {   /* a full block, or nearly: 64 lanes */
-            n = (int)(left < LFE_BLOCK ? left : LFE_BLOCK);
-            st = spiking ? lfe_run_block_body(c, a, s, u0, n, 1, LFE_BLOCK)
-                         : lfe_run_block_body(c, a, s, u0, n, 0, LFE_BLOCK);
-        } else if (left > LFE_NARROW) {   /* the rest in blocks of 16 */
-            n = (int)(left < LFE_MID ? left : LFE_MID);
-            st = spiking ? lfe_run_block_body(c, a, s, u0, n, 1, LFE_MID)
-                         : lfe_run_block_body(c, a, s, u0, n, 0, LFE_MID);
-        } else {   /* a few units */
-            n = (int)left;
-            st = spiking ? lfe_run_block_body(c, a, s, u0, n, 1, LFE_NARROW)
-                         : lfe_run_block_body(c, a, s, u0, n, 0, LFE_NARROW);
+    /* Recording: sweep all blocks through a window of cycles, then the next window, so
+       the trace rows being written stay few (cache and TLB friendly) instead of every
+       block walking all rows of every trace.  Without traces: one window. */
+    Py_ssize_t window = lfe_records(a) && u_stop - u_start > LFE_BLOCK ? LFE_RECORD_WINDOW
+                                                                        : a->c1 - a->c0;
+    for (Py_ssize_t t0 = a->c0; t0 < a->c1; t0 += window) {
+        Py_ssize_t t1 = a->c1 - t0 < window ? a->c1 : t0 + window;
+        for (Py_ssize_t u0 = u_start; u0 < u_stop;) {
+            Py_ssize_t left = u_stop - u0;
+            int n;
+            /* One instantiation per width and activation mode, so those tests leave the
+               loops. */
+            if (left > 3 * LFE_MID) {   /* a full block, or nearly: 64 lanes */
+                n = (int)(left < LFE_BLOCK ? left : LFE_BLOCK);
+                st = spiking ? lfe_run_block_body(c, a, s, u0, n, t0, t1, 1, LFE_BLOCK)
+                             : lfe_run_block_body(c, a, s, u0, n, t0, t1, 0, LFE_BLOCK);
+            } else if (left > LFE_NARROW) {   /* the rest in blocks of 16 */
+                n = (int)(left < LFE_MID ? left : LFE_MID);
+                st = spiking ? lfe_run_block_body(c, a, s, u0, n, t0, t1, 1, LFE_MID)
+                             : lfe_run_block_body(c, a, s, u0, n, t0, t1, 0, LFE_MID);
+            } else {   /* a few units */
+                n = (int)left;
+                st = spiking ? lfe_run_block_body(c, a, s, u0, n, t0, t1, 1, LFE_NARROW)
+                             : lfe_run_block_body(c, a, s, u0, n, t0, t1, 0, LFE_NARROW);
+            }
+            u0 += n;
+            if (st > status) status = st;
         }
-        u0 += n;
-        if (st > status) status = st;
     }
     return status;
 }
