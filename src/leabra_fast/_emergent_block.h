@@ -188,21 +188,24 @@ LF_INLINE double lfe_nxx1_lookup(double x, const double *table, Py_ssize_t n,
 LF_INLINE double lfe_inet(double v, double g_e, double g_i, double g_k, const EConsts *c)
 {
     double i = g_e * (c->e_rev_e - v) + c->g_bar_l * (c->e_rev_l - v) + g_i * (c->e_rev_i - v);
-    return c->kna_on != 0.0 ? i + g_k * (c->e_rev_k - v) : i;
+    double with_k = i + g_k * (c->e_rev_k - v);   /* arms computed up front (see lfe_xcal) */
+    return c->kna_on != 0.0 ? with_k : i;
 }
 
 /* Excitatory conductance that puts the equilibrium potential at thr. */
 LF_INLINE double lfe_ge_thr(double g_i, double adapt, double g_k, const EConsts *c)
 {
     double num = g_i * (c->e_rev_i - c->thr) + c->g_bar_l * (c->e_rev_l - c->thr);
-    num = c->kna_on != 0.0 ? num + g_k * (c->e_rev_k - c->thr) : num;
+    double with_k = num + g_k * (c->e_rev_k - c->thr);
+    num = c->kna_on != 0.0 ? with_k : num;
     return (num - adapt) / (c->thr - c->e_rev_e);
 }
 
 /* Running average of the inter-spike interval; jumps down on much shorter intervals. */
 LF_INLINE double lfe_avg_fm_isi(double avg, double isi, const EConsts *c)
 {
-    return ((avg <= 0.0) | (isi < 0.8 * avg)) ? isi : avg + c->isi_dt * (isi - avg);
+    double moved = avg + c->isi_dt * (isi - avg);
+    return ((avg <= 0.0) | (isi < 0.8 * avg)) ? isi : moved;
 }
 
 /* One cycle of a Na-gated K conductance: rise toward gmax by spikes (or act), decay by dt. */
@@ -415,7 +418,8 @@ LF_INLINE void lfe_lane_input(LFELanes *L, const EConsts *c, int i)
     double g_i = c->g_bar_i * L->gci[i];
     double g_k = c->g_bar_k * (L->gkna_f[i] + L->gkna_m[i] + L->gkna_s[i]);
     double net = L->net[i];
-    double free_net = c->direct_ge != 0.0 ? net_raw + 0.0 : net + c->k_net * (net_raw - net);
+    double integrated = net + c->k_net * (net_raw - net), direct = net_raw + 0.0;
+    double free_net = c->direct_ge != 0.0 ? direct : integrated;
     free_net = ((c->net_clip_zero != 0.0) & (free_net < 0.0)) ? 0.0 : free_net;
     net = clamped ? clampv : free_net;
     double g_e = c->g_bar_e * net;
@@ -444,7 +448,8 @@ LF_INLINE void lfe_lane_vm(LFELanes *L, const EConsts *c, int i, const int spike
     /* Comparisons combined with & and |, not && and ||: no branches in the lane loops. */
     int refractory = can_spike & (c->t_r > 0.0) & (isi >= 0.0) & (isi < c->t_r);
     double i_net = L->i_net[i];
-    double new_vm = refractory ? vm : vm + c->k_vm * (i_net - adapt);
+    double stepped = vm + c->k_vm * (i_net - adapt);
+    double new_vm = refractory ? vm : stepped;
     i_net = refractory ? 0.0 : i_net;
     double new_eq = eq + c->k_vm * (lfe_inet(eq, g_e, g_i, g_k, c) - adapt);
     new_vm = lfe_clip(new_vm, c->vm_min, c->vm_max);
@@ -452,7 +457,8 @@ LF_INLINE void lfe_lane_vm(LFELanes *L, const EConsts *c, int i, const int spike
 
     /* Spike on v_m, and reset (the ISI bookkeeping follows in lfe_lane_isi). */
     int spike = can_spike & !clamped & (new_vm > c->spk_thr);
-    new_vm = spike ? c->vm_r : new_vm;
+    double vm_r = c->vm_r;
+    new_vm = spike ? vm_r : new_vm;
     double spk = spike ? 1.0 : 0.0;
     L->spk[i] = spk;
     L->n_spk[i] += spk;
@@ -461,7 +467,8 @@ LF_INLINE void lfe_lane_vm(LFELanes *L, const EConsts *c, int i, const int spike
         L->new_act[i] = spk;   /* act_nd: lfe_lane_spike_rate, or the spike (seed quirk) */
     } else {
         int sub = (L->act_nd[i] < c->vm_act_thr) & (new_eq <= c->thr);
-        L->drive[i] = sub ? new_eq - c->thr : g_e - lfe_ge_thr(g_i, adapt, g_k, c);
+        double below_thr = new_eq - c->thr, over_thr = g_e - lfe_ge_thr(g_i, adapt, g_k, c);
+        L->drive[i] = sub ? below_thr : over_thr;
     }
     L->i_net[i] = i_net;
     L->new_vm[i] = new_vm;
@@ -476,11 +483,12 @@ LF_INLINE void lfe_lane_isi(LFELanes *L, const EConsts *c, int i)
     int clamped = L->clampv[i] == L->clampv[i];
     int spike = L->spk[i] != 0.0;
     double isi = L->isi[i], isi_avg = L->isi_avg[i];
-    double avg_spk = isi_avg == -1.0 ? -2.0
-                     : (isi > 0.0 ? lfe_avg_fm_isi(isi_avg, isi + 1.0, c) : isi_avg);
+    double avg_next = lfe_avg_fm_isi(isi_avg, isi + 1.0, c);
+    double avg_spk = isi_avg == -1.0 ? -2.0 : (isi > 0.0 ? avg_next : isi_avg);
     double isi_up = isi + 1.0;
     int longer = (isi_avg >= 0.0) & (isi_up > 0.0) & (isi_up > 1.2 * isi_avg);
-    double avg_up = longer ? lfe_avg_fm_isi(isi_avg, isi_up, c) : isi_avg;
+    double avg_long = lfe_avg_fm_isi(isi_avg, isi_up, c);
+    double avg_up = longer ? avg_long : isi_avg;
     int grow = !clamped & !spike & (isi >= 0.0);
     L->isi[i] = spike ? 0.0 : (grow ? isi_up : isi);
     L->isi_avg[i] = spike ? avg_spk : (grow ? avg_up : isi_avg);
@@ -490,7 +498,8 @@ LF_INLINE void lfe_lane_isi(LFELanes *L, const EConsts *c, int i)
 LF_INLINE void lfe_lane_spike_rate(LFELanes *L, const EConsts *c, int i)
 {
     double isi_avg = L->isi_avg[i];
-    double rate = isi_avg > 0.0 ? c->rate_num / isi_avg : 0.0;
+    double r = c->rate_num / isi_avg;
+    double rate = isi_avg > 0.0 ? r : 0.0;
     rate = rate > 1.0 ? 1.0 : rate;
     double nd = L->act_nd[i];
     L->new_nd[i] = nd + c->k_vm * (rate - nd);
@@ -553,7 +562,8 @@ LF_INLINE void lfe_lane_commit(LFELanes *L, const EConsts *c, int i, const int c
     int clamped = clampv == clampv;
     double cv = lfe_clip(clampv, c->clamp_min, c->clamp_max);
     double thr_cv = c->thr + cv / c->gain;   /* both arms up front (see lfe_xcal) */
-    double clamp_vm = cv == 0.0 ? c->e_rev_l : thr_cv;
+    double e_rev_l = c->e_rev_l;
+    double clamp_vm = cv == 0.0 ? e_rev_l : thr_cv;
     L->v_m[i] = clamped ? clamp_vm : L->new_vm[i];
     L->v_m_eq[i] = clamped ? clamp_vm : L->new_eq[i];
     L->act[i] = clamped ? cv : L->new_act[i];
@@ -574,8 +584,8 @@ LF_INLINE void lfe_lane_averages(LFELanes *L, const EConsts *c, int i, int seed_
     L->avg_s[i] = s;
     L->avg_m[i] = m;
     L->avg_l[i] = al;
-    L->avg_l_lrn[i] = c->set_l_lrn != 0.0 ? c->l_lrn
-                                          : c->avg_l_lrn_min + (al - c->avg_l_min) * c->lrn_fact;
+    double l_lrn = c->l_lrn, from_avg_l = c->avg_l_lrn_min + (al - c->avg_l_min) * c->lrn_fact;
+    L->avg_l_lrn[i] = c->set_l_lrn != 0.0 ? l_lrn : from_avg_l;
     L->avg_s_eff[i] = c->m_in_s * m + c->one_m_in_s * s;
 }
 
