@@ -711,6 +711,46 @@ LF_INLINE void lfe_exp_lanes(double *restrict v, const int B)
 }
 
 /*
+ * The whole neuron part of one cycle for lane i, the stages fused: for narrow blocks,
+ * where one unit's dependency chain sets the pace.  The same functions in the same
+ * order as the staged loops (lf_exp for lf_exp_lanes, lfe_noisy_xx1 for its pieces,
+ * the clamp select for the no-clamp copy), so the same bits.
+ */
+LF_INLINE void lfe_lane_cycle(LFELanes *L, const EConsts *c, const double *table,
+                              Py_ssize_t n_table, int i, const int spike_mode,
+                              int seed_avg_l_now)
+{
+    lfe_lane_input(L, c, i);
+    if (c->exp_on != 0.0)
+        L->i_net[i] = L->i_net[i] + c->k_exp * lf_exp((L->ex[i] - c->thr) / c->exp_slope);
+    lfe_lane_vm(L, c, i, spike_mode);
+    if (spike_mode || c->rate_spikes != 0.0) lfe_lane_isi(L, c, i);
+    if (spike_mode) {
+        if (c->act_nd_spike != 0.0)
+            L->new_nd[i] = L->spk[i];
+        else
+            lfe_lane_spike_rate(L, c, i);
+    } else {
+        double x = L->drive[i];
+        L->drive[i] = c->use_table != 0.0 ? lfe_nxx1_lookup(x, table, n_table, c)
+                                          : lfe_noisy_xx1(x, c);
+        lfe_lane_rate_act(L, c, i);
+    }
+    if (c->adapt_on != 0.0) {
+        if (c->quirk_adapt_seed != 0.0)
+            lfe_lane_adapt(L, c, i, 1);
+        else
+            lfe_lane_adapt(L, c, i, 0);
+    }
+    if (c->kna_on != 0.0) lfe_lane_kna(L, c, i, spike_mode);
+    lfe_lane_commit(L, c, i, 1);
+    if (seed_avg_l_now)
+        lfe_lane_averages(L, c, i, 1);
+    else
+        lfe_lane_averages(L, c, i, 0);
+}
+
+/*
  * Closed-form noisy XX1 of every lane, in place: each of its three pieces (sigmoid
  * below 0, interpolation, gain-corrected XX1) computed only when some lane of the
  * block falls in it, and only there written; ex is scratch.  Same bits as
@@ -789,6 +829,9 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
         L.avg_ss, L.avg_s, L.avg_m, L.avg_l, L.gkna_f, L.gkna_m, L.gkna_s};
     Py_ssize_t col[LFE_BLOCK];
     int any_rec = 0, status = LFE_STATUS_OK;
+    /* Every lane's values defined: a narrow block computes its real lanes only, and the
+       loops after the neuron stages still read all B (their padding results unused). */
+    memset(&L, 0, sizeof L);
 
     for (int i = 0; i < B; i++) {
         Py_ssize_t u = u0 + (i < n ? i : n - 1);   /* padding lanes repeat the last unit */
@@ -860,63 +903,72 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
             for (int i = 0; i < B; i++) L.acc[i] = L.acc[i] + xj[i] * wj[i];
         }
 
-        LFE_SIMD
-        for (int i = 0; i < B; i++) lfe_lane_input(&L, c, i);
-        if (exp_on) {   /* AdEx: the exponential current */
-            LFE_SIMD
-            for (int i = 0; i < B; i++) L.ex[i] = (L.ex[i] - c->thr) / c->exp_slope;
-            lfe_exp_lanes(L.ex, B);
-            LFE_SIMD
-            for (int i = 0; i < B; i++) L.i_net[i] = L.i_net[i] + c->k_exp * L.ex[i];
-        }
-        LFE_SIMD
-        for (int i = 0; i < B; i++) lfe_lane_vm(&L, c, i, spike_mode);
-        if (spike_mode || c->rate_spikes != 0.0) {
-            LFE_SIMD
-            for (int i = 0; i < B; i++) lfe_lane_isi(&L, c, i);
-        }
-        if (spike_mode && c->act_nd_spike != 0.0) {   /* seed quirk: act_nd is the spike */
-            for (int i = 0; i < B; i++) L.new_nd[i] = L.spk[i];
-        } else if (spike_mode) {
-            LFE_SIMD
-            for (int i = 0; i < B; i++) lfe_lane_spike_rate(&L, c, i);
-        }
-        if (!spike_mode) {   /* rate code: NXX1 of the drive, into drive */
-            if (use_table) {
-                for (int i = 0; i < B; i++)
-                    L.drive[i] = lfe_nxx1_lookup(L.drive[i], a->table, a->n_table, c);
-            } else {
-                lfe_noisy_xx1_lanes(L.drive, L.ex, c, B);
-            }
-            LFE_SIMD
-            for (int i = 0; i < B; i++) lfe_lane_rate_act(&L, c, i);
-        }
-        if (adapt_on) {
-            if (c->quirk_adapt_seed != 0.0) {
-                LFE_SIMD
-                for (int i = 0; i < B; i++) lfe_lane_adapt(&L, c, i, 1);
-            } else {
-                LFE_SIMD
-                for (int i = 0; i < B; i++) lfe_lane_adapt(&L, c, i, 0);
-            }
-        }
-        if (kna_on) {
-            LFE_SIMD
-            for (int i = 0; i < B; i++) lfe_lane_kna(&L, c, i, spike_mode);
-        }
-        if (any_clamped) {
-            LFE_SIMD
-            for (int i = 0; i < B; i++) lfe_lane_commit(&L, c, i, 1);
+        /* The neuron's cycle.  Wide blocks run each stage as its own short vector loop
+           over the lanes, the optional ones only when needed; a narrow block (a few
+           units, latency-bound) runs them fused per lane, values kept in registers. */
+        if (W == LFE_NARROW) {
+            const int seed_avg_l_now = seed_avg_l && cycle == 0;
+            for (int i = 0; i < n; i++)   /* real lanes only: the chain is the cost */
+                lfe_lane_cycle(&L, c, a->table, a->n_table, i, spike_mode, seed_avg_l_now);
         } else {
             LFE_SIMD
-            for (int i = 0; i < B; i++) lfe_lane_commit(&L, c, i, 0);
-        }
-        if (seed_avg_l && cycle == 0) {
+            for (int i = 0; i < B; i++) lfe_lane_input(&L, c, i);
+            if (exp_on) {   /* AdEx: the exponential current */
+                LFE_SIMD
+                for (int i = 0; i < B; i++) L.ex[i] = (L.ex[i] - c->thr) / c->exp_slope;
+                lfe_exp_lanes(L.ex, B);
+                LFE_SIMD
+                for (int i = 0; i < B; i++) L.i_net[i] = L.i_net[i] + c->k_exp * L.ex[i];
+            }
             LFE_SIMD
-            for (int i = 0; i < B; i++) lfe_lane_averages(&L, c, i, 1);
-        } else {
-            LFE_SIMD
-            for (int i = 0; i < B; i++) lfe_lane_averages(&L, c, i, 0);
+            for (int i = 0; i < B; i++) lfe_lane_vm(&L, c, i, spike_mode);
+            if (spike_mode || c->rate_spikes != 0.0) {
+                LFE_SIMD
+                for (int i = 0; i < B; i++) lfe_lane_isi(&L, c, i);
+            }
+            if (spike_mode && c->act_nd_spike != 0.0) {   /* seed quirk: act_nd is the spike */
+                for (int i = 0; i < B; i++) L.new_nd[i] = L.spk[i];
+            } else if (spike_mode) {
+                LFE_SIMD
+                for (int i = 0; i < B; i++) lfe_lane_spike_rate(&L, c, i);
+            }
+            if (!spike_mode) {   /* rate code: NXX1 of the drive, into drive */
+                if (use_table) {
+                    for (int i = 0; i < B; i++)
+                        L.drive[i] = lfe_nxx1_lookup(L.drive[i], a->table, a->n_table, c);
+                } else {
+                    lfe_noisy_xx1_lanes(L.drive, L.ex, c, B);
+                }
+                LFE_SIMD
+                for (int i = 0; i < B; i++) lfe_lane_rate_act(&L, c, i);
+            }
+            if (adapt_on) {
+                if (c->quirk_adapt_seed != 0.0) {
+                    LFE_SIMD
+                    for (int i = 0; i < B; i++) lfe_lane_adapt(&L, c, i, 1);
+                } else {
+                    LFE_SIMD
+                    for (int i = 0; i < B; i++) lfe_lane_adapt(&L, c, i, 0);
+                }
+            }
+            if (kna_on) {
+                LFE_SIMD
+                for (int i = 0; i < B; i++) lfe_lane_kna(&L, c, i, spike_mode);
+            }
+            if (any_clamped) {
+                LFE_SIMD
+                for (int i = 0; i < B; i++) lfe_lane_commit(&L, c, i, 1);
+            } else {
+                LFE_SIMD
+                for (int i = 0; i < B; i++) lfe_lane_commit(&L, c, i, 0);
+            }
+            if (seed_avg_l && cycle == 0) {
+                LFE_SIMD
+                for (int i = 0; i < B; i++) lfe_lane_averages(&L, c, i, 1);
+            } else {
+                LFE_SIMD
+                for (int i = 0; i < B; i++) lfe_lane_averages(&L, c, i, 0);
+            }
         }
 
         if ((cycle + 1) % cyc_per_qtr == 0) {   /* end of a quarter: ActQ */
@@ -924,7 +976,7 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
             for (int i = 0; i < n; i++) q[i] = L.act_nd[i];
         }
         int bad = 0;
-        for (int i = 0; i < B; i++) bad |= !lf_finite(L.i_net[i]);
+        for (int i = 0; i < n; i++) bad |= !lf_finite(L.i_net[i]);
         if (bad) {   /* rare: mark the first non-finite cycle of each real lane */
             for (int i = 0; i < n; i++) {
                 if (!lf_finite(L.i_net[i]) && a->first_bad[u0 + i] < 0) {
