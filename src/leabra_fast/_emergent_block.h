@@ -829,9 +829,9 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
         L.avg_ss, L.avg_s, L.avg_m, L.avg_l, L.gkna_f, L.gkna_m, L.gkna_s};
     Py_ssize_t col[LFE_BLOCK];
     int any_rec = 0, status = LFE_STATUS_OK;
-    /* Every lane's values defined: a narrow block computes its real lanes only, and the
-       loops after the neuron stages still read all B (their padding results unused). */
-    memset(&L, 0, sizeof L);
+    /* A narrow block computes its real lanes only, and the loops after the neuron
+       stages read all B: give the padding lanes defined values (their results unused). */
+    if (W == LFE_NARROW) memset(&L, 0, sizeof L);
 
     for (int i = 0; i < B; i++) {
         Py_ssize_t u = u0 + (i < n ? i : n - 1);   /* padding lanes repeat the last unit */
@@ -976,7 +976,7 @@ LF_INLINE int lfe_run_block_body(const EConsts *consts, const LFERun *a, const L
             for (int i = 0; i < n; i++) q[i] = L.act_nd[i];
         }
         int bad = 0;
-        for (int i = 0; i < n; i++) bad |= !lf_finite(L.i_net[i]);
+        for (int i = 0; i < (W == LFE_NARROW ? n : B); i++) bad |= !lf_finite(L.i_net[i]);
         if (bad) {   /* rare: mark the first non-finite cycle of each real lane */
             for (int i = 0; i < n; i++) {
                 if (!lf_finite(L.i_net[i]) && a->first_bad[u0 + i] < 0) {
