@@ -8,8 +8,12 @@
  * the compiler vectorises every loop over units), and one entry point per
  * instruction set.  Every branch of the scalar equations becomes a select, so each
  * lane computes exactly what the scalar code computes; mode flags are uniform, and
- * the costly optional parts (the AdEx exp, NXX1's sigmoid, the table, libm pow) run
- * as their own loops chosen outside the lane loops.
+ * the costly optional parts (the AdEx exp, each piece of NXX1, the table, adaptation,
+ * KNa, the clamp, the ISI bookkeeping, libm pow) run as their own loops, chosen
+ * outside the lane loops by the mode or by whether some lane of the block needs them.
+ * Narrow blocks (a few units: latency-bound) run the stages fused per lane instead.
+ * Conditions are combined with & and |, and both arms of a select computed up front:
+ * GCC 12 leaves a loop scalar for a branch or for a load inside one arm.
  *
  * Bits: no FMA contraction (-ffp-contract=off), no -ffast-math, expressions in the
  * reference backend's order.  The differences from the reference (agreement to
@@ -436,9 +440,9 @@ LF_INLINE void lfe_lane_input(LFELanes *L, const EConsts *c, int i)
     L->ex[i] = v_eff;   /* the AdEx exponent is taken from it only when AdEx is on */
 }
 
-/* v_m and v_m_eq from I_net (held while refractory), spikes, reset and the
-   then act in spiking mode or the rate code's drive.  Clamped lanes compute garbage
-   here that lfe_lane_commit discards. */
+/* v_m and v_m_eq from I_net (held while refractory), the spike and reset, then act in
+   spiking mode or the rate code's drive.  Clamped lanes compute values here that
+   lfe_lane_commit discards. */
 LF_INLINE void lfe_lane_vm(LFELanes *L, const EConsts *c, int i, const int spike_mode)
 {
     const int can_spike = spike_mode | (c->rate_spikes != 0.0);
