@@ -19,6 +19,7 @@ from pathlib import Path
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 DEBUG = os.environ.get("LEABRA_FAST_DEBUG", "") not in ("", "0")
 OPENMP = os.environ.get("LEABRA_FAST_OPENMP", "1" if sys.platform.startswith("linux") else "0")
@@ -98,7 +99,23 @@ extensions = [
 for ext in extensions:
     ext.define_macros.append(("LEABRA_FAST_DEBUG", "1" if DEBUG else "0"))
 
+
+
+class ParallelBuildExt(build_ext):
+    """Compile the extensions side by side (one per core) unless ``-j`` says otherwise.
+
+    Each kernel takes a minute or more to compile (three instruction-set entries, each
+    with its block widths inlined); built one after the other they would add up.
+    """
+
+    def finalize_options(self) -> None:
+        super().finalize_options()
+        if not self.parallel:
+            self.parallel = max(1, min(len(self.extensions), os.cpu_count() or 1))
+
+
 setup(
+    cmdclass={"build_ext": ParallelBuildExt},
     ext_modules=cythonize(
         extensions,
         compiler_directives=directives,

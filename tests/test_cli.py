@@ -55,7 +55,7 @@ def test_cli_errors_are_messages(tmp_path, capsys):
 
 
 def test_info_command_reports_the_kernel_in_use(capsys):
-    from leabra_fast import _seed_kernel
+    from leabra_fast import _emergent_kernel, _seed_kernel
 
     assert main(["info"]) == 0
     out = capsys.readouterr().out
@@ -70,6 +70,8 @@ def test_info_command_reports_the_kernel_in_use(capsys):
     assert k["simd_available"] == list(_seed_kernel.simd_levels())
     assert k["block"] == _seed_kernel.BLOCK
     assert info["default_threads"] >= 1
+    e = info["emergent_kernel"]
+    assert e["simd"] == _emergent_kernel.BUILD_INFO["simd"] and e["block"] == _emergent_kernel.BLOCK
 
 
 def test_info_command_names_an_environment_choice():
@@ -79,3 +81,4 @@ def test_info_command_names_an_environment_choice():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
     assert "SIMD baseline (LEABRA_FAST_SIMD=baseline)" in out
+    assert "emergent kernel: SIMD baseline" in out

@@ -133,7 +133,11 @@ def build_info() -> dict[str, Any]:
             "block": _seed_kernel.BUILD_INFO["block"],
             "debug_build": _seed_kernel.DEBUG_BUILD,
         },
-        "emergent_kernel": {"openmp": _emergent_kernel.HAS_OPENMP},
+        "emergent_kernel": {
+            "simd": _emergent_kernel.BUILD_INFO["simd"],
+            "openmp": _emergent_kernel.BUILD_INFO["openmp"],
+            "block": _emergent_kernel.BUILD_INFO["block"],
+        },
         "default_threads": resolve_threads(None),
     }
 
@@ -154,7 +158,11 @@ def _info(args: argparse.Namespace) -> int:
         f"OpenMP {'yes' if k['openmp'] else 'no'}; blocks of {k['block']} units"
         + ("; DEBUG build (bounds-checked, slow)" if k["debug_build"] else "")
     )
-    print(f"emergent kernel: OpenMP {'yes' if info['emergent_kernel']['openmp'] else 'no'}")
+    e = info["emergent_kernel"]
+    print(
+        f"emergent kernel: SIMD {e['simd']}; OpenMP {'yes' if e['openmp'] else 'no'}; "
+        f"blocks of {e['block']} units"
+    )
     print(f"threads by default (n_threads=None): {info['default_threads']}")
     return 0
 
