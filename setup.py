@@ -81,7 +81,8 @@ extensions = [
         "leabra_fast._seed_kernel",
         ["src/leabra_fast/_seed_kernel.pyx"],
         include_dirs=["src/leabra_fast"],  # _seed_block.h, the C loop
-        depends=["src/leabra_fast/_seed_block.h", "src/leabra_fast/_lf_math.h"],
+        depends=["src/leabra_fast/_seed_block.h", "src/leabra_fast/_lf_math.h",
+                 "src/leabra_fast/_lf_isa.h"],
         extra_compile_args=compile_args(),
         extra_link_args=link_args(),
     ),
@@ -89,7 +90,8 @@ extensions = [
         "leabra_fast._emergent_kernel",
         ["src/leabra_fast/_emergent_kernel.pyx"],
         include_dirs=["src/leabra_fast"],  # _emergent_block.h, the C loop
-        depends=["src/leabra_fast/_emergent_block.h", "src/leabra_fast/_lf_math.h"],
+        depends=["src/leabra_fast/_emergent_block.h", "src/leabra_fast/_lf_math.h",
+                 "src/leabra_fast/_lf_isa.h"],
         extra_compile_args=compile_args(),
         extra_link_args=link_args(),
     ),

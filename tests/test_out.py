@@ -139,6 +139,6 @@ def test_out_overlapping_an_input_is_refused(schedule):
     args = {"inputs": X, "su_avg_m": None, "gc_i": 0.0}
     args[schedule] = view.reshape(20, 1, 1) if schedule != "gc_i" else view
     before = first["act"].copy()
-    with pytest.raises(ValueError, match="overlap an array this run reads"):
+    with pytest.raises(ValueError, match="overlap an input schedule of this run"):
         lf.simulate(args.pop("inputs"), out=first, n_units=2, **args)
     np.testing.assert_array_equal(first["act"], before)

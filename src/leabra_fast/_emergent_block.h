@@ -34,13 +34,7 @@
 
 #include "_lf_math.h"   /* LF_INLINE, lf_exp, lf_exp_normal, lf_pow_1_5, lf_finite */
 
-#if defined(__x86_64__) && defined(__GNUC__) && (!defined(__clang__) || defined(__linux__)) \
-    && !defined(LEABRA_FAST_NO_DISPATCH)
-#define LFE_DISPATCH 1
-#else
-#define LFE_DISPATCH 0
-#endif
-enum { LFE_ISA_AVX512, LFE_ISA_AVX2, LFE_ISA_BASELINE, LFE_N_ISA };
+#include "_lf_isa.h"   /* LF_DISPATCH, LF_ISA_*, lf_isa_find: the entry points per ISA */
 
 #define LFE_STATUS_OK 0
 #define LFE_STATUS_NONFINITE 1
@@ -1099,7 +1093,7 @@ static int lfe_run_blocks_baseline(const EConsts *c, const LFERun *a, const LFES
     return lfe_run_blocks_impl(c, a, s, u_start, u_stop);
 }
 
-#if LFE_DISPATCH
+#if LF_DISPATCH
 __attribute__((target("avx2")))
 static int lfe_run_blocks_avx2(const EConsts *c, const LFERun *a, const LFEScratch *s,
                                Py_ssize_t u_start, Py_ssize_t u_stop)
@@ -1115,23 +1109,9 @@ static int lfe_run_blocks_avx512(const EConsts *c, const LFERun *a, const LFEScr
 }
 #endif
 
-static const char *const lfe_isa_names[] = {"avx512", "avx2", "baseline"};
-
-static int lfe_isa_supported(int k)
-{
-#if LFE_DISPATCH
-    __builtin_cpu_init();
-    if (k == 0)
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-               && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
-    if (k == 1) return __builtin_cpu_supports("avx2");
-#endif
-    return k == LFE_N_ISA - 1;
-}
-
 static lfe_blocks_fn lfe_isa_entry(int k)
 {
-#if LFE_DISPATCH
+#if LF_DISPATCH
     if (k == 0) return lfe_run_blocks_avx512;
     if (k == 1) return lfe_run_blocks_avx2;
 #endif
@@ -1139,27 +1119,18 @@ static lfe_blocks_fn lfe_isa_entry(int k)
     return lfe_run_blocks_baseline;
 }
 
-/* The entry in use; index into lfe_isa_names (set by lfe_select_isa). */
-static int lfe_isa_current = LFE_N_ISA - 1;
+/* The entry in use; index into lf_isa_names (set by lfe_select_isa). */
+static int lfe_isa_current = LF_N_ISA - 1;
 
 /* Use the instruction set called name, or the best this CPU runs when name is NULL or
    empty.  Returns 0, -1 for an unknown name, -2 for one this CPU (or build) lacks. */
 static int lfe_select_isa(const char *name)
 {
-    for (int k = 0; k < LFE_N_ISA; k++) {
-        int match = name == NULL || name[0] == '\0' || strcmp(name, lfe_isa_names[k]) == 0;
-        if (!match) continue;
-        if (!lfe_isa_supported(k)) {
-            if (name == NULL || name[0] == '\0') continue;
-            return -2;
-        }
-        lfe_isa_current = k;
-        return 0;
-    }
-    return -1;
+    int k = lf_isa_find(name);
+    if (k < 0) return k;
+    lfe_isa_current = k;
+    return 0;
 }
-
-static const char *lfe_isa_name(int k) { return k >= 0 && k < LFE_N_ISA ? lfe_isa_names[k] : ""; }
 
 /* Run units u_start .. u_stop-1; what one thread does with its share.
    Returns LFE_STATUS_OK, LFE_STATUS_NONFINITE or LFE_STATUS_NO_MEMORY. */

@@ -22,6 +22,7 @@ backend to ~1e-15 relative (exp and the power differ by an ulp or so), and are
 bit-identical for any thread count, instruction set and block a unit lands in.
 """
 
+from leabra_fast import _simd
 from leabra_fast._forkguard import fork_unsafe as _fork_unsafe
 from leabra_fast._forkguard import mark_threads_used as _mark_threads_used
 
@@ -37,7 +38,7 @@ cdef extern from "_emergent_block.h" nogil:
     int LFE_BLOCK
     int LFE_MID
     int LFE_NARROW
-    int LFE_N_ISA
+    int LF_N_ISA
     int LFE_N_TRACES
     int LFE_N_UNIT_STATE
     int LFE_T_DWT
@@ -85,9 +86,9 @@ cdef extern from "_emergent_block.h" nogil:
 
     int lfe_run_units(const EConsts* c, const LFERun* a, Py_ssize_t u_start, Py_ssize_t u_stop)
     int lfe_isa_current
-    int lfe_isa_supported(int k)
+    int lf_isa_supported(int k)
     int lfe_select_isa(const char* name)
-    const char* lfe_isa_name(int k)
+    const char* lf_isa_name(int k)
     double lfe_noisy_xx1_scalar(double x, const EConsts* c)
     double lfe_nxx1_lookup_scalar(double x, const double* table, Py_ssize_t n, const EConsts* c)
     double lfe_xcal_scalar(double x, double th, const EConsts* c)
@@ -115,7 +116,7 @@ def simd_levels():
     Among ``"avx512"``, ``"avx2"`` and ``"baseline"``.  Every level gives the same
     bits; only speed differs.
     """
-    return tuple(lfe_isa_name(k).decode() for k in range(LFE_N_ISA) if lfe_isa_supported(k))
+    return tuple(lf_isa_name(k).decode() for k in range(LF_N_ISA) if lf_isa_supported(k))
 
 
 def select_simd(name=None):
@@ -124,18 +125,10 @@ def select_simd(name=None):
 
     Raises ValueError for an unknown name or one this CPU cannot run.
     """
-    previous = lfe_isa_name(lfe_isa_current).decode()
+    previous = lf_isa_name(lfe_isa_current).decode()
     cdef bytes key = (name or "").encode()
-    cdef int rc = lfe_select_isa(key)
-    if rc == -1:
-        raise ValueError(
-            f"unknown SIMD level {name!r}; choose one of 'avx512', 'avx2', 'baseline'"
-        )
-    if rc == -2:
-        raise ValueError(
-            f"this CPU or build cannot run SIMD level {name!r}; available: {simd_levels()}"
-        )
-    BUILD_INFO["simd"] = lfe_isa_name(lfe_isa_current).decode()
+    _simd.check_status(name, lfe_select_isa(key), simd_levels())
+    BUILD_INFO["simd"] = lf_isa_name(lfe_isa_current).decode()
     return previous
 
 
@@ -144,17 +137,7 @@ def select_simd(name=None):
 BUILD_INFO = {"openmp": bool(LFE_HAS_OPENMP), "simd": "", "block": LFE_BLOCK}
 
 
-def _select_from_environment():
-    import os
-
-    wanted = os.environ.get("LEABRA_FAST_SIMD", "").strip().lower()
-    try:
-        select_simd(wanted or None)
-    except ValueError as err:
-        raise ImportError(f"LEABRA_FAST_SIMD={wanted!r}: {err}") from None
-
-
-_select_from_environment()
+_simd.select_from_environment(select_simd)
 
 
 cdef LFESchedule _schedule(const double[:, :, :] a):

@@ -35,16 +35,7 @@
 #define LF_HAVE_STREAM 0
 #endif
 
-/* One entry point per instruction set (see lf_select_isa): x86-64, GCC or Clang on Linux. */
-#if defined(__x86_64__) && defined(__GNUC__) && (!defined(__clang__) || defined(__linux__)) \
-    && !defined(LEABRA_FAST_NO_DISPATCH)
-#define LF_DISPATCH 1
-#include <immintrin.h>   /* AVX2 / AVX-512 stores, used only in functions targeting them */
-#else
-#define LF_DISPATCH 0
-#endif
-/* Instruction sets, best first (indices into lf_isa_names). */
-enum { LF_ISA_AVX512, LF_ISA_AVX2, LF_ISA_BASELINE, LF_N_ISA };
+#include "_lf_isa.h"   /* LF_DISPATCH, LF_ISA_*, lf_isa_find: the entry points per ISA */
 
 #define LF_STATUS_OK 0
 #define LF_STATUS_NONFINITE 1
@@ -754,21 +745,6 @@ static int lf_run_blocks_avx512(const SeedConsts *c, const LFRun *a, const LFScr
 }
 #endif
 
-/* Instruction sets, best first (LF_ISA_* order). */
-static const char *const lf_isa_names[] = {"avx512", "avx2", "baseline"};
-
-static int lf_isa_supported(int k)
-{
-#if LF_DISPATCH
-    __builtin_cpu_init();
-    if (k == 0)
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-               && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
-    if (k == 1) return __builtin_cpu_supports("avx2");
-#endif
-    return k == LF_N_ISA - 1;
-}
-
 static lf_blocks_fn lf_isa_entry(int k)
 {
 #if LF_DISPATCH
@@ -789,20 +765,11 @@ static int lf_isa_current = LF_N_ISA - 1;
  */
 static int lf_select_isa(const char *name)
 {
-    for (int k = 0; k < LF_N_ISA; k++) {
-        int match = name == NULL || name[0] == '\0' || strcmp(name, lf_isa_names[k]) == 0;
-        if (!match) continue;
-        if (!lf_isa_supported(k)) {
-            if (name == NULL || name[0] == '\0') continue;
-            return -2;
-        }
-        lf_isa_current = k;
-        return 0;
-    }
-    return -1;
+    int k = lf_isa_find(name);
+    if (k < 0) return k;
+    lf_isa_current = k;
+    return 0;
 }
-
-static const char *lf_isa_name(int k) { return k >= 0 && k < LF_N_ISA ? lf_isa_names[k] : ""; }
 
 /*
  * Run units u_start .. u_stop-1; what one thread does with its share.

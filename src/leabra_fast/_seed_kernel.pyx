@@ -23,6 +23,7 @@ power differ by an ulp or so), and are bit-identical for any thread count and
 instruction set.
 """
 
+from leabra_fast import _simd
 from leabra_fast._forkguard import fork_unsafe as _fork_unsafe
 from leabra_fast._forkguard import mark_threads_used as _mark_threads_used
 
@@ -110,15 +111,7 @@ def select_simd(name=None):
     """
     previous = lf_isa_name(lf_isa_current).decode()
     cdef bytes key = (name or "").encode()
-    cdef int rc = lf_select_isa(key)
-    if rc == -1:
-        raise ValueError(
-            f"unknown SIMD level {name!r}; choose one of 'avx512', 'avx2', 'baseline'"
-        )
-    if rc == -2:
-        raise ValueError(
-            f"this CPU or build cannot run SIMD level {name!r}; available: {simd_levels()}"
-        )
+    _simd.check_status(name, lf_select_isa(key), simd_levels())
     BUILD_INFO["simd"] = lf_isa_name(lf_isa_current).decode()
     return previous
 
@@ -128,17 +121,7 @@ def select_simd(name=None):
 BUILD_INFO = {"openmp": bool(LF_HAS_OPENMP), "simd": "", "block": LF_BLOCK}
 
 
-def _select_from_environment():
-    import os
-
-    wanted = os.environ.get("LEABRA_FAST_SIMD", "").strip().lower()
-    try:
-        select_simd(wanted or None)
-    except ValueError as err:
-        raise ImportError(f"LEABRA_FAST_SIMD={wanted!r}: {err}") from None
-
-
-_select_from_environment()
+_simd.select_from_environment(select_simd)
 
 # True when built with LEABRA_FAST_DEBUG=1 (bounds, wraparound and initialisation
 # checks on); set by setup.py's compile_time_env together with those directives.

@@ -210,8 +210,8 @@ class RecordPlan:
         for arr in reads:
             if any(np.may_share_memory(b, arr) for b in buffers):
                 raise ValueError(
-                    "out='s traces overlap an array this run reads (an input schedule, or "
-                    "weights or state made from out's traces); pass a copy of that array"
+                    "out='s traces overlap an input schedule of this run, which the run "
+                    "would overwrite while reading it; pass a copy of that schedule"
                 )
         return (
             buffers[0] if math.prod(buffers[0].shape) else np.empty(want[0]),
