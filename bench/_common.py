@@ -2,7 +2,7 @@
 
 * :func:`run_leabra` - the public :func:`leabra_fast.simulate`, whole call.
 * :func:`run_numpy_units` - NumPy vectorised over units: the reference backend's
-  loop (:func:`leabra_fast.reference.run_seed`) called directly, without the
+  loop (:func:`leabra_fast.seed.reference.run_seed`) called directly, without the
   driver, nothing recorded.
 * :func:`run_yardstick` - ``bench/yardstick.c``, a straightforward C loop of the
   same equations (glibc ``exp``/``pow``), compiled on first use with the
@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 
 import leabra_fast as lf
-from leabra_fast import reference
-from leabra_fast.params import derived_constants
+from leabra_fast.seed import reference
+from leabra_fast.seed.params import derived_constants
 
 HERE = Path(__file__).resolve().parent
 
@@ -237,7 +237,8 @@ def kernel_recording_times(x, n_units: int, repeat: int) -> tuple[list[float], l
     handing out fresh pages (which dominates a first write of hundreds of MB).
     """
     from leabra_fast import _seed_kernel
-    from leabra_fast.traces import RecordPlan
+    from leabra_fast.core.traces import RecordPlan
+    from leabra_fast.seed import SYNAPSE_TRACES, UNIT_TRACES
 
     x = np.asarray(x, dtype=np.float64)
     n_trials, n_cycles = x.shape[0], 100
@@ -248,8 +249,9 @@ def kernel_recording_times(x, n_units: int, repeat: int) -> tuple[list[float], l
     out: list[list[float]] = []
     for record in (None, "all"):
         plan = RecordPlan.build(
-            record, None, 1, n_units=n_units, n_inputs=1, first_cycle=0, n_cycles=total
-        )
+            record, None, 1, n_units=n_units, n_inputs=1, first_cycle=0, n_cycles=total,
+            unit_catalog=UNIT_TRACES, synapse_catalog=SYNAPSE_TRACES,
+        )  # fmt: skip
         unit_buf, syn_buf = plan.allocate()
         unit_buf.fill(0.0)
         syn_buf.fill(0.0)

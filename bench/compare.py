@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     # Same model: the yardstick's and NumPy's final state equal leabra_fast's to 1e-12.
     ref_state = np.vstack([C.run_yardstick(x, 256, 1)[0], C.run_numpy_units(x, 256, 1)[0]])
     lf_state = C.run_leabra(x, 256, 1).state
-    mine = np.vstack([getattr(lf_state, k) for k in lf.state.UNIT_STATE] * 2)
+    mine = np.vstack([getattr(lf_state, k) for k in lf.seed.state.UNIT_STATE] * 2)
     agree = bool(np.allclose(mine, ref_state, rtol=1e-12, atol=1e-15))
     ns_lf, ns_c, ns_np = (med(t) / nc * 1e9 for t in (t_lf, t_c, t_np))
     data["units"] = {

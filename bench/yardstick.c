@@ -10,7 +10,7 @@
  */
 #include <math.h>
 
-/* Same names and order as leabra_fast.params.derived_constants. */
+/* Same names and order as leabra_fast.seed.params.derived_constants. */
 typedef struct {
     double k_net, k_vm, noise, gc_l, e_rev_e, e_rev_l, e_inh, thr, exp_slope, k_exp;
     double spk_thr, vm_r, vm_gain, spike_gain, adapt_div, k_ss, k_s, k_m, l_dt;

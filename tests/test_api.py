@@ -210,7 +210,7 @@ def test_bad_state():
 
 
 def test_broadcast_schedules_are_not_copied_per_unit():
-    from leabra_fast.schedule import prepare_schedules
+    from leabra_fast.core.schedule import prepare_schedules
 
     x = np.asarray(X, dtype=np.float64)
     s = prepare_schedules(x, None, None, 0.0, n_units=1000, n_inputs=10, state_shape=None)

@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leabra_fast as lf
-from leabra_fast import _seed_kernel, reference
-from leabra_fast.params import derived_constants
+from leabra_fast import _seed_kernel
+from leabra_fast.seed import reference
+from leabra_fast.seed.params import derived_constants
 
 
 def _both(*args, **kwargs):

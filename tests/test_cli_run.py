@@ -11,7 +11,7 @@ from test_cli import _check_outputs
 
 import leabra_fast as lf
 from leabra_fast.cli import main
-from leabra_fast.config import ConfigError, load_config
+from leabra_fast.core.config import ConfigError, load_config
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "run_config.toml"
 X = list(lf.NOTEBOOK_INPUT)

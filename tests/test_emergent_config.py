@@ -9,7 +9,7 @@ import pytest
 
 import leabra_fast as lf
 from leabra_fast.cli import main
-from leabra_fast.config import ConfigError, load_config
+from leabra_fast.core.config import ConfigError, load_config
 from leabra_fast.emergent import EmergentParams, neuron_demo_schedule
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "emergent_config.toml"

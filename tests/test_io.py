@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import leabra_fast as lf
-from leabra_fast.saving import FORMAT_VERSION
+from leabra_fast.core.saving import FORMAT_VERSION
 
 X = lf.NOTEBOOK_INPUT
 
@@ -119,7 +119,7 @@ def test_save_overwrites_and_rejects_unsaveable_extra(tmp_path):
     with pytest.raises(TypeError, match="JSON"):
         res.save(tmp_path / "x.npz")
     with pytest.raises(TypeError, match="SimulationResult"):
-        lf.saving.save({"v_m": 1}, tmp_path / "y.npz")
+        lf.core.saving.save({"v_m": 1}, tmp_path / "y.npz")
 
 
 def test_truncated_file(tmp_path):

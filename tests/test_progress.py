@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import leabra_fast as lf
-from leabra_fast import progress as prog
-from leabra_fast import simulation
+from leabra_fast.core import progress as prog
+from leabra_fast.seed import reference
 
 X = lf.NOTEBOOK_INPUT
 
@@ -173,13 +173,13 @@ def test_auto_progress_decision(monkeypatch):
 
 def test_long_runs_are_chunked_on_trial_boundaries(monkeypatch):
     calls = []
-    real = simulation.reference.run_seed
+    real = reference.run_seed
 
     def spy(*args):
         calls.append((args[8], args[9]))  # c0, c1
         return real(*args)
 
-    monkeypatch.setattr(simulation.reference, "run_seed", spy)
+    monkeypatch.setattr(reference, "run_seed", spy)
     lf.simulate(X, backend="python")
     assert calls == [(0, 2000)]  # a short run is one call
     calls.clear()

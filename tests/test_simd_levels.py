@@ -18,7 +18,7 @@ from test_speed_paths import _schedule, assert_bitwise_equal
 
 import leabra_fast as lf
 from leabra_fast import _seed_kernel
-from leabra_fast.traces import ALIGN_MIN_BYTES, BUFFER_ALIGN, aligned_empty
+from leabra_fast.core.traces import ALIGN_MIN_BYTES, BUFFER_ALIGN, aligned_empty
 
 LEVELS = _seed_kernel.simd_levels()
 BLOCK, MID, NARROW = _seed_kernel.WIDTHS

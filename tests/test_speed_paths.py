@@ -161,7 +161,7 @@ def test_fast_and_general_gain_paths_agree():
 
 @given(w=st.floats(0.0, 1.0), eps=st.floats(0.0, 0.1), off=st.floats(0.1, 3.0))
 def test_sig_fast_path_close_to_pow(w, eps, off):
-    c = lf.params.derived_constants(lf.SeedParams(gain=1.5, sig_eps=eps, off=off), 1)
+    c = lf.seed.params.derived_constants(lf.SeedParams(gain=1.5, sig_eps=eps, off=off), 1)
     w, eps, off = np.float64(w), np.float64(eps), np.float64(off)
     with np.errstate(all="ignore"):
         want = float(1.0 / (1.0 + ((off * (1.0 - w)) / (w + eps)) ** 1.5))
@@ -336,7 +336,7 @@ def test_random_populations_match_reference(
 
 
 def test_kernel_rejects_mismatched_trace_buffers():
-    c = lf.params.derived_constants(lf.SeedParams(), 1)
+    c = lf.seed.params.derived_constants(lf.SeedParams(), 1)
     x = np.zeros((1, 2, 1))
     us = np.zeros((7, 2))
     ss = np.full((2, 2, 1), 0.5)

@@ -3,7 +3,10 @@
 The seed model is the spiking neuron and learning synapse of the seed notebook
 (``docs/seed_model.md``), run by a typed Cython kernel (``backend="cython"``)
 or by a readable NumPy transliteration of the notebook (``backend="python"``)
-that serves as its oracle.
+that serves as its oracle.  The canonical emergent unit is its sibling
+(``model="emergent"``, :mod:`leabra_fast.emergent`).  Each model lives in its own
+subpackage and registers itself with the shared machinery (:mod:`leabra_fast.core`)
+when imported here.
 
 >>> import leabra_fast as lf
 >>> res = lf.simulate([0, 0, 1, 1, 1, 1, 0, 0, 0, .2, .2, .2, 0, 0, .5, .5, 0, 0, .3, 0])
@@ -11,25 +14,28 @@ that serves as its oracle.
 (2000, 1)
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-from . import emergent
+from . import emergent, seed
+from .core import __version__, registry
+from .core.config import ConfigError
+from .core.driver import BACKENDS, NonFiniteError, NonFiniteWarning, simulate
+from .core.paramspec import ParameterError
+from .core.progress import PartialRunWarning
+from .core.result import SimulationResult, load
+from .core.traces import TraceBudgetError
 from .emergent import EmergentParams, EmergentState
-from .params import ParameterError, SeedParams
-from .progress import PartialRunWarning
-from .result import SimulationResult
-from .saving import load
-from .simulation import BACKENDS, MODELS, NonFiniteError, NonFiniteWarning, simulate
-from .state import SeedState
-from .traces import SYNAPSE_TRACES, TRACE_NAMES, UNIT_TRACES, TraceBudgetError
+from .seed import (
+    NOTEBOOK_INPUT,
+    SYNAPSE_TRACES,
+    TRACE_NAMES,
+    UNIT_TRACES,
+    SeedParams,
+    SeedState,
+)
 
-try:
-    __version__ = version("leabra-fast")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
-#: The notebook's input schedule: 20 trials, also its sender averages.
-NOTEBOOK_INPUT = (0, 0, 1, 1, 1, 1, 0, 0, 0, 0.2, 0.2, 0.2, 0, 0, 0.5, 0.5, 0, 0, 0.3, 0)
+#: The registered models' names (``simulate(..., model=...)``).
+MODELS = registry.names()
 
 __all__ = [
     "BACKENDS",
@@ -38,6 +44,7 @@ __all__ = [
     "SYNAPSE_TRACES",
     "TRACE_NAMES",
     "UNIT_TRACES",
+    "ConfigError",
     "EmergentParams",
     "EmergentState",
     "NonFiniteError",
@@ -51,5 +58,20 @@ __all__ = [
     "__version__",
     "emergent",
     "load",
+    "plot",
+    "seed",
     "simulate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``lf.plot`` without ``import leabra_fast.plot``, without importing it at start-up.
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "plot"})

@@ -1,15 +1,17 @@
-"""The ``leabra-fast`` console script.
+"""The ``leabra-fast`` console script (entry point: :func:`leabra_fast.cli.main`).
 
-``leabra-fast emergent-demo --out DIR [--mode rate|spike] [--adapt]`` runs the
-textbook single-neuron demo on the canonical emergent model (traces, run.npz, report.png).
-``leabra-fast seed --out DIR`` reproduces the seed notebook's run and writes its
-19 traces (``traces.npz`` and ``traces.csv``), ``summary.json`` (spike count,
-final weights), the saved run ``run.npz`` (reload with ``leabra_fast.load``)
-and, when matplotlib is installed, ``report.png`` with the notebook's figures.
-``leabra-fast run --config FILE [--out DIR]`` does the same for a run file of
-your own parameters and schedules (see ``leabra_fast.config``).
+Shared commands live here; each registered model adds its own
+(``ModelSpec.add_cli``).  ``leabra-fast seed --out DIR`` (:mod:`leabra_fast.seed.cli`)
+reproduces the seed notebook's run and writes its 19 traces (``traces.npz`` and
+``traces.csv``), ``summary.json`` (spike count, final weights), the saved run
+``run.npz`` (reload with ``leabra_fast.load``) and, when matplotlib is installed,
+``report.png`` with the notebook's figures.  ``leabra-fast emergent-demo --out DIR
+[--mode rate|spike] [--adapt]`` (:mod:`leabra_fast.emergent.cli`) runs the textbook
+single-neuron demo on the canonical emergent model.
+``leabra-fast run --config FILE [--out DIR]`` writes the same outputs for a run file
+of your own parameters and schedules (see :mod:`leabra_fast.core.config`).
 ``leabra-fast info [--json]`` prints how this installation runs (versions, the
-kernel's instruction set, OpenMP, threads): worth pasting into a bug report.
+kernels' instruction sets, OpenMP, threads): worth pasting into a bug report.
 """
 
 from __future__ import annotations
@@ -26,11 +28,19 @@ from typing import Any
 
 import numpy as np
 
-from . import NOTEBOOK_INPUT, __version__
+from . import __version__, registry
 from .result import SimulationResult
-from .simulation import BACKENDS, simulate
 
-__all__ = ["main", "write_outputs"]
+__all__ = [
+    "build_info",
+    "build_parser",
+    "kernel_info",
+    "main",
+    "print_written",
+    "write_all",
+    "write_outputs",
+    "write_report",
+]
 
 
 def write_outputs(result: SimulationResult, out: Path) -> list[Path]:
@@ -66,35 +76,23 @@ def write_report(result: SimulationResult, out: Path) -> Path | None:
     if importlib.util.find_spec("matplotlib") is None:
         print('skipped report.png: matplotlib is not installed (pip install "leabra-fast[plot]")')
         return None
-    from .plot import plot_report
+    from .plotting import plot_report
 
     path = out / "report.png"
     plot_report(result, path)
     return path
 
 
-def _write_all(result: SimulationResult, args: argparse.Namespace, out: Path) -> list[Path]:
+
+def write_all(result: SimulationResult, out: Path, *, report: bool = True) -> list[Path]:
+    """Traces, summary, the saved run and (``report``, with matplotlib) report.png into ``out``."""
     paths = write_outputs(result, out)
     paths.append(result.save(out / "run.npz"))
-    if not args.no_report:
-        report = write_report(result, out)
-        if report is not None:
-            paths.append(report)
+    if report:
+        written = write_report(result, out)
+        if written is not None:
+            paths.append(written)
     return paths
-
-
-def _seed(args: argparse.Namespace) -> int:
-    result = simulate(NOTEBOOK_INPUT, n_cycles=args.cycles, backend=args.backend)
-    paths = _write_all(result, args, Path(args.out))
-    s = result.summary()
-    print(
-        f"seed model: {s['n_trials']} trials x {s['n_cycles_per_trial']} cycles, "
-        f"{s['total_spikes']} spikes, final fwt = {s['final_fwt'][0][0]:.6f}, "
-        f"wt = {s['final_wt'][0][0]:.6f}"
-    )
-    for p in paths:
-        print(f"wrote {p}")
-    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -103,43 +101,52 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     result = config.simulate()
     out = Path(args.out) if args.out else config.path.with_name(config.path.stem + "-out")
-    paths = _write_all(result, args, out)
+    paths = write_all(result, out, report=not args.no_report)
     s = result.summary()
     print(
         f"{config.path}: {s['n_units']} unit(s) x {s['n_inputs']} input(s), {s['n_trials']} "
         f"trials x {s['n_cycles_per_trial']} cycles, {s['total_spikes']} spikes"
         + ("" if result.ok else " (dynamics became NaN/inf: see summary.json)")
     )
-    for p in paths:
-        print(f"wrote {p}")
+    print_written(paths)
     return 0
 
 
-def build_info() -> dict[str, Any]:
-    """Versions and how the compiled kernels run on this machine."""
-    from . import _emergent_kernel, _seed_kernel
-    from .simulation import resolve_threads
 
-    return {
+def build_info() -> dict[str, Any]:
+    """Versions and how each model's compiled kernel runs on this machine."""
+    from .driver import resolve_threads
+
+    info: dict[str, Any] = {
         "leabra_fast": __version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "platform": f"{platform.system()} {platform.machine()}",
-        "seed_kernel": {
-            "simd": _seed_kernel.BUILD_INFO["simd"],
-            "simd_available": list(_seed_kernel.simd_levels()),
-            "simd_from_environment": os.environ.get("LEABRA_FAST_SIMD") or None,
-            "openmp": _seed_kernel.BUILD_INFO["openmp"],
-            "block": _seed_kernel.BUILD_INFO["block"],
-            "debug_build": _seed_kernel.DEBUG_BUILD,
-        },
-        "emergent_kernel": {
-            "simd": _emergent_kernel.BUILD_INFO["simd"],
-            "openmp": _emergent_kernel.BUILD_INFO["openmp"],
-            "block": _emergent_kernel.BUILD_INFO["block"],
-        },
-        "default_threads": resolve_threads(None),
     }
+    for name in registry.names():
+        info[f"{name}_kernel"] = kernel_info(registry.get(name).compiled_kernel())
+    info["default_threads"] = resolve_threads(None)
+    return info
+
+
+def kernel_info(kernel: Any) -> dict[str, Any]:
+    """How a compiled kernel module runs here: its SIMD level and choices, OpenMP, block."""
+    info = {
+        "simd": kernel.BUILD_INFO["simd"],
+        "simd_available": list(kernel.simd_levels()),
+        "simd_from_environment": os.environ.get("LEABRA_FAST_SIMD") or None,
+        "openmp": kernel.BUILD_INFO["openmp"],
+        "block": kernel.BUILD_INFO["block"],
+    }
+    if hasattr(kernel, "DEBUG_BUILD"):
+        info["debug_build"] = kernel.DEBUG_BUILD
+    return info
+
+
+def print_written(paths: list[Path]) -> None:
+    """One ``wrote PATH`` line per file written."""
+    for p in paths:
+        print(f"wrote {p}")
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -147,36 +154,32 @@ def _info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
-    k = info["seed_kernel"]
-    picked = (
-        f" (LEABRA_FAST_SIMD={k['simd_from_environment']})" if k["simd_from_environment"] else ""
-    )
     print(f"leabra-fast {info['leabra_fast']}")
     print(f"Python {info['python']}, NumPy {info['numpy']}, {info['platform']}")
-    print(
-        f"seed kernel: SIMD {k['simd']}{picked}; this CPU runs {', '.join(k['simd_available'])}; "
-        f"OpenMP {'yes' if k['openmp'] else 'no'}; blocks of {k['block']} units"
-        + ("; DEBUG build (bounds-checked, slow)" if k["debug_build"] else "")
-    )
-    e = info["emergent_kernel"]
-    print(
-        f"emergent kernel: SIMD {e['simd']}; OpenMP {'yes' if e['openmp'] else 'no'}; "
-        f"blocks of {e['block']} units"
-    )
+    for name in registry.names():
+        k = info[f"{name}_kernel"]
+        env = k.get("simd_from_environment")
+        picked = f" (LEABRA_FAST_SIMD={env})" if env else ""
+        runs = f"; this CPU runs {', '.join(k['simd_available'])}"
+        print(
+            f"{name} kernel: SIMD {k['simd']}{picked}{runs}; "
+            f"OpenMP {'yes' if k['openmp'] else 'no'}; blocks of {k['block']} units"
+            + ("; DEBUG build (bounds-checked, slow)" if k.get("debug_build") else "")
+        )
     print(f"threads by default (n_threads=None): {info['default_threads']}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="leabra-fast", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="leabra-fast", description="Fast simulation of Leabra neurons and XCAL synapses."
+    )
     parser.add_argument("--version", action="version", version=f"leabra-fast {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    seed = sub.add_parser("seed", help="reproduce the seed notebook's run and write its traces")
-    seed.add_argument("--out", required=True, help="output directory (created if missing)")
-    seed.add_argument("--backend", choices=BACKENDS, default="cython")
-    seed.add_argument("--cycles", type=int, default=100, help="cycles per trial (default 100)")
-    seed.add_argument("--no-report", action="store_true", help="do not write report.png")
-    seed.set_defaults(func=_seed)
+    for name in registry.names():  # each model's own commands (seed, emergent-demo, ...)
+        add = registry.get(name).add_cli
+        if add is not None:
+            add(sub)
     run = sub.add_parser(
         "run", help="run the parameters and schedules of a TOML run file and write the same outputs"
     )
@@ -187,9 +190,6 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="print versions and how the compiled kernels run here")
     info.add_argument("--json", action="store_true", help="as JSON")
     info.set_defaults(func=_info)
-    from .emergent.cli import add_emergent_demo
-
-    add_emergent_demo(sub)
     return parser
 
 

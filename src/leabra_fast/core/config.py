@@ -17,10 +17,11 @@ Used by ``leabra-fast run --config FILE``.  Three tables, all optional except
     record = "all"
     backend = "cython"
 
-For the canonical emergent model put ``model = "emergent"`` in ``[run]``:
-``[params]`` then takes a ``preset`` and EmergentParams fields, and
-``[schedule]`` also ``ge``, ``ext``, ``targ`` (none required); see
-:mod:`leabra_fast.emergent.config` and ``examples/emergent_config.toml``.
+``[run]``'s ``model`` (default ``"seed"``) picks the registered model, which
+reads ``[params]`` and names its ``[schedule]`` keys (:mod:`leabra_fast.seed.config`;
+for ``model = "emergent"``, a ``preset`` and EmergentParams fields and also
+``ge``, ``ext``, ``targ``: :mod:`leabra_fast.emergent.config` and
+``examples/emergent_config.toml``).
 
 Every problem is a :class:`ConfigError` (a ValueError) naming the file, the
 table and the key, e.g. ``config.toml: [params] unknown key 'gian' (did you
@@ -29,7 +30,6 @@ mean 'gain'?)``.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import tomllib
 from dataclasses import dataclass, field
@@ -38,12 +38,11 @@ from typing import Any
 
 import numpy as np
 
-from .params import SeedParams
+from . import registry
 from .result import SimulationResult
 
-__all__ = ["ConfigError", "RunConfig", "load_config"]
+__all__ = ["ConfigError", "RunConfig", "load_config", "suggest"]
 
-SCHEDULE_KEYS = ("inputs", "su_avg_s_eff", "su_avg_m", "gc_i")
 # [run] options and the TOML types each accepts.
 RUN_KEYS: dict[str, tuple[type, ...]] = {
     "n_cycles": (int,),
@@ -56,7 +55,6 @@ RUN_KEYS: dict[str, tuple[type, ...]] = {
     "n_threads": (int,),
     "model": (str,),
 }
-MODELS = ("seed", "emergent")
 TABLES = ("params", "schedule", "run")
 
 
@@ -69,13 +67,13 @@ class RunConfig:
     """A parsed run file: what to pass to :func:`leabra_fast.simulate`."""
 
     path: Path
-    params: Any  # SeedParams, or EmergentParams when run["model"] == "emergent"
+    params: Any  # the parameters of the model run["model"] names
     schedules: dict[str, Any] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
 
     def simulate(self, **overrides: Any) -> SimulationResult:
         """Run it; errors from the simulation are re-raised naming this file."""
-        from .simulation import simulate
+        from .driver import simulate
 
         options = {**self.run, **overrides}
         try:
@@ -84,32 +82,15 @@ class RunConfig:
             raise ConfigError(f"{self.path}: {exc}") from None
 
 
-def _suggest(key: str, valid: list[str]) -> str:
+def suggest(key: str, valid: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``valid``, or nothing."""
     close = difflib.get_close_matches(key, valid, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _params(where: str, table: dict[str, Any]) -> SeedParams:
-    names = [f.name for f in dataclasses.fields(SeedParams)]
-    values = dict(table)
-    for key in values:
-        if key not in names and key != "sdc":
-            raise ConfigError(f"{where} unknown key {key!r}{_suggest(key, [*names, 'sdc'])}")
-    sdc = values.pop("sdc", None)
-    # One key at a time first, so the message names the key at fault.
-    base = SeedParams()
-    for key, value in values.items():
-        try:
-            base.replace(**{key: value})
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(f"{where} {key} = {value!r}: {exc}") from None
-    try:
-        return SeedParams(**values) if sdc is None else SeedParams.from_sdc(sdc, **values)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{where} {exc}") from None
-
-
-def _array_file(where: str, key: str, value: str, root: Path) -> np.ndarray:
+def _array_file(
+    where: str, key: str, value: str, root: Path, per_unit: tuple[str, ...]
+) -> np.ndarray:
     path = Path(value)
     if not path.is_absolute():
         path = root / path
@@ -125,7 +106,7 @@ def _array_file(where: str, key: str, value: str, root: Path) -> np.ndarray:
             arr = np.loadtxt(path, delimiter=",", comments="#", dtype=np.float64, ndmin=2)
             if 1 in arr.shape:  # one row or one column: one value per trial
                 return arr.reshape(-1)
-            if key in ("gc_i", "ge", "ext", "targ"):
+            if key in per_unit:
                 return arr  # (n_trials, n_units)
             raise ConfigError(
                 f"{where} {key}: {value!r} has shape {arr.shape}; a .csv schedule is one value "
@@ -140,25 +121,26 @@ def _array_file(where: str, key: str, value: str, root: Path) -> np.ndarray:
 
 
 def _schedules(
-    where: str, table: dict[str, Any], root: Path, model: str = "seed"
+    where: str, table: dict[str, Any], root: Path, spec: registry.ModelSpec
 ) -> dict[str, Any]:
-    from .emergent import config as emergent_config
-
-    keys = emergent_config.SCHEDULE_KEYS if model == "emergent" else SCHEDULE_KEYS
+    keys = spec.schedule_keys
     out: dict[str, Any] = {}
     for key, value in table.items():
         if key not in keys:
+            owners = [
+                name for name in registry.names() if key in registry.get(name).schedule_keys
+            ]
             only = (
-                ' (emergent model only: set model = "emergent" in [run])'
-                if key in emergent_config.SCHEDULE_KEYS
+                f" ({owners[0]} model only: set model = {owners[0]!r} in [run])"
+                if len(owners) == 1
                 else ""
             )
             raise ConfigError(
-                f"{where} unknown key {key!r}{only}{_suggest(key, list(keys))}; "
+                f"{where} unknown key {key!r}{only}{suggest(key, list(keys))}; "
                 f"valid keys: {', '.join(keys)}"
             )
         if isinstance(value, str):
-            out[key] = _array_file(where, key, value, root)
+            out[key] = _array_file(where, key, value, root, spec.per_unit_schedule_keys)
         elif isinstance(value, bool) or not isinstance(value, int | float | list):
             raise ConfigError(
                 f"{where} {key} must be a number, a list of numbers or a .npy/.csv file name, "
@@ -171,8 +153,10 @@ def _schedules(
                 raise ConfigError(
                     f"{where} {key} must be numbers in (nested) lists of equal length"
                 ) from None
-    if "inputs" not in out and model == "seed":
-        raise ConfigError(f"{where} 'inputs' is required (the sending activity per trial)")
+    for key in spec.required_schedule_keys:
+        if key not in out:
+            what = " (the sending activity per trial)" if key == "inputs" else ""
+            raise ConfigError(f"{where} {key!r} is required{what}")
     return out
 
 
@@ -180,7 +164,7 @@ def _run(where: str, table: dict[str, Any]) -> dict[str, Any]:
     for key, value in table.items():
         if key not in RUN_KEYS:
             raise ConfigError(
-                f"{where} unknown key {key!r}{_suggest(key, list(RUN_KEYS))}; "
+                f"{where} unknown key {key!r}{suggest(key, list(RUN_KEYS))}; "
                 f"valid keys: {', '.join(RUN_KEYS)}"
             )
         kinds = RUN_KEYS[key]
@@ -206,22 +190,19 @@ def load_config(path: str | Path) -> RunConfig:
         if key not in TABLES or not isinstance(value, dict):
             raise ConfigError(
                 f"{path}: unknown {'table' if isinstance(value, dict) else 'key'} {key!r}"
-                f"{_suggest(key, list(TABLES))}; expected the tables [params], [schedule], [run]"
+                f"{suggest(key, list(TABLES))}; expected the tables [params], [schedule], [run]"
             )
     model = doc.get("run", {}).get("model", "seed")
-    if not isinstance(model, str) or model not in MODELS:
+    spec = registry.find(model) if isinstance(model, str) else None
+    if spec is None:
         raise ConfigError(
-            f"{path}: [run] model = {model!r}: choose one of {', '.join(map(repr, MODELS))}"
+            f"{path}: [run] model = {model!r}: choose one of "
+            f"{', '.join(map(repr, registry.names()))}"
         )
-    params: Any
-    if model == "emergent":
-        from .emergent.config import emergent_params
-
-        params = emergent_params(f"{path}: [params]", doc.get("params", {}), ConfigError)
-    else:
-        params = _params(f"{path}: [params]", doc.get("params", {}))
+    params = spec.params_from_table(f"{path}: [params]", doc.get("params", {}), ConfigError)
     run = _run(f"{path}: [run]", doc.get("run", {}))
-    if "schedule" not in doc and model == "seed":
-        raise ConfigError(f"{path}: a [schedule] table with 'inputs' is required")
-    schedules = _schedules(f"{path}: [schedule]", doc.get("schedule", {}), path.parent, model)
+    if "schedule" not in doc and spec.required_schedule_keys:
+        needed = ", ".join(map(repr, spec.required_schedule_keys))
+        raise ConfigError(f"{path}: a [schedule] table with {needed} is required")
+    schedules = _schedules(f"{path}: [schedule]", doc.get("schedule", {}), path.parent, spec)
     return RunConfig(path=path, params=params, schedules=schedules, run=run)

@@ -1,9 +1,10 @@
 """The simulation driver: validate everything, allocate everything, then run a backend.
 
-No per-cycle work happens here.  The driver checks inputs and parameters,
-broadcasts schedules, plans and allocates the trace buffers, packs the state,
-and calls the chosen backend's ``run_seed`` (the compiled kernel or the NumPy
-reference, same signature) over the requested cycles.
+No per-cycle work happens here.  :func:`simulate` looks the model up in the
+registry; the model's ``prepare`` hook checks its schedules and parameters and
+packs its state; the driver then plans and allocates the trace buffers and
+calls the chosen backend (the model's compiled kernel or its NumPy reference,
+same signature) over the requested cycles, in chunks when asked.
 """
 
 from __future__ import annotations
@@ -12,26 +13,28 @@ import importlib
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
 from . import progress as _progress
-from . import reference
-from .params import SeedParams, derived_constants
+from . import registry
 from .result import SimulationResult
-from .schedule import prepare_schedules
-from .state import SeedState
+from .statebase import PackedState
 from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan
 
-if TYPE_CHECKING:
-    from .emergent import EmergentParams, EmergentState
-
-__all__ = ["BACKENDS", "MODELS", "NonFiniteError", "NonFiniteWarning", "simulate"]
+__all__ = [
+    "BACKENDS",
+    "NonFiniteError",
+    "NonFiniteWarning",
+    "PreparedRun",
+    "import_compiled",
+    "simulate",
+]
 
 BACKENDS = ("cython", "python")
-_DEFAULT_PARAMS = SeedParams()  # frozen: one validated instance serves every call
 
 
 class NonFiniteWarning(RuntimeWarning):
@@ -46,19 +49,54 @@ class NonFiniteError(FloatingPointError):
         self.result = result
 
 
-def compiled_kernel(name: str) -> Any:
-    """Import a compiled kernel (``_seed_kernel``, ``_emergent_kernel``) with a clear error."""
+def import_compiled(module: str) -> Any:
+    """Import a compiled kernel module (``leabra_fast._seed_kernel``, ...) with a clear error."""
     try:
-        return importlib.import_module(f"leabra_fast.{name}")
+        return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - only on a broken install
         raise ImportError(
-            f"the compiled kernel leabra_fast.{name} is not available "
+            f"the compiled kernel {module} is not available "
             f"({exc}); reinstall leabra-fast, or use backend='python'"
         ) from exc
 
 
+@dataclass
+class PreparedRun:
+    """What a model's ``prepare`` hook hands the driver: a run ready for its kernel.
+
+    Attributes
+    ----------
+    params : object
+        The validated parameters (stored in the result).
+    state : PackedState
+        The working state the kernel advances in place (a copy of the caller's),
+        whose arrays are views of ``unit_block`` and ``syn_block``.
+    n_cycles, n_trials : int
+        Cycles per trial and trials of the call.
+    reads : tuple of ndarray
+        Every array the kernel reads while it writes traces (``out=`` must not overlap them).
+    schedules : dict of str to ndarray
+        The call's schedules, compact (broadcast axes of length 1), for the result.
+    call : callable
+        ``call(runner, c0, c1, rec_first, every, rec_base, slots, unit_rows, unit_buf,
+        syn_buf, spikes, first_bad, threads) -> status``: runs cycles ``c0 .. c1``.
+    extra : callable, optional
+        ``extra(done) -> dict``: the model's per-trial records for ``result.extra``
+        after ``done`` cycles.
+    """
+
+    params: Any
+    state: PackedState
+    n_cycles: int
+    n_trials: int
+    reads: tuple[np.ndarray, ...]
+    schedules: dict[str, np.ndarray]
+    call: Callable[..., int]
+    extra: Callable[[int], dict[str, Any]] | None = None
+
+
 def check_run_options(on_nonfinite: str, max_trace_bytes: object) -> None:
-    """Validate the options every model's driver shares."""
+    """Validate the options every model shares."""
     if on_nonfinite not in ("warn", "raise", "ignore"):
         raise ValueError(f"on_nonfinite must be 'warn', 'raise' or 'ignore', got {on_nonfinite!r}")
     if isinstance(max_trace_bytes, bool) or not isinstance(max_trace_bytes, int | np.integer):
@@ -100,7 +138,8 @@ def trace_buffers(
     return plan.reuse(out._buffers, tuple(out.traces), reads)
 
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+# The package (leabra_fast/, one up from core/): frames in any of its modules are ours.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def user_stacklevel() -> int:
@@ -144,15 +183,9 @@ def report_problems(
         warnings.warn(msg, NonFiniteWarning, stacklevel=user_stacklevel())
 
 
-def _backend_runner(backend: str) -> Any:
-    if backend == "cython":
-        return compiled_kernel("_seed_kernel").run_seed
-    if backend == "python":
-        return reference.run_seed
-    raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
 
-
-def _count(name: str, value: object) -> int:
+def count(name: str, value: object) -> int:
+    """``value`` as an int >= 1, or a TypeError/ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < 1:
@@ -167,10 +200,45 @@ def resolve_threads(n_threads: int | None) -> int:
             return max(1, len(os.sched_getaffinity(0)))
         except AttributeError:  # pragma: no cover - not on Linux
             return max(1, os.cpu_count() or 1)
-    return _count("n_threads", n_threads)
+    return count("n_threads", n_threads)
 
 
-MODELS = ("seed", "emergent")
+def _an(cls: type) -> str:
+    name = cls.__name__
+    return f"{'an' if name[:1] in 'AEIOU' else 'a'} {name}"
+
+
+def _check_model_args(
+    spec: registry.ModelSpec, params: Any, state: Any, fwt: Any, wt: Any, options: dict[str, Any]
+) -> Any:
+    """The options, parameters and state every model checks alike; returns the parameters."""
+    unknown = sorted(set(options) - set(spec.option_keys))
+    if unknown:
+        owners = [
+            f"{', '.join(k for k in unknown if k in other.option_keys)} belong to "
+            f"model={other.name!r}"
+            for other in map(registry.get, registry.names())
+            if other is not spec and set(unknown) & set(other.option_keys)
+        ]
+        raise TypeError(
+            f"simulate() got unexpected keyword argument(s) {unknown}"
+            + (f" ({'; '.join(owners)})" if owners else "")
+        )
+    if params is None:
+        params = spec.default_params()
+    elif not isinstance(params, spec.params_class):
+        other = registry.spec_for_params(params)
+        hint = f"; pass model={other.name!r} to run it" if other is not None else ""
+        raise TypeError(
+            f"params must be {_an(spec.params_class)}, got {type(params).__name__}{hint}"
+        )
+    if state is not None:
+        if not isinstance(state, spec.state_class):
+            raise TypeError(f"state must be {_an(spec.state_class)}, got {type(state).__name__}")
+        if fwt is not None or wt is not None:
+            raise ValueError("give initial weights either in state or as fwt/wt, not both")
+        state.validate()
+    return params
 
 
 def simulate(
@@ -179,11 +247,11 @@ def simulate(
     su_avg_m: Any = None,
     *,
     gc_i: Any = 0.0,
-    params: SeedParams | EmergentParams | None = None,
+    params: Any = None,
     n_cycles: int | None = None,
     n_units: int | None = None,
     n_inputs: int | None = None,
-    state: SeedState | EmergentState | None = None,
+    state: Any = None,
     fwt: Any = None,
     wt: Any = None,
     record: str | Iterable[str] | None = "all",
@@ -199,9 +267,10 @@ def simulate(
     model: str = "seed",
     **model_options: Any,
 ) -> SimulationResult:
-    """Simulate the seed notebook's neuron and synapse over a schedule of trials.
+    """Simulate a model's neurons and synapses over a schedule of trials.
 
-    With ``model="emergent"`` the canonical emergent model runs instead
+    ``model`` names a registered model: ``"seed"`` (default), the seed notebook's
+    neuron and synapse, or ``"emergent"``, the canonical emergent unit
     (:func:`leabra_fast.emergent.simulate_emergent`): ``params`` must then be an
     :class:`~leabra_fast.emergent.EmergentParams`, and ``ge``, ``ext``, ``targ``
     (and a per-cycle ``gc_i``) are accepted as ``model_options``.
@@ -252,7 +321,7 @@ def simulate(
     n_threads : int, optional
         Threads for the compiled kernel; default all cores.
     max_trace_bytes : int
-        Refuse (:class:`~leabra_fast.traces.TraceBudgetError`) to allocate more
+        Refuse (:class:`~leabra_fast.TraceBudgetError`) to allocate more
         trace memory than this.
     on_nonfinite : {"warn", "raise", "ignore"}, default "warn"
         What to do when a unit's dynamics become NaN/inf.  The result always
@@ -260,7 +329,7 @@ def simulate(
     progress : None, bool or callable, default None
         Show a progress bar (tqdm if installed, else a text line on stderr).
         ``None``: only for runs estimated to take over
-        :data:`~leabra_fast.progress.PROGRESS_MIN_SECONDS` seconds, and only when
+        :data:`~leabra_fast.core.progress.PROGRESS_MIN_SECONDS` seconds, and only when
         stderr is a terminal or in Jupyter.  A callable is called as
         ``progress(cycles_done, cycles_total)`` after each chunk instead of a bar;
         raising ``KeyboardInterrupt`` in it stops the run like Ctrl-C.
@@ -269,7 +338,7 @@ def simulate(
         one call for short runs, chunks of ~0.2 s for long runs, progress bars and
         callbacks.  Ctrl-C between chunks stops the run cleanly: the result holds
         what was simulated, with ``partial=True`` and a
-        :class:`~leabra_fast.progress.PartialRunWarning`.  Automatic chunks hold
+        :class:`~leabra_fast.PartialRunWarning`.  Automatic chunks hold
         whole trials whenever a trial fits in one, so a stop falls on a trial
         boundary and ``simulate(inputs[k:], ..., state=result.state)`` with
         ``k = result.state.cycle // n_cycles`` trials done continues it exactly
@@ -292,114 +361,71 @@ def simulate(
     >>> int(res["act"].sum())
     137
     """
-    if model == "emergent":
-        from .emergent.simulation import simulate_emergent
-
-        e_params: Any = params  # checked there: must be an EmergentParams
-        e_state: Any = state
-        return simulate_emergent(
-            inputs, su_avg_s_eff, su_avg_m, gc_i=gc_i, params=e_params, n_cycles=n_cycles,
-            n_units=n_units, n_inputs=n_inputs, state=e_state, fwt=fwt, wt=wt, record=record,
-            units=units, record_every=record_every, out=out, backend=backend, n_threads=n_threads,
-            max_trace_bytes=max_trace_bytes, on_nonfinite=on_nonfinite, progress=progress,
-            chunk_cycles=chunk_cycles, **model_options,
-        )  # fmt: skip
-    if model != "seed":
-        raise ValueError(f"unknown model {model!r}; choose one of {MODELS}")
-    if model_options:
-        raise TypeError(
-            f"simulate() got unexpected keyword argument(s) {sorted(model_options)} "
-            "(ge, ext, targ belong to model='emergent')"
-        )
-    if inputs is None:
-        raise TypeError("simulate() needs inputs: the sending activity per trial")
-    n_cycles = 100 if n_cycles is None else n_cycles
-    runner = _backend_runner(backend)
-    params = _DEFAULT_PARAMS if params is None else params
-    if not isinstance(params, SeedParams):
-        emergent = type(params).__name__ == "EmergentParams"
-        hint = "; pass model='emergent' to run it" if emergent else ""
-        raise TypeError(f"params must be a SeedParams, got {type(params).__name__}{hint}")
-    n_cycles = _count("n_cycles", n_cycles)
+    spec = registry.get(model)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    runner = spec.runner(backend)
+    params = _check_model_args(spec, params, state, fwt, wt, model_options)
     threads = resolve_threads(n_threads)
     check_run_options(on_nonfinite, max_trace_bytes)
-
-    if state is not None:
-        if not isinstance(state, SeedState):
-            raise TypeError(f"state must be a SeedState, got {type(state).__name__}")
-        if fwt is not None or wt is not None:
-            raise ValueError("give initial weights either in state or as fwt/wt, not both")
-        state.validate()
-        state_shape: tuple[int, int] | None = (state.n_units, state.n_inputs)
-    else:
-        state_shape = None
-    sched = prepare_schedules(
-        inputs, su_avg_s_eff, su_avg_m, gc_i,
-        n_units=n_units, n_inputs=n_inputs, state_shape=state_shape,
+    prep: PreparedRun = spec.prepare(
+        inputs, su_avg_s_eff, su_avg_m, gc_i=gc_i, params=params, n_cycles=n_cycles,
+        n_units=n_units, n_inputs=n_inputs, state=state, fwt=fwt, wt=wt, **model_options,
     )  # fmt: skip
-    if state is None:  # built in place: no second copy of a fresh state
-        packed = SeedState.initial_packed(params, sched.n_units, sched.n_inputs, fwt=fwt, wt=wt)
-        state = packed[0]
-    else:
-        packed = state.packed()  # a copy: the caller's state is never modified
+    work, n_cycles_ = prep.state, prep.n_cycles
+    nu, ni = work.n_units, work.n_inputs
 
-    total = sched.n_trials * n_cycles
+    total = prep.n_trials * n_cycles_
     plan = RecordPlan.build(
-        record, units, record_every,
-        n_units=sched.n_units, n_inputs=sched.n_inputs,
-        first_cycle=int(state.cycle), n_cycles=total,
+        record, units, record_every, n_units=nu, n_inputs=ni,
+        first_cycle=int(work.cycle), n_cycles=total,
+        unit_catalog=spec.unit_traces, synapse_catalog=spec.synapse_traces,
     )  # fmt: skip
     plan.check_budget(int(max_trace_bytes))
-
-    work, unit_block, syn_block = packed
-    reads = (sched.x, sched.su_avg_s_eff, sched.su_avg_m, sched.gc_i)
-    unit_buf, syn_buf = trace_buffers(plan, out, reads)
-    spikes = np.zeros(sched.n_units, dtype=np.int64)
-    first_bad = np.full(sched.n_units, -1, dtype=np.int64)
-    consts = derived_constants(params, sched.n_inputs)
-
-    slots, unit_rows = plan.slots(), plan.unit_rows(sched.n_units)
+    unit_buf, syn_buf = trace_buffers(plan, out, prep.reads)
+    spikes = np.zeros(nu, dtype=np.int64)
+    first_bad = np.full(nu, -1, dtype=np.int64)
+    slots, unit_rows = plan.slots(), plan.unit_rows(nu)
 
     def run_chunk(c0: int, c1: int) -> None:
-        status = runner(
-            consts, sched.x, sched.su_avg_s_eff, sched.su_avg_m, sched.gc_i,
-            unit_block, syn_block, n_cycles, c0, c1,
-            plan.first_cycle + c0, plan.every, plan.rec_base,
+        status = prep.call(
+            runner, c0, c1, plan.first_cycle + c0, plan.every, plan.rec_base,
             slots, unit_rows, unit_buf, syn_buf, spikes, first_bad, threads,
         )  # fmt: skip
         if status < 0:  # pragma: no cover - the driver validated everything the kernel checks
-            raise RuntimeError(f"internal error: the {backend} kernel rejected its arguments")
+            raise RuntimeError(
+                f"internal error: the {backend} {spec.name} kernel rejected its input"
+            )
 
-    done = _run_chunks(
-        run_chunk, total, n_cycles, backend, sched.n_units, sched.n_inputs, threads, progress,
-        chunk_cycles,
-    )
+    done = run_chunks(run_chunk, total, n_cycles_, backend, nu, ni, threads, progress, chunk_cycles)
     work.cycle = plan.first_cycle + done
     traces, cycles = collect_traces(plan, unit_buf, syn_buf, done)
     local = cycles - plan.first_cycle
     result = SimulationResult(
         traces=traces,
         cycles=cycles,
-        trial=local // n_cycles,
-        cycle_in_trial=local % n_cycles,
+        trial=local // n_cycles_,
+        cycle_in_trial=local % n_cycles_,
         units=plan.units,
         state=work,
         spike_count=spikes,
         first_nonfinite=first_bad,
-        params=params,
-        n_cycles=n_cycles,
-        n_trials=sched.n_trials,
+        params=prep.params,
+        n_cycles=n_cycles_,
+        n_trials=prep.n_trials,
         record_every=plan.every,
         backend=backend,
+        model=spec.name,
         partial=done < total,
-        schedules=sched.compact(),
+        extra={} if prep.extra is None else prep.extra(done),
+        schedules=prep.schedules,
         _buffers=(unit_buf, syn_buf) if done == total else None,
     )
-    report_problems(result, done, total, on_nonfinite, "; the AdEx exponential may have overflowed")
+    report_problems(result, done, total, on_nonfinite, spec.nonfinite_hint)
     return result
 
 
-def _run_chunks(
+def run_chunks(
     run_chunk: Any,
     total: int,
     n_cycles: int,
@@ -420,7 +446,7 @@ def _run_chunks(
     if progress is not None and not isinstance(progress, bool) and not callable(progress):
         raise TypeError(f"progress must be None, True, False or a callable, got {progress!r}")
     if chunk_cycles is not None:
-        chunk_cycles = _count("chunk_cycles", chunk_cycles)
+        chunk_cycles = count("chunk_cycles", chunk_cycles)
     seconds = _progress.estimate_seconds(backend, n_units, n_inputs, total, threads)
     callback = progress if callable(progress) else None
     show = callback is None and _progress.want_bar(progress, seconds)

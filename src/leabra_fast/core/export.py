@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .traces import SYNAPSE_TRACES, TRACE_NAMES
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .result import SimulationResult
-
 __all__ = ["TRACE_INFO", "to_dataframe", "to_xarray"]
 
-#: Each trace's description and unit, for labels and metadata.
+# ``result`` below is a SimulationResult; this module does not import its class (result.py
+# imports this one for its to_xarray/to_dataframe methods).
+
+#: Each trace's description and unit, for labels and metadata: the Leabra variables
+#: the models share (a name missing here is labelled by its name alone).
 TRACE_INFO: dict[str, tuple[str, str]] = {
     "net": ("net input (time-averaged excitatory conductance)", "normalised conductance"),
     "net_raw": ("raw net input", "normalised conductance"),
@@ -61,16 +60,16 @@ def _require(module: str) -> Any:
         ) from None
 
 
-def _names(result: SimulationResult, names: str | Iterable[str] | None) -> list[str]:
+def _names(result: Any, names: str | Iterable[str] | None) -> list[str]:
     if names is None:
         return list(result.traces)
     wanted = [names] if isinstance(names, str) else list(names)
     for n in wanted:
         result[n]  # KeyError naming the recorded traces
-    return [n for n in TRACE_NAMES if n in wanted]
+    return [n for n in result.traces if n in wanted]  # the model's trace order
 
 
-def _attrs(result: SimulationResult) -> dict[str, Any]:
+def _attrs(result: Any) -> dict[str, Any]:
     from . import __version__
 
     return {
@@ -86,7 +85,7 @@ def _attrs(result: SimulationResult) -> dict[str, Any]:
     }
 
 
-def to_xarray(result: SimulationResult, names: str | Iterable[str] | None = None) -> Any:
+def to_xarray(result: Any, names: str | Iterable[str] | None = None) -> Any:
     """The recorded traces as an :class:`xarray.Dataset`.
 
     Dimensions ``cycle`` (recorded rows), ``unit`` (recorded units) and
@@ -102,7 +101,8 @@ def to_xarray(result: SimulationResult, names: str | Iterable[str] | None = None
     units = np.asarray(result.units)
     data_vars: dict[str, Any] = {}
     for name in _names(result, names):
-        dims = ("cycle", "unit", "input") if name in SYNAPSE_TRACES else ("cycle", "unit")
+        synapse = result.traces[name].ndim == 3
+        dims = ("cycle", "unit", "input") if synapse else ("cycle", "unit")
         long_name, unit = TRACE_INFO.get(name, (name, ""))
         data_vars[name] = (dims, result.traces[name], {"long_name": long_name, "units": unit})
     data_vars["spike_count"] = (("unit",), np.asarray(result.spike_count)[units])
@@ -121,7 +121,7 @@ def to_xarray(result: SimulationResult, names: str | Iterable[str] | None = None
     return xr.Dataset(data_vars, coords=coords, attrs=_attrs(result))
 
 
-def to_dataframe(result: SimulationResult, names: str | Iterable[str] | None = None) -> Any:
+def to_dataframe(result: Any, names: str | Iterable[str] | None = None) -> Any:
     """The recorded traces as a long :class:`pandas.DataFrame`, one row per value.
 
     Columns ``cycle, trial, cycle_in_trial, unit, input, variable, value``;
@@ -141,9 +141,10 @@ def to_dataframe(result: SimulationResult, names: str | Iterable[str] | None = N
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("row", "unit", "input", "var", "value")}
     for k, name in enumerate(names):
         arr = result.traces[name]
-        per_row = n_rec * n_in if name in SYNAPSE_TRACES else n_rec
+        synapse = arr.ndim == 3  # (cycle, unit, input); unit traces are (cycle, unit)
+        per_row = n_rec * n_in if synapse else n_rec
         parts["row"].append(np.repeat(np.arange(rows), per_row))
-        if name in SYNAPSE_TRACES:
+        if synapse:
             parts["unit"].append(np.tile(np.repeat(units, n_in), rows))
             parts["input"].append(np.tile(np.arange(n_in, dtype=np.int64), rows * n_rec))
         else:

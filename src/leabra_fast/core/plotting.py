@@ -1,34 +1,35 @@
-"""The seed notebook's figures, for any result.
+"""Figures shared by every model, and the model-independent entry points.
 
-Needs matplotlib: ``pip install "leabra-fast[plot]"``.
+Needs matplotlib: ``pip install "leabra-fast[plot]"``.  The public face is
+:mod:`leabra_fast.plot`, which adds each registered model's own figures.
 
-Two function plots (the XCAL check mark and the SIG weight contrast
-enhancement) take the parameters; the nine trace plots take a
-:class:`~leabra_fast.SimulationResult` and draw one unit (``unit=``, a model
-unit index that was recorded) and, for synapse traces, one synapse
-(``input=``).  Every function accepts ``ax=`` and returns the Axes; without
-``ax`` it makes a notebook-sized figure (17 x 3 inches) with pyplot.
-:func:`plot_report` stacks all eleven into one PNG or PDF, like the notebook.
+The nine trace plots take a :class:`~leabra_fast.SimulationResult` of any model
+that recorded the traces they draw and show one unit (``unit=``, a model unit
+index that was recorded) and, for synapse traces, one synapse (``input=``).
+Every function accepts ``ax=`` and returns the Axes; without ``ax`` it makes a
+notebook-sized figure (17 x 3 inches) with pyplot.  :func:`plot_xcal_function`,
+:func:`plot_sig_function` and :func:`plot_report` draw what the model of their
+parameters or result draws (its :class:`ModelFigures`, through the registry).
 
 Trace plots share one time axis: absolute cycle (1 cycle = 1 ms), with light
 grey vertical lines at trial boundaries (every ``result.n_cycles`` cycles from
-the start of the run).  Lines carry the notebook's variable names as labels.
+the start of the run), plus whatever the model adds (emergent: quarters and
+phases).  Lines carry the notebook's variable names as labels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .emergent.params import EmergentParams
-from .params import SeedParams, derived_constants
-from .reference import sig, xcal
+from . import registry
 
 __all__ = [
-    "REPORT_PANELS",
+    "ModelFigures",
     "plot_activation",
     "plot_adaptation",
     "plot_coproducts",
@@ -41,6 +42,8 @@ __all__ = [
     "plot_weights",
     "plot_xcal_function",
     "plot_xcal_trace",
+    "run_start",
+    "trial_boundaries",
 ]
 
 #: Boundaries are not drawn when a plot would show more trials than this (a grey wash).
@@ -68,105 +71,113 @@ def _axes(ax: Any, figsize: tuple[float, float] = (17, 3)) -> Any:
     return plt.figure(figsize=figsize).add_subplot()
 
 
-def _params(params: SeedParams | None) -> SeedParams:
-    params = SeedParams() if params is None else params
-    if not isinstance(params, SeedParams):
-        raise TypeError(f"params must be a SeedParams, got {type(params).__name__}")
-    return params
-
-
 def _legend(ax: Any) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small", frameon=False)
 
 
-# --- the two function plots -----------------------------------------------------
+
+@dataclass(frozen=True)
+class ModelFigures:
+    """What a model's figures module (``FIGURES``) gives the shared plots.
+
+    ``report(result, path, *, unit, input, th, dpi)``, ``xcal_function(params,
+    th, *, srs, ax)`` and ``sig_function(params, *, x, ax)`` draw the model's
+    figures; ``threshold_line(result) -> (name, value, what, spiking)`` is the
+    line :func:`plot_membrane_potential` draws; ``decorate_time_axis(result, ax)``
+    adds model marks to every trace plot's time axis; ``activation_ylabel(result)``
+    labels :func:`plot_activation`'s y axis.
+    """
+
+    report: Callable[..., Any]
+    xcal_function: Callable[..., Any]
+    sig_function: Callable[..., Any]
+    threshold_line: Callable[[Any], tuple[str, float, str, bool]]
+    decorate_time_axis: Callable[[Any, Any], Any] | None = None
+    activation_ylabel: Callable[[Any], str] | None = None
+
+
+def model_figures(model: object) -> ModelFigures | None:
+    """The figures of the model named ``model`` (None for an unknown model)."""
+    spec = registry.find(model)
+    return None if spec is None else spec.figures().FIGURES
+
+
+def _figures_for_params(params: object) -> ModelFigures:
+    spec = registry.get(registry.DEFAULT_MODEL) if params is None else None
+    spec = spec or registry.spec_for_params(params)
+    if spec is None:
+        names = ", ".join(registry.get(n).params_class.__name__ for n in registry.names())
+        raise TypeError(f"params must be one of {names}, got {type(params).__name__}")
+    return spec.figures().FIGURES
+
+
+def _figures_for_result(result: Any) -> ModelFigures:
+    figs = model_figures(getattr(result, "model", registry.DEFAULT_MODEL))
+    if figs is None:
+        raise ValueError(f"no figures for model {getattr(result, 'model', None)!r}")
+    return figs
+
+
+# --- function plots and the report: the model's own ---------------------------------
 
 
 def plot_xcal_function(
-    params: SeedParams | EmergentParams | None = None,
-    th: float = 0.5,
-    *,
-    srs: Any = None,
-    ax: Any = None,
+    params: Any = None, th: float = 0.5, *, srs: Any = None, ax: Any = None
 ) -> Any:
-    """The XCAL check mark: weight-change direction as a function of ``srs`` at threshold ``th``.
+    """The XCAL check mark of ``params``'s model (default the seed model's).
 
-    The notebook's "Visual of XCAL Function": ``srs`` from 0 to 1 in steps of
-    1e-4, ``th = 0.5``.  Zero below ``d_thr``; the linear reversal
-    ``-srs (1 - d_rev)/d_rev`` up to ``th * d_rev``; ``srs - th`` above.  Dotted
-    lines mark ``th`` (the crossing to weight increase) and ``th * d_rev``
-    (the reversal point).
-
-    Returns the Axes; ``ax.lines[0]`` is the curve.  For :class:`EmergentParams`
-    draws emergent's XCAL (:func:`leabra_fast.emergent.plot.plot_xcal_function_emergent`).
+    Weight-change direction as a function of ``srs`` at threshold ``th``; see the
+    model's function (:func:`leabra_fast.seed.plot.plot_xcal_function_seed`,
+    :func:`leabra_fast.emergent.plot.plot_xcal_function_emergent`).  Returns the Axes;
+    ``ax.lines[0]`` is the curve.
     """
-    if isinstance(params, EmergentParams):
-        from .emergent.plot import plot_xcal_function_emergent
-
-        return plot_xcal_function_emergent(params, th, srs=srs, ax=ax)
-    p = _params(params)
-    if not np.isfinite(th):
-        raise ValueError(f"th must be a finite number, got {th!r}")
-    x = np.arange(0, 1, 0.0001) if srs is None else np.asarray(srs, dtype=np.float64)
-    y = xcal(x, np.float64(th), derived_constants(p, 1))
-    ax = _axes(ax, (8, 4))
-    ax.plot(x, y, color="C0", label=f"XCAL(srs, th = {th:g})")
-    ax.axhline(0.0, color="0.4", lw=0.8, label="_zero")
-    ax.axvline(th, color="C3", ls=":", lw=1, label=f"th = {th:g}")
-    ax.axvline(th * p.d_rev, color="C2", ls=":", lw=1, label=f"th·d_rev = {th * p.d_rev:g}")
-    ax.set_xlabel("srs (short-term sender-receiver co-product)")
-    ax.set_ylabel("XCAL (weight-change direction)")
-    ax.set_title("XCAL check-mark function")
-    _legend(ax)
-    return ax
+    return _figures_for_params(params).xcal_function(params, th, srs=srs, ax=ax)
 
 
-def sig_curve(x: Any, params: SeedParams | None = None) -> np.ndarray:
-    """The notebook's SIG where it is defined, NaN elsewhere, without floating-point warnings.
+def plot_sig_function(params: Any = None, *, x: Any = None, ax: Any = None) -> Any:
+    """Weight contrast enhancement (SIG) of ``params``'s model (default the seed model's).
 
-    ``SIG(w) = 1 / (1 + (off (1 - w) / (w + sig_eps)) ** gain)`` is a real
-    number for ``-sig_eps < w <= 1``; outside, the base is negative and a
-    fractional power is NaN (the notebook plotted it with a RuntimeWarning).
+    See :func:`leabra_fast.seed.plot.plot_sig_function_seed` (SIG against the
+    logistic, the notebook's "Squashing Function") and
+    :func:`leabra_fast.emergent.plot.plot_sig_function_emergent`.
     """
-    p = _params(params)
-    x = np.asarray(x, dtype=np.float64)
-    out = np.full(x.shape, np.nan)
-    inside = (x > -p.sig_eps) & (x <= 1.0)
-    with np.errstate(all="ignore"):
-        out[inside] = sig(x[inside], derived_constants(p, 1))
-    return out
+    return _figures_for_params(params).sig_function(params, x=x, ax=ax)
 
 
-def plot_sig_function(
-    params: SeedParams | EmergentParams | None = None, *, x: Any = None, ax: Any = None
-) -> Any:
-    """Weight contrast enhancement: SIG against the logistic (the notebook's "Squashing Function").
+def plot_report(result: Any, path: str | Path | None = None, **options: Any) -> Any:
+    """All figures of ``result``'s model in one figure, written to ``path`` (.png or .pdf) if given.
 
-    ``x`` from -3 to 3 in steps of .01 by default.  SIG is drawn only where it
-    is defined (``-sig_eps < x <= 1``).  ``ax.lines[0]`` is the logistic,
-    ``ax.lines[1]`` SIG (red, as in the notebook).  For :class:`EmergentParams`
-    draws emergent's SIG against the linear weight
-    (:func:`leabra_fast.emergent.plot.plot_sig_function_emergent`).
+    ``options`` (every model's report takes them): ``unit`` (default the first
+    recorded unit) and ``input`` (default 0) of the trace panels, ``th`` (0.5) of
+    the XCAL function plot, ``dpi`` (100).  The seed model's report is the notebook's figures stacked
+    (:func:`leabra_fast.seed.plot.plot_report_seed`); the emergent model's adds its
+    own (:func:`leabra_fast.emergent.plot.plot_report_emergent`).  Panels whose
+    traces were not recorded are left out and listed in the heading.  Returns the
+    :class:`matplotlib.figure.Figure` (made without pyplot, so it works on
+    headless machines and does not stay open).
     """
-    if isinstance(params, EmergentParams):
-        from .emergent.plot import plot_sig_function_emergent
+    _require_matplotlib()
+    return _figures_for_result(result).report(result, path, **options)
 
-        return plot_sig_function_emergent(params, x=x, ax=ax)
-    p = _params(params)
-    x = np.arange(-3, 3, 0.01) if x is None else np.asarray(x, dtype=np.float64)
-    ax = _axes(ax, (8, 4))
-    ax.plot(x, 1.0 / (1.0 + np.exp(-x)), color="C0", label=r"logistic $1/(1 + e^{-x})$")
-    ax.plot(
-        x,
-        sig_curve(x, p),
-        color="r",
-        label=f"SIG (gain = {p.gain:g}), defined on (-{p.sig_eps:g}, 1]",
-    )
-    ax.set_xlabel("x (for SIG: fwt, the linear weight)")
-    ax.set_ylabel("y (for SIG: wt, the effective weight)")
-    ax.set_title("SIG contrast enhancement vs. the logistic")
-    _legend(ax)
-    return ax
+
+def check_report_path(path: str | Path | None) -> Path | None:
+    """``path`` as a Path, or ValueError unless it names a .png or .pdf file."""
+    if path is None:
+        return None
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".pdf"):
+        raise ValueError(f"plot_report writes .png or .pdf files, got {path.name!r}")
+    return path
+
+
+def report_unit(result: Any, unit: int | None) -> int:
+    """The unit a report shows: ``unit``, or the first recorded; checked before any drawing."""
+    if unit is None:
+        if not len(result.units):
+            raise ValueError("nothing was recorded: the report needs recorded traces")
+        unit = int(result.units[0])
+    _column(result, unit)  # a clear error before any drawing
+    return unit
 
 
 # --- trace plots ---------------------------------------------------------------
@@ -223,10 +234,9 @@ def _time_axis(ax: Any, result: Any) -> None:
             edges, 0, 1, transform=ax.get_xaxis_transform(), colors="0.8", lw=0.8, zorder=0,
             label="_trial boundaries", gid="trial_boundaries",
         )  # fmt: skip
-    if getattr(result, "model", "seed") == "emergent":  # quarters and minus/plus phases
-        from .emergent.plot import plot_phase_boundaries
-
-        plot_phase_boundaries(result, ax=ax)
+    figs = model_figures(getattr(result, "model", registry.DEFAULT_MODEL))
+    if figs is not None and figs.decorate_time_axis is not None:  # e.g. quarters, phases
+        figs.decorate_time_axis(result, ax)
     if len(result.cycles):
         ax.set_xlim(result.cycles[0], result.cycles[-1])
     ax.set_xlabel(TIME_LABEL)
@@ -293,14 +303,7 @@ def plot_membrane_potential(result: Any, *, unit: int = 0, ax: Any = None) -> An
         title="Membrane potential", ylabel="membrane potential\n(normalised)",
         who="plot_membrane_potential",
     )  # fmt: skip
-    name, thr, what, spiking = "spk_thr", result.params.spk_thr, "spike threshold", True
-    if getattr(result, "model", "seed") == "emergent":
-        from .emergent.plot import spike_threshold
-
-        p = result.params
-        name, thr = spike_threshold(p)
-        if p.act_fun == "rate":  # act follows NXX1; spikes only with C++'s bookkeeping
-            name, thr, what, spiking = "thr", p.thr, "firing threshold", p.rate_spikes
+    name, thr, what, spiking = _figures_for_result(result).threshold_line(result)
     ax.axhline(thr, color="r", ls="--", lw=1, label=f"{what} {name} = {thr:g}")
     source = "spike" if "spike" in result.traces else "act"
     if spiking and source in result.traces:
@@ -331,9 +334,9 @@ def plot_activation(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
         unit=unit, input=None, ax=ax, title="Receiving unit activation",
         ylabel="activation\n(1 = spike)", who="plot_activation",
     )  # fmt: skip
-    if getattr(result, "model", "seed") == "emergent":  # act_nd is a rate there
-        rate = result.params.act_fun == "rate"
-        ax.set_ylabel("activation\n(rate code)" if rate else "activation\n(act: 1 = spike)")
+    figs = model_figures(getattr(result, "model", registry.DEFAULT_MODEL))
+    if figs is not None and figs.activation_ylabel is not None:  # e.g. act_nd is a rate
+        ax.set_ylabel(figs.activation_ylabel(result))
     _legend(ax)
     return ax
 
@@ -397,101 +400,3 @@ def plot_dwt(result: Any, *, unit: int = 0, input: int = 0, ax: Any = None) -> A
     ax.axhline(0.0, color="black", lw=2, label="_zero", zorder=1)
     _legend(ax)
     return ax
-
-
-#: The trace panels of the report, in the notebook's order, with the traces each needs.
-REPORT_PANELS: tuple[tuple[Callable[..., Any], tuple[str, ...], bool], ...] = (
-    (plot_net_input, ("net", "net_raw"), False),
-    (plot_membrane_potential, ("v_m",), False),
-    (plot_adaptation, ("adapt",), False),
-    (plot_activation, ("act", "act_nd"), False),
-    (plot_running_averages, ("avg_ss", "avg_s", "avg_m", "avg_l"), False),
-    (plot_weights, ("dwt", "wt", "fwt"), True),
-    (plot_coproducts, ("srm", "srs"), True),
-    (plot_xcal_trace, ("avg_l", "srs", "XCAL"), True),
-    (plot_dwt, ("dwt",), True),
-)
-
-
-def plot_report(
-    result: Any,
-    path: str | Path | None = None,
-    *,
-    unit: int | None = None,
-    input: int = 0,
-    th: float = 0.5,
-    dpi: int = 100,
-) -> Any:
-    """The notebook's figures stacked in one figure, written to ``path`` (.png or .pdf) if given.
-
-    The XCAL and SIG function plots use ``result.params``; the trace panels
-    show ``unit`` (default: the first recorded unit) and ``input``.  Panels
-    whose traces were not recorded are left out and listed in the heading.
-    Returns the :class:`matplotlib.figure.Figure` (made without pyplot, so it
-    works on headless machines and does not stay open).  For emergent results
-    the emergent panel set is drawn
-    (:func:`leabra_fast.emergent.plot.plot_report_emergent`).
-    """
-    _require_matplotlib()
-    if getattr(result, "model", "seed") == "emergent":
-        from .emergent.plot import plot_report_emergent
-
-        return plot_report_emergent(result, path, unit=unit, input=input, th=th, dpi=dpi)
-    from matplotlib.figure import Figure
-
-    if path is not None:
-        path = Path(path)
-        if path.suffix.lower() not in (".png", ".pdf"):
-            raise ValueError(f"plot_report writes .png or .pdf files, got {path.name!r}")
-    if unit is None:
-        if not len(result.units):
-            raise ValueError("nothing was recorded: the report needs recorded traces")
-        unit = int(result.units[0])
-    _column(result, unit)  # a clear error before any drawing
-    panels = [p for p in REPORT_PANELS if all(n in result.traces for n in p[1])]
-    skipped = [p[0].__name__ for p in REPORT_PANELS if p not in panels]
-
-    fig = Figure(figsize=(14, 3.6 + 2.3 * len(panels)), layout="constrained", dpi=dpi)
-    grid = fig.add_gridspec(1 + len(panels), 2, height_ratios=[1.5] + [1] * len(panels))
-    plot_xcal_function(result.params, th, ax=fig.add_subplot(grid[0, 0]))
-    plot_sig_function(result.params, ax=fig.add_subplot(grid[0, 1]))
-    shared = None
-    for row, (func, _, per_synapse) in enumerate(panels, start=1):
-        ax = fig.add_subplot(grid[row, :], sharex=shared)
-        shared = shared or ax
-        kwargs = {"unit": unit, "input": input} if per_synapse else {"unit": unit}
-        func(result, ax=ax, **kwargs)
-        if row < len(panels):
-            ax.set_xlabel("")
-    where = f"unit {unit}" + (f", input {input}" if result.n_inputs > 1 else "")
-    heading = (
-        f"leabra_fast {result.model} model ({result.backend} backend): {result.n_trials} trials × "
-        f"{result.n_cycles} cycles; showing {where} ({int(result.spike_count[unit])} spikes)"
-        + (
-            f" — PARTIAL run, interrupted at cycle {int(result.state.cycle)}"
-            if result.partial
-            else ""
-        )
-        + (f"; one cycle in {result.record_every} recorded" if result.record_every > 1 else "")
-        + "\ngrey vertical lines: trial boundaries"
-        + (f"; not recorded, not shown: {', '.join(skipped)}" if skipped else "")
-    )
-    fig.suptitle(heading)
-    if path is not None:
-        fig.savefig(path, dpi=dpi)
-    return fig
-
-
-_EMERGENT_FIGURES = (
-    "plot_conductances", "plot_membrane_potential_eq", "plot_nxx1_function",
-    "plot_phase_boundaries", "plot_phase_records",
-)  # fmt: skip
-
-
-def __getattr__(name: str) -> Any:
-    # The emergent model's figures, reachable from here too (imported lazily: no cycle).
-    if name in _EMERGENT_FIGURES:
-        from .emergent import plot as emergent_plot
-
-        return getattr(emergent_plot, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

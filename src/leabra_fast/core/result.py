@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .params import SeedParams
-from .state import SeedState
+from . import export, saving
 
-if TYPE_CHECKING:
-    from .emergent import EmergentParams, EmergentState
-
-__all__ = ["SimulationResult"]
+__all__ = ["SimulationResult", "load"]
 
 
 @dataclass(eq=False)
@@ -35,7 +31,7 @@ class SimulationResult(Mapping[str, np.ndarray]):
         Trial of this call's schedule, and position in the trial, of each row.
     units : ndarray of intp
         The recorded units, in column order of the traces.
-    state : SeedState or EmergentState
+    state : SeedState, EmergentState, ... (the model's state class)
         State after the last simulated cycle; pass it as ``state=`` to continue.
     spike_count : ndarray of int64, shape (n_units,)
         Spikes of every unit during this call (recorded or not).
@@ -59,10 +55,10 @@ class SimulationResult(Mapping[str, np.ndarray]):
     trial: np.ndarray
     cycle_in_trial: np.ndarray
     units: np.ndarray
-    state: SeedState | EmergentState
+    state: Any  # the model's state class (a PackedState: SeedState, EmergentState, ...)
     spike_count: np.ndarray
     first_nonfinite: np.ndarray
-    params: SeedParams | EmergentParams
+    params: Any  # the model's parameter class (SeedParams, EmergentParams, ...)
     n_cycles: int
     n_trials: int
     record_every: int
@@ -125,24 +121,18 @@ class SimulationResult(Mapping[str, np.ndarray]):
             "partial": self.partial,
         }
 
-    # Thin front ends to leabra_fast.export and leabra_fast.saving.
+    # Thin front ends to leabra_fast.core.export and leabra_fast.core.saving.
     def to_xarray(self, names: str | list[str] | None = None) -> Any:
-        """The traces as an ``xarray.Dataset``; see :func:`leabra_fast.export.to_xarray`."""
-        from .export import to_xarray
-
-        return to_xarray(self, names)
+        """The traces as an ``xarray.Dataset``; see :func:`leabra_fast.core.export.to_xarray`."""
+        return export.to_xarray(self, names)
 
     def to_dataframe(self, names: str | list[str] | None = None) -> Any:
-        """The traces as a long pandas DataFrame; see :func:`leabra_fast.export.to_dataframe`."""
-        from .export import to_dataframe
-
-        return to_dataframe(self, names)
+        """The traces as a long pandas DataFrame: :func:`leabra_fast.core.export.to_dataframe`."""
+        return export.to_dataframe(self, names)
 
     def save(self, path: Any, *, compress: bool = False) -> Any:
         """Write this result to a ``.npz`` file; read it back with :func:`leabra_fast.load`."""
-        from .saving import save
-
-        return save(self, path, compress=compress)
+        return saving.save(self, path, compress=compress)
 
     def __repr__(self) -> str:
         return (
@@ -151,3 +141,18 @@ class SimulationResult(Mapping[str, np.ndarray]):
             f"recorded={list(self.traces)}, rows={len(self.cycles)}, "
             f"spikes={int(self.spike_count.sum())}, ok={self.ok}, partial={self.partial})"
         )
+
+
+def load(path: Any) -> SimulationResult:
+    """Read a run written by ``result.save`` (:func:`leabra_fast.core.saving.save`).
+
+    Parameters, state and traces come back as saved; the classes are found by the
+    model's name through the registry, so files of earlier layouts load too.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and what is wrong when it is not a leabra_fast saved
+        run, is truncated or corrupt, or was written by a newer format.
+    """
+    return SimulationResult(**saving.read(path))

@@ -34,9 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from .result import SimulationResult
+__all__ = ["FORMAT_TAG", "FORMAT_VERSION", "read", "save"]
 
-__all__ = ["FORMAT_TAG", "FORMAT_VERSION", "load", "save"]
+# ``result`` below is a SimulationResult: result.py imports this module (for its ``save``
+# method and ``load``), so this one does not import the class; ``read`` returns its fields.
+_RESULT_FIELDS = ("traces", "state", "params", "cycles", "trial", "cycle_in_trial", "extra")
 
 FORMAT_TAG = "leabra_fast.run"
 FORMAT_VERSION = 1
@@ -52,7 +54,7 @@ def _json_array(obj: Any) -> np.ndarray:
     return np.array(json.dumps(obj, sort_keys=True))
 
 
-def save(result: SimulationResult, path: str | os.PathLike[str], *, compress: bool = False) -> Path:
+def save(result: Any, path: str | os.PathLike[str], *, compress: bool = False) -> Path:
     """Write ``result`` to ``path`` (a ``.npz`` file; the suffix is not added for you).
 
     The file is written to a temporary name next to ``path`` and renamed, so an
@@ -60,7 +62,7 @@ def save(result: SimulationResult, path: str | os.PathLike[str], *, compress: bo
     deflate (smaller, slower).  ``result.extra`` must hold JSON-serialisable
     values or NumPy arrays.  Returns the path written.
     """
-    if not isinstance(result, SimulationResult):
+    if not all(hasattr(result, name) for name in _RESULT_FIELDS):
         raise TypeError(f"save needs a SimulationResult, got {type(result).__name__}")
     path = Path(path)
     # NumPy arrays in extra (e.g. the emergent model's phase records) are stored as arrays.
@@ -121,8 +123,8 @@ def save(result: SimulationResult, path: str | os.PathLike[str], *, compress: bo
     return path
 
 
-def load(path: str | os.PathLike[str]) -> SimulationResult:
-    """Read a run written by :func:`save` (or ``result.save``).
+def read(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The fields of the SimulationResult saved by :func:`save` (see :func:`leabra_fast.load`).
 
     Raises
     ------
@@ -174,24 +176,22 @@ class _Bad(Exception):
     pass
 
 
-def _build(path: Path, meta: dict[str, Any], params_dict: dict[str, Any], data: dict) -> Any:
-    from . import params as params_mod
-    from . import state as state_mod
+def _build(
+    path: Path, meta: dict[str, Any], params_dict: dict[str, Any], data: dict
+) -> dict[str, Any]:
+    from . import registry
 
-    def cls(module: Any, name: str) -> Any:
-        import leabra_fast
-
-        found = getattr(leabra_fast, name, None) or getattr(module, name, None)
-        if found is None:
-            raise ValueError(
-                f"{path}: unknown class {name!r} (saved by leabra-fast {meta['version']})"
-            )
-        return found
-
+    # Classes by the model's name (files store class names too, which may move or change).
+    spec = registry.find(meta.get("model"))
+    if spec is None:
+        raise ValueError(
+            f"{path}: unknown model {meta.get('model')!r} (saved by leabra-fast "
+            f"{meta['version']}); this leabra_fast knows {', '.join(registry.names())}"
+        )
     try:
-        params = cls(params_mod, meta["params_class"]).from_dict(params_dict)
+        params = spec.params_class.from_dict(params_dict)
         state_fields = {n: np.array(data[f"state/{n}"]) for n in meta["state_fields"]}
-        state = cls(state_mod, meta["state_class"])(**state_fields, cycle=int(data["state/cycle"]))
+        state = spec.state_class(**state_fields, cycle=int(data["state/cycle"]))
         state.validate()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: saved parameters or state are invalid: {exc}") from None
@@ -203,7 +203,7 @@ def _build(path: Path, meta: dict[str, Any], params_dict: dict[str, Any], data: 
     for key in ("trial", "cycle_in_trial"):
         if data[key].shape != (rows,):
             raise ValueError(f"{path}: {key} has shape {data[key].shape}, expected ({rows},)")
-    return SimulationResult(
+    return dict(
         traces=traces,
         cycles=data["cycles"],
         trial=data["trial"],

@@ -1,9 +1,9 @@
 """Which values to record, how much memory that takes, and the arrays they land in.
 
-The 19 traces are the notebook's ``*_saved`` lists, by the same names (without
-``_saved``).  Unit values come back shaped ``(n_recorded_cycles, n_rec_units)``,
-synapse values ``(n_recorded_cycles, n_rec_units, n_inputs)``; all float64 and
-C-contiguous.
+Each model names its traces (its ``unit_traces`` and ``synapse_traces`` in the
+registry, in its kernel's slot order).  Unit values come back shaped
+``(n_recorded_cycles, n_rec_units)``, synapse values
+``(n_recorded_cycles, n_rec_units, n_inputs)``; all float64 and C-contiguous.
 """
 
 from __future__ import annotations
@@ -18,22 +18,9 @@ import numpy as np
 
 __all__ = [
     "DEFAULT_MAX_TRACE_BYTES",
-    "SYNAPSE_TRACES",
-    "TRACE_NAMES",
-    "UNIT_TRACES",
     "RecordPlan",
     "TraceBudgetError",
 ]
-
-#: Per-unit traces, in the notebook's order of its ``*_saved`` lists.
-UNIT_TRACES = (
-    "net", "net_raw", "v_m", "act", "adapt", "I_net", "act_nd",
-    "avg_ss", "avg_s", "avg_m", "avg_l", "avg_l_lrn", "avg_s_eff",
-)  # fmt: skip
-#: Per-synapse traces; ``XCAL`` is XCAL(srs, avg_l), as the notebook saves it.
-SYNAPSE_TRACES = ("dwt", "srs", "srm", "fwt", "wt", "XCAL")
-#: All 19 names, unit traces first.  The kernels index traces by position here.
-TRACE_NAMES = UNIT_TRACES + SYNAPSE_TRACES
 
 #: Default ceiling on the bytes of recorded traces (2 GiB); pass
 #: ``max_trace_bytes`` to :func:`leabra_fast.simulate` to change it.
@@ -51,7 +38,7 @@ class RecordPlan:
     Attributes
     ----------
     names : tuple of str
-        Trace names to record, in :data:`TRACE_NAMES` order.
+        Trace names to record, in the catalog's order.
     units : ndarray of intp
         Indices of the units recorded (sorted, unique).
     every : int
@@ -62,8 +49,7 @@ class RecordPlan:
     n_inputs : int
         Synapses per unit.
     unit_catalog, synapse_catalog : tuple of str
-        The model's unit and synapse trace names, in kernel order (default the
-        seed model's :data:`UNIT_TRACES` and :data:`SYNAPSE_TRACES`).
+        The model's unit and synapse trace names, in kernel order.
     """
 
     names: tuple[str, ...]
@@ -72,8 +58,8 @@ class RecordPlan:
     first_cycle: int
     n_cycles: int
     n_inputs: int
-    unit_catalog: tuple[str, ...] = UNIT_TRACES
-    synapse_catalog: tuple[str, ...] = SYNAPSE_TRACES
+    unit_catalog: tuple[str, ...]
+    synapse_catalog: tuple[str, ...]
 
     @property
     def catalog(self) -> tuple[str, ...]:
@@ -91,8 +77,8 @@ class RecordPlan:
         n_inputs: int,
         first_cycle: int,
         n_cycles: int,
-        unit_catalog: tuple[str, ...] = UNIT_TRACES,
-        synapse_catalog: tuple[str, ...] = SYNAPSE_TRACES,
+        unit_catalog: tuple[str, ...],
+        synapse_catalog: tuple[str, ...],
     ) -> RecordPlan:
         catalog = unit_catalog + synapse_catalog
         if record is None:

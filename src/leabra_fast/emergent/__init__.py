@@ -5,6 +5,7 @@ emergent's own equations (C++ emergent 8 defaults; :meth:`EmergentParams.go`
 for Go emergent v1, :meth:`EmergentParams.neuron` for the CCN textbook's
 single-neuron sim, :meth:`EmergentParams.seed` for the seed notebook's quirks).
 Equations: ``docs/emergent_equations.md``; model notes: ``docs/emergent_model.md``.
+Importing this package registers the model with :mod:`leabra_fast.core.registry`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..core import registry
+from . import simulation
+from .cli import add_emergent_demo
+from .config import SCHEDULE_KEYS, UNIT_SCHEDULE_KEYS, emergent_params
 from .params import EmergentParams, derived_constants
 from .reference import SYNAPSE_TRACES, TRACE_NAMES, UNIT_TRACES
 from .simulation import simulate_emergent
@@ -57,3 +62,24 @@ def neuron_demo(
     return simulate_emergent(
         ge=neuron_demo_schedule(params.cycles_per_trial), params=params, backend=backend
     )
+
+
+SPEC = registry.register(
+    registry.ModelSpec(
+        name="emergent",
+        params_class=EmergentParams,
+        state_class=EmergentState,
+        default_params=lambda: simulation.DEFAULT_PARAMS,
+        unit_traces=UNIT_TRACES,
+        synapse_traces=SYNAPSE_TRACES,
+        prepare=simulation.prepare,
+        runner=simulation.runner,
+        compiled_kernel=simulation.compiled_kernel,
+        figures=registry.lazy_module(f"{__name__}.plot"),
+        params_from_table=emergent_params,
+        option_keys=("ge", "ext", "targ"),
+        schedule_keys=SCHEDULE_KEYS,
+        per_unit_schedule_keys=UNIT_SCHEDULE_KEYS,
+        add_cli=add_emergent_demo,
+    )
+)

@@ -10,19 +10,13 @@ __all__ = ["add_emergent_demo"]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..cli import write_outputs, write_report
+    from ..core.cli import print_written, write_all
     from . import neuron_demo
 
     result = neuron_demo(
         args.mode, adapt=args.adapt, kna=args.kna, backend=args.backend, g_bar_e=args.g_bar_e
     )
-    out = Path(args.out)
-    paths = write_outputs(result, out)
-    paths.append(result.save(out / "run.npz"))
-    if not args.no_report:
-        report = write_report(result, out)
-        if report is not None:
-            paths.append(report)
+    paths = write_all(result, Path(args.out), report=not args.no_report)
     act = result["act_nd"][:, 0]
     print(
         f"emergent neuron demo ({args.mode}, adaptation {'on' if args.adapt else 'off'}, "
@@ -31,14 +25,13 @@ def _run(args: argparse.Namespace) -> int:
         f"{int(result.spike_count[0])} spikes, act_nd at cycle 159 = {act[159]:.6f}, "
         f"v_m = {result['v_m'][159, 0]:.6f}"
     )
-    for p in paths:
-        print(f"wrote {p}")
+    print_written(paths)
     return 0
 
 
 def add_emergent_demo(sub: Any) -> None:
     """Register the ``emergent-demo`` subcommand on the CLI's subparsers."""
-    from .simulation import BACKENDS
+    from ..core.driver import BACKENDS
 
     demo = sub.add_parser(
         "emergent-demo",

@@ -24,8 +24,10 @@ the preset, so the message names the key at fault.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
+from ..core.config import suggest
 from .params import EmergentParams
 
 __all__ = ["PRESETS", "SCHEDULE_KEYS", "UNIT_SCHEDULE_KEYS", "emergent_params"]
@@ -43,15 +45,15 @@ UNIT_SCHEDULE_KEYS = ("ge", "gc_i", "ext", "targ")
 SCHEDULE_KEYS = ("inputs", "su_avg_s_eff", "su_avg_m", *UNIT_SCHEDULE_KEYS)
 
 
-def emergent_params(where: str, table: dict[str, Any], error: type[Exception]) -> EmergentParams:
+def emergent_params(
+    where: str, table: Mapping[str, Any], error: type[Exception]
+) -> EmergentParams:
     """The ``[params]`` table as EmergentParams; ``error`` (ConfigError) names key and file."""
-    from ..config import _suggest
-
     names = [f.name for f in dataclasses.fields(EmergentParams)]
     values = dict(table)
     for key in values:
         if key not in names and key != "preset":
-            raise error(f"{where} unknown key {key!r}{_suggest(key, [*names, 'preset'])}")
+            raise error(f"{where} unknown key {key!r}{suggest(key, [*names, 'preset'])}")
     preset = values.pop("preset", "emergent")
     if not isinstance(preset, str) or preset not in PRESETS:
         raise error(f"{where} preset = {preset!r}: choose one of {', '.join(map(repr, PRESETS))}")

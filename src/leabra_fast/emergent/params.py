@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..paramspec import ParameterError, ParamsMixin, check_fields, param
+from ..core.paramspec import ParameterError, ParamsMixin, check_fields, param
 
 __all__ = ["EmergentParams", "derived_constants"]
 
@@ -425,9 +425,11 @@ class EmergentParams(ParamsMixin):
         seed run's trial length (4 quarters when divisible by 4, else one).
         The seed's constant ``noise`` current has no counterpart and must be 0.
         """
-        from ..params import SeedParams
+        # The seed model is a sibling: reach its parameter class through the registry.
+        from ..core import registry
 
-        if not isinstance(seed, SeedParams):
+        seed_model = registry.find("seed")
+        if seed_model is None or not isinstance(seed, seed_model.params_class):
             raise TypeError(f"from_seed needs a SeedParams, got {type(seed).__name__}")
         if seed.noise != 0.0:
             raise ParameterError("SeedParams.noise (a constant current) has no counterpart here")

@@ -23,6 +23,8 @@ has:
 * :func:`plot_report_emergent`, which :func:`leabra_fast.plot.plot_report` uses
   for emergent results.
 
+The shared plots reach this module's hooks through :data:`FIGURES`.
+
 Every function accepts ``ax=`` and returns the Axes (the report returns the Figure).
 """
 
@@ -33,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import plot as _plot
+from ..core import plotting as _plot
 from .params import EmergentParams, derived_constants
 from .reference import ge_thr, noisy_xx1, nxx1_lookup, sig, xcal, xx1
 from .simulation import build_table
@@ -451,15 +453,8 @@ def plot_report_emergent(
     from matplotlib.figure import Figure
 
     p = _require_emergent(result, "plot_report_emergent")
-    if path is not None:
-        path = Path(path)
-        if path.suffix.lower() not in (".png", ".pdf"):
-            raise ValueError(f"plot_report writes .png or .pdf files, got {path.name!r}")
-    if unit is None:
-        if not len(result.units):
-            raise ValueError("nothing was recorded: the report needs recorded traces")
-        unit = int(result.units[0])
-    _plot._column(result, unit)  # a clear error before any drawing
+    path = _plot.check_report_path(path)
+    unit = _plot.report_unit(result, unit)
 
     notes = []
     panels = []
@@ -535,3 +530,28 @@ def plot_report_emergent(
     if path is not None:
         fig.savefig(path, dpi=dpi)
     return fig
+
+
+def _threshold_line(result: Any) -> tuple[str, float, str, bool]:
+    p = result.params
+    if p.act_fun == "rate":  # act follows NXX1; spikes only with C++'s bookkeeping
+        return "thr", p.thr, "firing threshold", p.rate_spikes
+    name, thr = spike_threshold(p)
+    return name, thr, "spike threshold", True
+
+
+def _activation_ylabel(result: Any) -> str:
+    # act_nd is a rate in rate code; act is 1 at a spike in spiking mode.
+    rate = result.params.act_fun == "rate"
+    return "activation\n(rate code)" if rate else "activation\n(act: 1 = spike)"
+
+
+#: The hooks of the shared plots (see :class:`~leabra_fast.core.plotting.ModelFigures`).
+FIGURES = _plot.ModelFigures(
+    report=plot_report_emergent,
+    xcal_function=plot_xcal_function_emergent,
+    sig_function=plot_sig_function_emergent,
+    threshold_line=_threshold_line,
+    decorate_time_axis=lambda result, ax: plot_phase_boundaries(result, ax=ax),
+    activation_ylabel=_activation_ylabel,
+)

@@ -97,7 +97,7 @@ def nxx1_table(p: Any) -> tuple[np.ndarray, float, float]:
     k = max(1, round(max(3.0 * p.nvar, res) / res))
     n = round((p.table_max + k * res) / res) + 1
     if n * (2 * k + 1) > _MAX_TABLE_WORK:
-        from ..params import ParameterError
+        from ..core.paramspec import ParameterError
 
         raise ParameterError(
             f"EmergentParams: an NXX1 table of {n} points with a {2 * k + 1}-point kernel is too "

@@ -23,16 +23,41 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..result import SimulationResult
-from ..schedule import _numeric, _resolve, _synapse_schedule
-from ..traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan
+from ..core import driver
+from ..core.driver import PreparedRun, count, import_compiled
+from ..core.result import SimulationResult
+from ..core.schedule import _numeric, _resolve, _synapse_schedule
+from ..core.traces import DEFAULT_MAX_TRACE_BYTES
 from . import reference
 from .params import EmergentParams, derived_constants
 from .state import EmergentState
 
-__all__ = ["BACKENDS", "build_table", "prepare_unit_schedule", "simulate_emergent"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_PARAMS",
+    "build_table",
+    "compiled_kernel",
+    "prepare",
+    "prepare_unit_schedule",
+    "runner",
+    "simulate_emergent",
+]
 
-BACKENDS = ("cython", "python")
+BACKENDS = driver.BACKENDS
+#: Frozen: one validated instance serves every call that gives no parameters.
+DEFAULT_PARAMS = EmergentParams()
+
+
+def compiled_kernel() -> Any:
+    """The emergent model's compiled kernel module (the only place it is imported from)."""
+    return import_compiled("leabra_fast._emergent_kernel")
+
+
+def runner(backend: str) -> Any:
+    """``run_emergent`` of the compiled kernel (``"cython"``) or of the NumPy reference."""
+    if backend == "cython":
+        return compiled_kernel().run_emergent
+    return reference.run_emergent
 
 
 def _phase_records(act_q: np.ndarray, params: EmergentParams) -> dict[str, np.ndarray]:
@@ -140,37 +165,44 @@ def simulate_emergent(
     >>> round(float(res["act"][159, 0]), 6)
     0.84375
     """
-    from ..simulation import (
-        _count,
-        _run_chunks,
-        check_run_options,
-        collect_traces,
-        compiled_kernel,
-        report_problems,
-        resolve_threads,
-        trace_buffers,
-    )
+    return driver.simulate(
+        inputs, su_avg_s_eff, su_avg_m, ge=ge, gc_i=gc_i, ext=ext, targ=targ, params=params,
+        n_cycles=n_cycles, n_units=n_units, n_inputs=n_inputs, state=state, fwt=fwt, wt=wt,
+        record=record, units=units, record_every=record_every, out=out, backend=backend,
+        n_threads=n_threads, max_trace_bytes=max_trace_bytes, on_nonfinite=on_nonfinite,
+        progress=progress, chunk_cycles=chunk_cycles, model="emergent",
+    )  # fmt: skip
 
-    if backend == "cython":
-        runner = compiled_kernel("_emergent_kernel").run_emergent
-    elif backend == "python":
-        runner = reference.run_emergent
-    else:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-    params = EmergentParams() if params is None else params
-    if not isinstance(params, EmergentParams):
-        raise TypeError(
-            f"model='emergent' needs params to be an EmergentParams, got {type(params).__name__}"
-        )
+
+def prepare(
+    inputs: Any,
+    su_avg_s_eff: Any,
+    su_avg_m: Any,
+    *,
+    gc_i: Any,
+    params: EmergentParams,
+    n_cycles: int | None,
+    n_units: int | None,
+    n_inputs: int | None,
+    state: EmergentState | None,
+    fwt: Any,
+    wt: Any,
+    ge: Any = 0.0,
+    ext: Any = None,
+    targ: Any = None,
+) -> PreparedRun:
+    """Validate the emergent model's schedules, pack its state and constants.
+
+    The model's ``prepare`` hook (see :class:`leabra_fast.core.driver.PreparedRun`);
+    the driver checked the parameters' and state's types and the shared options.
+    """
     per_trial = params.cycles_per_trial
-    if n_cycles is not None and _count("n_cycles", n_cycles) != per_trial:
+    if n_cycles is not None and count("n_cycles", n_cycles) != per_trial:
         raise ValueError(
             f"n_cycles = {n_cycles} but the emergent trial is n_quarters * cyc_per_qtr = "
             f"{params.n_quarters} * {params.cyc_per_qtr} = {per_trial}; set the quarters in params"
         )
     n_cycles = per_trial
-    check_run_options(on_nonfinite, max_trace_bytes)
-    threads = resolve_threads(n_threads)
 
     # --- schedules -------------------------------------------------------------
     unit_sched = {
@@ -203,12 +235,6 @@ def simulate_emergent(
     s_eff = x if su_avg_s_eff is None else _synapse_schedule("su_avg_s_eff", su_avg_s_eff, n_trials)
     s_m = x if su_avg_m is None else _synapse_schedule("su_avg_m", su_avg_m, n_trials)
 
-    if state is not None:
-        if not isinstance(state, EmergentState):
-            raise TypeError(f"state must be an EmergentState, got {type(state).__name__}")
-        if fwt is not None or wt is not None:
-            raise ValueError("give initial weights either in state or as fwt/wt, not both")
-        state.validate()
     syn = {"inputs": x, "su_avg_s_eff": s_eff, "su_avg_m": s_m}
     unit_sizes = [(k, a.shape[1]) for k, a in syn.items()]
     unit_sizes += [(k, a.shape[2]) for k, a in unit_sched.items()]
@@ -223,62 +249,43 @@ def simulate_emergent(
             f"state has (n_units, n_inputs) = {(state.n_units, state.n_inputs)}, "
             f"schedules need {(nu, ni)}"
         )
-    x_compact, s_eff_compact, s_m_compact = (np.ascontiguousarray(a) for a in (x, s_eff, s_m))
+    compact = {k: np.ascontiguousarray(a) for k, a in syn.items()}
+    compact.update(
+        {k: np.ascontiguousarray(np.broadcast_to(a, (n_trials, *a.shape[1:])))
+         for k, a in unit_sched.items()}
+    )  # fmt: skip
     full_syn = (n_trials, nu, ni)
     full_unit = (n_trials, n_cycles, nu)
     x, s_eff, s_m = (np.broadcast_to(a, full_syn) for a in (x, s_eff, s_m))
     ge_a, gi_a, ext_a, targ_a = (np.broadcast_to(a, full_unit) for a in unit_sched.values())
     if state is None:
         state = EmergentState.initial(params, nu, ni, fwt=fwt, wt=wt)
-
-    # --- recording, constants, run ------------------------------------------------
-    total = n_trials * n_cycles
-    plan = RecordPlan.build(
-        record, units, record_every, n_units=nu, n_inputs=ni,
-        first_cycle=int(state.cycle), n_cycles=total,
-        unit_catalog=reference.UNIT_TRACES, synapse_catalog=reference.SYNAPSE_TRACES,
-    )  # fmt: skip
-    plan.check_budget(int(max_trace_bytes))
     work, unit_block, syn_block = state.packed()
-    reads = (x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a)
-    unit_buf, syn_buf = trace_buffers(plan, out, reads)
-    spikes = np.zeros(nu, dtype=np.int64)
-    first_bad = np.full(nu, -1, dtype=np.int64)
+
     act_q = np.zeros((n_trials, params.n_quarters, nu))
     consts = derived_constants(params, ni)
     table, consts["table_x0"], consts["table_res"] = build_table(params)
 
-    slots, unit_rows = plan.slots(), plan.unit_rows(nu)
-
-    def run_chunk(c0: int, c1: int) -> None:
-        status = runner(
-            consts, table, x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
-            unit_block, syn_block, n_cycles, c0, c1,
-            plan.first_cycle + c0, plan.every, plan.rec_base,
-            slots, unit_rows, unit_buf, syn_buf, spikes, first_bad, act_q, threads,
+    def call(run: Any, c0: int, c1: int, *recording: Any) -> int:
+        # recording: rec_first, every, rec_base, slots, unit_rows, unit_buf, syn_buf,
+        # spikes, first_bad, threads; act_q goes before threads.
+        *common, threads = recording
+        return int(
+            run(consts, table, x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
+                unit_block, syn_block, n_cycles, c0, c1, *common, act_q, threads)
         )  # fmt: skip
-        if status < 0:  # pragma: no cover - the driver validated everything the kernel checks
-            raise RuntimeError(f"internal error: the {backend} emergent kernel rejected its input")
 
-    done = _run_chunks(run_chunk, total, n_cycles, backend, nu, ni, threads, progress, chunk_cycles)
-    work.cycle = plan.first_cycle + done
+    def extra(done: int) -> dict[str, np.ndarray]:
+        done_q = act_q if done == n_trials * n_cycles else act_q[: -(-done // n_cycles)].copy()
+        return _phase_records(done_q, params)
 
-    traces, cycles = collect_traces(plan, unit_buf, syn_buf, done)
-    if done < total:
-        act_q = act_q[: -(-done // n_cycles)].copy()
-    local = cycles - plan.first_cycle
-    compact = {"inputs": x_compact, "su_avg_s_eff": s_eff_compact, "su_avg_m": s_m_compact}
-    compact.update(
-        {k: np.ascontiguousarray(np.broadcast_to(a, (n_trials, *a.shape[1:])))
-         for k, a in unit_sched.items()}
-    )  # fmt: skip
-    result = SimulationResult(
-        traces=traces, cycles=cycles, trial=local // n_cycles, cycle_in_trial=local % n_cycles,
-        units=plan.units, state=work, spike_count=spikes, first_nonfinite=first_bad,
-        params=params, n_cycles=n_cycles, n_trials=n_trials, record_every=plan.every,
-        backend=backend, model="emergent", extra=_phase_records(act_q, params),
-        partial=done < total, schedules=compact,
-        _buffers=(unit_buf, syn_buf) if done == total else None,
-    )  # fmt: skip
-    report_problems(result, done, total, on_nonfinite)
-    return result
+    return PreparedRun(
+        params=params,
+        state=work,
+        n_cycles=n_cycles,
+        n_trials=n_trials,
+        reads=(x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a),
+        schedules=compact,
+        call=call,
+        extra=extra,
+    )

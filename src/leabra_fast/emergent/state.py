@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..statebase import PackedState, check_count, weights
+from ..core.statebase import PackedState, check_count, weights
 from .params import EmergentParams, derived_constants
 from .reference import SYNAPSE_STATE, UNIT_STATE, sig, sig_inv
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .paramspec import ParameterError, ParamsMixin, check_fields, param
+from ..core.paramspec import ParameterError, ParamsMixin, check_fields, param
 
 __all__ = ["ParameterError", "SeedParams", "derived_constants"]
 

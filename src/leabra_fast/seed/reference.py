@@ -11,7 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["run_seed", "sig", "xcal"]
+__all__ = ["SYNAPSE_TRACES", "TRACE_NAMES", "UNIT_TRACES", "run_seed", "sig", "xcal"]
+
+#: Per-unit traces, in the notebook's order of its ``*_saved`` lists.
+UNIT_TRACES = (
+    "net", "net_raw", "v_m", "act", "adapt", "I_net", "act_nd",
+    "avg_ss", "avg_s", "avg_m", "avg_l", "avg_l_lrn", "avg_s_eff",
+)  # fmt: skip
+#: Per-synapse traces; ``XCAL`` is XCAL(srs, avg_l), as the notebook saves it.
+SYNAPSE_TRACES = ("dwt", "srs", "srm", "fwt", "wt", "XCAL")
+#: All 19 names (the notebook's ``*_saved`` lists without ``_saved``), unit traces
+#: first.  The kernel indexes traces by position here.
+TRACE_NAMES = UNIT_TRACES + SYNAPSE_TRACES
+
 
 
 def xcal(x: np.ndarray, th: np.ndarray | float, c: dict[str, float]) -> np.ndarray:

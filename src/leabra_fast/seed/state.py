@@ -7,8 +7,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..core.statebase import PackedState, check_count, weights
 from .params import SeedParams
-from .statebase import PackedState, check_count, weights
 
 __all__ = ["SYNAPSE_STATE", "UNIT_STATE", "SeedState"]
 
