@@ -3,6 +3,7 @@
 import json
 import warnings
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -180,3 +181,23 @@ def test_missing_entries_newer_format_and_bad_state(tmp_path):
     with pytest.raises(ValueError, match=r"d\.npz: trace 'v_m' has shape \(3, 1\)"):
         lf.load(tmp_path / "d.npz")
     assert zipfile.is_zipfile(path)
+
+
+def test_files_saved_before_the_models_moved_still_load():
+    # Written by leabra_fast at f34cd3b (models at the package top, meta naming classes);
+    # classes are now found by the model's name.
+    data = Path(__file__).parent / "data"
+    seed = lf.load(data / "saved_v1_seed.npz")
+    assert isinstance(seed.params, lf.SeedParams) and isinstance(seed.state, lf.SeedState)
+    assert seed.spike_count.tolist() == [40]
+    assert list(seed.traces) == ["v_m", "wt"] and seed["v_m"].shape == (40, 1)
+    fresh = lf.simulate(lf.NOTEBOOK_INPUT[:4], record=["v_m", "wt"], record_every=10)
+    np.testing.assert_array_equal(seed["wt"], fresh["wt"])
+    assert seed.state.equals(fresh.state)
+    em = lf.load(data / "saved_v1_emergent.npz")
+    assert isinstance(em.params, lf.EmergentParams) and isinstance(em.state, lf.EmergentState)
+    assert em.params == lf.EmergentParams.neuron("rate")
+    assert em["act_nd"][8, 0] == 0.5880681818181817
+    assert em.extra["act_q"][0, :, 0].tolist() == pytest.approx(
+        [0.843748096, 0.84375, 0.84375, 4.51616324e-07], rel=1e-8
+    )
