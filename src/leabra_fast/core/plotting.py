@@ -149,8 +149,9 @@ def plot_report(result: Any, path: str | Path | None = None, **options: Any) -> 
 
     ``options`` (every model's report takes them): ``unit`` (default the first
     recorded unit) and ``input`` (default 0) of the trace panels, ``th`` (0.5) of
-    the XCAL function plot, ``dpi`` (100).  The seed model's report is the notebook's figures stacked
-    (:func:`leabra_fast.seed.plot.plot_report_seed`); the emergent model's adds its
+    the XCAL function plot, ``dpi`` (100).  The seed model's report is the
+    notebook's figures stacked (:func:`leabra_fast.seed.plot.plot_report_seed`); the
+    emergent model's adds its
     own (:func:`leabra_fast.emergent.plot.plot_report_emergent`).  Panels whose
     traces were not recorded are left out and listed in the heading.  Returns the
     :class:`matplotlib.figure.Figure` (made without pyplot, so it works on

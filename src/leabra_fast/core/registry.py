@@ -65,9 +65,8 @@ class ModelSpec:
         ``error`` with a message starting with ``where``.
     figures : callable
         ``() -> module``: the model's figures (imported on first use).  The module's
-        ``__all__`` is shown by :mod:`leabra_fast.plot`; it provides ``report``,
-        ``xcal_function``, ``sig_function`` and ``threshold_line`` hooks, and may
-        provide ``decorate_time_axis`` and ``activation_ylabel``.
+        ``__all__`` is shown by :mod:`leabra_fast.plot`; its ``FIGURES`` (a
+        :class:`~leabra_fast.core.plotting.ModelFigures`) are the hooks of the shared plots.
     add_cli : callable, optional
         ``(subparsers) -> None``: the model's ``leabra-fast`` subcommands.
     nonfinite_hint : str
