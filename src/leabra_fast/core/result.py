@@ -93,7 +93,7 @@ class SimulationResult(Mapping[str, np.ndarray]):
     @property
     def ok(self) -> bool:
         """True when every unit's dynamics stayed finite."""
-        return bool(np.all(self.first_nonfinite < 0))
+        return bool((self.first_nonfinite < 0).all())
 
     @property
     def n_units(self) -> int:

@@ -37,8 +37,8 @@ class PackedState:
     @classmethod
     def from_blocks(cls, unit_block: np.ndarray, syn_block: np.ndarray, cycle: int = 0) -> Self:
         """A state whose arrays are views of the two blocks."""
-        views = {name: unit_block[k] for k, name in enumerate(cls.UNIT_STATE)}
-        views.update({name: syn_block[k] for k, name in enumerate(cls.SYNAPSE_STATE)})
+        views = dict(zip(cls.UNIT_STATE, unit_block, strict=True))  # iterating: row views
+        views.update(zip(cls.SYNAPSE_STATE, syn_block, strict=True))
         return cls(**views, cycle=int(cycle))  # type: ignore[call-arg]  # dataclass subclasses
 
     def packed(self) -> tuple[Self, np.ndarray, np.ndarray]:

@@ -8,10 +8,10 @@ registry, in its kernel's slot order).  Unit values come back shaped
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -90,12 +90,13 @@ class RecordPlan:
             for n in names:
                 if not isinstance(n, str):
                     raise TypeError(f"record must name traces by str, got {n!r}")
-        unknown = [n for n in names if n not in catalog]
-        if unknown:
-            raise ValueError(
-                f"unknown trace name(s) {unknown}; valid names are {', '.join(catalog)}"
-            )
-        names = tuple(n for n in catalog if n in names)
+        if names is not catalog:  # "all" is the catalog, in order
+            unknown = [n for n in names if n not in catalog]
+            if unknown:
+                raise ValueError(
+                    f"unknown trace name(s) {unknown}; valid names are {', '.join(catalog)}"
+                )
+            names = tuple(n for n in catalog if n in names)
         if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
             raise ValueError(f"record_every must be an int >= 1, got {every!r}")
         return cls(
@@ -109,14 +110,14 @@ class RecordPlan:
             synapse_catalog=tuple(synapse_catalog),
         )
 
-    # Cached: the driver asks several times per call, and the notebook-sized run is short.
-    @cached_property
+    # Derived from (names, catalogs) once per process: a notebook-sized run is short.
+    @property
     def unit_names(self) -> tuple[str, ...]:
-        return tuple(n for n in self.names if n in self.unit_catalog)
+        return _layout(self.names, self.unit_catalog, self.synapse_catalog)[0]
 
-    @cached_property
+    @property
     def synapse_names(self) -> tuple[str, ...]:
-        return tuple(n for n in self.names if n in self.synapse_catalog)
+        return _layout(self.names, self.unit_catalog, self.synapse_catalog)[1]
 
     @property
     def rec_base(self) -> int:
@@ -133,7 +134,8 @@ class RecordPlan:
 
     def recorded_cycles(self) -> np.ndarray:
         """Absolute cycle index of each recorded row."""
-        return (np.arange(self.n_records, dtype=np.int64) + self.rec_base) * self.every
+        base, every = self.rec_base * self.every, self.every
+        return np.arange(base, base + self.n_records * every, every, dtype=np.int64)
 
     def nbytes(self) -> int:
         rows, n_units = self.n_records, len(self.units)
@@ -206,20 +208,28 @@ class RecordPlan:
 
     def slots(self) -> np.ndarray:
         """For each name of the catalog, its index in its buffer, or -1 when not recorded."""
-        catalog = self.catalog
-        out = np.full(len(catalog), -1, dtype=np.intp)
-        for k, name in enumerate(self.unit_names):
-            out[catalog.index(name)] = k
-        for k, name in enumerate(self.synapse_names):
-            out[catalog.index(name)] = k
-        return out
+        return np.array(_layout(self.names, self.unit_catalog, self.synapse_catalog)[2], np.intp)
 
     def unit_rows(self, n_units: int) -> np.ndarray:
         """For each unit, its column in the trace arrays, or -1 when not recorded."""
+        if self.names and len(self.units) == n_units:  # every unit (units are unique)
+            return np.arange(n_units, dtype=np.intp)
         out = np.full(n_units, -1, dtype=np.intp)
         if self.names:
             out[self.units] = np.arange(len(self.units))
         return out
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(
+    names: tuple[str, ...], unit_catalog: tuple[str, ...], synapse_catalog: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+    """Unit names, synapse names, and each catalog name's slot in its buffer (-1: not recorded)."""
+    unit_names = tuple(n for n in names if n in unit_catalog)
+    synapse_names = tuple(n for n in names if n in synapse_catalog)
+    slot = {n: k for k, n in enumerate(unit_names)} | {n: k for k, n in enumerate(synapse_names)}
+    slots = tuple(slot.get(n, -1) for n in unit_catalog + synapse_catalog)
+    return unit_names, synapse_names, slots
 
 
 def _unit_indices(units: object, n_units: int) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 from ..core import driver
 from ..core.driver import PreparedRun, count, import_compiled
 from ..core.result import SimulationResult
-from ..core.schedule import _numeric, _resolve, _synapse_schedule
+from ..core.schedule import _numeric, _resolve, _synapse_schedule, broadcast
 from ..core.traces import DEFAULT_MAX_TRACE_BYTES
 from . import reference
 from .params import EmergentParams, derived_constants
@@ -48,9 +48,15 @@ BACKENDS = driver.BACKENDS
 DEFAULT_PARAMS = EmergentParams()
 
 
+_kernel: Any = None
+
+
 def compiled_kernel() -> Any:
     """The emergent model's compiled kernel module (the only place it is imported from)."""
-    return import_compiled("leabra_fast._emergent_kernel")
+    global _kernel
+    if _kernel is None:  # imported once: a small run should not pay for the import machinery
+        _kernel = import_compiled("leabra_fast._emergent_kernel")
+    return _kernel
 
 
 def runner(backend: str) -> Any:
@@ -256,8 +262,8 @@ def prepare(
     )  # fmt: skip
     full_syn = (n_trials, nu, ni)
     full_unit = (n_trials, n_cycles, nu)
-    x, s_eff, s_m = (np.broadcast_to(a, full_syn) for a in (x, s_eff, s_m))
-    ge_a, gi_a, ext_a, targ_a = (np.broadcast_to(a, full_unit) for a in unit_sched.values())
+    x, s_eff, s_m = (broadcast(a, full_syn) for a in (x, s_eff, s_m))
+    ge_a, gi_a, ext_a, targ_a = (broadcast(a, full_unit) for a in unit_sched.values())
     if state is None:
         state = EmergentState.initial(params, nu, ni, fwt=fwt, wt=wt)
     work, unit_block, syn_block = state.packed()
