@@ -56,6 +56,9 @@ class Schedules:
         out = {}
         for name in ("x", "su_avg_s_eff", "su_avg_m", "gc_i"):
             arr = getattr(self, name)
+            if arr.flags.writeable:  # not a broadcast_to view: nothing to cut
+                out["inputs" if name == "x" else name] = np.ascontiguousarray(arr)
+                continue
             broadcast = [
                 axis > 0 and arr.strides[axis] == 0 and arr.shape[axis] > 1
                 for axis in range(arr.ndim)
@@ -159,20 +162,22 @@ def prepare_schedules(
     s_m = x if su_avg_m is None else _synapse_schedule("su_avg_m", su_avg_m, n_trials)
 
     g = _numeric("gc_i", gc_i)
-    if g.ndim == 0:  # a scalar: checked here, stored once per trial as compact() would
-        if g < 0.0:
+    if g.ndim == 0:  # a scalar: stored once per trial, as compact() would keep it
+        value = float(g)
+        if value < 0.0:
             raise ValueError("gc_i is a conductance and must be >= 0")
-        g = np.full((n_trials, 1), g)
-    elif g.ndim == 1:
-        g = g[:, None]
-    elif g.ndim != 2:
-        raise ValueError(
-            f"gc_i must be a scalar, (n_trials,) or (n_trials, n_units), got {g.shape}"
-        )
-    if g.shape[0] != n_trials:
-        raise ValueError(f"gc_i has {g.shape[0]} trials, inputs has {n_trials}")
-    if (g < 0.0).any():
-        raise ValueError("gc_i is a conductance and must be >= 0")
+        g = np.full((n_trials, 1), value)
+    else:
+        if g.ndim == 1:
+            g = g[:, None]
+        elif g.ndim != 2:
+            raise ValueError(
+                f"gc_i must be a scalar, (n_trials,) or (n_trials, n_units), got {g.shape}"
+            )
+        if g.shape[0] != n_trials:
+            raise ValueError(f"gc_i has {g.shape[0]} trials, inputs has {n_trials}")
+        if (g < 0.0).any():
+            raise ValueError("gc_i is a conductance and must be >= 0")
 
     arrays = {"inputs": x, "su_avg_s_eff": s_eff, "su_avg_m": s_m}
     unit_sizes = [(k, a.shape[1]) for k, a in arrays.items()] + [("gc_i", g.shape[1])]
