@@ -9,6 +9,7 @@ same signature) over the requested cycles, in chunks when asked.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -49,6 +50,7 @@ class NonFiniteError(FloatingPointError):
         self.result = result
 
 
+@functools.cache  # once: a small run should not pay for the import machinery
 def import_compiled(module: str) -> Any:
     """Import a compiled kernel module (``leabra_fast._seed_kernel``, ...) with a clear error."""
     try:

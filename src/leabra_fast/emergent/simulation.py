@@ -48,15 +48,9 @@ BACKENDS = driver.BACKENDS
 DEFAULT_PARAMS = EmergentParams()
 
 
-_kernel: Any = None
-
-
 def compiled_kernel() -> Any:
     """The emergent model's compiled kernel module (the only place it is imported from)."""
-    global _kernel
-    if _kernel is None:  # imported once: a small run should not pay for the import machinery
-        _kernel = import_compiled("leabra_fast._emergent_kernel")
-    return _kernel
+    return import_compiled("leabra_fast._emergent_kernel")
 
 
 def runner(backend: str) -> Any:

@@ -21,15 +21,9 @@ __all__ = ["DEFAULT_PARAMS", "compiled_kernel", "prepare", "runner"]
 DEFAULT_PARAMS = SeedParams()
 
 
-_kernel: Any = None
-
-
 def compiled_kernel() -> Any:
     """The seed model's compiled kernel module (the only place it is imported from)."""
-    global _kernel
-    if _kernel is None:  # imported once: a small run should not pay for the import machinery
-        _kernel = import_compiled("leabra_fast._seed_kernel")
-    return _kernel
+    return import_compiled("leabra_fast._seed_kernel")
 
 
 def runner(backend: str) -> Any:
