@@ -46,12 +46,14 @@ class Schedules:
         return int(self.x.shape[2])
 
     def compact(self) -> dict[str, np.ndarray]:
-        """The schedules without their broadcast axes, as new C-contiguous arrays.
+        """The schedules without their broadcast axes, as C-contiguous arrays.
 
         Every axis after the trial axis that was broadcast (stride 0) is cut to
         length 1, so a schedule shared by all units costs ``n_trials`` values,
         not ``n_trials * n_units * n_inputs``.  Passing these arrays back to
-        :func:`leabra_fast.simulate` gives the same schedules.
+        :func:`leabra_fast.simulate` gives the same schedules.  A float64 array
+        given already compact and C-contiguous is not copied: the result then
+        shares the caller's memory.
         """
         out = {}
         for name in ("x", "su_avg_s_eff", "su_avg_m", "gc_i"):
