@@ -182,6 +182,13 @@ cdef inline void lf_check(bint ok, const char* what) noexcept nogil:
         abort()
 
 
+cdef inline void lf_check_span(const double* p, Py_ssize_t n, const double* base,
+                               Py_ssize_t size, const char* what) noexcept nogil:
+    """Debug build: p[0 .. n-1] lies inside base[0 .. size-1]."""
+    if LEABRA_FAST_DEBUG:
+        lf_check(base != NULL and p >= base and (p - base) + n <= size, what)
+
+
 # ----------------------------------------------------------------------- scalars
 
 cdef inline double lf_xcal(double x, double th, const SeedConsts* c) noexcept nogil:
@@ -550,10 +557,12 @@ cdef int lf_run_block(width_t* tag, const SeedConsts* consts, const LFRun* a,
             lf_check(col[0] + W <= a.cols, b"streamed row")
             for q in range(n_early):
                 rows_dst[q] = early_dst[q] + row * a.cols + col[0]
+                lf_check_span(rows_dst[q], W, a.ub, a.n_ub, b"streamed unit row")
             lf_stream_rows(rows_dst, early_src, n_early, W)
             lined = 1
             for q in range(n_late):
                 pending[q] = late_dst[q] + row * a.cols + col[0]
+                lf_check_span(pending[q], W, a.ub, a.n_ub, b"streamed unit row")
                 lined &= (<uintptr_t>pending[q] & 63) == 0
             n_pending = n_late
             if not lined:
@@ -575,16 +584,27 @@ cdef int lf_run_block(width_t* tag, const SeedConsts* consts, const LFRun* a,
         if wide_stream and J == 1:   # one synapse per unit: rows like unit traces
             for q in range(n_syn_rec):
                 rows_dst[q] = syn_dst[q] + row * a.cols + col[0]
+                lf_check_span(rows_dst[q], W, a.sb, a.n_sb, b"streamed synapse row")
             lf_stream_rows(rows_dst, syn_src, n_syn_rec, W)
         if rec:   # what the wide stores above did not write
             if not wide_stream:
                 for q in range(n_unit_rec):
+                    if LEABRA_FAST_DEBUG:
+                        for i in range(n):
+                            if col[i] >= 0:
+                                lf_check_span(unit_dst[q] + row * a.cols + col[i], 1, a.ub,
+                                              a.n_ub, b"unit trace")
                     lf_store_unit(unit_dst[q] + row * a.cols, col, n, contiguous,
                                   unit_src[q], a.stream, W)
             if not (wide_stream and J == 1):
                 for q in range(n_syn_rec):
                     plane = syn_dst[q] + row * a.cols * J
                     v = syn_src[q]
+                    if LEABRA_FAST_DEBUG:
+                        for i in range(n):
+                            if col[i] >= 0:
+                                lf_check_span(plane + col[i] * J, J, a.sb, a.n_sb,
+                                              b"synapse trace")
                     if J == 1:   # one synapse per unit: laid out like a unit trace
                         lf_store_unit(plane, col, n, contiguous, v, a.stream, W)
                         continue
