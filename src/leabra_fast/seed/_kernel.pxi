@@ -652,6 +652,178 @@ cdef int lf_run_block(width_t* tag, const SeedConsts* consts, const LFRun* a,
     return status
 
 
+cdef inline int lf_run_one_j(const SeedConsts* c, const LFRun* a, Py_ssize_t u,
+                             Py_ssize_t t0, Py_ssize_t t1, int fast_pow, Py_ssize_t J,
+                             double* fw, double* w, double* xs, double* sus,
+                             double* sum_) noexcept nogil:
+    """One unit through cycles t0 .. t1-1, its state in scalars (the narrow path).
+
+    A single unit's cycle is one long dependency chain (weight -> net -> v_m ->
+    spike -> averages -> XCAL -> soft bound -> SIG -> weight), so nothing is gained
+    from lanes; what costs is every value that goes through memory on that chain (a
+    store and a reload add the store-forwarding latency).  Here the unit's values
+    stay in registers; with J == 1 (the caller passes pointers to its locals) the
+    synapse's too.  Same operations in the same order as lf_run_block: same bits.
+    """
+    cdef Py_ssize_t U = a.n_units
+    cdef double net = a.us[LF_S_NET * U + u]
+    cdef double v_m = a.us[LF_S_V_M * U + u]
+    cdef double adapt = a.us[LF_S_ADAPT * U + u]
+    cdef double avg_ss = a.us[LF_S_AVG_SS * U + u]
+    cdef double avg_s = a.us[LF_S_AVG_S * U + u]
+    cdef double avg_m = a.us[LF_S_AVG_M * U + u]
+    cdef double avg_l = a.us[LF_S_AVG_L * U + u]
+    cdef double n_spk = 0.0
+    cdef double g_i = 0.0
+    cdef double acc, net_raw, vm, i_net, ex, in_, a_, avg_l_lrn, avg_s_eff
+    cdef double srs, srm, xcal_l, dwt, f, b
+    cdef Py_ssize_t j, off
+    cdef int k, status = STATUS_OK_
+    cdef Py_ssize_t col = a.unit_cols[u]
+    for j in range(J):
+        fw[j] = a.ss[u * J + j]
+        w[j] = a.ss[(U + u) * J + j]
+
+    # Where each recorded trace's plane starts (NULL: not recorded).
+    cdef double* udst[13]   # LF_N_UNIT_TRACES
+    cdef double* sdst[6]    # LF_N_SYN_TRACES
+    cdef int any_rec = col >= 0 and (a.ub != NULL or a.sb != NULL)
+    for k in range(LF_N_UNIT_TRACES):
+        udst[k] = (a.ub + a.slot[k] * a.rows * a.cols
+                   if any_rec and a.slot[k] >= 0 and a.ub != NULL else NULL)
+    for k in range(LF_N_SYN_TRACES):
+        sdst[k] = (a.sb + a.slot[LF_T_DWT + k] * a.rows * a.cols * J
+                   if any_rec and a.slot[LF_T_DWT + k] >= 0 and a.sb != NULL else NULL)
+    lf_check(not any_rec or col < a.cols, b"trace column")
+
+    cdef Py_ssize_t trial = t0 // a.n_cycles
+    cdef Py_ssize_t cycle = t0 - trial * a.n_cycles
+    cdef Py_ssize_t phase = (a.abs0 + (t0 - a.c0)) % a.every
+    cdef Py_ssize_t row = (a.abs0 + (t0 - a.c0) + a.every - 1) // a.every - a.rec_base
+    cdef Py_ssize_t t = t0
+    cdef bint spike, rec
+    while t < t1:
+        rec = any_rec and phase == 0
+        if t == t0 or cycle == 0:
+            for j in range(J):
+                xs[j] = lf_at(&a.x, trial, u, j)
+                sus[j] = lf_at(&a.su_s, trial, u, j)
+                sum_[j] = lf_at(&a.su_m, trial, u, j)
+            g_i = lf_at(&a.gc_i, trial, u, 0)
+
+        acc = 0.0
+        for j in range(J):
+            acc = acc + xs[j] * w[j]
+        net_raw = c.inv_n_inputs * acc
+        net = net + c.k_net * (net_raw - net)
+        vm = v_m
+        i_net = (net * (c.e_rev_e - vm) + c.gc_l * (c.e_rev_l - vm)
+                 + g_i * (c.e_inh - vm) + c.noise)
+        ex = lf_exp((vm - c.thr) / c.exp_slope)
+        in_ = i_net + c.k_exp * ex
+        vm = v_m + c.k_vm * (in_ - adapt)
+        i_net = in_
+        spike = vm > c.spk_thr
+        vm = c.vm_r if spike else vm
+        a_ = 1.0 if spike else 0.0
+        v_m = vm
+        adapt = adapt + ((c.vm_gain * (vm - c.e_rev_l)) + a_ * c.spike_gain) / c.adapt_div
+        n_spk += a_
+        avg_ss = avg_ss + c.k_ss * (a_ - avg_ss)
+        avg_s = avg_s + c.k_s * (avg_ss - avg_s)
+        avg_m = avg_m + c.k_m * (avg_s - avg_m)
+        avg_l = avg_l + c.l_dt * (avg_m - avg_l) if cycle == 0 else avg_l
+        avg_l_lrn = c.avg_l_lrn_min + (avg_l - c.avg_l_min) * c.lrn_fac
+        avg_s_eff = c.m_in_s * avg_m + c.one_m_in_s * avg_s
+        if not lf_finite(in_):   # rare: the first non-finite cycle
+            if a.first_bad[u] < 0:
+                a.first_bad[u] = a.abs0 + (t - a.c0)
+            status = STATUS_NONFINITE_
+
+        if rec:
+            lf_check(0 <= row < a.rows, b"trace row")
+            off = row * a.cols + col
+            if udst[LF_T_NET] != NULL: udst[LF_T_NET][off] = net
+            if udst[LF_T_NET_RAW] != NULL: udst[LF_T_NET_RAW][off] = net_raw
+            if udst[LF_T_V_M] != NULL: udst[LF_T_V_M][off] = v_m
+            if udst[LF_T_ACT] != NULL: udst[LF_T_ACT][off] = a_
+            if udst[LF_T_ADAPT] != NULL: udst[LF_T_ADAPT][off] = adapt
+            if udst[LF_T_I_NET] != NULL: udst[LF_T_I_NET][off] = i_net
+            if udst[LF_T_ACT_ND] != NULL: udst[LF_T_ACT_ND][off] = a_
+            if udst[LF_T_AVG_SS] != NULL: udst[LF_T_AVG_SS][off] = avg_ss
+            if udst[LF_T_AVG_S] != NULL: udst[LF_T_AVG_S][off] = avg_s
+            if udst[LF_T_AVG_M] != NULL: udst[LF_T_AVG_M][off] = avg_m
+            if udst[LF_T_AVG_L] != NULL: udst[LF_T_AVG_L][off] = avg_l
+            if udst[LF_T_AVG_L_LRN] != NULL: udst[LF_T_AVG_L_LRN][off] = avg_l_lrn
+            if udst[LF_T_AVG_S_EFF] != NULL: udst[LF_T_AVG_S_EFF][off] = avg_s_eff
+            for k in range(LF_N_UNIT_TRACES):
+                if udst[k] != NULL:
+                    lf_check_span(udst[k] + off, 1, a.ub, a.n_ub, b"unit trace")
+            off = off * J
+
+        # XCAL learning every cycle (seed quirk), soft bound, SIG.
+        for j in range(J):
+            srs = avg_s_eff * sus[j]
+            srm = avg_m * sum_[j]
+            xcal_l = lf_xcal(srs, avg_l, c)
+            dwt = 0.0 + c.lrate * (c.m_lrn * lf_xcal(srs, srm, c) + avg_l_lrn * xcal_l)
+            f = fw[j]
+            dwt = lf_soft_bound(dwt, f)
+            f = f + dwt
+            fw[j] = f
+            b = lf_sig_base(f, c)
+            w[j] = 1.0 / (1.0 + (lf_pow_1_5(b) if fast_pow else pow(b, c.gain)))
+            if rec:
+                if sdst[0] != NULL: sdst[0][off + j] = dwt
+                if sdst[1] != NULL: sdst[1][off + j] = srs
+                if sdst[2] != NULL: sdst[2][off + j] = srm
+                if sdst[3] != NULL: sdst[3][off + j] = f
+                if sdst[4] != NULL: sdst[4][off + j] = w[j]
+                if sdst[5] != NULL: sdst[5][off + j] = xcal_l
+                for k in range(LF_N_SYN_TRACES):
+                    if sdst[k] != NULL:
+                        lf_check_span(sdst[k] + off + j, 1, a.sb, a.n_sb, b"synapse trace")
+        if rec:
+            row += 1
+
+        t += 1
+        phase = 0 if phase + 1 == a.every else phase + 1
+        trial += cycle + 1 == a.n_cycles
+        cycle = 0 if cycle + 1 == a.n_cycles else cycle + 1
+
+    a.us[LF_S_NET * U + u] = net
+    a.us[LF_S_V_M * U + u] = v_m
+    a.us[LF_S_ADAPT * U + u] = adapt
+    a.us[LF_S_AVG_SS * U + u] = avg_ss
+    a.us[LF_S_AVG_S * U + u] = avg_s
+    a.us[LF_S_AVG_M * U + u] = avg_m
+    a.us[LF_S_AVG_L * U + u] = avg_l
+    a.spikes[u] += <long long>n_spk
+    cdef int fin = (lf_finite(net) and lf_finite(v_m) and lf_finite(adapt) and lf_finite(avg_ss)
+                    and lf_finite(avg_s) and lf_finite(avg_m) and lf_finite(avg_l))
+    for j in range(J):
+        a.ss[u * J + j] = fw[j]
+        a.ss[(U + u) * J + j] = w[j]
+        fin = fin and lf_finite(fw[j]) and lf_finite(w[j])
+    if not fin and a.first_bad[u] < 0 and t1 == a.c1 and a.c1 > a.c0:
+        a.first_bad[u] = a.abs0 + (a.c1 - a.c0) - 1
+    if a.first_bad[u] >= 0:
+        status = STATUS_NONFINITE_
+    return status
+
+
+cdef int lf_run_one(const SeedConsts* consts, const LFRun* a, const LFScratch* s, Py_ssize_t u,
+                    Py_ssize_t t0, Py_ssize_t t1, int fast_pow) noexcept nogil:
+    """The narrow path: one unit (the notebook's), see lf_run_one_j."""
+    cdef SeedConsts k_local = consts[0]   # a local copy: no store can change a constant
+    cdef double fw1, w1, x1, sus1, sum1
+    lf_check(0 <= u < a.n_units, b"unit")
+    if a.n_inputs == 1:   # the synapse in registers too (the calls inline, J constant)
+        return lf_run_one_j(&k_local, a, u, t0, t1, fast_pow, 1, &fw1, &w1, &x1, &sus1, &sum1)
+    return lf_run_one_j(&k_local, a, u, t0, t1, fast_pow, a.n_inputs, s.fwt, s.wt, s.x, s.su_s,
+                        s.su_m)
+
+
 cdef int lf_records(const LFRun* a) noexcept nogil:
     """Does this run write any trace?"""
     cdef int any_slot = 0
@@ -688,9 +860,12 @@ cdef int lf_run_blocks(const SeedConsts* c, const LFRun* a, const LFScratch* s,
             elif left > LF_NARROW:   # the rest in blocks of 16
                 n = <int>(left if left < LF_MID else LF_MID)
                 st = lf_run_block(&mid, c, a, s, u0, n, t0, t1, fast_pow)
-            else:   # a few units (the notebook's one)
+            elif left > 1:   # a few units
                 n = <int>left
                 st = lf_run_block(&narrow, c, a, s, u0, n, t0, t1, fast_pow)
+            else:   # one (the notebook's): the scalar narrow path
+                n = 1
+                st = lf_run_one(c, a, s, u0, t0, t1, fast_pow)
             u0 += n
             if st > status:
                 status = st
