@@ -9,7 +9,8 @@ Every figure is the median of several runs; every ratio compares two medians
 measured in this same run on this same machine, with the contenders taking
 turns (so a shared machine's drifting load hits them alike).  The six targets (issue #3):
 
-1. the notebook's run through ``simulate``, all 19 traces: cython vs python backend;
+1. the notebook's run through ``simulate``, all 19 traces: cython vs python backend,
+   and (1b) vs the notebook's own Python loop (bench/notebook_loop.py);
 2. N = 100k units, 1 synapse each, 1000 cycles, no traces, one thread: vs the C
    yardstick (bench/yardstick.c, package flags), vs NumPy vectorised over units
    (also with both held to AVX2, bench/simd_level.py), vs Brian2's cython target on
@@ -40,6 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C
+import notebook_loop
 import simd_level
 
 import leabra_fast as lf
@@ -120,6 +122,22 @@ def main(argv: list[str] | None = None) -> int:
         "1. notebook run, 19 traces: cython vs python backend",
         f"{med(t_fast) * 1e6:.0f} us vs {med(t_ref) * 1e3:.0f} ms = {r1:.0f}x", ">= 500x",
         r1 >= 500,
+    ))  # fmt: skip
+
+    # 1b. The same run against the notebook's own loop (a copy of its cell), which
+    # records the same 19 traces in Python lists.
+    t = C.interleaved(
+        {"notebook": notebook_loop.run_notebook, "cython": lambda: lf.simulate(nb)},
+        max(rep, 5),
+    )
+    t_nb = t["notebook"]
+    t_fast_nb = t["cython"] + C.timeit(lambda: lf.simulate(nb), max(rep, 5) * 10)
+    r1b = med(t_nb) / med(t_fast_nb)
+    data["notebook_loop"] = {"notebook_s": t_nb, "cython_s": t_fast_nb}
+    rows.append((
+        "1b. notebook run, 19 traces: cython vs the notebook's own Python loop",
+        f"{med(t_fast_nb) * 1e6:.0f} us vs {med(t_nb) * 1e3:.1f} ms = {r1b:.0f}x", ">= 50x",
+        r1b >= 50,
     ))  # fmt: skip
 
     # 2. Many units, one synapse, no traces, one thread.
