@@ -87,6 +87,14 @@ cdef enum:
     LF_N_UNIT_STATE
 
 
+cdef extern from *:
+    # C99 restrict, spelled as a type (Cython has no keyword for it), for the parameters
+    # of lf_learn_plane: its planes never overlap, and without the promise GCC gives up
+    # vectorising the recording form of the learning loop (ten streams to check).
+    ctypedef double* double_r "double * __restrict__"
+    ctypedef const double* cdouble_r "const double * __restrict__"
+
+
 ctypedef struct SeedConsts:
     # Filled from leabra_fast.params.derived_constants (same names).
     double k_net, k_vm, noise, gc_l, e_rev_e, e_rev_l, e_inh, thr, exp_slope, k_exp
@@ -279,50 +287,46 @@ cdef inline void lf_store_unit(double* dst, const Py_ssize_t* col, int n, int co
                 dst[col[i]] = v[i]
 
 
+cdef inline void lf_learn_plane(const SeedConsts* c, double_r fw, double_r w,
+                                cdouble_r ss_j, cdouble_r sm_j, cdouble_r avg_s_eff,
+                                cdouble_r avg_m, cdouble_r avg_l, cdouble_r avg_l_lrn,
+                                double_r r_dwt, double_r r_srs, double_r r_srm,
+                                double_r r_xcal, int fast_pow, int rec, int W) noexcept nogil:
+    """XCAL learning of one input's synapses across the lanes, one cycle."""
+    cdef int i
+    cdef double srs, srm, xcal_l, dwt, f, b
+    for i in range(W):
+        srs = avg_s_eff[i] * ss_j[i]
+        srm = avg_m[i] * sm_j[i]
+        xcal_l = lf_xcal(srs, avg_l[i], c)
+        dwt = 0.0 + c.lrate * (c.m_lrn * lf_xcal(srs, srm, c) + avg_l_lrn[i] * xcal_l)
+        f = fw[i]
+        dwt = lf_soft_bound(dwt, f)
+        f = f + dwt
+        fw[i] = f
+        b = lf_sig_base(f, c)
+        w[i] = 1.0 / (1.0 + lf_pow_1_5(b)) if fast_pow else b
+        if rec:
+            r_dwt[i] = dwt
+            r_srs[i] = srs
+            r_srm[i] = srm
+            r_xcal[i] = xcal_l
+    if not fast_pow:   # general gain: pow is a libm call, kept out of the vector loop
+        for i in range(W):
+            w[i] = 1.0 / (1.0 + pow(w[i], c.gain))
+
+
 cdef inline void lf_learn(const SeedConsts* c, const LFScratch* s, Py_ssize_t J,
                           const LFLanes* L, int fast_pow, int rec, int W) noexcept nogil:
     """XCAL learning of every synapse of a block, one cycle: sender-receiver products,
     the check mark against avg_l and the medium-term floating threshold, soft bounding,
     SIG.  fast_pow and rec are constants at each call (one vector loop per combination)."""
     cdef Py_ssize_t j
-    cdef int i
-    cdef double* fw
-    cdef double* w
-    cdef const double* ss_j
-    cdef const double* sm_j
-    cdef double* r_dwt
-    cdef double* r_srs
-    cdef double* r_srm
-    cdef double* r_xcal
-    cdef double srs, srm, xcal_l, dwt, f, b
     for j in range(J):
-        fw = s.fwt + j * W
-        w = s.wt + j * W
-        ss_j = s.su_s + j * W
-        sm_j = s.su_m + j * W
-        r_dwt = s.rec + (0 * J + j) * W
-        r_srs = s.rec + (1 * J + j) * W
-        r_srm = s.rec + (2 * J + j) * W
-        r_xcal = s.rec + (5 * J + j) * W
-        for i in range(W):
-            srs = L.avg_s_eff[i] * ss_j[i]
-            srm = L.avg_m[i] * sm_j[i]
-            xcal_l = lf_xcal(srs, L.avg_l[i], c)
-            dwt = 0.0 + c.lrate * (c.m_lrn * lf_xcal(srs, srm, c) + L.avg_l_lrn[i] * xcal_l)
-            f = fw[i]
-            dwt = lf_soft_bound(dwt, f)
-            f = f + dwt
-            fw[i] = f
-            b = lf_sig_base(f, c)
-            w[i] = 1.0 / (1.0 + lf_pow_1_5(b)) if fast_pow else b
-            if rec:
-                r_dwt[i] = dwt
-                r_srs[i] = srs
-                r_srm[i] = srm
-                r_xcal[i] = xcal_l
-        if not fast_pow:   # general gain: pow is a libm call, kept out of the vector loop
-            for i in range(W):
-                w[i] = 1.0 / (1.0 + pow(w[i], c.gain))
+        lf_learn_plane(c, s.fwt + j * W, s.wt + j * W, s.su_s + j * W, s.su_m + j * W,
+                       L.avg_s_eff, L.avg_m, L.avg_l, L.avg_l_lrn,
+                       s.rec + (0 * J + j) * W, s.rec + (1 * J + j) * W,
+                       s.rec + (2 * J + j) * W, s.rec + (5 * J + j) * W, fast_pow, rec, W)
 
 
 cdef inline void lf_lane_input(LFLanes* L, const SeedConsts* c, int i) noexcept nogil:
