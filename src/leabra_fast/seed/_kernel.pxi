@@ -88,11 +88,19 @@ cdef enum:
 
 
 cdef extern from *:
-    # C99 restrict, spelled as a type (Cython has no keyword for it), for the parameters
-    # of lf_learn_plane: its planes never overlap, and without the promise GCC gives up
-    # vectorising the recording form of the learning loop (ten streams to check).
-    ctypedef double* double_r "double * __restrict__"
-    ctypedef const double* cdouble_r "const double * __restrict__"
+    """
+    /* restrict as each compiler spells it (Cython has no keyword for it). */
+    #if defined(_MSC_VER)
+    #define LF_RESTRICT __restrict
+    #else
+    #define LF_RESTRICT __restrict__
+    #endif
+    """
+    # For the parameters of lf_learn_plane: its planes never overlap, and without the
+    # promise GCC gives up vectorising the recording form of the learning loop (ten
+    # streams to check against each other).
+    ctypedef double* double_r "double * LF_RESTRICT"
+    ctypedef const double* cdouble_r "const double * LF_RESTRICT"
 
 
 ctypedef struct SeedConsts:
