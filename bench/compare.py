@@ -9,7 +9,8 @@ Every figure is the median of several runs; every ratio compares two medians
 measured in this same run on this same machine, with the contenders taking
 turns (so a shared machine's drifting load hits them alike).  The six targets (issue #3):
 
-1. the notebook's run through ``simulate``, all 19 traces: cython vs python backend;
+1. the notebook's run through ``simulate``, all 19 traces: cython vs python backend,
+   and (1b) vs the notebook's own Python loop (bench/notebook_loop.py);
 2. N = 100k units, 1 synapse each, 1000 cycles, no traces, one thread: vs the C
    yardstick (bench/yardstick.c, package flags), vs NumPy vectorised over units
    (also with both held to AVX2, bench/simd_level.py), vs Brian2's cython target on
@@ -40,10 +41,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C
+import notebook_loop
 import simd_level
 
 import leabra_fast as lf
-from leabra_fast import _seed_kernel
+from leabra_fast.seed import compiled as seed_kernel
 
 
 def cpu_model() -> str:
@@ -122,6 +124,22 @@ def main(argv: list[str] | None = None) -> int:
         r1 >= 500,
     ))  # fmt: skip
 
+    # 1b. The same run against the notebook's own loop (a copy of its cell), which
+    # records the same 19 traces in Python lists.
+    t = C.interleaved(
+        {"notebook": notebook_loop.run_notebook, "cython": lambda: lf.simulate(nb)},
+        max(rep, 5),
+    )
+    t_nb = t["notebook"]
+    t_fast_nb = t["cython"] + C.timeit(lambda: lf.simulate(nb), max(rep, 5) * 10)
+    r1b = med(t_nb) / med(t_fast_nb)
+    data["notebook_loop"] = {"notebook_s": t_nb, "cython_s": t_fast_nb}
+    rows.append((
+        "1b. notebook run, 19 traces: cython vs the notebook's own Python loop",
+        f"{med(t_fast_nb) * 1e6:.0f} us vs {med(t_nb) * 1e3:.1f} ms = {r1b:.0f}x", ">= 50x",
+        r1b >= 50,
+    ))  # fmt: skip
+
     # 2. Many units, one synapse, no traces, one thread.
     x = C.schedule(cyc_big)
     nc = n_big * cyc_big
@@ -185,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         ))  # fmt: skip
 
     # The same comparison with both sides held to AVX2 (issue #3's reference machine).
-    if "avx2" in _seed_kernel.simd_levels():
+    if "avx2" in seed_kernel.simd_levels():
         lvl = simd_level.run_child("avx2", n_big, cyc_big, slow_rep)
         data["avx2_level"] = lvl
         held = lvl["leabra_simd"] == "avx2" and not lvl["numpy_avx512"]
@@ -230,12 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     data["threads"] = {
         "one_s": t_1,
         "two_s": t_2,
-        "openmp": _seed_kernel.BUILD_INFO["openmp"],
+        "openmp": seed_kernel.BUILD_INFO["openmp"],
         "cpu_ratio": cpu_ratio,
     }
     rows.append((
         f"4. N={n_big:,}: {threads} threads vs 1 (OpenMP build: "
-        f"{_seed_kernel.BUILD_INFO['openmp']})",
+        f"{seed_kernel.BUILD_INFO['openmp']})",
         f"{med(t_1) * 1e3:.0f} / {med(t_2) * 1e3:.0f} ms = {speedup:.2f}x", ">= 1.7x",
         speedup >= 1.7,
     ))  # fmt: skip
@@ -323,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     ))  # fmt: skip
 
     load1 = os.getloadavg()
-    info = _seed_kernel.BUILD_INFO
+    info = seed_kernel.BUILD_INFO
     print(
         f"leabra_fast {getattr(lf, '__version__', '?')}  |  CPU: {cpu_model()}, "
         f"{os.cpu_count()} cores  |  kernel: {info['simd']}, block {info['block']}, "

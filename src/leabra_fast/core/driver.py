@@ -52,7 +52,7 @@ class NonFiniteError(FloatingPointError):
 
 @functools.cache  # once: a small run should not pay for the import machinery
 def import_compiled(module: str) -> Any:
-    """Import a compiled kernel module (``leabra_fast._seed_kernel``, ...) with a clear error."""
+    """Import a compiled kernel module (``leabra_fast.seed.compiled``, ...) with a clear error."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - only on a broken install

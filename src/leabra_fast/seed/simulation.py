@@ -23,7 +23,7 @@ DEFAULT_PARAMS = SeedParams()
 
 def compiled_kernel() -> Any:
     """The seed model's compiled kernel module (the only place it is imported from)."""
-    return import_compiled("leabra_fast._seed_kernel")
+    return import_compiled("leabra_fast.seed.compiled")
 
 
 def runner(backend: str) -> Any:
