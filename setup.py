@@ -12,8 +12,10 @@ elsewhere) builds without OpenMP: the kernel then runs single-threaded and the
 wheel needs no OpenMP runtime.  Results are bit-identical either way.
 """
 
+import glob
 import json
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -74,7 +76,42 @@ directives = {
     "initializedcheck": DEBUG,
     "cdivision": True,  # divisions follow C (IEEE) semantics in both builds
     "embedsignature": True,
+    "freethreading_compatible": True,
 }
+
+#: Flags of each instruction-set build of a kernel (the target attributes the C kernels
+#: used: AVX-512 F/VL/DQ/BW, AVX2).  x86-64 with GCC or Clang on Linux; elsewhere only
+#: the baseline build (the compiler's default target).
+if sys.platform.startswith("linux") and platform.machine().lower() in ("x86_64", "amd64"):
+    ISA_FLAGS = {
+        "avx512": ["-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw"],
+        "avx2": ["-mavx2"],
+        "baseline": [],
+    }
+else:
+    ISA_FLAGS = {"baseline": []}
+
+
+def kernel_extensions(model: str) -> list[Extension]:
+    """``leabra_fast.<model>._kernel_<isa>`` from ``src/leabra_fast/<model>/_kernel_<isa>.pyx``.
+
+    One module per instruction set in ISA_FLAGS, the same source (``_kernel.pxi``)
+    compiled with that set's flags; the model's ``compiled.py`` picks one at import.
+    """
+    folder = f"src/leabra_fast/{model}"
+    return [
+        Extension(
+            f"leabra_fast.{model}._kernel_{isa}",
+            [f"{folder}/_kernel_{isa}.pyx"],
+            include_dirs=["src/leabra_fast"],  # _lf_math.h, _lf_isa.h
+            depends=[f"{folder}/_kernel.pxi", *glob.glob(f"{folder}/*.pxd"),
+                     "src/leabra_fast/_lf_math.h", "src/leabra_fast/_lf_isa.h"],
+            extra_compile_args=compile_args() + flags,
+            extra_link_args=link_args(),
+        )
+        for isa, flags in ISA_FLAGS.items()
+    ]
+
 
 extensions = [
     Extension(
@@ -86,15 +123,7 @@ extensions = [
         extra_compile_args=compile_args(),
         extra_link_args=link_args(),
     ),
-    Extension(
-        "leabra_fast._emergent_kernel",
-        ["src/leabra_fast/_emergent_kernel.pyx"],
-        include_dirs=["src/leabra_fast"],  # _emergent_block.h, the C loop
-        depends=["src/leabra_fast/_emergent_block.h", "src/leabra_fast/_lf_math.h",
-                 "src/leabra_fast/_lf_isa.h"],
-        extra_compile_args=compile_args(),
-        extra_link_args=link_args(),
-    ),
+    *kernel_extensions("emergent"),
 ]
 
 # Every extension records the build mode in its generated C (see built_for_other_mode).
@@ -121,6 +150,7 @@ setup(
     ext_modules=cythonize(
         extensions,
         compiler_directives=directives,
+        include_path=["src"],  # cimports of leabra_fast.*.pxd
         compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
         force=any(built_for_other_mode(src) for ext in extensions for src in ext.sources
                   if src.endswith(".pyx")),

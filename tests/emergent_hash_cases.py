@@ -4,7 +4,8 @@
 kernel built) writes ``tests/data/emergent_kernel_hashes.json``;
 ``tests/test_emergent_kernel_hashes.py`` recomputes every case at every SIMD level
 and thread count and compares.  The file was first written with the hand-written C
-kernel (``_emergent_block.h``) before it moved to Cython: same hashes, same bits.
+kernel (``_emergent_block.h``) before it moved to typed Cython
+(``emergent/_kernel.pxi``): same hashes, same bits.
 
 A case is a mode (the parameter sets below: rate code by closed form and by table,
 spiking with and without AdEx, adaptation, KNa, the presets, SIG power paths,
@@ -151,7 +152,7 @@ def scalar_hashes(kernel: Any) -> dict[str, str]:
 
 def kernel_module() -> Any:
     """The compiled emergent kernel's Python API (simd_levels, select_simd, scalars)."""
-    return importlib.import_module("leabra_fast._emergent_kernel")
+    return importlib.import_module("leabra_fast.emergent.compiled")
 
 
 def compute_all(kernel: Any) -> dict[str, Any]:

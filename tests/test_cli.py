@@ -55,7 +55,8 @@ def test_cli_errors_are_messages(tmp_path, capsys):
 
 
 def test_info_command_reports_the_kernel_in_use(capsys):
-    from leabra_fast import _emergent_kernel, _seed_kernel
+    from leabra_fast import _seed_kernel
+    from leabra_fast.emergent import compiled as _emergent_kernel
 
     assert main(["info"]) == 0
     out = capsys.readouterr().out

@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 
 import leabra_fast as lf
-from leabra_fast import _emergent_kernel as K
 from leabra_fast.emergent import (
     EmergentParams,
     derived_constants,
     neuron_demo,
     neuron_demo_schedule,
 )
+from leabra_fast.emergent import compiled as K
 from leabra_fast.emergent import reference as R
 from leabra_fast.emergent.simulation import build_table
 

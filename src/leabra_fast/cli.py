@@ -117,7 +117,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def build_info() -> dict[str, Any]:
     """Versions and how the compiled kernels run on this machine."""
-    from . import _emergent_kernel, _seed_kernel
+    from . import _seed_kernel
+    from .emergent import compiled as _emergent_kernel
     from .simulation import resolve_threads
 
     return {
@@ -137,6 +138,8 @@ def build_info() -> dict[str, Any]:
             "simd": _emergent_kernel.BUILD_INFO["simd"],
             "openmp": _emergent_kernel.BUILD_INFO["openmp"],
             "block": _emergent_kernel.BUILD_INFO["block"],
+            "simd_available": list(_emergent_kernel.simd_levels()),
+            "debug_build": _emergent_kernel.DEBUG_BUILD,
         },
         "default_threads": resolve_threads(None),
     }

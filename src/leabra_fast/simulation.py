@@ -47,7 +47,7 @@ class NonFiniteError(FloatingPointError):
 
 
 def compiled_kernel(name: str) -> Any:
-    """Import a compiled kernel (``_seed_kernel``, ``_emergent_kernel``) with a clear error."""
+    """Import a compiled kernel (``_seed_kernel``, ``emergent.compiled``) with a clear error."""
     try:
         return importlib.import_module(f"leabra_fast.{name}")
     except ImportError as exc:  # pragma: no cover - only on a broken install

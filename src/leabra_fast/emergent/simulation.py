@@ -152,7 +152,7 @@ def simulate_emergent(
     )
 
     if backend == "cython":
-        runner = compiled_kernel("_emergent_kernel").run_emergent
+        runner = compiled_kernel("emergent.compiled").run_emergent
     elif backend == "python":
         runner = reference.run_emergent
     else:
