@@ -33,6 +33,7 @@ MODES = {
     "rate_table": EmergentParams(nxx1="table"),
     "rate_kna_adapt": EmergentParams(kna_on=True, adapt_on=True, wt_sig_gain=2.5),
     "go": EmergentParams.go(),
+    "emergent81": EmergentParams.emergent81(),
     "spike": EmergentParams(act_fun="spike"),
     "spike_adex_kna": EmergentParams(act_fun="spike", ex=True, adapt_on=True, kna_on=True,
                                      t_r=2),

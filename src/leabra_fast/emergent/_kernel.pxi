@@ -118,6 +118,7 @@ cdef struct EConsts:
     double avg_l_lrn_min, lrn_fact, set_l_lrn, l_lrn
     double lrate, m_lrn, d_thr, d_rev, rev_fac, lrn_thr, soft_bound
     double wt_sig_gain, wt_sig_off, quirk_sig_seed, sig_eps, learn_every_cycle, act_nd_spike
+    double i_net_seed
     double kna_on, g_bar_k, e_rev_k, kna_rate_rise
     double kna_f_rise, kna_f_max, kna_f_dt, kna_m_rise, kna_m_max, kna_m_dt
     double kna_s_rise, kna_s_max, kna_s_dt
@@ -160,6 +161,7 @@ cdef struct Lanes:
     double g_i[BLOCK_]
     double g_k[BLOCK_]
     double i_net[BLOCK_]
+    double i_rec[BLOCK_]      # the recorded I_net (lane_vm)
     double ex[BLOCK_]
     double new_vm[BLOCK_]
     double new_eq[BLOCK_]
@@ -510,6 +512,11 @@ cdef inline void lane_vm(Lanes* L, const EConsts* c, int i, int spike_mode) noex
         over_thr = g_e - ge_thr(g_i, adapt, g_k, c)
         L.drive[i] = below_thr if sub else over_thr
     L.i_net[i] = i_net
+    # The recorded I_net: emergent's is the current that moved v_m (adapt included), 0
+    # while refractory and on a spike cycle; the seed's the channel current.
+    cdef double i_moved = i_net - adapt
+    i_moved = 0.0 if (spike | refractory) else i_moved
+    L.i_rec[i] = i_net if c.i_net_seed != 0.0 else i_moved
     L.new_vm[i] = new_vm
     L.new_eq[i] = new_eq
 
@@ -605,6 +612,7 @@ cdef inline void lane_commit(Lanes* L, const EConsts* c, int i, int clamps) noex
     L.act[i] = cv if clamped else L.new_act[i]
     L.act_nd[i] = cv if clamped else L.new_nd[i]
     L.i_net[i] = 0.0 if clamped else L.i_net[i]
+    L.i_rec[i] = 0.0 if clamped else L.i_rec[i]
 
 
 cdef inline void lane_averages(Lanes* L, const EConsts* c, int i, int seed_avg_l) noexcept nogil:
@@ -960,7 +968,7 @@ cdef int run_block_body(
     unit_vals[T_G_E] = L.g_e
     unit_vals[T_G_I] = L.g_i
     unit_vals[T_G_K] = L.g_k
-    unit_vals[T_I_NET] = L.i_net
+    unit_vals[T_I_NET] = L.i_rec
     unit_vals[T_V_M] = L.v_m
     unit_vals[T_V_M_EQ] = L.v_m_eq
     unit_vals[T_ACT] = L.act

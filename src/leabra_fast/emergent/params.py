@@ -20,6 +20,7 @@ never per cycle, as emergent's ``Update()`` methods do.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -321,6 +322,13 @@ class EmergentParams(ParamsMixin):
         "Seed: in spiking mode act_nd = act = the 0/1 spike, so the running averages "
         "integrate spikes instead of the ISI rate estimate.",
     )
+    quirk_i_net_seed: bool = _p(
+        False,
+        "bool",
+        "Seed: the recorded I_net is the channel current before adaptation and keeps its "
+        "value on a spike cycle; emergent records the current that moves v_m, "
+        "I_net - adapt, and 0 on a spike cycle.",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, _CHOICES)
@@ -354,6 +362,19 @@ class EmergentParams(ParamsMixin):
     def emergent(cls, **overrides: Any) -> EmergentParams:
         """C++ emergent 8 defaults (the class defaults), with ``overrides``."""
         return cls(**overrides)
+
+    @classmethod
+    def emergent81(cls, **overrides: Any) -> EmergentParams:
+        """C++ emergent 8.1's unit as its own recordings show it, with ``overrides``.
+
+        NXX1 by the convolution lookup table (not the closed form), the rate code's
+        sub-threshold branch taken whenever ``v_m_eq <= thr`` (no separate act test:
+        ``vm_act_thr`` the largest double, above any finite act), and avg_ss tau 2 as
+        in the demo projects.
+        """
+        values: dict[str, Any] = dict(nxx1="table", vm_act_thr=sys.float_info.max, ss_tau=2.0)
+        values.update(overrides)
+        return cls(**values)
 
     @classmethod
     def go(cls, **overrides: Any) -> EmergentParams:
@@ -409,7 +430,7 @@ class EmergentParams(ParamsMixin):
             avg_l_init=0.0, avg_l_tau=50.0, quirk_avg_l_seed=True,
             avg_l_lrn_min=0.005, avg_l_lrn_max=0.05, quirk_avg_l_lrn_seed=True,
             lrate=0.1, m_lrn=0.0, lrn_thr=0.0, wt_sig_gain=1.5, quirk_sig_seed=True, wt_init=0.5,
-            quirk_learn_every_cycle=True, quirk_act_nd_spike=True,
+            quirk_learn_every_cycle=True, quirk_act_nd_spike=True, quirk_i_net_seed=True,
         )  # fmt: skip
         values.update(overrides)
         return cls(**values)
@@ -562,6 +583,7 @@ def derived_constants(p: EmergentParams, n_inputs: int) -> dict[str, float]:
         "sig_eps": p.sig_eps,
         "learn_every_cycle": float(p.quirk_learn_every_cycle),
         "act_nd_spike": float(p.quirk_act_nd_spike),
+        "i_net_seed": float(p.quirk_i_net_seed),
         "kna_on": float(p.kna_on),
         "g_bar_k": p.g_bar_k,
         "e_rev_k": p.e_rev_k,

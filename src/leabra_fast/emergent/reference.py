@@ -298,6 +298,13 @@ def run_emergent(
             else:
                 spike = np.zeros(net.shape, dtype=bool)
             spk = spike.astype(np.float64)
+            # The recorded I_net: emergent's is the current that moved v_m (adapt
+            # included), 0 while refractory and on a spike cycle; the seed's the channel
+            # current.  (Non-finite values are still detected on i_net.)
+            if c["i_net_seed"]:
+                i_rec = i_net
+            else:
+                i_rec = np.where(spike | refractory, 0.0, i_net - adapt)
 
             # Activation.
             if spike_mode:
@@ -354,6 +361,7 @@ def run_emergent(
             act[:] = np.where(clamped, cv, new_act)
             act_nd[:] = np.where(clamped, cv, new_nd)
             i_net = np.where(clamped, 0.0, i_net)
+            i_rec = np.where(clamped, 0.0, i_rec)
 
             # Running averages, every cycle, from act_nd.
             avg_ss[:] = avg_ss + c["k_ss"] * (act_nd - avg_ss)
@@ -398,7 +406,7 @@ def run_emergent(
                 row = absolute // every - rec_base
                 values = {
                     "net_raw": net_raw, "net": net, "g_e": g_e, "g_i": g_i, "g_k": g_k,
-                    "I_net": i_net, "v_m": v_m, "v_m_eq": v_m_eq, "act": act, "act_nd": act_nd,
+                    "I_net": i_rec, "v_m": v_m, "v_m_eq": v_m_eq, "act": act, "act_nd": act_nd,
                     "spike": spk,
                     "adapt": adapt, "avg_ss": avg_ss, "avg_s": avg_s, "avg_m": avg_m,
                     "avg_l": avg_l, "avg_l_lrn": avg_l_lrn, "avg_s_eff": avg_s_eff,
