@@ -285,3 +285,22 @@ def test_emergent81_takes_the_sub_threshold_branch_whenever_v_m_eq_is_below_thr(
     default = lf.simulate(ge=ge, params=p.replace(vm_act_thr=0.01), model="emergent",
                           backend=backend, record=["act_nd"])  # fmt: skip
     assert not np.allclose(default["act_nd"][below, 0], nd[below])  # the branch matters
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_avg_l_gate_reads_the_whole_layer(backend):
+    """emergent's avg_l gate is per layer (here: all units of the run): one unit of 100
+    driven to act_p ~0.9 leaves the layer average under 0.01 and nobody's avg_l updates
+    at the next trial start, the driven unit's included; two driven units open it for all."""
+    p = EmergentParams()
+    for n_on, opens in ((1, False), (2, True)):
+        ge = np.zeros((2, 100))
+        ge[0, :n_on] = 0.6  # trial 1: n_on units driven, trial 2: none
+        res = lf.simulate(ge=ge, params=p, model="emergent", backend=backend, record=["avg_l"])
+        layer_act_p = res.extra["act_p"][0].mean()
+        assert bool(layer_act_p >= p.lay_act_thr) == opens
+        assert 0.005 < layer_act_p < 0.02
+        avg_l = res["avg_l"]
+        assert np.all(avg_l[:100] == p.avg_l_init)  # the first trial never updates
+        changed = avg_l[100] != avg_l[99]
+        assert changed.all() if opens else not changed.any()

@@ -118,7 +118,7 @@ cdef struct EConsts:
     double avg_l_lrn_min, lrn_fact, set_l_lrn, l_lrn
     double lrate, m_lrn, d_thr, d_rev, rev_fac, lrn_thr, soft_bound
     double wt_sig_gain, wt_sig_off, quirk_sig_seed, sig_eps, learn_every_cycle, act_nd_spike
-    double i_net_seed
+    double i_net_seed, avg_l_gate, lay_act_thr
     double kna_on, g_bar_k, e_rev_k, kna_rate_rise
     double kna_f_rise, kna_f_max, kna_f_dt, kna_m_rise, kna_m_max, kna_m_dt
     double kna_s_rise, kna_s_max, kna_s_dt
@@ -130,6 +130,7 @@ cdef struct Run:
     Py_ssize_t n_units, n_inputs, n_table, n_cycles, c0, c1, abs0, every, rec_base
     Py_ssize_t slot[N_TRACES]
     bint has_ub, has_sb       # the unit / synapse trace buffers are not empty
+    int avg_l_open            # avg_l updates at this segment's trial start (avg_l_gate)
 
 
 cdef struct Lanes:
@@ -421,13 +422,13 @@ cdef inline double sig(double w, const EConsts* c) noexcept nogil:
 
 # ------------------------------------------------------------------ per-lane stages
 
-cdef inline void lane_trial_start(Lanes* L, const EConsts* c, int i) noexcept nogil:
-    """Trial start: avg_l from the last avg_m (emergent form), then decay toward the
-    initial state."""
+cdef inline void lane_trial_start(Lanes* L, const EConsts* c, int i, int open) noexcept nogil:
+    """Trial start: avg_l from the last avg_m (emergent form; only when the layer gate is
+    open), then decay toward the initial state."""
     cdef double al = L.avg_l[i]
     cdef double al_new = al + c.k_l * (c.avg_l_gain * L.avg_m[i] - al)
     al_new = c.avg_l_min if al_new < c.avg_l_min else al_new
-    L.avg_l[i] = al_new if c.quirk_avg_l_seed == 0.0 else al
+    L.avg_l[i] = al_new if (c.quirk_avg_l_seed == 0.0) & open else al
     cdef double d = c.decay
     L.act[i] = L.act[i] - d * (L.act[i] - c.init_act)
     L.act_nd[i] = L.act_nd[i] - d * (L.act_nd[i] - c.init_act)
@@ -913,6 +914,7 @@ cdef int run_block_body(
     cdef Lanes* L = &lanes
     # Sizes read in lane loops, as locals: a store to the lanes could alias *a.
     cdef Py_ssize_t n_table = a.n_table
+    cdef int avg_l_open = a.avg_l_open
     cdef double* state[N_UNIT_STATE]
     cdef double* unit_vals[N_UNIT_TRACES]
     cdef double* syn_vals[N_SYN_TRACES]
@@ -1016,7 +1018,7 @@ cdef int run_block_body(
             load_syn(su_m, trial, u0, n, J, s.su_m, W)
         if cycle == 0:
             for i in range(B):
-                lane_trial_start(L, c, i)
+                lane_trial_start(L, c, i, avg_l_open)
         load_cycle(ext, trial, cycle, u0, n, L.clampv, W)
         load_cycle(ge, trial, cycle, u0, n, L.ge, W)
         load_cycle(gc_i, trial, cycle, u0, n, L.gci, W)
@@ -1203,9 +1205,10 @@ cdef int run_blocks(
     double[:, ::1] us, double[:, :, ::1] ss, const Py_ssize_t[::1] unit_cols,
     double[:, :, ::1] ub, double[:, :, :, ::1] sb, double[:, :, ::1] act_q,
     long long[::1] spikes, long long[::1] first_bad,
-    Py_ssize_t u_start, Py_ssize_t u_stop,
+    Py_ssize_t u_start, Py_ssize_t u_stop, Py_ssize_t t_start, Py_ssize_t t_stop,
 ) except -1 nogil:
-    """Units u_start .. u_stop-1 in blocks, one body per width and mode.  Recording
+    """Units u_start .. u_stop-1 through cycles t_start .. t_stop-1 (within c0 .. c1) in
+    blocks, one body per width and mode.  Recording
     sweeps all blocks through a window of cycles, then the next window, so the trace
     rows being written stay few (cache and TLB friendly) instead of every block walking
     all rows of every trace.  Without traces: one window."""
@@ -1222,10 +1225,10 @@ cdef int run_blocks(
     for k in range(N_TRACES):
         records |= a.slot[k] >= 0
     records = records and (a.has_ub or a.has_sb)
-    window = RECORD_WINDOW if records and u_stop - u_start > BLOCK_ else a.c1 - a.c0
-    t0 = a.c0
-    while t0 < a.c1:
-        t1 = a.c1 if a.c1 - t0 < window else t0 + window
+    window = RECORD_WINDOW if records and u_stop - u_start > BLOCK_ else t_stop - t_start
+    t0 = t_start
+    while t0 < t_stop:
+        t1 = t_stop if t_stop - t0 < window else t0 + window
         u0 = u_start
         while u0 < u_stop:
             left = u_stop - u0
@@ -1264,6 +1267,32 @@ cdef int run_blocks(
                 status = st
         t0 += window
     return status
+
+
+cdef Py_ssize_t segment_end(const EConsts* c, Py_ssize_t t, Py_ssize_t c1,
+                            Py_ssize_t n_cycles) noexcept nogil:
+    """Where the segment of cycles starting at t ends: at the next trial start when the
+    avg_l gate needs the whole layer's act_nd there, else at c1."""
+    cdef Py_ssize_t next_trial
+    if c.avg_l_gate == 0.0 or c.quirk_avg_l_seed != 0.0:
+        return c1
+    next_trial = (t // n_cycles + 1) * n_cycles
+    return c1 if c1 < next_trial else next_trial
+
+
+cdef int avg_l_open(const EConsts* c, const double[:, ::1] us, Py_ssize_t t,
+                    Py_ssize_t n_cycles) except -1 nogil:
+    """Does avg_l update at cycle t (emergent's gate)?  At a trial start, when the layer's
+    (all units') average act_nd, the previous trial's act_p, is >= lay_act_thr: 0 after
+    initialisation, so the first trial's update is skipped.  Summed in unit order (the
+    reference does the same), so the decision does not depend on the thread count."""
+    cdef double total = 0.0
+    cdef Py_ssize_t u, n = us.shape[1]
+    if c.avg_l_gate == 0.0 or c.quirk_avg_l_seed != 0.0 or t % n_cycles != 0 or n == 0:
+        return 1
+    for u in range(n):
+        total += us[S_ACT_ND, u]
+    return total / <double>n >= c.lay_act_thr
 
 
 cdef Scratch scratch_alloc(Py_ssize_t n_inputs) noexcept nogil:
@@ -1346,7 +1375,8 @@ def run_emergent(
     cdef Py_ssize_t n_units = unit_state.shape[1]
     cdef Py_ssize_t n_inputs = syn_state.shape[2]
     cdef Py_ssize_t max_trial = (c1 - 1) // n_cycles if n_cycles > 0 else 0
-    cdef Py_ssize_t k, first_row, last_row, chunk, n_chunks, u0, u1
+    cdef Py_ssize_t k, first_row, last_row, chunk, n_chunks, u0, u1, seg0, seg1
+    cdef int st
     cdef Run a
     cdef Scratch s
     cdef int status = STATUS_OK_
@@ -1402,6 +1432,8 @@ def run_emergent(
     chunk = (n_units + 8 * n_threads - 1) // (8 * n_threads)
     chunk = max(BLOCK_, (chunk + BLOCK_ - 1) // BLOCK_ * BLOCK_)
     n_chunks = (n_units + chunk - 1) // chunk
+    # Segments of cycles: the whole call, or (with emergent's avg_l gate, which reads the
+    # whole layer at each trial start) one per trial.
     if n_threads == 1 or n_chunks == 1 or not LFE_HAS_OPENMP or _fork_unsafe():
         with nogil:
             s = scratch_alloc(n_inputs)
@@ -1409,9 +1441,15 @@ def run_emergent(
                 status = STATUS_NO_MEMORY_
             else:
                 try:
-                    status = run_blocks(&c, &a, &s, table, x, su_s, su_m, ge, gc_i, ext, targ,
+                    seg0 = c0
+                    while seg0 < c1:
+                        seg1 = segment_end(&c, seg0, c1, n_cycles)
+                        a.avg_l_open = avg_l_open(&c, unit_state, seg0, n_cycles)
+                        st = run_blocks(&c, &a, &s, table, x, su_s, su_m, ge, gc_i, ext, targ,
                                         unit_state, syn_state, unit_cols, unit_buf, syn_buf,
-                                        act_q, spikes, first_bad, 0, n_units)
+                                        act_q, spikes, first_bad, 0, n_units, seg0, seg1)
+                        status = max(status, st)
+                        seg0 = seg1
                 finally:
                     free(s.raw)
     else:
@@ -1420,24 +1458,29 @@ def run_emergent(
         if chunk_status == NULL:
             raise MemoryError("leabra_fast emergent kernel: cannot allocate per-chunk status")
         try:
-            with nogil, parallel(num_threads=n_threads):
-                s = scratch_alloc(n_inputs)   # one working set per thread
-                for k in prange(n_chunks, schedule="dynamic"):
-                    u0 = k * chunk
-                    u1 = min(u0 + chunk, n_units)
-                    if s.raw == NULL:
-                        chunk_status[k] = STATUS_NO_MEMORY_
+            seg0 = c0
+            while seg0 < c1 and status != STATUS_NO_MEMORY_:
+                seg1 = segment_end(&c, seg0, c1, n_cycles)
+                a.avg_l_open = avg_l_open(&c, unit_state, seg0, n_cycles)
+                with nogil, parallel(num_threads=n_threads):
+                    s = scratch_alloc(n_inputs)   # one working set per thread
+                    for k in prange(n_chunks, schedule="dynamic"):
+                        u0 = k * chunk
+                        u1 = min(u0 + chunk, n_units)
+                        if s.raw == NULL:
+                            chunk_status[k] = STATUS_NO_MEMORY_
+                        else:
+                            chunk_status[k] = run_blocks(
+                                &c, &a, &s, table, x, su_s, su_m, ge, gc_i, ext, targ,
+                                unit_state, syn_state, unit_cols, unit_buf, syn_buf, act_q,
+                                spikes, first_bad, u0, u1, seg0, seg1)
+                    free(s.raw)
+                for k in range(n_chunks):
+                    if chunk_status[k] == STATUS_NO_MEMORY_ or status == STATUS_NO_MEMORY_:
+                        status = STATUS_NO_MEMORY_
                     else:
-                        chunk_status[k] = run_blocks(
-                            &c, &a, &s, table, x, su_s, su_m, ge, gc_i, ext, targ,
-                            unit_state, syn_state, unit_cols, unit_buf, syn_buf, act_q,
-                            spikes, first_bad, u0, u1)
-                free(s.raw)
-            for k in range(n_chunks):
-                if chunk_status[k] == STATUS_NO_MEMORY_ or status == STATUS_NO_MEMORY_:
-                    status = STATUS_NO_MEMORY_
-                else:
-                    status = max(status, chunk_status[k])
+                        status = max(status, chunk_status[k])
+                seg0 = seg1
         finally:
             free(chunk_status)
     if status == STATUS_NO_MEMORY_:

@@ -248,6 +248,16 @@ class EmergentParams(ParamsMixin):
     avg_l_gain: float = _p(2.5, "pos", "Gain on avg_m in the avg_l update (2.5).")
     avg_l_min: float = _p(0.2, "finite", "Floor of avg_l (0.2).")
     avg_l_tau: float = _p(10.0, "tau", "avg_l time constant, in trials (10).")
+    avg_l_gate: bool = _p(
+        True,
+        "bool",
+        "C++ emergent's gate on the trial-start avg_l update: only when the layer's "
+        "average act_p of the previous trial is >= lay_act_thr (the layer: all units of "
+        "the run; 0 after initialisation, so the first trial skips it). Go: False.",
+    )
+    lay_act_thr: float = _p(
+        0.01, "nonneg", "Layer act_p average the avg_l gate needs (C++: lay_act_thr 0.01)."
+    )
     avg_l_lrn_max: float = _p(0.5, "nonneg", "avg_l_lrn at avg_l = avg_l_gain (0.5).")
     avg_l_lrn_min: float = _p(0.0001, "nonneg", "avg_l_lrn at avg_l = avg_l_min (0.0001).")
     avg_l_lrn_min_term: bool = _p(
@@ -386,7 +396,7 @@ class EmergentParams(ParamsMixin):
         """
         values: dict[str, Any] = dict(
             g_bar_l=0.1, ss_tau=2.0, vm_midpoint_rate=False, rate_spikes=False,
-            net_clip_zero=False, avg_l_lrn_min_term=False,
+            net_clip_zero=False, avg_l_lrn_min_term=False, avg_l_gate=False,
         )  # fmt: skip
         values.update(overrides)
         return cls(**values)
@@ -584,6 +594,8 @@ def derived_constants(p: EmergentParams, n_inputs: int) -> dict[str, float]:
         "learn_every_cycle": float(p.quirk_learn_every_cycle),
         "act_nd_spike": float(p.quirk_act_nd_spike),
         "i_net_seed": float(p.quirk_i_net_seed),
+        "avg_l_gate": float(p.avg_l_gate),
+        "lay_act_thr": p.lay_act_thr,
         "kna_on": float(p.kna_on),
         "g_bar_k": p.g_bar_k,
         "e_rev_k": p.e_rev_k,
