@@ -513,13 +513,24 @@ cdef inline void lane_vm(Lanes* L, const EConsts* c, int i, int spike_mode) noex
         over_thr = g_e - ge_thr(g_i, adapt, g_k, c)
         L.drive[i] = below_thr if sub else over_thr
     L.i_net[i] = i_net
-    # The recorded I_net: emergent's is the current that moved v_m (adapt included), 0
-    # while refractory and on a spike cycle; the seed's the channel current.
-    cdef double i_moved = i_net - adapt
-    i_moved = 0.0 if (spike | refractory) else i_moved
-    L.i_rec[i] = i_net if c.i_net_seed != 0.0 else i_moved
     L.new_vm[i] = new_vm
     L.new_eq[i] = new_eq
+
+
+cdef inline void lane_i_rec(Lanes* L, const EConsts* c, int i, int spike_mode) noexcept nogil:
+    """The recorded I_net, right after lane_vm (the ISI and adapt not yet updated):
+    emergent's is the current that moved v_m, adapt included, and 0 while refractory,
+    on a spike cycle and when clamped; the seed's the channel current (0 when clamped).
+    Run only on cycles that record I_net."""
+    cdef bint can_spike = spike_mode | (c.rate_spikes != 0.0)
+    cdef double isi = L.isi[i]
+    cdef bint refractory = can_spike & (c.t_r > 0.0) & (isi >= 0.0) & (isi < c.t_r)
+    cdef bint quiet = refractory | (L.spk[i] != 0.0) | (L.clampv[i] == L.clampv[i])
+    cdef double i_net = L.i_net[i]
+    cdef double moved = i_net - L.adapt[i]
+    moved = 0.0 if quiet else moved
+    cdef double seed = 0.0 if L.clampv[i] == L.clampv[i] else i_net
+    L.i_rec[i] = seed if c.i_net_seed != 0.0 else moved
 
 
 cdef inline void lane_isi(Lanes* L, const EConsts* c, int i) noexcept nogil:
@@ -613,7 +624,6 @@ cdef inline void lane_commit(Lanes* L, const EConsts* c, int i, int clamps) noex
     L.act[i] = cv if clamped else L.new_act[i]
     L.act_nd[i] = cv if clamped else L.new_nd[i]
     L.i_net[i] = 0.0 if clamped else L.i_net[i]
-    L.i_rec[i] = 0.0 if clamped else L.i_rec[i]
 
 
 cdef inline void lane_averages(Lanes* L, const EConsts* c, int i, int seed_avg_l) noexcept nogil:
@@ -923,7 +933,8 @@ cdef int run_block_body(
     cdef Py_ssize_t unit_slot[N_UNIT_TRACES]
     cdef Py_ssize_t syn_slot[N_SYN_TRACES]
     cdef int n_unit_rec = 0, n_syn_rec = 0, any_rec = 0, status = STATUS_OK_
-    cdef int i, r, k, rec, rec_syn, learn, any_clamped, bad, seed_now, nb, fin
+    cdef int i, r, k, rec, rec_syn, learn, any_clamped, bad, seed_now, nb, fin, rec_i_net
+    cdef int records_i_net = (a.slot[T_I_NET] >= 0) & a.has_ub
     cdef Py_ssize_t u, j, t, trial, cycle, phase, row, absolute, kt, slot, col
     cdef double xv, f, wv
     cdef double* v
@@ -1011,6 +1022,7 @@ cdef int run_block_body(
     while t < t1:
         absolute = a.abs0 + (t - a.c0)
         rec = any_rec & (phase == 0)
+        rec_i_net = rec & records_i_net
 
         if t == t0 or cycle == 0:
             load_syn(x, trial, u0, n, J, s.x, W)
@@ -1044,6 +1056,8 @@ cdef int run_block_body(
                 if exp_on:
                     L.i_net[i] = L.i_net[i] + c.k_exp * lf_exp((L.ex[i] - c.thr) / c.exp_slope)
                 lane_vm(L, c, i, spike_mode)
+                if rec_i_net:
+                    lane_i_rec(L, c, i, spike_mode)
                 if spike_mode or c.rate_spikes != 0.0:
                     lane_isi(L, c, i)
                 if spike_mode:
@@ -1083,6 +1097,9 @@ cdef int run_block_body(
                     L.i_net[i] = L.i_net[i] + c.k_exp * L.ex[i]
             for i in range(B):
                 lane_vm(L, c, i, spike_mode)
+            if rec_i_net:
+                for i in range(B):
+                    lane_i_rec(L, c, i, spike_mode)
             if spike_mode or c.rate_spikes != 0.0:
                 for i in range(B):
                     lane_isi(L, c, i)
