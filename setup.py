@@ -12,6 +12,7 @@ elsewhere) builds without OpenMP: the kernel then runs single-threaded and the
 wheel needs no OpenMP runtime.  Results are bit-identical either way.
 """
 
+import glob
 import json
 import os
 import platform
@@ -75,6 +76,7 @@ directives = {
     "initializedcheck": DEBUG,
     "cdivision": True,  # divisions follow C (IEEE) semantics in both builds
     "embedsignature": True,
+    "freethreading_compatible": True,
 }
 
 # Instruction sets each kernel is compiled for, one extension module each
@@ -115,17 +117,7 @@ def kernel_extensions(model: str) -> list[Extension]:
 
 
 # Longest compile first: the parallel build hands extensions to its workers in order.
-extensions = [
-    Extension(
-        "leabra_fast._emergent_kernel",
-        ["src/leabra_fast/_emergent_kernel.pyx"],
-        include_dirs=["src/leabra_fast"],  # _emergent_block.h, the C loop
-        depends=["src/leabra_fast/_emergent_block.h", "src/leabra_fast/_lf_math.h",
-                 "src/leabra_fast/_lf_isa.h"],
-        extra_compile_args=compile_args(),
-        extra_link_args=link_args(),
-    ),
-] + kernel_extensions("seed")
+extensions = kernel_extensions("emergent") + kernel_extensions("seed")
 
 # Every extension records the build mode in its generated C (see built_for_other_mode).
 # The kernels also read both macros (LEABRA_FAST_DEBUG turns on their index checks).
@@ -138,9 +130,9 @@ for ext in extensions:
 class ParallelBuildExt(build_ext):
     """Compile the extensions side by side (one per core) unless ``-j`` says otherwise.
 
-    The emergent kernel takes a minute or more to compile (three instruction-set
-    entries, each with its block widths inlined), each seed kernel module ~7 s; built
-    one after the other they would add up.
+    Each emergent kernel module takes ~30 s or more to compile (its block widths and
+    modes inlined), each seed kernel module ~7 s; built one after the other they
+    would add up.
     """
 
     def finalize_options(self) -> None:
@@ -154,6 +146,7 @@ setup(
     ext_modules=cythonize(
         extensions,
         compiler_directives=directives,
+        include_path=["src"],  # cimports of leabra_fast.*.pxd
         compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
         nthreads=os.cpu_count() or 1,  # Cython's own work, in parallel too (~3 s a module)
         force=any(built_for_other_mode(src) for ext in extensions for src in ext.sources

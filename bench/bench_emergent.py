@@ -6,7 +6,7 @@ Prints medians of repeated runs, one thread, no traces: the kernel call alone
 shared and noisy: compare figures measured in one run.  ``--levels`` repeats the
 table at every SIMD level this CPU runs.
 
-Before the blocked SIMD kernel (``_emergent_block.h``) the scalar per-unit loop
+Before the blocked SIMD kernel (now ``emergent/_kernel.pxi``) the scalar per-unit loop
 took ~31 ns per neuron-cycle on the default preset (4000 units, AVX-512 VM).
 """
 
@@ -19,8 +19,8 @@ import time
 import numpy as np
 
 import leabra_fast as lf
-from leabra_fast import _emergent_kernel
 from leabra_fast.emergent import EmergentParams as E
+from leabra_fast.emergent import compiled as _emergent_kernel
 
 MODES = {
     "emergent rate (closed NXX1)": E.emergent(),

@@ -15,11 +15,14 @@ import numpy as np
 import pytest
 
 import leabra_fast as lf
+from leabra_fast.emergent import compiled as emergent_compiled
 from leabra_fast.seed import compiled as seed_kernel
 
-#: The compiled extension modules, each with a hand-written stub (the seed kernel: one
-#: module per instruction set this build has).
-KERNELS = [f"seed._kernel_{level}" for level in seed_kernel.simd_levels()] + ["_emergent_kernel"]
+#: The compiled extension modules this CPU can import, each with a hand-written stub (one
+#: module per instruction set this build has, per model).
+KERNELS = [f"seed._kernel_{level}" for level in seed_kernel.simd_levels()] + [
+    f"emergent._kernel_{level}" for level in emergent_compiled.simd_levels()
+]
 
 
 def test_debug_build_flag_matches_the_build_that_was_asked_for():
@@ -28,6 +31,7 @@ def test_debug_build_flag_matches_the_build_that_was_asked_for():
     if expected is None:
         pytest.skip("LEABRA_FAST_EXPECT_DEBUG not set: no build mode to check against")
     assert seed_kernel.DEBUG_BUILD is (expected not in ("", "0"))
+    assert emergent_compiled.DEBUG_BUILD is (expected not in ("", "0"))
 
 
 @pytest.mark.parametrize("name", KERNELS)
@@ -35,9 +39,9 @@ def test_stub_declares_exactly_the_public_names_of_the_extension(name):
     # mypy.stubtest checks signatures in tools/check_dist.sh; this cheap test catches
     # a name added to a kernel and forgotten in its stub on every test run.
     module = importlib.import_module(f"leabra_fast.{name}")
-    stub = Path(module.__file__).with_name(f"{name.rsplit('.', 1)[-1]}.pyi")
+    stub = Path(module.__file__).with_name(f"{name.rpartition('.')[2]}.pyi")
     assert stub.is_file(), f"{stub} is not shipped next to the extension"
-    assert Path(lf.__file__).with_name("py.typed").is_file()
+    assert (Path(lf.__file__).parent / "py.typed").is_file()
     tree = ast.parse(stub.read_text())
     declared = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     declared |= {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign)}

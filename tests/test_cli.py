@@ -55,7 +55,7 @@ def test_cli_errors_are_messages(tmp_path, capsys):
 
 
 def test_info_command_reports_the_kernel_in_use(capsys):
-    from leabra_fast import _emergent_kernel
+    from leabra_fast.emergent import compiled as _emergent_kernel
     from leabra_fast.seed import compiled as seed_kernel
 
     assert main(["info"]) == 0

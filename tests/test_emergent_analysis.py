@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 
 import leabra_fast as lf
-from leabra_fast import _emergent_kernel as K
 from leabra_fast.emergent import (
     EmergentParams,
     derived_constants,
     neuron_demo,
     neuron_demo_schedule,
 )
+from leabra_fast.emergent import compiled as K
 from leabra_fast.emergent import reference as R
 from leabra_fast.emergent.simulation import build_table
 
@@ -232,3 +232,75 @@ def test_kna_enters_the_threshold_conductance():
     want = (0.3 * (0.3 - 0.5) + g_k * (0.25 - 0.5)) / (0.5 - 1.0)
     assert K.ge_thr_scalar(c, 0.0, 0.0, g_k) == pytest.approx(want, rel=1e-14)
     assert float(R.ge_thr(0.0, 0.0, c, g_k)) == pytest.approx(want, rel=1e-14)
+
+
+# --- what emergent 8.1 records (issue 11's gaps) ------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_recorded_i_net_is_the_current_that_moved_v_m(backend):
+    """emergent's I_net is the current of the v_m step, adaptation included (I_net -
+    adapt), and 0 on a spike cycle: v_m[t] - v_m[t-1] = k_vm * I_net[t] off spikes, to
+    the rounding of v_m.  The seed form records the channel current before adaptation:
+    it is emergent's plus the adaptation current the step used, bit for bit."""
+    p = EmergentParams.neuron("spike", adapt=True)
+    kw = dict(ge=neuron_demo_schedule(), model="emergent", backend=backend,
+              record=["v_m", "I_net", "spike", "adapt"])  # fmt: skip
+    res = lf.simulate(params=p, **kw)
+    k_vm = derived_constants(p, 1)["k_vm"]
+    v, i, spk = res["v_m"][:, 0], res["I_net"][:, 0], res["spike"][:, 0]
+    assert spk.sum() >= 5 and float(res["adapt"][:, 0].max()) > 0.01
+    assert np.all(i[spk == 1] == 0.0)
+    free = spk[1:] == 0
+    np.testing.assert_allclose(np.diff(v)[free], k_vm * i[1:][free], rtol=0, atol=4.5e-16)
+
+    seed_form = lf.simulate(params=p.replace(quirk_i_net_seed=True), **kw)
+    i_seed = seed_form["I_net"][:, 0]
+    adapt_used = np.concatenate([[0.0], res["adapt"][:-1, 0]])  # adapt before each cycle
+    moved = (spk == 0) & (i_seed != 0.0)  # not refractory
+    assert moved.sum() > 100
+    assert (i_seed[moved] - adapt_used[moved]).tobytes() == i[moved].tobytes()
+    assert np.all(i_seed[spk == 1] != 0.0)  # the seed keeps it on spike cycles
+    for name in ("v_m", "spike", "adapt"):  # nothing else changes
+        assert seed_form[name].tobytes() == res[name].tobytes()
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_emergent81_takes_the_sub_threshold_branch_whenever_v_m_eq_is_below_thr(backend):
+    """C++ 8.1's rate code: act from NXX1(v_m_eq - thr) by the lookup table whenever
+    v_m_eq <= thr, whatever act is (no vm_act_thr test); act above thr otherwise."""
+    p = EmergentParams.emergent81()
+    assert (p.nxx1, p.vm_act_thr, p.ss_tau) == ("table", np.finfo(float).max, 2.0)
+    ge = 0.0794  # v_m_eq settles at 0.499, just below thr: NXX1 there is above 0.01
+    res = lf.simulate(ge=ge, params=p, model="emergent", backend=backend,
+                      record=["v_m_eq", "act_nd"])  # fmt: skip
+    eq, nd = res["v_m_eq"][:, 0], res["act_nd"][:, 0]
+    c = derived_constants(p, 1)
+    table, x0, dx = build_table(p)
+    below = np.flatnonzero((eq[1:] <= p.thr) & (nd[:-1] >= 0.01)) + 1
+    assert below.size >= 30  # act above 0.01 while v_m_eq is below thr
+    want = nd[below - 1] + c["k_vm"] * (R.nxx1_lookup(eq[below] - p.thr, table, x0, dx, p.gain)
+                                        - nd[below - 1])  # fmt: skip
+    np.testing.assert_allclose(nd[below], want, rtol=1e-14)
+    default = lf.simulate(ge=ge, params=p.replace(vm_act_thr=0.01), model="emergent",
+                          backend=backend, record=["act_nd"])  # fmt: skip
+    assert not np.allclose(default["act_nd"][below, 0], nd[below])  # the branch matters
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_avg_l_gate_reads_the_whole_layer(backend):
+    """emergent's avg_l gate is per layer (here: all units of the run): one unit of 100
+    driven to act_p ~0.9 leaves the layer average under 0.01 and nobody's avg_l updates
+    at the next trial start, the driven unit's included; two driven units open it for all."""
+    p = EmergentParams()
+    for n_on, opens in ((1, False), (2, True)):
+        ge = np.zeros((2, 100))
+        ge[0, :n_on] = 0.6  # trial 1: n_on units driven, trial 2: none
+        res = lf.simulate(ge=ge, params=p, model="emergent", backend=backend, record=["avg_l"])
+        layer_act_p = res.extra["act_p"][0].mean()
+        assert bool(layer_act_p >= p.lay_act_thr) == opens
+        assert 0.005 < layer_act_p < 0.02
+        avg_l = res["avg_l"]
+        assert np.all(avg_l[:100] == p.avg_l_init)  # the first trial never updates
+        changed = avg_l[100] != avg_l[99]
+        assert changed.all() if opens else not changed.any()

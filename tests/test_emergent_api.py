@@ -124,12 +124,20 @@ def test_trial_start_decay_and_avg_l_once_per_trial():
     p = EmergentParams()
     res = run(ge=[0.6, 0.0, 0.6], params=p, record=["v_m_eq", "avg_l", "avg_m", "avg_l_lrn"])
     avg_l = res["avg_l"][:, 0]
-    # avg_l changes only at trial starts (cycles 0, 100, 200), by emergent's formula.
+    # avg_l changes only at trial starts, by emergent's formula, and (C++ gate) only when
+    # the previous trial's act_p averaged >= 0.01: not at cycle 0 (after initialisation
+    # act_p is 0), at 100 (trial 1 was driven), not at 200 (trial 2 was silent).
+    assert res.extra["act_p"][0, 0] > 0.5 and res.extra["act_p"][1, 0] < 0.01
     changes = np.flatnonzero(np.diff(avg_l)) + 1
-    np.testing.assert_array_equal(changes, [100, 200])
+    np.testing.assert_array_equal(changes, [100])
+    assert avg_l[0] == 0.4
     want = avg_l[99] + 0.1 * (2.5 * res["avg_m"][99, 0] - avg_l[99])
     assert avg_l[100] == pytest.approx(max(want, 0.2), rel=1e-15)
-    assert avg_l[0] == pytest.approx(0.4 + 0.1 * (2.5 * 0.15 - 0.4))  # Go's 0.3975
+    # Without the gate (Go) it updates at every trial start.
+    ungated = run(ge=[0.6, 0.0, 0.6], params=p.replace(avg_l_gate=False), record=["avg_l"])
+    changes = np.flatnonzero(np.diff(ungated["avg_l"][:, 0])) + 1
+    np.testing.assert_array_equal(changes, [100, 200])
+    assert ungated["avg_l"][0, 0] == pytest.approx(0.4 + 0.1 * (2.5 * 0.15 - 0.4))  # Go's 0.3975
     lrn = res["avg_l_lrn"][:, 0]
     np.testing.assert_allclose(lrn, 0.0001 + (avg_l - 0.2) * (0.5 - 0.0001) / 2.3, rtol=1e-14)
     # Full decay: cycle 0 of trial 2 starts from init v_m = 0.4 (one step away from it).

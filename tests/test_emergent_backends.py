@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leabra_fast as lf
-from leabra_fast import _emergent_kernel as K
 from leabra_fast.emergent import EmergentParams, derived_constants
+from leabra_fast.emergent import compiled as K
 from leabra_fast.emergent import reference as R
 from leabra_fast.emergent.simulation import build_table
 

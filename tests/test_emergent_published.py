@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 import leabra_fast as lf
-from leabra_fast import _emergent_kernel as K
 from leabra_fast.emergent import EmergentParams, derived_constants
+from leabra_fast.emergent import compiled as K
 from leabra_fast.emergent import reference as R
 
 

@@ -18,8 +18,8 @@ from conftest import assert_traces_close
 from test_emergent_threads import assert_bitwise_equal
 
 import leabra_fast as lf
-from leabra_fast import _emergent_kernel as K
 from leabra_fast.emergent import EmergentParams, derived_constants
+from leabra_fast.emergent import compiled as K
 from leabra_fast.emergent import reference as R
 
 LEVELS = K.simd_levels()
@@ -33,6 +33,7 @@ MODES = {
     "rate_table": EmergentParams(nxx1="table"),
     "rate_kna_adapt": EmergentParams(kna_on=True, adapt_on=True, wt_sig_gain=2.5),
     "go": EmergentParams.go(),
+    "emergent81": EmergentParams.emergent81(),
     "spike": EmergentParams(act_fun="spike"),
     "spike_adex_kna": EmergentParams(act_fun="spike", ex=True, adapt_on=True, kna_on=True,
                                      t_r=2),
@@ -214,7 +215,7 @@ def test_select_simd_rejects_unknown_names(restore_simd, name):
 
 def test_environment_variable_selects_the_level():
     env = dict(os.environ, LEABRA_FAST_SIMD="baseline")
-    code = "from leabra_fast import _emergent_kernel as k; print(k.BUILD_INFO['simd'])"
+    code = "from leabra_fast.emergent import compiled as k; print(k.BUILD_INFO['simd'])"
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "baseline"

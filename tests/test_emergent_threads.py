@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import leabra_fast as lf
-from leabra_fast import _emergent_kernel as K
 from leabra_fast.emergent import EmergentParams
+from leabra_fast.emergent import compiled as K
 
 N_UNITS = 37
 THREADS = (1, 2, 3)
@@ -180,3 +180,37 @@ def test_forked_child_after_other_kernels_threads_does_not_hang(tmp_path, parent
     proc = subprocess.run([sys.executable, str(script), parent, child], capture_output=True,
                           text=True, timeout=120, env=env)  # fmt: skip
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("stack_kib", [128, 64])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_kernel_runs_on_a_small_thread_stack(stack_kib, n_threads):
+    """musl's default thread stack is 128 KiB: the kernel keeps its working set off the
+    stack but for the lanes of one block (~21 KiB), so a thread with 64 KiB runs it, with
+    the bits of a run on the main thread (every block width, spiking and rate code)."""
+    import threading
+
+    runs = {}
+    for act_fun in ("rate", "spike"):
+        kw = _kwargs(act_fun, n_units=2 * 64 + 16 + 3, seed=4)
+        runs[act_fun] = (kw, lf.simulate(**kw, n_threads=1, record="all"))
+    got: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            for act_fun, (kw, _) in runs.items():
+                got[act_fun] = lf.simulate(**kw, n_threads=n_threads, record="all")
+        except BaseException as exc:  # reported below
+            got["error"] = exc
+
+    before = threading.stack_size(stack_kib * 1024)
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(before)
+    if "error" in got:
+        raise got["error"]  # type: ignore[misc]
+    for act_fun, (_, expected) in runs.items():
+        assert_bitwise_equal(got[act_fun], expected)  # type: ignore[arg-type]

@@ -1,8 +1,9 @@
 """The Python side of both kernels' instruction-set choice (``select_simd``).
 
-Each compiled kernel carries entry points per instruction set (``_lf_isa.h``) and
-reports the outcome of a choice as a status code; this turns the code into the
-error a user sees, and applies ``LEABRA_FAST_SIMD`` at import.
+Each compiled kernel is one module per instruction set (``leabra_fast.<model>.compiled``
+picks one before importing it) and reports the outcome of a choice as a status code;
+this turns the code into the error a user sees, and applies ``LEABRA_FAST_SIMD`` at
+import.
 """
 
 from __future__ import annotations

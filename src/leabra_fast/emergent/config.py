@@ -5,7 +5,7 @@
 :func:`leabra_fast.simulate`, and ``model`` is one of them)::
 
     [params]            # a preset, then any EmergentParams field by emergent's name
-    preset = "neuron"   # "emergent" (C++ 8, default), "go", "neuron" or "seed"
+    preset = "neuron"   # "emergent" (C++ 8, default), "emergent81", "go", "neuron", "seed"
     act_fun = "rate"
     kna_on = true
 
@@ -35,6 +35,7 @@ __all__ = ["PRESETS", "SCHEDULE_KEYS", "UNIT_SCHEDULE_KEYS", "emergent_params"]
 #: ``preset`` values and the constructors they name.
 PRESETS = {
     "emergent": EmergentParams.emergent,
+    "emergent81": EmergentParams.emergent81,
     "go": EmergentParams.go,
     "neuron": EmergentParams.neuron,
     "seed": EmergentParams.seed,

@@ -20,8 +20,10 @@ never per cycle, as emergent's ``Update()`` methods do.
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ..core.paramspec import ParameterError, ParamsMixin, check_fields, param
 
@@ -247,6 +249,16 @@ class EmergentParams(ParamsMixin):
     avg_l_gain: float = _p(2.5, "pos", "Gain on avg_m in the avg_l update (2.5).")
     avg_l_min: float = _p(0.2, "finite", "Floor of avg_l (0.2).")
     avg_l_tau: float = _p(10.0, "tau", "avg_l time constant, in trials (10).")
+    avg_l_gate: bool = _p(
+        True,
+        "bool",
+        "C++ emergent's gate on the trial-start avg_l update: only when the layer's "
+        "average act_p of the previous trial is >= lay_act_thr (the layer: all units of "
+        "the run; 0 after initialisation, so the first trial skips it). Go: False.",
+    )
+    lay_act_thr: float = _p(
+        0.01, "nonneg", "Layer act_p average the avg_l gate needs (C++: lay_act_thr 0.01)."
+    )
     avg_l_lrn_max: float = _p(0.5, "nonneg", "avg_l_lrn at avg_l = avg_l_gain (0.5).")
     avg_l_lrn_min: float = _p(0.0001, "nonneg", "avg_l_lrn at avg_l = avg_l_min (0.0001).")
     avg_l_lrn_min_term: bool = _p(
@@ -321,6 +333,13 @@ class EmergentParams(ParamsMixin):
         "Seed: in spiking mode act_nd = act = the 0/1 spike, so the running averages "
         "integrate spikes instead of the ISI rate estimate.",
     )
+    quirk_i_net_seed: bool = _p(
+        False,
+        "bool",
+        "Seed: the recorded I_net is the channel current before adaptation and keeps its "
+        "value on a spike cycle; emergent records the current that moves v_m, "
+        "I_net - adapt, and 0 on a spike cycle.",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, _CHOICES)
@@ -349,11 +368,36 @@ class EmergentParams(ParamsMixin):
         if self.nxx1 == "table" and self.table_max <= self.table_res:
             raise ParameterError("EmergentParams.table_max must exceed table_res")
 
+    #: Fields added after runs were first saved, with the value that reproduces what those
+    #: runs did: no avg_l gate, I_net recorded before adaptation.  A saved parameter dict
+    #: without them (``lf.load`` of an older file) gets these, not today's defaults.
+    LEGACY_DEFAULTS: ClassVar[Mapping[str, Any]] = {"avg_l_gate": False, "quirk_i_net_seed": True}
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> EmergentParams:
+        """Build from a mapping (see :meth:`ParamsMixin.from_dict`); older saved dicts
+        get :data:`LEGACY_DEFAULTS` for the fields they lack."""
+        missing = {k: v for k, v in cls.LEGACY_DEFAULTS.items() if k not in values}
+        return super().from_dict({**missing, **values})
+
     # --- presets ---------------------------------------------------------------
     @classmethod
     def emergent(cls, **overrides: Any) -> EmergentParams:
         """C++ emergent 8 defaults (the class defaults), with ``overrides``."""
         return cls(**overrides)
+
+    @classmethod
+    def emergent81(cls, **overrides: Any) -> EmergentParams:
+        """C++ emergent 8.1's unit as its own recordings show it, with ``overrides``.
+
+        NXX1 by the convolution lookup table (not the closed form), the rate code's
+        sub-threshold branch taken whenever ``v_m_eq <= thr`` (no separate act test:
+        ``vm_act_thr`` the largest double, above any finite act), and avg_ss tau 2 as
+        in the demo projects.
+        """
+        values: dict[str, Any] = dict(nxx1="table", vm_act_thr=sys.float_info.max, ss_tau=2.0)
+        values.update(overrides)
+        return cls(**values)
 
     @classmethod
     def go(cls, **overrides: Any) -> EmergentParams:
@@ -365,7 +409,7 @@ class EmergentParams(ParamsMixin):
         """
         values: dict[str, Any] = dict(
             g_bar_l=0.1, ss_tau=2.0, vm_midpoint_rate=False, rate_spikes=False,
-            net_clip_zero=False, avg_l_lrn_min_term=False,
+            net_clip_zero=False, avg_l_lrn_min_term=False, avg_l_gate=False,
         )  # fmt: skip
         values.update(overrides)
         return cls(**values)
@@ -409,7 +453,7 @@ class EmergentParams(ParamsMixin):
             avg_l_init=0.0, avg_l_tau=50.0, quirk_avg_l_seed=True,
             avg_l_lrn_min=0.005, avg_l_lrn_max=0.05, quirk_avg_l_lrn_seed=True,
             lrate=0.1, m_lrn=0.0, lrn_thr=0.0, wt_sig_gain=1.5, quirk_sig_seed=True, wt_init=0.5,
-            quirk_learn_every_cycle=True, quirk_act_nd_spike=True,
+            quirk_learn_every_cycle=True, quirk_act_nd_spike=True, quirk_i_net_seed=True,
         )  # fmt: skip
         values.update(overrides)
         return cls(**values)
@@ -564,6 +608,9 @@ def derived_constants(p: EmergentParams, n_inputs: int) -> dict[str, float]:
         "sig_eps": p.sig_eps,
         "learn_every_cycle": float(p.quirk_learn_every_cycle),
         "act_nd_spike": float(p.quirk_act_nd_spike),
+        "i_net_seed": float(p.quirk_i_net_seed),
+        "avg_l_gate": float(p.avg_l_gate),
+        "lay_act_thr": p.lay_act_thr,
         "kna_on": float(p.kna_on),
         "g_bar_k": p.g_bar_k,
         "e_rev_k": p.e_rev_k,

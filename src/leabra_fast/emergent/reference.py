@@ -113,6 +113,18 @@ def nxx1_table(p: Any) -> tuple[np.ndarray, float, float]:
     return np.ascontiguousarray(table), float(x[0]), res
 
 
+def _avg_l_open(act_nd: np.ndarray, c: dict[str, float]) -> bool:
+    """emergent's avg_l gate at a trial start: the layer's (all units') average act_nd,
+    the previous trial's act_p, is >= lay_act_thr (0 after initialisation, so the first
+    trial's update is skipped).  Summed in unit order, as the compiled kernel does."""
+    if not c["avg_l_gate"] or act_nd.shape[0] == 0:
+        return True
+    total = 0.0
+    for v in act_nd.tolist():
+        total += v
+    return total / act_nd.shape[0] >= c["lay_act_thr"]
+
+
 def nxx1_lookup(x: Any, table: np.ndarray, x0: float, res: float, gain: float) -> Any:
     """Noisy XX1 from the table, linear interpolation; plain XX1 above the table, 0 below it."""
     x = np.asarray(x, dtype=np.float64)
@@ -233,7 +245,7 @@ def run_emergent(
             absolute = abs0 + (t - c0)
 
             if cyc == 0:  # trial start: avg_l, then decay toward the initial state
-                if not c["quirk_avg_l_seed"]:
+                if not c["quirk_avg_l_seed"] and _avg_l_open(act_nd, c):
                     avg_l[:] = avg_l + c["k_l"] * (c["avg_l_gain"] * avg_m - avg_l)
                     avg_l[:] = np.maximum(avg_l, c["avg_l_min"])
                 d = c["decay"]
@@ -298,6 +310,13 @@ def run_emergent(
             else:
                 spike = np.zeros(net.shape, dtype=bool)
             spk = spike.astype(np.float64)
+            # The recorded I_net: emergent's is the current that moved v_m (adapt
+            # included), 0 while refractory and on a spike cycle; the seed's the channel
+            # current.  (Non-finite values are still detected on i_net.)
+            if c["i_net_seed"]:
+                i_rec = i_net
+            else:
+                i_rec = np.where(spike | refractory, 0.0, i_net - adapt)
 
             # Activation.
             if spike_mode:
@@ -354,6 +373,7 @@ def run_emergent(
             act[:] = np.where(clamped, cv, new_act)
             act_nd[:] = np.where(clamped, cv, new_nd)
             i_net = np.where(clamped, 0.0, i_net)
+            i_rec = np.where(clamped, 0.0, i_rec)
 
             # Running averages, every cycle, from act_nd.
             avg_ss[:] = avg_ss + c["k_ss"] * (act_nd - avg_ss)
@@ -398,7 +418,7 @@ def run_emergent(
                 row = absolute // every - rec_base
                 values = {
                     "net_raw": net_raw, "net": net, "g_e": g_e, "g_i": g_i, "g_k": g_k,
-                    "I_net": i_net, "v_m": v_m, "v_m_eq": v_m_eq, "act": act, "act_nd": act_nd,
+                    "I_net": i_rec, "v_m": v_m, "v_m_eq": v_m_eq, "act": act, "act_nd": act_nd,
                     "spike": spk,
                     "adapt": adapt, "avg_ss": avg_ss, "avg_s": avg_s, "avg_m": avg_m,
                     "avg_l": avg_l, "avg_l_lrn": avg_l_lrn, "avg_s_eff": avg_s_eff,

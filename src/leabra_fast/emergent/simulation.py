@@ -50,7 +50,7 @@ DEFAULT_PARAMS = EmergentParams()
 
 def compiled_kernel() -> Any:
     """The emergent model's compiled kernel module (the only place it is imported from)."""
-    return import_compiled("leabra_fast._emergent_kernel")
+    return import_compiled("leabra_fast.emergent.compiled")
 
 
 def runner(backend: str) -> Any:

@@ -42,8 +42,8 @@ from leabra_fast.core._lf_math cimport (LF_EXP_NORMAL_MAX, lf_exp, lf_exp_normal
                                         lf_finite, lf_pow_1_5)
 from leabra_fast.core._lf_stream cimport lf_stream_copy, lf_stream_fence
 
-from leabra_fast._forkguard import fork_unsafe as _fork_unsafe
-from leabra_fast._forkguard import mark_threads_used as _mark_threads_used
+from leabra_fast.core._forkguard import fork_unsafe as _fork_unsafe
+from leabra_fast.core._forkguard import mark_threads_used as _mark_threads_used
 
 cdef extern from *:
     # Set by setup.py for every extension: 1 in the LEABRA_FAST_DEBUG build, 1 when

@@ -19,7 +19,7 @@ import importlib.util
 from types import ModuleType
 from typing import Any
 
-from leabra_fast import _simd
+from leabra_fast.core import _simd
 from leabra_fast.seed import _kernel_baseline as _baseline  # type: ignore[attr-defined]
 
 _LEVELS = _simd.LEVELS

@@ -1,4 +1,4 @@
-"""Type stubs for the compiled emergent-model kernel (leabra_fast/_emergent_kernel.pyx)."""
+"""Type stubs for the emergent kernel built for avx512 (_kernel_avx512.pyx, _kernel.pxi)."""
 
 import numpy as np
 import numpy.typing as npt
@@ -7,13 +7,12 @@ STATUS_OK: int
 STATUS_NONFINITE: int
 STATUS_BAD_ARGS: int
 HAS_OPENMP: bool
+DEBUG_BUILD: bool
 BLOCK: int
 WIDTHS: tuple[int, int, int]
-BUILD_INFO: dict[str, object]
+ISA: str
 
-def simd_levels() -> tuple[str, ...]: ...
-def select_simd(name: str | None = None) -> str: ...
-
+def cpu_levels() -> tuple[str, ...]: ...
 def run_emergent(
     consts: dict[str, float],
     table: npt.NDArray[np.float64],
