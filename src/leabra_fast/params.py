@@ -16,7 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .paramspec import ParameterError, ParamsMixin, check_fields, param
+from .paramspec import (
+    ParameterError,
+    ParamsMixin,
+    check_derived,
+    check_fields,
+    param,
+    with_suggestions,
+)
 
 __all__ = ["ParameterError", "SeedParams", "derived_constants"]
 
@@ -24,6 +31,7 @@ __all__ = ["ParameterError", "SeedParams", "derived_constants"]
 _p = param  # short name for the many field declarations below
 
 
+@with_suggestions
 @dataclass(frozen=True)
 class SeedParams(ParamsMixin):
     """Constants of the seed notebook's neuron and synapse.
@@ -148,6 +156,7 @@ class SeedParams(ParamsMixin):
             raise ParameterError(
                 f"SeedParams.avg_l_min ({self.avg_l_min}) must be <= avg_l_max ({self.avg_l_max})"
             )
+        check_derived(self, lambda p: derived_constants(p, 1))
 
     @classmethod
     def from_sdc(cls, sdc: float = 5.0, **overrides: Any) -> SeedParams:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .statebase import check_count, refuse_masked
+
 __all__ = ["Schedules", "prepare_schedules"]
 
 
@@ -63,6 +65,7 @@ class Schedules:
 
 
 def _numeric(name: str, value: object, allow_nan: bool = False) -> np.ndarray:
+    refuse_masked(name, value)
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
@@ -90,11 +93,20 @@ def _synapse_schedule(name: str, value: object, n_trials: int | None) -> np.ndar
         return np.broadcast_to(arr, (n_trials, 1, 1))
     if arr.ndim == 1:
         arr = arr[:, None, None]
+    elif arr.ndim == 2:
+        # Refused, unlike gc_i's (n_trials, n_units): a synapse schedule has two axes
+        # after the trials, so a table's columns could be receiving units or inputs.
+        raise ValueError(
+            f"{name} has 2-D shape {arr.shape}, which is ambiguous: its columns could be the "
+            "receiving units (one value per unit, shared by its inputs) or the inputs (one "
+            "value per input, shared by all units). Say which: x[:, :, None] for "
+            "(n_trials, n_units, 1) or x[:, None, :] for (n_trials, 1, n_inputs) "
+            "(x = np.asarray(table) for a DataFrame or a list of lists)"
+        )
     elif arr.ndim != 3:
         raise ValueError(
             f"{name} must be 1-D (n_trials,) or 3-D (n_trials, n_units, n_inputs), got shape "
-            f"{arr.shape}; reshape a 2-D array with x[:, :, None] (per unit) or x[:, None, :] "
-            "(per input)"
+            f"{arr.shape}"
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is an empty schedule: give at least one trial")
@@ -105,12 +117,7 @@ def _synapse_schedule(name: str, value: object, n_trials: int | None) -> np.ndar
 
 def _resolve(name: str, sizes: list[tuple[str, int]], given: int | None) -> int:
     """The common size along one axis: 1s broadcast, everything else must agree."""
-    if given is not None:
-        if isinstance(given, bool) or not isinstance(given, int | np.integer):
-            raise TypeError(f"{name} must be an int, got {type(given).__name__}")
-        if given < 1:
-            raise ValueError(f"{name} must be >= 1, got {given}")
-    n = int(given) if given is not None else 1
+    n = check_count(name, given) if given is not None else 1
     source = name
     for who, size in sizes:
         if size == 1 or size == n:

@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from .paramspec import MAX_COUNT
+from .statebase import check_count
+
 __all__ = [
     "DEFAULT_MAX_TRACE_BYTES",
     "SYNAPSE_TRACES",
@@ -100,6 +103,11 @@ class RecordPlan:
         elif isinstance(record, str):
             names = catalog if record == "all" else (record,)
         else:
+            if not isinstance(record, Iterable) or isinstance(record, bytes | dict):
+                raise TypeError(
+                    "record must be 'all', a trace name, a sequence of trace names or None, "
+                    f"got {type(record).__name__}"
+                )
             names = tuple(record)
             for n in names:
                 if not isinstance(n, str):
@@ -110,12 +118,18 @@ class RecordPlan:
                 f"unknown trace name(s) {unknown}; valid names are {', '.join(catalog)}"
             )
         names = tuple(n for n in catalog if n in names)
-        if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
-            raise ValueError(f"record_every must be an int >= 1, got {every!r}")
+        every = check_count("record_every", every)
+        first_cycle = check_count("state.cycle", first_cycle, low=0)
+        if first_cycle + n_cycles > MAX_COUNT:
+            raise ValueError(
+                f"the run would end at absolute cycle {first_cycle + n_cycles} (state.cycle = "
+                f"{first_cycle} plus n_trials * n_cycles = {n_cycles}), above the limit of 2**53: "
+                "use fewer trials or cycles per trial"
+            )
         return cls(
             names=names,
             units=_unit_indices(units, n_units),
-            every=int(every),
+            every=every,
             first_cycle=first_cycle,
             n_cycles=n_cycles,
             n_inputs=n_inputs,
@@ -237,11 +251,29 @@ class RecordPlan:
 
 
 def _unit_indices(units: object, n_units: int) -> np.ndarray:
+    """Sorted unique unit indices; an empty selection (``[]``, ``slice(0, 0)``) is refused."""
     if units is None:
         return np.arange(n_units, dtype=np.intp)
     if isinstance(units, slice):
-        return np.arange(n_units, dtype=np.intp)[units]
-    arr = np.asarray(units)
+        for part in ("start", "stop", "step"):
+            v = getattr(units, part)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer)):
+                raise TypeError(f"units: a slice's {part} must be an int or None, got {v!r}")
+        if units.step == 0:
+            raise ValueError("units: a slice's step cannot be zero")
+        arr = np.arange(n_units, dtype=np.intp)[units]
+        if arr.size == 0:
+            raise ValueError(
+                f"units = {units} selects no unit of n_units = {n_units}: name at least one "
+                "unit to record, or record=None"
+            )
+        return np.unique(arr)
+    if isinstance(units, np.ma.MaskedArray):
+        raise TypeError("units is a masked array (numpy.ma); pass a plain array of indices")
+    try:
+        arr = np.asarray(units)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"units could not be read as indices: {exc}") from None
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.size == 0:
