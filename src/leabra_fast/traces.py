@@ -8,8 +8,10 @@ C-contiguous.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -24,8 +26,10 @@ __all__ = [
     "SYNAPSE_TRACES",
     "TRACE_NAMES",
     "UNIT_TRACES",
+    "BufferInUseError",
     "RecordPlan",
     "TraceBudgetError",
+    "lease_buffers",
 ]
 
 #: Per-unit traces, in the notebook's order of its ``*_saved`` lists.
@@ -313,3 +317,36 @@ def aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
     raw = np.empty(n + BUFFER_ALIGN // 8)
     skip = (-raw.__array_interface__["data"][0] % BUFFER_ALIGN) // 8
     return raw[skip : skip + n].reshape(shape)
+
+
+class BufferInUseError(RuntimeError):
+    """Trace memory (``out=``) is being written by another run that has not finished."""
+
+
+_LEASE_LOCK = threading.Lock()
+_LEASED: set[int] = set()
+
+
+@contextlib.contextmanager
+def lease_buffers(*buffers: np.ndarray) -> Iterator[None]:
+    """Hold ``buffers`` for one run: a second run writing the same memory is refused.
+
+    ``simulate(..., out=result)`` from two threads at once would have both kernels
+    write the same traces, each result then holding a mix of both runs.  The driver
+    takes the lease around the kernel calls; a run that finds the memory leased
+    raises :class:`BufferInUseError` naming ``out`` before writing anything.
+    Fresh buffers are never contended, so the lease costs a lock and a set update.
+    """
+    keys = {b.__array_interface__["data"][0] for b in buffers if b.size}
+    with _LEASE_LOCK:
+        if keys & _LEASED:
+            raise BufferInUseError(
+                "out= is being written by another simulate() call that has not finished "
+                "(another thread?); give each concurrent run its own out= result"
+            )
+        _LEASED.update(keys)
+    try:
+        yield
+    finally:
+        with _LEASE_LOCK:
+            _LEASED.difference_update(keys)
