@@ -29,10 +29,18 @@ if [ ! -e "$LIBASAN" ]; then
     exit 2
 fi
 
+# The build needs the setuptools pyproject.toml asks for (the SPDX license string):
+# an older one in the interpreter gets a newer one beside it, for the build only.
+BUILD_PATH=""
+if ! "$PY" -c "import setuptools, sys; sys.exit(int(setuptools.__version__.split('.')[0]) < 77)"; then
+    "$PY" -m pip install -q --disable-pip-version-check --target "$WORK/build-reqs" "setuptools>=77"
+    BUILD_PATH="$WORK/build-reqs"
+fi
+
 # -O1 keeps the instrumented build quick and the reports' stacks readable;
 # -fno-omit-frame-pointer gives ASan its stack traces.
 ASAN_FLAGS="-fsanitize=address -fno-omit-frame-pointer -O1 -g"
-(cd "$SRC" && CFLAGS="$ASAN_FLAGS" LDFLAGS="-fsanitize=address" \
+(cd "$SRC" && PYTHONPATH="$BUILD_PATH" CFLAGS="$ASAN_FLAGS" LDFLAGS="-fsanitize=address" \
     "$PY" setup.py build_ext --inplace -q -j 2) > "$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log"; exit 1; }
 echo "asan: kernels built in $((SECONDS - start)) s"

@@ -298,6 +298,10 @@ def _field(meta: dict[str, Any], key: str, check: Callable[[Any], bool], what: s
     return value
 
 
+def _equals(want: str) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, str) and v == want
+
+
 def _is_count(low: int) -> Callable[[Any], bool]:
     return lambda v: type(v) is int and low <= v <= MAX_COUNT
 
@@ -344,7 +348,7 @@ def _read(path: Path, r: _Reader) -> SimulationResult:
     _field(meta, "partial", lambda v: isinstance(v, bool), "true or false")
     for key in ("params", "state"):
         want = spec[key].__name__
-        _field(meta, f"{key}_class", want.__eq__, f"{want!r} for model {model!r}")
+        _field(meta, f"{key}_class", _equals(want), f"{want!r} for model {model!r}")
     catalog = spec["unit_traces"] + spec["synapse_traces"]
     traces_meta = _field(meta, "traces", _is_names, "a list of distinct trace names")
     unknown = [n for n in traces_meta if n not in catalog]

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .statebase import check_count, refuse_masked
+from .statebase import check_allocation, check_count, refuse_masked
 
-__all__ = ["Schedules", "prepare_schedules"]
+__all__ = ["Schedules", "check_synapses", "prepare_schedules"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,17 @@ def _synapse_schedule(name: str, value: object, n_trials: int | None) -> np.ndar
     return arr
 
 
+def check_synapses(n_units: int, n_inputs: int) -> None:
+    """Refuse sizes whose synapses alone exceed memory, before any array of that size is made.
+
+    Every model keeps at least two values per synapse (fwt, wt), so this is a lower
+    bound of the state; it runs before the schedules are broadcast to full size,
+    where numpy would otherwise fail with "array is too big".
+    """
+    what = f"synapse state (n_units={n_units}, n_inputs={n_inputs})"
+    check_allocation({what: (2, n_units, n_inputs)})
+
+
 def _resolve(name: str, sizes: list[tuple[str, int]], given: int | None) -> int:
     """The common size along one axis: 1s broadcast, everything else must agree."""
     n = check_count(name, given) if given is not None else 1
@@ -174,6 +185,7 @@ def prepare_schedules(
         input_sizes.append(("state", state_shape[1]))
     nu = _resolve("n_units", unit_sizes, n_units)
     ni = _resolve("n_inputs", input_sizes, n_inputs)
+    check_synapses(nu, ni)
     if state_shape is not None and state_shape != (nu, ni):
         raise ValueError(
             f"state has (n_units, n_inputs) = {state_shape}, schedules need {(nu, ni)}"

@@ -102,6 +102,8 @@ class RecordPlan:
         synapse_catalog: tuple[str, ...] = SYNAPSE_TRACES,
     ) -> RecordPlan:
         catalog = unit_catalog + synapse_catalog
+        if isinstance(record, np.ndarray):  # an array of names (or a 0-d one: one name)
+            record = record.tolist()
         if record is None:
             names: tuple[str, ...] = ()
         elif isinstance(record, str):
