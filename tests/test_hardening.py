@@ -373,3 +373,45 @@ def test_lease_refuses_a_second_writer_until_released():
     assert not errors
     with lease_buffers(*bufs):  # released: usable again
         pass
+
+
+# --- for the lead: fixes whose call sites are in the drivers ----------------------------------
+# Strict xfails: each starts passing (and so fails here) once its line is added to
+# simulation.py / emergent/simulation.py; then drop the marker (and the matching entry of
+# PENDING in test_fuzz.py).
+PENDING_IN_DRIVER = pytest.mark.xfail(strict=True, reason="call site in a driver, not wired yet")
+
+
+@PENDING_IN_DRIVER
+def test_two_threads_sharing_out_are_refused():
+    res = lf.simulate(X, n_cycles=50)
+    started, release = threading.Event(), threading.Event()
+
+    def slow(done, total):
+        started.set()
+        release.wait(10)
+
+    t = threading.Thread(
+        target=lambda: lf.simulate(X, n_cycles=50, out=res, progress=slow, chunk_cycles=50)
+    )
+    t.start()
+    started.wait(10)
+    try:
+        with pytest.raises(BufferInUseError, match="out="):
+            lf.simulate(X, n_cycles=50, out=res)
+    finally:
+        release.set()
+        t.join()
+
+
+@PENDING_IN_DRIVER
+def test_emergent_huge_sizes_refused_before_broadcasting():
+    with pytest.raises(TooLargeError, match=r"n_units=1099511627776, n_inputs=1048576"):
+        lf.simulate(X, model="emergent", n_units=2**40, n_inputs=2**20)
+
+
+@PENDING_IN_DRIVER
+@pytest.mark.parametrize("arg", ["backend", "on_nonfinite"])
+def test_string_options_given_arrays_name_the_argument(arg):
+    with pytest.raises((TypeError, ValueError), match=arg):
+        lf.simulate(X, **{arg: np.array(["cython", "python"])})
