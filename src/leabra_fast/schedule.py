@@ -85,7 +85,10 @@ def _numeric(name: str, value: object, allow_nan: bool = False) -> np.ndarray:
     return arr
 
 
-def _synapse_schedule(name: str, value: object, n_trials: int | None) -> np.ndarray:
+def _synapse_schedule(
+    name: str, value: object, n_trials: int | None, source: str = "inputs"
+) -> np.ndarray:
+    """``value`` as (n_trials, units or 1, inputs or 1); ``source`` set ``n_trials`` (messages)."""
     arr = _numeric(name, value)
     if arr.ndim == 0:
         if n_trials is None:
@@ -111,7 +114,7 @@ def _synapse_schedule(name: str, value: object, n_trials: int | None) -> np.ndar
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is an empty schedule: give at least one trial")
     if n_trials is not None and arr.shape[0] != n_trials:
-        raise ValueError(f"{name} has {arr.shape[0]} trials, inputs has {n_trials}")
+        raise ValueError(f"{name} has {arr.shape[0]} trials, {source} has {n_trials}")
     return arr
 
 

@@ -12,6 +12,7 @@ place with no copy in or out.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 from collections.abc import Mapping
@@ -54,6 +55,11 @@ def memory_limit() -> int:
             return int(env)
         except ValueError:
             raise ValueError(f"LEABRA_FAST_MAX_BYTES must be an int, got {env!r}") from None
+    return _physical_memory()
+
+
+@functools.cache
+def _physical_memory() -> int:
     try:
         return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
