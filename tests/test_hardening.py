@@ -77,6 +77,15 @@ def test_python_ints_beyond_range_name_the_field(cls, field, value):
         cls(**{field: value})
 
 
+@pytest.mark.parametrize("sdc", [10**400, np.inf, np.nan, 0.5])
+def test_preset_arguments_are_checked(sdc):
+    with pytest.raises(lf.ParameterError, match=r"sdc must be a finite number >= 1"):
+        lf.SeedParams.from_sdc(sdc)
+    assert lf.SeedParams.from_sdc(5) == lf.SeedParams()
+    with pytest.raises(lf.ParameterError, match=r"n_cycles must be an int in \[1, 2\*\*53\]"):
+        EmergentParams.from_seed(lf.SeedParams(), n_cycles=2**60)
+
+
 def test_trial_length_is_bounded():
     with pytest.raises(lf.ParameterError, match=r"n_quarters \* cyc_per_qtr = .* 2\*\*53"):
         EmergentParams(n_quarters=2**30, cyc_per_qtr=2**30)

@@ -13,6 +13,7 @@ field's description.  The canonical equations are a separate model.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -164,8 +165,14 @@ class SeedParams(ParamsMixin):
 
         ``ss_dt = s_dt = .5/sdc`` and ``m_dt = l_dt = .1/sdc``.
         """
-        if isinstance(sdc, bool) or not isinstance(sdc, int | float) or not sdc >= 1.0:
+        if isinstance(sdc, bool) or not isinstance(sdc, int | float):
             raise ParameterError(f"sdc must be a number >= 1, got {sdc!r}")
+        try:
+            sdc = float(sdc)
+        except OverflowError:  # a Python int beyond the float range
+            raise ParameterError("sdc must be a finite number >= 1, got a huge int") from None
+        if not 1.0 <= sdc < math.inf:
+            raise ParameterError(f"sdc must be a finite number >= 1, got {sdc!r}")
         rates: dict[str, Any] = {
             "ss_dt": 0.5 / sdc,
             "s_dt": 0.5 / sdc,

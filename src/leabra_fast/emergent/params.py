@@ -448,8 +448,9 @@ class EmergentParams(ParamsMixin):
             raise TypeError(f"from_seed needs a SeedParams, got {type(seed).__name__}")
         if seed.noise != 0.0:
             raise ParameterError("SeedParams.noise (a constant current) has no counterpart here")
-        if isinstance(n_cycles, bool) or not isinstance(n_cycles, int) or n_cycles < 1:
-            raise ParameterError(f"n_cycles must be an int >= 1, got {n_cycles!r}")
+        if (isinstance(n_cycles, bool) or not isinstance(n_cycles, int)
+                or not 1 <= n_cycles <= MAX_COUNT):  # fmt: skip
+            raise ParameterError(f"n_cycles must be an int in [1, 2**53], got {n_cycles!r}")
         quarters = 4 if n_cycles % 4 == 0 else 1
         values: dict[str, Any] = dict(
             integ=seed.dt_integ, net_tau=_tau_for_rate(seed.dt_net_dt),
