@@ -217,6 +217,33 @@ def test_simulate_arguments(model, backend, arg, value):
         assert trace.shape[0] == res.cycles.shape[0], name
 
 
+@fuzz(150)
+@given(
+    model=st.sampled_from(MODELS),
+    backend=st.sampled_from(BACKENDS),
+    data=st.data(),
+)
+def test_state_fields(model, backend, data):
+    kw = _base(model, backend)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        state = lf.simulate(**{**kw, "record": None}).state
+    field = data.draw(st.sampled_from([f.name for f in dataclasses.fields(state)]))
+    value = data.draw(INTS if field == "cycle" else st.one_of(BAD, st.just("transpose")))
+    if isinstance(value, str) and value == "transpose":  # right values, odd layout
+        value = np.asfortranarray(getattr(state, field).T).T[..., ::1]
+    setattr(state, field, value)
+    kw.pop("n_units"), kw.pop("n_inputs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = lf.simulate(**{**kw, "state": state, "record_every": 2})
+        except (TypeError, ValueError) as exc:
+            _check_error(exc, ("state", "absolute cycle"))
+            return
+    assert res.state.cycle > state.cycle or res.partial
+
+
 # --- parameters ---------------------------------------------------------------------
 def _fields(cls):
     return [f for f in dataclasses.fields(cls) if f.metadata["rule"] not in ("choice",)]
