@@ -237,8 +237,9 @@ def _derived_problem(
     obj: Any, compute: Callable[[Any], Mapping[str, float]], allow_inf: tuple[str, ...]
 ) -> str | None:
     try:
-        consts = compute(obj)
-    except (ZeroDivisionError, OverflowError, ValueError) as exc:
+        with np.errstate(all="ignore"):  # overflow is reported below, not warned about
+            consts = compute(obj)
+    except (ZeroDivisionError, OverflowError, ValueError, FloatingPointError) as exc:
         return f"a derived constant impossible to compute ({type(exc).__name__}: {exc})"
     for key, value in consts.items():
         if math.isnan(value) or (math.isinf(value) and key not in allow_inf):
