@@ -24,7 +24,7 @@ from . import progress as _progress
 from . import registry
 from .result import SimulationResult
 from .statebase import PackedState
-from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan
+from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan, lease_buffers
 
 __all__ = [
     "BACKENDS",
@@ -99,7 +99,8 @@ class PreparedRun:
 
 def check_run_options(on_nonfinite: str, max_trace_bytes: object) -> None:
     """Validate the options every model shares."""
-    if on_nonfinite not in ("warn", "raise", "ignore"):
+    # str first: ``in`` on an array would compare elementwise and raise numpy's error.
+    if not isinstance(on_nonfinite, str) or on_nonfinite not in ("warn", "raise", "ignore"):
         raise ValueError(f"on_nonfinite must be 'warn', 'raise' or 'ignore', got {on_nonfinite!r}")
     if isinstance(max_trace_bytes, bool) or not isinstance(max_trace_bytes, int | np.integer):
         raise TypeError("max_trace_bytes must be an int")
@@ -365,6 +366,8 @@ def simulate(
     137
     """
     spec = registry.get(model)
+    if not isinstance(backend, str):
+        raise TypeError(f"backend must be a str, one of {BACKENDS}, got {type(backend).__name__}")
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
     runner = spec.runner(backend)
@@ -400,7 +403,10 @@ def simulate(
                 f"internal error: the {backend} {spec.name} kernel rejected its input"
             )
 
-    done = run_chunks(run_chunk, total, n_cycles_, backend, nu, ni, threads, progress, chunk_cycles)
+    with lease_buffers(unit_buf, syn_buf):  # one run at a time may write a shared out=
+        done = run_chunks(
+            run_chunk, total, n_cycles_, backend, nu, ni, threads, progress, chunk_cycles
+        )
     work.cycle = plan.first_cycle + done
     traces, cycles = collect_traces(plan, unit_buf, syn_buf, done)
     local = cycles - plan.first_cycle
