@@ -148,6 +148,7 @@ SIM_ARGS = {
     "max_trace_bytes": ("max_trace_bytes",),
     "on_nonfinite": ("on_nonfinite",),
     "chunk_cycles": ("chunk_cycles",),
+    "n_threads": ("n_threads",),
     "backend": ("backend",),
     "state": ("state",),
     "params": ("params",),
@@ -443,9 +444,8 @@ TOML_VALUES = st.one_of(
 SEED_FIELDS = [f.name for f in dataclasses.fields(lf.SeedParams)] + ["sdc", "lrat"]
 EMERGENT_FIELDS = [f.name for f in dataclasses.fields(EmergentParams)] + ["preset", "gbar"]
 SCHEDULE_KEYS = ["inputs", "su_avg_s_eff", "su_avg_m", "gc_i", "ge", "ext", "targ", "input"]
-# n_threads is left out: its upper bound is not enforced yet (issue 13).
 RUN_KEYS = ["n_cycles", "n_units", "n_inputs", "record", "units", "record_every", "backend",
-            "model", "n_cycle"]  # fmt: skip
+            "n_threads", "model", "n_cycle"]  # fmt: skip
 
 
 @fuzz(150)

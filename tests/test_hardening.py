@@ -427,3 +427,32 @@ def test_emergent_trial_mismatch_blames_the_argument_that_set_n_trials(alone):
     # With inputs, inputs set n_trials, and the mismatch names both.
     with pytest.raises(ValueError, match=rf"^{alone} has 2 trials, inputs has 3$"):
         lf.simulate([1.0, 0.0, 0.5], model="emergent", **{alone: [0.1, 0.2]})
+
+
+# --- n_threads: bounded (OpenMP starts every thread asked for) -------------------------
+@pytest.mark.parametrize("model", ["seed", "emergent"])
+@pytest.mark.parametrize("n_threads", [1025, 50_000, 100_000, 2**62])
+def test_n_threads_above_the_bound_is_refused_naming_it(model, n_threads):
+    from leabra_fast.core.driver import MAX_THREADS
+
+    assert MAX_THREADS == 1024
+    match = rf"^n_threads must be <= 1024 \(MAX_THREADS\), got {n_threads};"
+    with pytest.raises(ValueError, match=match):
+        lf.simulate(X, model=model, n_threads=n_threads)
+
+
+def test_n_threads_at_the_bound_runs_the_same_bits_with_threads_clamped_to_units():
+    one = lf.simulate(X, n_units=3, n_inputs=2, record="all", n_threads=1)
+    many = lf.simulate(X, n_units=3, n_inputs=2, record="all", n_threads=1024)
+    for name in one.traces:
+        np.testing.assert_array_equal(one[name], many[name])
+    assert many.spike_count.tolist() == one.spike_count.tolist()
+
+
+def test_n_threads_from_a_run_file_is_bounded(tmp_path):
+    from leabra_fast.core.config import ConfigError, load_config
+
+    path = tmp_path / "run.toml"
+    path.write_text('[run]\nn_threads = 50000\n[schedule]\ninputs = [1.0, 0.5]\n')
+    with pytest.raises(ConfigError, match=r"run\.toml: n_threads must be <= 1024"):
+        load_config(path).simulate()

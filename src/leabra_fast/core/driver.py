@@ -28,6 +28,7 @@ from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan, lease_buffers
 
 __all__ = [
     "BACKENDS",
+    "MAX_THREADS",
     "NonFiniteError",
     "NonFiniteWarning",
     "PreparedRun",
@@ -36,6 +37,11 @@ __all__ = [
 ]
 
 BACKENDS = ("cython", "python")
+
+#: The most threads a run may ask for.  OpenMP starts every thread it is asked for
+#: (libgomp kills the process near 50,000 and crashes near 100,000); the kernels cut the
+#: units into about 8 chunks per thread, so far more threads than cores only add overhead.
+MAX_THREADS = 1024
 
 
 class NonFiniteWarning(RuntimeWarning):
@@ -198,13 +204,20 @@ def count(name: str, value: object) -> int:
 
 
 def resolve_threads(n_threads: int | None) -> int:
-    """``None`` means every core this process may use."""
+    """``None`` means every core this process may use (at most :data:`MAX_THREADS`)."""
     if n_threads is None:
         try:
-            return max(1, len(os.sched_getaffinity(0)))
+            cores = len(os.sched_getaffinity(0))
         except AttributeError:  # pragma: no cover - not on Linux
-            return max(1, os.cpu_count() or 1)
-    return count("n_threads", n_threads)
+            cores = os.cpu_count() or 1
+        return min(max(1, cores), MAX_THREADS)
+    threads = count("n_threads", n_threads)
+    if threads > MAX_THREADS:
+        raise ValueError(
+            f"n_threads must be <= {MAX_THREADS} (MAX_THREADS), got {n_threads}; "
+            "use about one per core (n_threads=None uses every core)"
+        )
+    return threads
 
 
 def _an(cls: type) -> str:
@@ -323,7 +336,8 @@ def simulate(
     backend : {"cython", "python"}, default "cython"
         The compiled kernel or the NumPy reference; same results.
     n_threads : int, optional
-        Threads for the compiled kernel; default all cores.
+        Threads for the compiled kernel, 1 to ``MAX_THREADS`` (1024); default all
+        cores.  A run never starts more threads than it has units.
     max_trace_bytes : int
         Refuse (:class:`~leabra_fast.TraceBudgetError`) to allocate more
         trace memory than this.
@@ -380,6 +394,7 @@ def simulate(
     )  # fmt: skip
     work, n_cycles_ = prep.state, prep.n_cycles
     nu, ni = work.n_units, work.n_inputs
+    threads = min(threads, nu)  # a thread with no unit would only be started and joined
 
     total = prep.n_trials * n_cycles_
     plan = RecordPlan.build(
