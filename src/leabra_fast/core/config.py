@@ -186,6 +186,13 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib decodes before parsing
+        raise ConfigError(
+            f"{path}: not a UTF-8 text file (byte {exc.start} is {exc.object[exc.start]:#04x}); "
+            "save the run file as UTF-8"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a run file") from None
     for key, value in doc.items():
         if key not in TABLES or not isinstance(value, dict):
             raise ConfigError(
