@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
+import leabra_fast as lf
 from leabra_fast.cli import build_parser, main
 from leabra_fast.core.config import RunConfig
 
@@ -66,3 +69,29 @@ def test_help_has_no_rst_markup(capsys):
     for text in texts:
         assert not re.search(r"``|:(func|class|mod|data|meth):|^\.\. ", text, re.M), text
     assert "Fast simulation of Leabra neurons and XCAL synapses." in texts[0]
+
+
+# --- the namespace ---------------------------------------------------------------------------
+def test_dir_shows_the_public_api_without_stray_names():
+    names = dir(lf)
+    assert names == sorted({*lf.__all__, "core"})
+    for stray in ("Any", "np", "version", "PackageNotFoundError", "registry", "annotations"):
+        assert stray not in names
+
+
+def test_plot_without_an_explicit_import_and_every_models_figures_in_dir():
+    code = (
+        "import leabra_fast as lf, sys\n"
+        "assert 'leabra_fast.plot' not in sys.modules\n"
+        "names = dir(lf.plot)\n"
+        "print(lf.plot.plot_nxx1_function.__module__, lf.plot.sig_curve.__module__)\n"
+        "print('Any' in names, 'annotations' in names, len(names))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[0] == "leabra_fast.emergent.plot leabra_fast.seed.plot"
+    want = {a for m in lf.MODELS for a in lf.core.registry.get(m).figures().__all__}
+    want |= set(lf.core.plotting.__all__)
+    assert want <= set(dir(lf.plot))
+    assert out[1] == f"False False {len(dir(lf.plot))}"
