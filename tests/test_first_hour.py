@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import leabra_fast as lf
@@ -95,3 +96,105 @@ def test_plot_without_an_explicit_import_and_every_models_figures_in_dir():
     want |= set(lf.core.plotting.__all__)
     assert want <= set(dir(lf.plot))
     assert out[1] == f"False False {len(dir(lf.plot))}"
+
+
+# --- figures -------------------------------------------------------------------------------
+@pytest.fixture
+def plt():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as pyplot
+
+    yield pyplot
+    pyplot.close("all")
+
+
+X = [1.0, 0.0, 0.5, 0.5, 0.2]
+
+
+def _lines(ax):
+    return {ln.get_label(): ln for ln in [*ax.lines, *getattr(ax, "dwt_axis", ax).lines]}
+
+
+def test_single_unit_plots_default_to_the_first_recorded_unit(plt):
+    res = lf.simulate(np.tile(np.asarray(X)[:, None, None], (1, 4, 2)), units=[2, 3],
+                      record="all")  # fmt: skip
+    for func, name in ((lf.plot.plot_net_input, "net"), (lf.plot.plot_membrane_potential, "v_m"),
+                       (lf.plot.plot_weights, "wt"), (lf.plot.plot_dwt, "dwt")):  # fmt: skip
+        ax = func(res)
+        want = res[name][:, 0, 0] if res[name].ndim == 3 else res[name][:, 0]
+        np.testing.assert_array_equal(_lines(ax)[name].get_ydata(), want)
+        assert "(unit 2" in ax.get_title()
+    with pytest.raises(ValueError) as info:
+        lf.plot.plot_activation(res, unit=0)
+    assert str(info.value) == (
+        "unit 0 was not recorded; recorded units: [2, 3] (the default, unit=None, is the "
+        "first recorded unit)"
+    )
+    em = lf.simulate(ge=np.full((1, 100, 3), 0.5), model="emergent", units=[1], record="all")
+    for func in (lf.plot.plot_conductances, lf.plot.plot_membrane_potential_eq,
+                 lf.plot.plot_phase_records):  # fmt: skip
+        assert func(em).get_title().endswith("(unit 1)")
+    with pytest.raises(ValueError, match=r"^unit 0 was not recorded; recorded units: \[1\]"):
+        lf.plot.plot_phase_records(em, unit=0)
+
+
+def test_net_and_net_raw_are_told_apart_in_the_legend(plt):
+    ax = lf.plot.plot_net_input(lf.simulate(X, record="all"))
+    net, raw = ax.get_legend().get_lines()
+    assert (net.get_label(), net.get_linestyle(), net.get_linewidth()) == ("net", "-", 2.5)
+    assert (raw.get_label(), raw.get_linestyle(), raw.get_linewidth()) == ("net_raw", "--", 1)
+
+
+def test_dwt_has_its_own_axis_against_the_weights(plt):
+    res = lf.simulate(lf.NOTEBOOK_INPUT, record="all")
+    ax = lf.plot.plot_weights(res)
+    lo, hi = ax.get_ylim()
+    weights = np.concatenate([res["wt"].ravel(), res["fwt"].ravel()])
+    assert lo <= weights.min() and hi >= weights.max() and lo > 0.45  # scaled to wt and fwt
+    dlo, dhi = ax.dwt_axis.get_ylim()
+    assert dlo <= res["dwt"].min() and dhi >= res["dwt"].max() and dhi < 0.001  # to dwt
+    assert ax.dwt_axis.get_ylabel() == "dwt"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["wt", "fwt", "dwt"]
+
+
+@pytest.mark.parametrize("params", [None, lf.EmergentParams()])
+def test_sig_legend_lies_inside_the_image(plt, params):
+    ax = lf.plot.plot_sig_function(params)
+    fig = ax.figure
+    fig.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width and 0 <= box.y0 and box.y1 <= fig.bbox.height
+    inside = ax.get_window_extent()
+    assert inside.x0 <= box.x0 and box.x1 <= inside.x1  # inside the axes, too
+
+
+def test_v_m_figure_says_it_is_recorded_after_the_reset(plt):
+    res = lf.simulate(X, record="all")
+    ax = lf.plot.plot_membrane_potential(res)
+    assert res["v_m"].max() < res.params.spk_thr  # what the note explains
+    note = "note: v_m is recorded after the reset,\nso it never reaches spk_thr"
+    assert note in [t.get_text() for t in ax.get_legend().get_texts()]
+    em = lf.emergent.neuron_demo("spike")
+    texts = [t.get_text() for t in lf.plot.plot_membrane_potential_eq(em).get_legend().get_texts()]
+    assert "note: v_m is recorded after the reset,\nso it never reaches thr" in texts
+    assert em["v_m"].max() < 0.5  # what the note explains: below thr = 0.5 at every record
+    rate = lf.emergent.neuron_demo("rate")
+    legend = lf.plot.plot_membrane_potential_eq(rate).get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert not [t for t in texts if t.startswith("note")]  # rate code does not reset v_m
+    assert np.isfinite(rate["v_m"]).all()
+
+
+def test_phase_markers_are_not_cut_by_the_axes_edge(plt):
+    em = lf.emergent.neuron_demo("spike")
+    ax = lf.plot.plot_phase_records(em)
+    lo, hi = ax.get_ylim()
+    values = np.concatenate([em.extra["act_q"].ravel(), em.extra["act_m"].ravel(),
+                             em.extra["act_p"].ravel(), em["act_nd"].ravel()])  # fmt: skip
+    span = values.max() - values.min()
+    assert hi >= values.max() + 0.1 * span and lo <= values.min() - 0.1 * span
+    markers = [ln for ln in ax.lines if ln.get_marker() in ("o", "v", "^")]
+    assert len(markers) == 3 and not any(ln.get_clip_on() for ln in markers)
