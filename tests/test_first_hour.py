@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -198,3 +199,20 @@ def test_phase_markers_are_not_cut_by_the_axes_edge(plt):
     assert hi >= values.max() + 0.1 * span and lo <= values.min() - 0.1 * span
     markers = [ln for ln in ax.lines if ln.get_marker() in ("o", "v", "^")]
     assert len(markers) == 3 and not any(ln.get_clip_on() for ln in markers)
+
+
+# --- packaging -----------------------------------------------------------------------------
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+@pytest.mark.skipif(not PYPROJECT.exists(), reason="pyproject.toml not next to the tests")
+def test_pyproject_metadata_has_no_empty_urls_and_an_spdx_license():
+    import tomllib
+
+    project = tomllib.loads(PYPROJECT.read_text())["project"]
+    # No public repository or documentation site exists yet: no URLs rather than empty ones.
+    assert "urls" not in project
+    assert project["license"] == "BSD-3-Clause" and project["license-files"] == ["LICENSE"]
+    license_file = PYPROJECT.parent / "LICENSE"  # not copied with the tests for wheel checks
+    if license_file.exists():
+        assert license_file.read_text().startswith("BSD 3-Clause License")
