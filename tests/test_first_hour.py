@@ -216,3 +216,15 @@ def test_pyproject_metadata_has_no_empty_urls_and_an_spdx_license():
     license_file = PYPROJECT.parent / "LICENSE"  # not copied with the tests for wheel checks
     if license_file.exists():
         assert license_file.read_text().startswith("BSD 3-Clause License")
+
+
+def test_simulate_typos_get_a_suggestion_and_do_not_blame_a_model():
+    with pytest.raises(TypeError) as info:
+        lf.simulate(X, n_cycle=50)
+    assert str(info.value) == (
+        "simulate() got unexpected keyword argument(s) 'n_cycle' (did you mean 'n_cycles'?)"
+    )
+    with pytest.raises(TypeError, match=r"^simulate\(\) got .* 'g_e' \(did you mean 'ge'\?\)$"):
+        lf.simulate(X, g_e=1.0)
+    with pytest.raises(TypeError, match=r"\['ge'\] \(ge belong to model='emergent'\)$"):
+        lf.simulate(X, ge=1.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import os
 import sys
 import warnings
@@ -22,6 +23,7 @@ import numpy as np
 
 from . import progress as _progress
 from . import registry
+from .paramspec import suggest
 from .result import SimulationResult
 from .statebase import PackedState
 from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan, lease_buffers
@@ -237,9 +239,13 @@ def _check_model_args(
             for other in map(registry.get, registry.names())
             if other is not spec and set(unknown) & set(other.option_keys)
         ]
+        if not owners:  # a typo, most likely: the closest of simulate's own arguments
+            options = [k for n in registry.names() for k in registry.get(n).option_keys]
+            valid = [*inspect.signature(simulate).parameters, *options]
+            hints = [f"{k!r}{suggest(k, valid)}" for k in unknown]
+            raise TypeError(f"simulate() got unexpected keyword argument(s) {', '.join(hints)}")
         raise TypeError(
-            f"simulate() got unexpected keyword argument(s) {unknown}"
-            + (f" ({'; '.join(owners)})" if owners else "")
+            f"simulate() got unexpected keyword argument(s) {unknown} ({'; '.join(owners)})"
         )
     if params is None:
         params = spec.default_params()
