@@ -240,8 +240,8 @@ def _check_model_args(
             if other is not spec and set(unknown) & set(other.option_keys)
         ]
         if not owners:  # a typo, most likely: the closest of simulate's own arguments
-            options = [k for n in registry.names() for k in registry.get(n).option_keys]
-            valid = [*inspect.signature(simulate).parameters, *options]
+            model_keys = [k for n in registry.names() for k in registry.get(n).option_keys]
+            valid = [*inspect.signature(simulate).parameters, *model_keys]
             hints = [f"{k!r}{suggest(k, valid)}" for k in unknown]
             raise TypeError(f"simulate() got unexpected keyword argument(s) {', '.join(hints)}")
         raise TypeError(
