@@ -241,7 +241,8 @@ def _check_model_args(
         ]
         if not owners:  # a typo, most likely: the closest of simulate's own arguments
             model_keys = [k for n in registry.names() for k in registry.get(n).option_keys]
-            valid = [*inspect.signature(simulate).parameters, *model_keys]
+            own = inspect.signature(simulate).parameters.values()
+            valid = [a.name for a in own if a.kind != a.VAR_KEYWORD] + model_keys
             hints = [f"{k!r}{suggest(k, valid)}" for k in unknown]
             raise TypeError(f"simulate() got unexpected keyword argument(s) {', '.join(hints)}")
         raise TypeError(
