@@ -102,7 +102,7 @@ def test_params_are_frozen_documented_and_round_trip():
     assert all(len(d) > 10 for d in doc.values())
     assert EmergentParams.from_dict(p.to_dict()) == p
     assert p.replace(gain=30.0).gain == 30.0
-    with pytest.raises(TypeError, match="no parameter"):
+    with pytest.raises(TypeError, match="unknown parameter"):
         p.replace(gbar=1.0)
     with pytest.raises(ParameterError, match="unknown"):
         EmergentParams.from_dict({"gbar": 1.0})

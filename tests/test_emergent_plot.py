@@ -50,8 +50,9 @@ def _close_figures():
 
 
 def _line(ax, label):
-    found = [ln for ln in ax.lines if ln.get_label() == label]
-    assert len(found) == 1, (label, [ln.get_label() for ln in ax.lines])
+    lines = [*ax.lines, *(ax.dwt_axis.lines if hasattr(ax, "dwt_axis") else [])]
+    found = [ln for ln in lines if ln.get_label() == label]
+    assert len(found) == 1, (label, [ln.get_label() for ln in lines])
     return found[0]
 
 

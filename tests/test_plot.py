@@ -38,8 +38,9 @@ def _close_figures():
 
 
 def _line(ax, label):
-    found = [ln for ln in ax.lines if ln.get_label() == label]
-    assert len(found) == 1, (label, [ln.get_label() for ln in ax.lines])
+    lines = [*ax.lines, *(ax.dwt_axis.lines if hasattr(ax, "dwt_axis") else [])]
+    found = [ln for ln in lines if ln.get_label() == label]
+    assert len(found) == 1, (label, [ln.get_label() for ln in lines])
     return found[0]
 
 
@@ -121,7 +122,7 @@ TRACE_PLOTS = [
     (plot.plot_adaptation, ["adapt"], False),
     (plot.plot_activation, ["act", "act_nd"], False),
     (plot.plot_running_averages, ["avg_ss", "avg_s", "avg_m", "avg_l"], False),
-    (plot.plot_weights, ["dwt", "wt", "fwt"], True),
+    (plot.plot_weights, ["wt", "fwt", "dwt"], True),  # dwt on the twin axis
     (plot.plot_coproducts, ["srm", "srs"], True),
     (plot.plot_xcal_trace, ["avg_l", "srs", "XCAL"], True),
     (plot.plot_dwt, ["dwt"], True),
@@ -177,7 +178,7 @@ def test_unit_and_input_selection(many):
     np.testing.assert_array_equal(_line(ax, "v_m").get_ydata(), many["v_m"][:, 0])
     np.testing.assert_array_equal(_boundaries(ax), np.arange(50, 300, 50))
     with pytest.raises(ValueError, match=r"unit 0 was not recorded; recorded units: \[1, 3\]"):
-        plot.plot_net_input(many)
+        plot.plot_net_input(many, unit=0)
     with pytest.raises(ValueError, match="input 3 out of range"):
         plot.plot_dwt(many, unit=1, input=3)
     with pytest.raises(TypeError, match="unit must be an int"):
@@ -215,8 +216,8 @@ def test_report_png_and_pdf(seed, tmp_path):
         warnings.simplefilter("error")  # no RuntimeWarning, no layout or font warnings
         fig = plot.plot_report(seed, tmp_path / "r.png")
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    axes = fig.get_axes()
-    assert len(axes) == 11
+    axes = [ax for ax in fig.get_axes() if ax.get_label() != "dwt_axis"]
+    assert len(axes) == 11 and len(fig.get_axes()) == 12  # and plot_weights' dwt axis
     assert axes[0].get_title() == "XCAL check-mark function"
     assert axes[1].get_title().startswith("SIG")
     assert [ax.get_title() for ax in axes[2:]] == [
@@ -231,7 +232,7 @@ def test_report_png_and_pdf(seed, tmp_path):
     with np.load(DATA / "seed_golden.npz") as golden:
         checked = 0
         for ax in axes[2:]:
-            for line in ax.lines:
+            for line in [*ax.lines, *(ax.dwt_axis.lines if hasattr(ax, "dwt_axis") else [])]:
                 name = {"XCAL(srs, avg_l)": "XCAL"}.get(line.get_label(), line.get_label())
                 if name in lf.TRACE_NAMES:
                     assert_traces_close(line.get_ydata(), golden[name], name=name)

@@ -26,11 +26,15 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     blocks = _blocks()
     assert len(blocks) >= 3
-    namespace: dict = {}
-    exec(compile(blocks[0], str(README), "exec"), namespace)
-    assert int(namespace["more"].state.cycle) == 10000  # 50 + 50 trials of 100 cycles
-    assert namespace["more"]["wt"].shape == (500, 3, 10)
-    for code in blocks[1:]:  # later blocks may use names from earlier ones, as a reader would
+    spaces = []
+    for code in blocks:  # each block on its own: a reader may copy any one of them
+        namespace: dict = {}
         exec(compile(code, str(README), "exec"), namespace)
+        spaces.append(namespace)
+    assert int(spaces[0]["more"].state.cycle) == 10000  # 50 + 50 trials of 100 cycles
+    assert spaces[0]["more"]["wt"].shape == (500, 3, 10)
+    assert spaces[1]["back"].spike_count.tolist() == [137]  # the notebook's run, saved and loaded
+    assert int(spaces[2]["res"].state.cycle) == 1000  # emergent: 10 trials of 4 x 25 cycles
+    assert spaces[3]["res"].spike_count.tolist() == [19]  # the textbook neuron, spiking
     assert (tmp_path / "report.png").stat().st_size > 0
     assert (tmp_path / "run.npz").stat().st_size > 0

@@ -74,4 +74,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "plot"})
+    # The public names (``plot`` imported on first use) and the subpackage ``core``; not
+    # this module's helper imports (``Any``, ``registry``).
+    return sorted({*__all__, "core"})

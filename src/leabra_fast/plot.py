@@ -47,3 +47,9 @@ def __getattr__(name: str) -> Any:
             return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
+def __dir__() -> list[str]:
+    # The figures (with any model registered since), not this module's helper imports.
+    extra = {a for m in _registry.names() for a in _registry.get(m).figures().__all__}
+    return sorted({*__all__, *extra})
+

@@ -36,11 +36,26 @@ __all__ = [
     "build_parser",
     "kernel_info",
     "main",
+    "out_folder",
     "print_written",
     "write_all",
     "write_outputs",
     "write_report",
 ]
+
+
+def out_folder(value: str) -> Path:
+    """``--out``: a folder to write into (created if missing); an existing file is refused.
+
+    An argparse ``type``, so the mistake is reported before the run, naming ``--out``.
+    """
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{value} is an existing file, not a folder: name a folder to write the outputs "
+            "into (created if missing)"
+        )
+    return path
 
 
 def write_outputs(result: SimulationResult, out: Path) -> list[Path]:
@@ -100,7 +115,7 @@ def _run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     result = config.simulate()
-    out = Path(args.out) if args.out else config.path.with_name(config.path.stem + "-out")
+    out = args.out or out_folder(str(config.path.with_name(config.path.stem + "-out")))
     paths = write_all(result, out, report=not args.no_report)
     s = result.summary()
     print(
@@ -184,7 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the parameters and schedules of a TOML run file and write the same outputs"
     )
     run.add_argument("--config", required=True, help="TOML run file ([params], [schedule], [run])")
-    run.add_argument("--out", help="output directory (default: <config name>-out next to it)")
+    run.add_argument(
+        "--out", type=out_folder, help="output directory (default: <config name>-out next to it)"
+    )
     run.add_argument("--no-report", action="store_true", help="do not write report.png")
     run.set_defaults(func=_run)
     info = sub.add_parser("info", help="print versions and how the compiled kernels run here")
@@ -198,9 +215,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError) as exc:  # TooLargeError and ConfigError too
         print(f"leabra-fast: error: {exc}", file=sys.stderr)
-        return 2
+    except (MemoryError, OverflowError) as exc:  # sizes numpy could not allocate or convert
+        what = "out of memory" if isinstance(exc, MemoryError) else "number too large"
+        print(f"leabra-fast: error: {what}{f': {exc}' if str(exc) else ''}", file=sys.stderr)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

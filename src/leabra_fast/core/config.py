@@ -30,7 +30,6 @@ mean 'gain'?)``.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import registry
+from .paramspec import suggest
 from .result import SimulationResult
 
 __all__ = ["ConfigError", "RunConfig", "load_config", "suggest"]
@@ -80,12 +80,6 @@ class RunConfig:
             return simulate(**self.schedules, params=self.params, **options)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"{self.path}: {exc}") from None
-
-
-def suggest(key: str, valid: list[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``valid``, or nothing."""
-    close = difflib.get_close_matches(key, valid, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _array_file(
@@ -186,6 +180,13 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib decodes before parsing
+        raise ConfigError(
+            f"{path}: not a UTF-8 text file (byte {exc.start} is {exc.object[exc.start]:#04x}); "
+            "save the run file as UTF-8"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a run file") from None
     for key, value in doc.items():
         if key not in TABLES or not isinstance(value, dict):
             raise ConfigError(

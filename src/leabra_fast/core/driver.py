@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import os
 import sys
 import warnings
@@ -22,12 +23,14 @@ import numpy as np
 
 from . import progress as _progress
 from . import registry
+from .paramspec import suggest
 from .result import SimulationResult
 from .statebase import PackedState
-from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan
+from .traces import DEFAULT_MAX_TRACE_BYTES, RecordPlan, lease_buffers
 
 __all__ = [
     "BACKENDS",
+    "MAX_THREADS",
     "NonFiniteError",
     "NonFiniteWarning",
     "PreparedRun",
@@ -36,6 +39,11 @@ __all__ = [
 ]
 
 BACKENDS = ("cython", "python")
+
+#: The most threads a run may ask for.  OpenMP starts every thread it is asked for
+#: (libgomp kills the process near 50,000 and crashes near 100,000); the kernels cut the
+#: units into about 8 chunks per thread, so far more threads than cores only add overhead.
+MAX_THREADS = 1024
 
 
 class NonFiniteWarning(RuntimeWarning):
@@ -99,7 +107,8 @@ class PreparedRun:
 
 def check_run_options(on_nonfinite: str, max_trace_bytes: object) -> None:
     """Validate the options every model shares."""
-    if on_nonfinite not in ("warn", "raise", "ignore"):
+    # str first: ``in`` on an array would compare elementwise and raise numpy's error.
+    if not isinstance(on_nonfinite, str) or on_nonfinite not in ("warn", "raise", "ignore"):
         raise ValueError(f"on_nonfinite must be 'warn', 'raise' or 'ignore', got {on_nonfinite!r}")
     if isinstance(max_trace_bytes, bool) or not isinstance(max_trace_bytes, int | np.integer):
         raise TypeError("max_trace_bytes must be an int")
@@ -197,13 +206,20 @@ def count(name: str, value: object) -> int:
 
 
 def resolve_threads(n_threads: int | None) -> int:
-    """``None`` means every core this process may use."""
+    """``None`` means every core this process may use (at most :data:`MAX_THREADS`)."""
     if n_threads is None:
         try:
-            return max(1, len(os.sched_getaffinity(0)))
+            cores = len(os.sched_getaffinity(0))
         except AttributeError:  # pragma: no cover - not on Linux
-            return max(1, os.cpu_count() or 1)
-    return count("n_threads", n_threads)
+            cores = os.cpu_count() or 1
+        return min(max(1, cores), MAX_THREADS)
+    threads = count("n_threads", n_threads)
+    if threads > MAX_THREADS:
+        raise ValueError(
+            f"n_threads must be <= {MAX_THREADS} (MAX_THREADS), got {n_threads}; "
+            "use about one per core (n_threads=None uses every core)"
+        )
+    return threads
 
 
 def _an(cls: type) -> str:
@@ -223,9 +239,14 @@ def _check_model_args(
             for other in map(registry.get, registry.names())
             if other is not spec and set(unknown) & set(other.option_keys)
         ]
+        if not owners:  # a typo, most likely: the closest of simulate's own arguments
+            model_keys = [k for n in registry.names() for k in registry.get(n).option_keys]
+            own = inspect.signature(simulate).parameters.values()
+            valid = [a.name for a in own if a.kind != a.VAR_KEYWORD] + model_keys
+            hints = [f"{k!r}{suggest(k, valid)}" for k in unknown]
+            raise TypeError(f"simulate() got unexpected keyword argument(s) {', '.join(hints)}")
         raise TypeError(
-            f"simulate() got unexpected keyword argument(s) {unknown}"
-            + (f" ({'; '.join(owners)})" if owners else "")
+            f"simulate() got unexpected keyword argument(s) {unknown} ({'; '.join(owners)})"
         )
     if params is None:
         params = spec.default_params()
@@ -322,7 +343,8 @@ def simulate(
     backend : {"cython", "python"}, default "cython"
         The compiled kernel or the NumPy reference; same results.
     n_threads : int, optional
-        Threads for the compiled kernel; default all cores.
+        Threads for the compiled kernel, 1 to ``MAX_THREADS`` (1024); default all
+        cores.  A run never starts more threads than it has units.
     max_trace_bytes : int
         Refuse (:class:`~leabra_fast.TraceBudgetError`) to allocate more
         trace memory than this.
@@ -365,6 +387,8 @@ def simulate(
     137
     """
     spec = registry.get(model)
+    if not isinstance(backend, str):
+        raise TypeError(f"backend must be a str, one of {BACKENDS}, got {type(backend).__name__}")
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
     runner = spec.runner(backend)
@@ -377,6 +401,7 @@ def simulate(
     )  # fmt: skip
     work, n_cycles_ = prep.state, prep.n_cycles
     nu, ni = work.n_units, work.n_inputs
+    threads = min(threads, nu)  # a thread with no unit would only be started and joined
 
     total = prep.n_trials * n_cycles_
     plan = RecordPlan.build(
@@ -400,7 +425,10 @@ def simulate(
                 f"internal error: the {backend} {spec.name} kernel rejected its input"
             )
 
-    done = run_chunks(run_chunk, total, n_cycles_, backend, nu, ni, threads, progress, chunk_cycles)
+    with lease_buffers(unit_buf, syn_buf):  # one run at a time may write a shared out=
+        done = run_chunks(
+            run_chunk, total, n_cycles_, backend, nu, ni, threads, progress, chunk_cycles
+        )
     work.cycle = plan.first_cycle + done
     traces, cycles = collect_traces(plan, unit_buf, syn_buf, done)
     local = cycles - plan.first_cycle

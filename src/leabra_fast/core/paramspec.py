@@ -10,14 +10,40 @@ only declare their fields and their cross-field checks.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
 import math
+import textwrap
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import field
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import numpy as np
 
-__all__ = ["RULES", "ParameterError", "ParamsMixin", "check_fields", "is_real", "param"]
+__all__ = [
+    "MAX_COUNT",
+    "RULES",
+    "ParamDocs",
+    "ParameterError",
+    "ParamsMixin",
+    "check_derived",
+    "check_fields",
+    "is_real",
+    "param",
+    "suggest",
+    "with_suggestions",
+]
+
+#: Largest count accepted anywhere (cycles, units, inputs, trials, record_every, chunk
+#: sizes, cycle counters and the last absolute cycle of a run): 2**53.  Every such value
+#: is then exact as a float64, and a sum or small multiple of two of them stays far
+#: inside the int64 (``Py_ssize_t``) arithmetic of the kernels.  Products of counts are
+#: bounded separately, by the memory they describe.
+MAX_COUNT = 2**53
+
+
+_T = TypeVar("_T", bound=type)
 
 
 class ParameterError(ValueError):
@@ -66,8 +92,8 @@ def _check(obj: Any, name: str, value: Any, rule: str, choices: Mapping[str, tup
             raise TypeError(f"{where} must be an int, got {type(value).__name__}")
         object.__setattr__(obj, name, int(value))
         low = 1 if rule == "count" else 0
-        if value < low:
-            raise ParameterError(f"{where} must be an int >= {low}, got {value}")
+        if not low <= value <= MAX_COUNT:
+            raise ParameterError(f"{where} must be an int in [{low}, 2**53], got {value}")
         return
     if rule.startswith("optional_"):
         if value is None:
@@ -75,7 +101,12 @@ def _check(obj: Any, name: str, value: Any, rule: str, choices: Mapping[str, tup
         rule = rule.removeprefix("optional_")
     if not is_real(value):
         raise TypeError(f"{where} must be a real number, got {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # a Python int beyond the float range
+        raise ParameterError(
+            f"{where} must be {RULES[rule][0]}, got an int too large for a float"
+        ) from None
     object.__setattr__(obj, name, value)  # frozen dataclass: store the float once
     what, ok = RULES[rule]
     if math.isnan(value) or (rule != "real" and math.isinf(value)) or not ok(value):
@@ -93,9 +124,7 @@ class ParamsMixin:
 
     def replace(self, **changes: Any) -> Self:
         """A copy with some fields changed (validated like a new instance)."""
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}  # type: ignore[arg-type]
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no parameter(s) {sorted(unknown)}")
+        _refuse_unknown(type(self), changes, TypeError)
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,13 +134,114 @@ class ParamsMixin:
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Self:
         """Build from a mapping, rejecting unknown names with a clear message."""
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise ParameterError(f"unknown {cls.__name__} parameter(s): {', '.join(unknown)}")
+        if not isinstance(values, Mapping):
+            raise TypeError(
+                f"{cls.__name__}.from_dict needs a mapping, got {type(values).__name__}"
+            )
+        _refuse_unknown(cls, values, ParameterError)
         return cls(**values)
 
     @classmethod
-    def describe(cls) -> dict[str, str]:
-        """Each parameter's one-line description, by name."""
-        return {f.name: f.metadata["doc"] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    def describe(cls) -> ParamDocs:
+        """Each parameter's one-line description, by name (a dict that prints one per line)."""
+        return ParamDocs(
+            {f.name: f.metadata["doc"] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        )
+
+
+class ParamDocs(dict[str, str]):
+    """Parameter descriptions by name; printed (or shown in a REPL) as wrapped lines."""
+
+    def __repr__(self) -> str:
+        width = max((len(k) for k in self), default=0)
+        lines = []
+        for name, doc in self.items():
+            wrapped = textwrap.wrap(doc, width=max(40, 96 - width)) or [""]
+            lines.append(f"{name:<{width}}  {wrapped[0]}")
+            lines += [" " * (width + 2) + more for more in wrapped[1:]]
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+
+def suggest(name: str, valid: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest valid name, or ``""``."""
+    close = difflib.get_close_matches(str(name), list(valid), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _refuse_unknown(cls: type, given: Mapping[str, Any], error: type[Exception]) -> None:
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    unknown = [k for k in given if k not in names]
+    if unknown:
+        parts = [f"{k!r}{suggest(k, names)}" for k in unknown]
+        noun = "parameter" if len(parts) == 1 else "parameters"
+        raise error(f"{cls.__name__}: unknown {noun} {', '.join(parts)}")
+
+
+def with_suggestions(cls: _T) -> _T:
+    """Class decorator (outside ``@dataclass``): unknown keywords get a "did you mean" hint.
+
+    The dataclass ``__init__`` would raise a bare "unexpected keyword argument"; this
+    raises the same TypeError with the closest valid name, as the TOML loader does.
+    """
+    init = cls.__init__  # type: ignore[misc]
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if kwargs:
+            _refuse_unknown(cls, kwargs, TypeError)
+        init(self, *args, **kwargs)
+
+    cls.__init__ = __init__  # type: ignore[misc]
+    return cls
+
+
+def check_derived(
+    obj: Any, compute: Callable[[Any], Mapping[str, float]], allow_inf: tuple[str, ...] = ()
+) -> None:
+    """The constants a backend derives from ``obj`` are computable and finite.
+
+    ``compute(params)`` is the model's ``derived_constants``.  Ranges checked field
+    by field can still combine into a division by zero or an overflow (``integ`` of
+    5e-324, ``sig_mult_pow`` of -1e300); this raises a :class:`ParameterError`
+    naming the derived constant and the fields that cause it (those which, set back
+    to their defaults, make it finite), instead of a raw ZeroDivisionError or
+    OverflowError at run time.  ``allow_inf``: constants that may be +-inf (copies of
+    fields whose rule allows it).
+    """
+    bad = _derived_problem(obj, compute, allow_inf)
+    if bad is None:
+        return
+    cls = type(obj)
+    defaults = cls()
+    culprits = []
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        default = getattr(defaults, f.name)
+        if value == default:
+            continue
+        trial = types.SimpleNamespace(**{**vars_of(obj), f.name: default})
+        if _derived_problem(trial, compute, allow_inf) is None:
+            culprits.append(f"{f.name}={value!r}")
+    blame = f" (from {', '.join(culprits)})" if culprits else ""
+    raise ParameterError(f"{cls.__name__}: these values make {bad}{blame}; choose others")
+
+
+def vars_of(obj: Any) -> dict[str, Any]:
+    """A dataclass instance's fields by name (a shallow view, unlike ``asdict``)."""
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+
+def _derived_problem(
+    obj: Any, compute: Callable[[Any], Mapping[str, float]], allow_inf: tuple[str, ...]
+) -> str | None:
+    try:
+        with np.errstate(all="ignore"):  # overflow is reported below, not warned about
+            consts = compute(obj)
+    except (ZeroDivisionError, OverflowError, ValueError, FloatingPointError) as exc:
+        return f"a derived constant impossible to compute ({type(exc).__name__}: {exc})"
+    for key, value in consts.items():
+        if math.isnan(value) or (math.isinf(value) and key not in allow_inf):
+            return f"the derived constant {key!r} = {value!r}, not a finite number"
+    return None

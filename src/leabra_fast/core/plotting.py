@@ -5,7 +5,8 @@ Needs matplotlib: ``pip install "leabra-fast[plot]"``.  The public face is
 
 The nine trace plots take a :class:`~leabra_fast.SimulationResult` of any model
 that recorded the traces they draw and show one unit (``unit=``, a model unit
-index that was recorded) and, for synapse traces, one synapse (``input=``).
+index that was recorded; default the first recorded unit) and, for synapse traces,
+one synapse (``input=``, default 0).
 Every function accepts ``ax=`` and returns the Axes; without ``ax`` it makes a
 notebook-sized figure (17 x 3 inches) with pyplot.  :func:`plot_xcal_function`,
 :func:`plot_sig_function` and :func:`plot_report` draw what the model of their
@@ -171,11 +172,11 @@ def check_report_path(path: str | Path | None) -> Path | None:
     return path
 
 
-def report_unit(result: Any, unit: int | None) -> int:
-    """The unit a report shows: ``unit``, or the first recorded; checked before any drawing."""
+def report_unit(result: Any, unit: int | None, who: str = "the report") -> int:
+    """The unit a figure shows: ``unit``, or the first recorded; checked before any drawing."""
     if unit is None:
         if not len(result.units):
-            raise ValueError("nothing was recorded: the report needs recorded traces")
+            raise ValueError(f"nothing was recorded: {who} needs recorded traces")
         unit = int(result.units[0])
     _column(result, unit)  # a clear error before any drawing
     return unit
@@ -190,7 +191,12 @@ def _column(result: Any, unit: int) -> int:
         raise TypeError(f"unit must be an int (a model unit index), got {type(unit).__name__}")
     hits = np.flatnonzero(units == unit)
     if hits.size == 0:
-        raise ValueError(f"unit {unit} was not recorded; recorded units: {units.tolist()}")
+        shown = units[:20].tolist()
+        more = f" ... ({units.size} units)" if units.size > 20 else ""
+        raise ValueError(
+            f"unit {unit} was not recorded; recorded units: {shown}{more} "
+            "(the default, unit=None, is the first recorded unit)"
+        )
     return int(hits[0])
 
 
@@ -256,7 +262,7 @@ def _trace_plot(
     result: Any,
     lines: list[tuple[str, dict[str, Any]]],
     *,
-    unit: int,
+    unit: int | None,
     input: int | None,
     ax: Any,
     title: str,
@@ -264,6 +270,7 @@ def _trace_plot(
     who: str,
 ) -> Any:
     # Fetch every trace first: a missing one raises before anything is drawn.
+    unit = report_unit(result, unit, who)
     data = [(name, _series(result, name, unit, input or 0, who), style) for name, style in lines]
     ax = _axes(ax)
     x = np.asarray(result.cycles)
@@ -275,14 +282,17 @@ def _trace_plot(
     return ax
 
 
-def plot_net_input(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
-    """Net input ``net`` (red, drawn wider) with the raw net input ``net_raw`` (blue) it integrates.
+def plot_net_input(result: Any, *, unit: int | None = None, ax: Any = None) -> Any:
+    """Net input ``net`` (red, wide) with the raw net input ``net_raw`` (blue, dashed) it follows.
 
     ``net`` follows ``net_raw`` within a few cycles (rate ``dt_net_dt`` = 1/1.4),
-    so the two overlap except at input steps.
+    so the two overlap except at input steps: ``net_raw`` is dashed on top, so
+    both stay visible where they coincide (red between blue dashes).
+    ``unit``: default the first recorded unit.
     """
     ax = _trace_plot(
-        result, [("net", {"color": "r", "lw": 2.5}), ("net_raw", {"color": "b", "lw": 1})],
+        result,
+        [("net", {"color": "r", "lw": 2.5}), ("net_raw", {"color": "b", "lw": 1, "ls": "--"})],
         unit=unit, input=None, ax=ax, title="Net input",
         ylabel="conductance\n(normalised)", who="plot_net_input",
     )  # fmt: skip
@@ -290,7 +300,7 @@ def plot_net_input(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
     return ax
 
 
-def plot_membrane_potential(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
+def plot_membrane_potential(result: Any, *, unit: int | None = None, ax: Any = None) -> Any:
     """Membrane potential ``v_m`` with the spike threshold ``spk_thr`` (dashed).
 
     ``v_m`` is recorded after the reset, so it never shows the crossing
@@ -299,6 +309,7 @@ def plot_membrane_potential(result: Any, *, unit: int = 0, ax: Any = None) -> An
     model's threshold: in spiking mode the spike threshold (``spk_thr`` with
     the AdEx term ``ex``, else ``thr``), in rate code the firing threshold ``thr``.
     """
+    unit = report_unit(result, unit, "plot_membrane_potential")
     ax = _trace_plot(
         result, [("v_m", {"color": "b"})], unit=unit, input=None, ax=ax,
         title="Membrane potential", ylabel="membrane potential\n(normalised)",
@@ -312,11 +323,19 @@ def plot_membrane_potential(result: Any, *, unit: int = 0, ax: Any = None) -> An
         at = np.asarray(result.cycles)[act > 0]
         label = "spikes" if result.record_every == 1 else "spikes (recorded cycles only)"
         ax.plot(at, np.full(at.shape, thr), ls="none", marker="|", ms=8, color="r", label=label)
+    if spiking:
+        _reset_note(ax, name)
     _legend(ax)
     return ax
 
 
-def plot_adaptation(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
+def _reset_note(ax: Any, name: str) -> None:
+    """Say on the figure why v_m stops short of the spike line (it is recorded after the reset)."""
+    note = f"note: v_m is recorded after the reset,\nso it never reaches {name}"
+    ax.plot([], [], ls="none", label=note)
+
+
+def plot_adaptation(result: Any, *, unit: int | None = None, ax: Any = None) -> Any:
     """Adaptation current ``adapt`` (the notebook's "Adapt Factor")."""
     ax = _trace_plot(
         result, [("adapt", {"color": "C0"})], unit=unit, input=None, ax=ax,
@@ -327,7 +346,7 @@ def plot_adaptation(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
     return ax
 
 
-def plot_activation(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
+def plot_activation(result: Any, *, unit: int | None = None, ax: Any = None) -> Any:
     """Activation ``act`` and non-depressed activation ``act_nd`` (equal in the seed: spikes)."""
     ax = _trace_plot(
         result,
@@ -342,7 +361,7 @@ def plot_activation(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
     return ax
 
 
-def plot_running_averages(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
+def plot_running_averages(result: Any, *, unit: int | None = None, ax: Any = None) -> Any:
     """Running averages ``avg_ss`` (blue), ``avg_s`` (green), ``avg_m`` (red), ``avg_l`` (black)."""
     ax = _trace_plot(
         result,
@@ -355,18 +374,42 @@ def plot_running_averages(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
     return ax
 
 
-def plot_weights(result: Any, *, unit: int = 0, input: int = 0, ax: Any = None) -> Any:
-    """Synaptic strength over time: ``dwt`` (blue), ``wt`` (green), ``fwt`` (red)."""
+def plot_weights(result: Any, *, unit: int | None = None, input: int = 0, ax: Any = None) -> Any:
+    """Synaptic strength: ``wt`` (green) and ``fwt`` (red), and ``dwt`` (blue) on its own axis.
+
+    ``dwt`` is orders of magnitude smaller than the weights, so it has the right
+    y axis (``ax.dwt_axis``, a twin of ``ax``, labelled in blue); the legend lists
+    all three.  ``unit``: default the first recorded unit.
+    """
+    unit = report_unit(result, unit, "plot_weights")
+    dwt = _series(result, "dwt", unit, input, "plot_weights")
     ax = _trace_plot(
-        result, [("dwt", {"color": "b"}), ("wt", {"color": "g"}), ("fwt", {"color": "r"})],
+        result, [("wt", {"color": "g"}), ("fwt", {"color": "r"})],
         unit=unit, input=input, ax=ax, title="Synaptic strength over time",
-        ylabel="weight", who="plot_weights",
+        ylabel="weight (wt, fwt)", who="plot_weights",
     )  # fmt: skip
-    _legend(ax)
+    right = ax.twinx()
+    right.set_label("dwt_axis")
+    right.plot(result.cycles, dwt, color="b", lw=1, label="dwt")
+    right.set_ylabel("dwt", color="b")
+    right.tick_params(axis="y", colors="b")
+    ax.set_zorder(right.get_zorder() + 1)  # the weights over dwt; the left axis stays on top
+    ax.patch.set_visible(False)
+    ax.dwt_axis = right
+    handles, labels = ax.get_legend_handles_labels()
+    extra_h, extra_l = right.get_legend_handles_labels()
+    # Beside the right axis' ticks and label: a fixed 0.85 inch right of the axes, any width.
+    from matplotlib.transforms import ScaledTranslation
+
+    beside = ax.transAxes + ScaledTranslation(0.85, 0, ax.figure.dpi_scale_trans)
+    ax.legend(
+        handles + extra_h, labels + extra_l, loc="upper left", bbox_to_anchor=(0.0, 1.0),
+        bbox_transform=beside, fontsize="small", frameon=False,
+    )  # fmt: skip
     return ax
 
 
-def plot_coproducts(result: Any, *, unit: int = 0, input: int = 0, ax: Any = None) -> Any:
+def plot_coproducts(result: Any, *, unit: int | None = None, input: int = 0, ax: Any = None) -> Any:
     """Sender-receiver co-products ``srm`` (medium term, the threshold) and ``srs`` (short)."""
     ax = _trace_plot(
         result, [("srm", {"color": "C0"}), ("srs", {"color": "C1"})],
@@ -377,7 +420,7 @@ def plot_coproducts(result: Any, *, unit: int = 0, input: int = 0, ax: Any = Non
     return ax
 
 
-def plot_xcal_trace(result: Any, *, unit: int = 0, input: int = 0, ax: Any = None) -> Any:
+def plot_xcal_trace(result: Any, *, unit: int | None = None, input: int = 0, ax: Any = None) -> Any:
     """``avg_l`` (blue), ``srs`` (red) and ``XCAL(srs, avg_l)`` (green) with the zero line."""
     ax = _trace_plot(
         result,
@@ -391,7 +434,7 @@ def plot_xcal_trace(result: Any, *, unit: int = 0, input: int = 0, ax: Any = Non
     return ax
 
 
-def plot_dwt(result: Any, *, unit: int = 0, input: int = 0, ax: Any = None) -> Any:
+def plot_dwt(result: Any, *, unit: int | None = None, input: int = 0, ax: Any = None) -> Any:
     """Weight change ``dwt`` of each cycle, with the zero line."""
     ax = _trace_plot(
         result, [("dwt", {"color": "C0"})], unit=unit, input=input, ax=ax,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -71,6 +71,16 @@ class ModelSpec:
         ``(subparsers) -> None``: the model's ``leabra-fast`` subcommands.
     nonfinite_hint : str
         Appended to the message when a unit's dynamics became NaN/inf.
+    saved_schedules : mapping of str to str
+        The schedules a saved run may hold (``SimulationResult.schedules``), each
+        with its kind, which fixes the shape :func:`leabra_fast.load` checks
+        (length-1 axes allowed after the first): ``"synapse"`` (n_trials, n_units,
+        n_inputs), ``"unit"`` (n_trials, n_units), ``"cycle_unit"`` (n_trials,
+        n_cycles, n_units), ``"cycle_unit_nan"`` the same with NaN allowed
+        (NaN: not clamped).
+    cycles_per_trial : callable, optional
+        ``(params) -> int``: the cycles per trial the parameters fix, for a model
+        whose parameters do (``load`` checks the saved ``n_cycles`` against it).
     """
 
     name: str
@@ -90,6 +100,8 @@ class ModelSpec:
     per_unit_schedule_keys: tuple[str, ...] = ()
     add_cli: Callable[[argparse._SubParsersAction], None] | None = None
     nonfinite_hint: str = ""
+    saved_schedules: Mapping[str, str] = field(default_factory=dict)
+    cycles_per_trial: Callable[[Any], int] | None = None
 
     @property
     def trace_names(self) -> tuple[str, ...]:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Schedules", "broadcast", "prepare_schedules"]
+from .statebase import check_allocation, check_count, refuse_masked
+
+__all__ = ["Schedules", "broadcast", "check_synapses", "prepare_schedules"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def _numeric(name: str, value: object, allow_nan: bool = False) -> np.ndarray:
         v = float(value)
         if math.isfinite(v) or (allow_nan and v != v):
             return np.array(v)
+    refuse_masked(name, value)
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
@@ -100,7 +103,10 @@ def _numeric(name: str, value: object, allow_nan: bool = False) -> np.ndarray:
     return arr
 
 
-def _synapse_schedule(name: str, value: object, n_trials: int | None) -> np.ndarray:
+def _synapse_schedule(
+    name: str, value: object, n_trials: int | None, source: str = "inputs"
+) -> np.ndarray:
+    """``value`` as (n_trials, units or 1, inputs or 1); ``source`` set ``n_trials`` (messages)."""
     arr = _numeric(name, value)
     if arr.ndim == 0:
         if n_trials is None:
@@ -108,27 +114,42 @@ def _synapse_schedule(name: str, value: object, n_trials: int | None) -> np.ndar
         return np.broadcast_to(arr, (n_trials, 1, 1))
     if arr.ndim == 1:
         arr = arr[:, None, None]
+    elif arr.ndim == 2:
+        # Refused, unlike gc_i's (n_trials, n_units): a synapse schedule has two axes
+        # after the trials, so a table's columns could be receiving units or inputs.
+        raise ValueError(
+            f"{name} has 2-D shape {arr.shape}, which is ambiguous: its columns could be the "
+            "receiving units (one value per unit, shared by its inputs) or the inputs (one "
+            "value per input, shared by all units). Say which: x[:, :, None] for "
+            "(n_trials, n_units, 1) or x[:, None, :] for (n_trials, 1, n_inputs) "
+            "(x = np.asarray(table) for a DataFrame or a list of lists)"
+        )
     elif arr.ndim != 3:
         raise ValueError(
             f"{name} must be 1-D (n_trials,) or 3-D (n_trials, n_units, n_inputs), got shape "
-            f"{arr.shape}; reshape a 2-D array with x[:, :, None] (per unit) or x[:, None, :] "
-            "(per input)"
+            f"{arr.shape}"
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is an empty schedule: give at least one trial")
     if n_trials is not None and arr.shape[0] != n_trials:
-        raise ValueError(f"{name} has {arr.shape[0]} trials, inputs has {n_trials}")
+        raise ValueError(f"{name} has {arr.shape[0]} trials, {source} has {n_trials}")
     return arr
+
+
+def check_synapses(n_units: int, n_inputs: int) -> None:
+    """Refuse sizes whose synapses alone exceed memory, before any array of that size is made.
+
+    Every model keeps at least two values per synapse (fwt, wt), so this is a lower
+    bound of the state; it runs before the schedules are broadcast to full size,
+    where numpy would otherwise fail with "array is too big".
+    """
+    what = f"synapse state (n_units={n_units}, n_inputs={n_inputs})"
+    check_allocation({what: (2, n_units, n_inputs)})
 
 
 def _resolve(name: str, sizes: list[tuple[str, int]], given: int | None) -> int:
     """The common size along one axis: 1s broadcast, everything else must agree."""
-    if given is not None:
-        if isinstance(given, bool) or not isinstance(given, int | np.integer):
-            raise TypeError(f"{name} must be an int, got {type(given).__name__}")
-        if given < 1:
-            raise ValueError(f"{name} must be >= 1, got {given}")
-    n = int(given) if given is not None else 1
+    n = check_count(name, given) if given is not None else 1
     source = name
     for who, size in sizes:
         if size == 1 or size == n:
@@ -189,6 +210,7 @@ def prepare_schedules(
         input_sizes.append(("state", state_shape[1]))
     nu = _resolve("n_units", unit_sizes, n_units)
     ni = _resolve("n_inputs", input_sizes, n_inputs)
+    check_synapses(nu, ni)
     if state_shape is not None and state_shape != (nu, ni):
         raise ValueError(
             f"state has (n_units, n_inputs) = {state_shape}, schedules need {(nu, ni)}"

@@ -12,11 +12,91 @@ place with no copy in or out.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
+import os
+from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
 import numpy as np
 
-__all__ = ["PackedState", "as_float_array", "check_count", "weights"]
+from .paramspec import MAX_COUNT
+
+__all__ = [
+    "MAX_COUNT",
+    "PackedState",
+    "TooLargeError",
+    "as_float_array",
+    "check_allocation",
+    "check_count",
+    "memory_limit",
+    "weights",
+]
+
+
+class TooLargeError(ValueError, MemoryError):
+    """A run would allocate more memory than the machine has; refused before allocating.
+
+    Both a ValueError (the arguments ask for too much) and a MemoryError, so code
+    catching either sees it.
+    """
+
+
+def memory_limit() -> int:
+    """Bytes one run may allocate for its state and schedules: the machine's physical memory.
+
+    ``LEABRA_FAST_MAX_BYTES`` (an int) overrides it, for tests or shared machines.  An
+    allocation above physical memory cannot succeed without swapping the machine to a
+    halt, so it is refused before numpy tries (where it might instead be killed).
+    """
+    env = os.environ.get("LEABRA_FAST_MAX_BYTES", "")
+    if env.strip():
+        try:
+            return int(env)
+        except ValueError:
+            raise ValueError(f"LEABRA_FAST_MAX_BYTES must be an int, got {env!r}") from None
+    return _physical_memory()
+
+
+@functools.cache
+def _physical_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 2**46  # 64 TiB: only the absurd is refused
+
+
+def nbytes_of(shape: tuple[int, ...], itemsize: int = 8) -> int:
+    """Bytes of an array of ``shape`` (exact Python ints: never overflows)."""
+    return itemsize * math.prod(int(n) for n in shape)
+
+
+def check_allocation(arrays: Mapping[str, tuple[int, ...]], limit: int | None = None) -> None:
+    """Refuse (:class:`TooLargeError`) float64 arrays of these shapes if together above the limit.
+
+    ``arrays`` maps a description naming the arguments that set the size (for
+    example ``"state (n_units=..., n_inputs=...)"``) to the shape to allocate.
+    Call before allocating; the default limit is :func:`memory_limit`.
+    """
+    sizes = {what: nbytes_of(shape) for what, shape in arrays.items()}
+    total = sum(sizes.values())
+    limit = memory_limit() if limit is None else limit
+    if total > limit:
+        parts = ", ".join(f"{what}: {human_bytes(n)}" for what, n in sizes.items() if n)
+        raise TooLargeError(
+            f"this run would need {human_bytes(total)} ({parts}), more than the "
+            f"{human_bytes(limit)} of memory available (physical memory, or "
+            "LEABRA_FAST_MAX_BYTES); use fewer units, inputs or trials"
+        )
+
+
+def human_bytes(n: float) -> str:
+    """``n`` bytes in binary units, for messages."""
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)  # pragma: no cover
 
 
 class PackedState:
@@ -33,6 +113,30 @@ class PackedState:
     @property
     def n_inputs(self) -> int:
         return int(np.shape(getattr(self, self.SYNAPSE_STATE[0]))[1])
+
+    @classmethod
+    def nbytes_for(cls, n_units: int, n_inputs: int) -> int:
+        """Bytes of one state of ``n_units`` x ``n_inputs`` (both blocks)."""
+        return nbytes_of((len(cls.UNIT_STATE), n_units)) + nbytes_of(
+            (len(cls.SYNAPSE_STATE), n_units, n_inputs)
+        )
+
+    @classmethod
+    def check_size(cls, n_units: int, n_inputs: int, copies: int = 1) -> None:
+        """Refuse a state too large for memory, naming n_units and n_inputs (before allocating)."""
+        check_count("n_units", n_units)
+        check_count("n_inputs", n_inputs)
+        what = f"state (n_units={n_units}, n_inputs={n_inputs})"
+        if copies > 1:
+            what += f" x {copies} copies"
+        check_allocation(
+            {
+                what: (
+                    copies,
+                    len(cls.UNIT_STATE) * n_units + len(cls.SYNAPSE_STATE) * n_units * n_inputs,
+                )
+            }
+        )
 
     @classmethod
     def from_blocks(cls, unit_block: np.ndarray, syn_block: np.ndarray, cycle: int = 0) -> Self:
@@ -60,8 +164,8 @@ class PackedState:
         """Check shapes, dtypes and finiteness; raise ValueError/TypeError naming the field."""
         if isinstance(self.cycle, bool) or not isinstance(self.cycle, int | np.integer):
             raise TypeError(f"state.cycle must be an int, got {type(self.cycle).__name__}")
-        if self.cycle < 0:
-            raise ValueError(f"state.cycle must be >= 0, got {self.cycle}")
+        if not 0 <= self.cycle <= MAX_COUNT:
+            raise ValueError(f"state.cycle must be in [0, 2**53], got {self.cycle}")
         first = self.UNIT_STATE[0]
         lead = as_float_array(first, getattr(self, first))
         if lead.ndim != 1 or lead.shape[0] < 1:
@@ -91,17 +195,33 @@ class PackedState:
         )
 
 
-def check_count(name: str, value: object) -> None:
-    """``value`` is an int >= 1."""
+def check_count(name: str, value: object, low: int = 1) -> int:
+    """``value`` is an int in ``[low, MAX_COUNT]``; returned as a Python int."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    if value > MAX_COUNT:
+        raise ValueError(f"{name} must be <= 2**53, got {value}")
+    return int(value)
+
+
+def refuse_masked(name: str, value: object) -> None:
+    """Masked arrays would silently lose their mask in np.asarray: refuse them."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array (numpy.ma); its mask would be ignored. Pass a plain "
+            f"array: {name}.filled(value) with the value masked entries should take"
+        )
 
 
 def as_float_array(name: str, value: object) -> np.ndarray:
     """A real, finite numeric array, or a TypeError/ValueError naming ``state.<name>``."""
-    arr = np.asarray(value)
+    refuse_masked(f"state.{name}", value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged lists and the like
+        raise TypeError(f"state.{name} could not be read as a numeric array: {exc}") from None
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"state.{name} must be a real numeric array, got dtype {arr.dtype}")
     if not np.all(np.isfinite(arr)):
@@ -111,6 +231,7 @@ def as_float_array(name: str, value: object) -> np.ndarray:
 
 def weights(name: str, value: object, shape: tuple[int, int]) -> np.ndarray:
     """Weights in [0, 1] broadcast (read-only view, no copy) to ``(n_units, n_inputs)``."""
+    refuse_masked(name, value)
     arr = as_float_array(name, value).astype(np.float64, copy=False)
     if np.any((arr < 0.0) | (arr > 1.0)):  # checked before broadcasting: no big temporaries
         raise ValueError(f"{name} values must lie in [0, 1]")

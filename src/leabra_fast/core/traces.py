@@ -8,18 +8,25 @@ registry, in its kernel's slot order).  Unit values come back shaped
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .paramspec import MAX_COUNT
+from .statebase import check_count
+
 __all__ = [
     "DEFAULT_MAX_TRACE_BYTES",
+    "BufferInUseError",
     "RecordPlan",
     "TraceBudgetError",
+    "lease_buffers",
 ]
 
 #: Default ceiling on the bytes of recorded traces (2 GiB); pass
@@ -81,11 +88,18 @@ class RecordPlan:
         synapse_catalog: tuple[str, ...],
     ) -> RecordPlan:
         catalog = unit_catalog + synapse_catalog
+        if isinstance(record, np.ndarray):  # an array of names (or a 0-d one: one name)
+            record = record.tolist()
         if record is None:
             names: tuple[str, ...] = ()
         elif isinstance(record, str):
             names = catalog if record == "all" else (record,)
         else:
+            if not isinstance(record, Iterable) or isinstance(record, bytes | dict):
+                raise TypeError(
+                    "record must be 'all', a trace name, a sequence of trace names or None, "
+                    f"got {type(record).__name__}"
+                )
             names = tuple(record)
             for n in names:
                 if not isinstance(n, str):
@@ -97,12 +111,18 @@ class RecordPlan:
                     f"unknown trace name(s) {unknown}; valid names are {', '.join(catalog)}"
                 )
             names = tuple(n for n in catalog if n in names)
-        if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
-            raise ValueError(f"record_every must be an int >= 1, got {every!r}")
+        every = check_count("record_every", every)
+        first_cycle = check_count("state.cycle", first_cycle, low=0)
+        if first_cycle + n_cycles > MAX_COUNT:
+            raise ValueError(
+                f"the run would end at absolute cycle {first_cycle + n_cycles} (state.cycle = "
+                f"{first_cycle} plus n_trials * n_cycles = {n_cycles}), above the limit of 2**53: "
+                "use fewer trials or cycles per trial"
+            )
         return cls(
             names=names,
             units=_unit_indices(units, n_units),
-            every=int(every),
+            every=every,
             first_cycle=first_cycle,
             n_cycles=n_cycles,
             n_inputs=n_inputs,
@@ -233,11 +253,29 @@ def _layout(
 
 
 def _unit_indices(units: object, n_units: int) -> np.ndarray:
+    """Sorted unique unit indices; an empty selection (``[]``, ``slice(0, 0)``) is refused."""
     if units is None:
         return np.arange(n_units, dtype=np.intp)
     if isinstance(units, slice):
-        return np.arange(n_units, dtype=np.intp)[units]
-    arr = np.asarray(units)
+        for part in ("start", "stop", "step"):
+            v = getattr(units, part)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer)):
+                raise TypeError(f"units: a slice's {part} must be an int or None, got {v!r}")
+        if units.step == 0:
+            raise ValueError("units: a slice's step cannot be zero")
+        arr = np.arange(n_units, dtype=np.intp)[units]
+        if arr.size == 0:
+            raise ValueError(
+                f"units = {units} selects no unit of n_units = {n_units}: name at least one "
+                "unit to record, or record=None"
+            )
+        return np.unique(arr)
+    if isinstance(units, np.ma.MaskedArray):
+        raise TypeError("units is a masked array (numpy.ma); pass a plain array of indices")
+    try:
+        arr = np.asarray(units)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"units could not be read as indices: {exc}") from None
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.size == 0:
@@ -277,3 +315,36 @@ def aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
     raw = np.empty(n + BUFFER_ALIGN // 8)
     skip = (-raw.__array_interface__["data"][0] % BUFFER_ALIGN) // 8
     return raw[skip : skip + n].reshape(shape)
+
+
+class BufferInUseError(RuntimeError):
+    """Trace memory (``out=``) is being written by another run that has not finished."""
+
+
+_LEASE_LOCK = threading.Lock()
+_LEASED: set[int] = set()
+
+
+@contextlib.contextmanager
+def lease_buffers(*buffers: np.ndarray) -> Iterator[None]:
+    """Hold ``buffers`` for one run: a second run writing the same memory is refused.
+
+    ``simulate(..., out=result)`` from two threads at once would have both kernels
+    write the same traces, each result then holding a mix of both runs.  The driver
+    takes the lease around the kernel calls; a run that finds the memory leased
+    raises :class:`BufferInUseError` naming ``out`` before writing anything.
+    Fresh buffers are never contended, so the lease costs a lock and a set update.
+    """
+    keys = {b.__array_interface__["data"][0] for b in buffers if b.size}
+    with _LEASE_LOCK:
+        if keys & _LEASED:
+            raise BufferInUseError(
+                "out= is being written by another simulate() call that has not finished "
+                "(another thread?); give each concurrent run its own out= result"
+            )
+        _LEASED.update(keys)
+    try:
+        yield
+    finally:
+        with _LEASE_LOCK:
+            _LEASED.difference_update(keys)

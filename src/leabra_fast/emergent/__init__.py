@@ -81,5 +81,11 @@ SPEC = registry.register(
         schedule_keys=SCHEDULE_KEYS,
         per_unit_schedule_keys=UNIT_SCHEDULE_KEYS,
         add_cli=add_emergent_demo,
+        saved_schedules={
+            "inputs": "synapse", "su_avg_s_eff": "synapse", "su_avg_m": "synapse",
+            "ge": "cycle_unit", "gc_i": "cycle_unit",
+            "ext": "cycle_unit_nan", "targ": "cycle_unit_nan",
+        },
+        cycles_per_trial=lambda params: params.cycles_per_trial,
     )
 )

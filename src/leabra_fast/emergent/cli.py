@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 __all__ = ["add_emergent_demo"]
@@ -16,7 +15,7 @@ def _run(args: argparse.Namespace) -> int:
     result = neuron_demo(
         args.mode, adapt=args.adapt, kna=args.kna, backend=args.backend, g_bar_e=args.g_bar_e
     )
-    paths = write_all(result, Path(args.out), report=not args.no_report)
+    paths = write_all(result, args.out, report=not args.no_report)
     act = result["act_nd"][:, 0]
     print(
         f"emergent neuron demo ({args.mode}, adaptation {'on' if args.adapt else 'off'}, "
@@ -31,13 +30,16 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_emergent_demo(sub: Any) -> None:
     """Register the ``emergent-demo`` subcommand on the CLI's subparsers."""
+    from ..core.cli import out_folder
     from ..core.driver import BACKENDS
 
     demo = sub.add_parser(
         "emergent-demo",
         help="the textbook single-neuron demo on the canonical emergent model; write its traces",
     )
-    demo.add_argument("--out", required=True, help="output directory (created if missing)")
+    demo.add_argument(
+        "--out", required=True, type=out_folder, help="output directory (created if missing)"
+    )
     demo.add_argument("--mode", choices=("rate", "spike"), default="spike")
     demo.add_argument("--adapt", action="store_true", help="switch on the adaptation current")
     demo.add_argument(

@@ -25,7 +25,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from ..core.paramspec import ParameterError, ParamsMixin, check_fields, param
+from ..core.paramspec import (
+    MAX_COUNT,
+    ParameterError,
+    ParamsMixin,
+    check_derived,
+    check_fields,
+    param,
+    with_suggestions,
+)
 
 __all__ = ["EmergentParams", "derived_constants"]
 
@@ -38,6 +46,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 _p = param  # short name for the many field declarations below
 
 
+@with_suggestions
 @dataclass(frozen=True)
 class EmergentParams(ParamsMixin):
     """Constants of emergent's Leabra point neuron and XCAL synapse (C++ emergent 8 defaults).
@@ -367,6 +376,14 @@ class EmergentParams(ParamsMixin):
             raise ParameterError("EmergentParams.avg_l_gain must differ from avg_l_min (lrn_fact)")
         if self.nxx1 == "table" and self.table_max <= self.table_res:
             raise ParameterError("EmergentParams.table_max must exceed table_res")
+        if self.n_quarters * self.cyc_per_qtr > MAX_COUNT:
+            raise ParameterError(
+                f"EmergentParams: n_quarters * cyc_per_qtr = {self.n_quarters * self.cyc_per_qtr}"
+                " cycles per trial, above the limit of 2**53"
+            )
+        if self.nxx1 == "table":
+            _check_table_size(self)
+        check_derived(self, lambda p: derived_constants(p, 1), allow_inf=("vm_min", "vm_max"))
 
     #: Fields added after runs were first saved, with the value that reproduces what those
     #: runs did: no avg_l gate, I_net recorded before adaptation.  A saved parameter dict
@@ -477,8 +494,9 @@ class EmergentParams(ParamsMixin):
             raise TypeError(f"from_seed needs a SeedParams, got {type(seed).__name__}")
         if seed.noise != 0.0:
             raise ParameterError("SeedParams.noise (a constant current) has no counterpart here")
-        if isinstance(n_cycles, bool) or not isinstance(n_cycles, int) or n_cycles < 1:
-            raise ParameterError(f"n_cycles must be an int >= 1, got {n_cycles!r}")
+        if (isinstance(n_cycles, bool) or not isinstance(n_cycles, int)
+                or not 1 <= n_cycles <= MAX_COUNT):  # fmt: skip
+            raise ParameterError(f"n_cycles must be an int in [1, 2**53], got {n_cycles!r}")
         quarters = 4 if n_cycles % 4 == 0 else 1
         values: dict[str, Any] = dict(
             integ=seed.dt_integ, net_tau=_tau_for_rate(seed.dt_net_dt),
@@ -505,6 +523,26 @@ class EmergentParams(ParamsMixin):
     @property
     def cycles_per_trial(self) -> int:
         return self.cyc_per_qtr * self.n_quarters
+
+
+def _check_table_size(p: EmergentParams) -> None:
+    """The NXX1 lookup table ``reference.nxx1_table`` would build fits its work limit.
+
+    Same sizes as ``nxx1_table`` computes, checked here so that a table too large (or
+    a ``table_res`` so small that its size overflows) is refused on construction.
+    """
+    from .reference import _MAX_TABLE_WORK
+
+    res = p.table_res
+    k_f = max(3.0 * p.nvar, res) / res
+    n_f = (p.table_max + max(1.0, k_f) * res) / res + 1
+    work = n_f * (2 * max(1.0, k_f) + 1)
+    if not math.isfinite(work) or work > _MAX_TABLE_WORK:
+        raise ParameterError(
+            f"EmergentParams: an NXX1 lookup table with table_res={res!r}, nvar={p.nvar!r} and "
+            f"table_max={p.table_max!r} is too large to build (about {n_f:.3g} points times a "
+            f"{2 * k_f + 1:.3g}-point kernel); raise table_res or lower nvar/table_max"
+        )
 
 
 def _tau_for_rate(rate: float) -> float:

@@ -141,7 +141,7 @@ def plot_sig_function_emergent(
     ax.set_xlabel("fwt (linear weight, emergent's lwt)")
     ax.set_ylabel("wt (effective weight)")
     ax.set_title("Weight contrast enhancement (emergent)")
-    _plot._legend(ax)
+    ax.legend(loc="upper left", fontsize="small")  # inside: the upper left is empty
     return ax
 
 
@@ -283,7 +283,7 @@ def phase_record_cycles(result: Any) -> np.ndarray:
     return start + trials * result.n_cycles + (q + 1) * p.cyc_per_qtr - 1
 
 
-def plot_phase_records(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
+def plot_phase_records(result: Any, *, unit: int | None = None, ax: Any = None) -> Any:
     """emergent's per-trial records from act_nd: ``act_q``, ``act_m``, ``act_p``, ``act_dif``.
 
     Each is drawn at the cycle it was taken (the last cycle of a quarter or
@@ -295,6 +295,7 @@ def plot_phase_records(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
     p = _require_emergent(result, "plot_phase_records")
     if "act_q" not in result.extra:
         raise ValueError("plot_phase_records needs result.extra['act_q'] (emergent phase records)")
+    unit = _plot.report_unit(result, unit, "plot_phase_records")
     col = _plot._column(result, unit)
     has_nd = "act_nd" in result.traces
     at = phase_record_cycles(result)
@@ -329,6 +330,10 @@ def plot_phase_records(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
             gid="act_dif", **edge,
         )  # fmt: skip
     _plot._time_axis(ax, result)
+    # Records sit at the data's top (and on the last cycle, drawn whole by clip_on=False):
+    # room above and below so no marker is cut by the axes' edge.
+    ax.margins(y=0.12)
+    ax.autoscale_view(scalex=False)
     ax.set_ylabel("activation\n(act_nd)")
     ax.set_title("Phase records (result.extra)" + _plot._where(result, unit, None))
     _plot._legend(ax)
@@ -338,7 +343,7 @@ def plot_phase_records(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
 # --- trace plots --------------------------------------------------------------------
 
 
-def plot_membrane_potential_eq(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
+def plot_membrane_potential_eq(result: Any, *, unit: int | None = None, ax: Any = None) -> Any:
     """Membrane potential ``v_m`` (blue) and its rate-code equilibrium ``v_m_eq`` (orange).
 
     ``v_m_eq`` integrates the same currents without spikes or resets; rate-code
@@ -348,6 +353,7 @@ def plot_membrane_potential_eq(result: Any, *, unit: int = 0, ax: Any = None) ->
     the ``spike`` trace's spikes as ticks on it.
     """
     p = _require_emergent(result, "plot_membrane_potential_eq")
+    unit = _plot.report_unit(result, unit, "plot_membrane_potential_eq")
     ax = _plot._trace_plot(
         result,
         [("v_m", {"color": "b", "lw": 1.5}), ("v_m_eq", {"color": "C1", "ls": "--", "lw": 1.5})],
@@ -365,11 +371,13 @@ def plot_membrane_potential_eq(result: Any, *, unit: int = 0, ax: Any = None) ->
         at = np.asarray(result.cycles)[spikes > 0]
         label = "spikes" if result.record_every == 1 else "spikes (recorded cycles only)"
         ax.plot(at, np.full(at.shape, value), ls="none", marker="|", ms=8, color="r", label=label)
+    if p.act_fun == "spike":  # rate code does not reset v_m
+        _plot._reset_note(ax, name)
     _plot._legend(ax)
     return ax
 
 
-def plot_conductances(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
+def plot_conductances(result: Any, *, unit: int | None = None, ax: Any = None) -> Any:
     """Conductances: ``g_e`` (red), ``g_i`` (blue), KNa's ``g_k`` (green), the leak ``g_bar_l``.
 
     ``g_e`` is required (else ``net``, scaled by ``g_bar_e``); ``g_i`` and
@@ -380,6 +388,7 @@ def plot_conductances(result: Any, *, unit: int = 0, ax: Any = None) -> Any:
     """
     p = _require_emergent(result, "plot_conductances")
     who = "plot_conductances"
+    unit = _plot.report_unit(result, unit, who)
     if "g_e" in result.traces or "net" not in result.traces:
         lines = [("g_e", {"color": "r", "lw": 1.5})]
     else:

@@ -26,7 +26,8 @@ import numpy as np
 from ..core import driver
 from ..core.driver import PreparedRun, count, import_compiled
 from ..core.result import SimulationResult
-from ..core.schedule import _numeric, _resolve, _synapse_schedule, broadcast
+from ..core.schedule import _numeric, _resolve, _synapse_schedule, broadcast, check_synapses
+from ..core.statebase import check_allocation
 from ..core.traces import DEFAULT_MAX_TRACE_BYTES
 from . import reference
 from .params import EmergentParams, derived_constants
@@ -224,7 +225,10 @@ def prepare(
     if inputs is not None:
         x = _synapse_schedule("inputs", inputs, None)
         trial_sizes = {"inputs": x.shape[0], **trial_sizes}
-    n_trials = 1
+    for k, v in (("su_avg_s_eff", su_avg_s_eff), ("su_avg_m", su_avg_m)):
+        if v is not None and np.ndim(v) > 0:
+            trial_sizes.setdefault(k, _synapse_schedule(k, v, None).shape[0])
+    n_trials, first_name = 1, "the default of 1 trial"
     if trial_sizes:
         first_name, n_trials = next(iter(trial_sizes.items()))
         for k, size in trial_sizes.items():
@@ -232,8 +236,13 @@ def prepare(
                 raise ValueError(f"{k} has {size} trials, {first_name} has {n_trials}")
     if inputs is None:
         x = np.zeros((n_trials, 1, 1))
-    s_eff = x if su_avg_s_eff is None else _synapse_schedule("su_avg_s_eff", su_avg_s_eff, n_trials)
-    s_m = x if su_avg_m is None else _synapse_schedule("su_avg_m", su_avg_m, n_trials)
+    # source=: the argument that set n_trials, for a mismatch message that blames it.
+    s_eff = x if su_avg_s_eff is None else _synapse_schedule(
+        "su_avg_s_eff", su_avg_s_eff, n_trials, source=first_name
+    )
+    s_m = x if su_avg_m is None else _synapse_schedule(
+        "su_avg_m", su_avg_m, n_trials, source=first_name
+    )
 
     syn = {"inputs": x, "su_avg_s_eff": s_eff, "su_avg_m": s_m}
     unit_sizes = [(k, a.shape[1]) for k, a in syn.items()]
@@ -244,6 +253,14 @@ def prepare(
         input_sizes.append(("state", state.n_inputs))
     nu = _resolve("n_units", unit_sizes, n_units)
     ni = _resolve("n_inputs", input_sizes, n_inputs)
+    # Sizes refused before anything of that size is broadcast or allocated.
+    check_synapses(nu, ni)
+    check_allocation({
+        f"act_q (n_trials={n_trials}, n_quarters={params.n_quarters}, n_units={nu})":
+            (n_trials, params.n_quarters, nu),
+        **{f"schedule {k} (n_trials={n_trials})": (n_trials, *a.shape[1:])
+           for k, a in unit_sched.items()},
+    })  # fmt: skip
     if state is not None and (state.n_units, state.n_inputs) != (nu, ni):
         raise ValueError(
             f"state has (n_units, n_inputs) = {(state.n_units, state.n_inputs)}, "

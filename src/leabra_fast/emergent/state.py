@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..core.statebase import PackedState, check_count, weights
+from ..core.statebase import PackedState, weights
 from .params import EmergentParams, derived_constants
 from .reference import SYNAPSE_STATE, UNIT_STATE, sig, sig_inv
 
@@ -76,8 +76,8 @@ class EmergentState(PackedState):
         with only ``wt``, ``fwt = sig_inv(wt)`` (emergent's way); with only
         ``fwt``, ``wt = sig(fwt)``; with both, as given.  Values must lie in [0, 1].
         """
-        check_count("n_units", n_units)
-        check_count("n_inputs", n_inputs)
+        # Counts, and memory before allocating: this state, and the driver's packed copy.
+        cls.check_size(n_units, n_inputs, copies=2)
         c = derived_constants(params, n_inputs)
         shape = (n_units, n_inputs)
         if fwt is None and wt is None:

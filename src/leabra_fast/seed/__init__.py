@@ -51,5 +51,9 @@ SPEC = registry.register(
         per_unit_schedule_keys=("gc_i",),
         add_cli=add_seed_command,
         nonfinite_hint="; the AdEx exponential may have overflowed",
+        saved_schedules={
+            "inputs": "synapse", "su_avg_s_eff": "synapse", "su_avg_m": "synapse",
+            "gc_i": "unit",
+        },
     )
 )

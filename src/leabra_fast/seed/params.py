@@ -13,10 +13,18 @@ field's description.  The canonical equations are a separate model.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..core.paramspec import ParameterError, ParamsMixin, check_fields, param
+from ..core.paramspec import (
+    ParameterError,
+    ParamsMixin,
+    check_derived,
+    check_fields,
+    param,
+    with_suggestions,
+)
 
 __all__ = ["ParameterError", "SeedParams", "derived_constants"]
 
@@ -24,6 +32,7 @@ __all__ = ["ParameterError", "SeedParams", "derived_constants"]
 _p = param  # short name for the many field declarations below
 
 
+@with_suggestions
 @dataclass(frozen=True)
 class SeedParams(ParamsMixin):
     """Constants of the seed notebook's neuron and synapse.
@@ -148,6 +157,7 @@ class SeedParams(ParamsMixin):
             raise ParameterError(
                 f"SeedParams.avg_l_min ({self.avg_l_min}) must be <= avg_l_max ({self.avg_l_max})"
             )
+        check_derived(self, lambda p: derived_constants(p, 1))
 
     @classmethod
     def from_sdc(cls, sdc: float = 5.0, **overrides: Any) -> SeedParams:
@@ -155,8 +165,14 @@ class SeedParams(ParamsMixin):
 
         ``ss_dt = s_dt = .5/sdc`` and ``m_dt = l_dt = .1/sdc``.
         """
-        if isinstance(sdc, bool) or not isinstance(sdc, int | float) or not sdc >= 1.0:
+        if isinstance(sdc, bool) or not isinstance(sdc, int | float):
             raise ParameterError(f"sdc must be a number >= 1, got {sdc!r}")
+        try:
+            sdc = float(sdc)
+        except OverflowError:  # a Python int beyond the float range
+            raise ParameterError("sdc must be a finite number >= 1, got a huge int") from None
+        if not 1.0 <= sdc < math.inf:
+            raise ParameterError(f"sdc must be a finite number >= 1, got {sdc!r}")
         rates: dict[str, Any] = {
             "ss_dt": 0.5 / sdc,
             "s_dt": 0.5 / sdc,

@@ -124,7 +124,7 @@ def plot_sig_function_seed(
     ax.set_xlabel("x (for SIG: fwt, the linear weight)")
     ax.set_ylabel("y (for SIG: wt, the effective weight)")
     ax.set_title("SIG contrast enhancement vs. the logistic")
-    _legend(ax)
+    ax.legend(loc="upper left", fontsize="small")  # inside the image: the upper left is empty
     return ax
 
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..core.statebase import PackedState, check_count, weights
+from ..core.statebase import PackedState, weights
 from .params import SeedParams
 
 __all__ = ["SYNAPSE_STATE", "UNIT_STATE", "SeedState"]
@@ -81,8 +81,7 @@ class SeedState(PackedState):
         Same result as ``SeedState.initial(...).packed()`` without the second
         copy of the state, which matters at millions of synapses.
         """
-        check_count("n_units", n_units)
-        check_count("n_inputs", n_inputs)
+        cls.check_size(n_units, n_inputs)  # counts, and memory before allocating
         # Defaults come from validated params: no array checks needed (the common case).
         shape = (n_units, n_inputs)
         fwt_v = params.fwt_init if fwt is None else weights("fwt", fwt, shape)
