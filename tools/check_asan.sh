@@ -18,13 +18,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${PYTHON:-python3}"
 CC="${CC:-cc}"
+CC_BIN="${CC##* }"   # CC may be "ccache gcc": ask the compiler itself for its runtime
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/leabra-fast-asan.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 start=$SECONDS
 
 SRC="$WORK/src"
 "$PY" "$ROOT/tools/dist_checks.py" clean-copy "$ROOT" "$SRC"
-LIBASAN="$("$CC" -print-file-name=libasan.so)"
+LIBASAN="$("$CC_BIN" -print-file-name=libasan.so)"
 if [ ! -e "$LIBASAN" ]; then
     echo "check_asan: $CC has no libasan.so ($LIBASAN); install the compiler's ASan runtime" >&2
     exit 2
@@ -48,7 +49,7 @@ echo "asan: kernels built in $((SECONDS - start)) s"
 # The kernels must really be instrumented: their shared objects link libasan.
 # (ldd's output is read whole first: `ldd | grep -q` under pipefail fails at random when
 # grep exits early and ldd gets SIGPIPE.)
-for so in "$SRC"/src/leabra_fast/_*_kernel*.so; do
+for so in "$SRC"/src/leabra_fast/*/_kernel_*.so; do
     needed="$(ldd "$so")"
     if [[ "$needed" != *libasan* ]]; then
         echo "check_asan: $so is not linked against libasan" >&2
@@ -62,11 +63,13 @@ ASAN_ENV=(LD_PRELOAD="$LIBASAN" PYTHONPATH="$SRC/src" PYTHONMALLOC=malloc
 env "${ASAN_ENV[@]}" "$PY" -c "
 import ctypes
 ctypes.CDLL(None).__asan_report_load8  # raises AttributeError without the ASan runtime
-from leabra_fast import _emergent_kernel, _seed_kernel
-print('asan: runtime loaded,', _seed_kernel.__file__)"
+from leabra_fast.emergent import compiled as emergent_kernel
+from leabra_fast.seed import compiled as seed_kernel
+print('asan: runtime loaded,', seed_kernel.current().__file__, emergent_kernel.BUILD_INFO)"
 
 TESTS=(tests/test_fuzz.py tests/test_hardening.py tests/test_backends.py
-       tests/test_emergent_simd.py tests/test_simd_levels.py tests/test_speed_paths.py)
+       tests/test_emergent_simd.py tests/test_simd_levels.py tests/test_speed_paths.py
+       tests/test_kernel_hashes.py tests/test_emergent_kernel_hashes.py)
 # halt_on_error + abort: the first report fails the run loudly.
 (cd "$SRC" && env "${ASAN_ENV[@]}" "$PY" -m pytest -q -p no:cacheprovider -x "${TESTS[@]}")
 echo "asan: done in $((SECONDS - start)) s"

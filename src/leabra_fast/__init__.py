@@ -23,7 +23,9 @@ from .core.driver import BACKENDS, NonFiniteError, NonFiniteWarning, simulate
 from .core.paramspec import ParameterError
 from .core.progress import PartialRunWarning
 from .core.result import SimulationResult, load
-from .core.traces import TraceBudgetError
+from .core.saving import LoadError
+from .core.statebase import TooLargeError
+from .core.traces import BufferInUseError, TraceBudgetError
 from .emergent import EmergentParams, EmergentState
 from .seed import (
     NOTEBOOK_INPUT,
@@ -39,6 +41,7 @@ MODELS = registry.names()
 
 __all__ = [
     "BACKENDS",
+    "BufferInUseError",
     "MODELS",
     "NOTEBOOK_INPUT",
     "SYNAPSE_TRACES",
@@ -47,6 +50,7 @@ __all__ = [
     "ConfigError",
     "EmergentParams",
     "EmergentState",
+    "LoadError",
     "NonFiniteError",
     "NonFiniteWarning",
     "ParameterError",
@@ -54,6 +58,7 @@ __all__ = [
     "SeedParams",
     "SeedState",
     "SimulationResult",
+    "TooLargeError",
     "TraceBudgetError",
     "__version__",
     "emergent",
