@@ -41,12 +41,12 @@ MODELS = registry.names()
 
 __all__ = [
     "BACKENDS",
-    "BufferInUseError",
     "MODELS",
     "NOTEBOOK_INPUT",
     "SYNAPSE_TRACES",
     "TRACE_NAMES",
     "UNIT_TRACES",
+    "BufferInUseError",
     "ConfigError",
     "EmergentParams",
     "EmergentState",
