@@ -1,0 +1,14 @@
+"""Leabra networks: layers, projections, FFFB inhibition, net-input scaling and XCAL learning,
+as Go emergent v1 computes them (NumPy reference backend; the compiled kernel comes later).
+
+See ``docs/network_model.md``.
+"""
+
+from . import params
+from .network import CYCLE_VARS, LAYER_STATS, TRIAL_VARS, Network, NetworkResult
+from .params import LayerParams, PrjnParams
+from .structure import Layer, Projection
+from .wts import read_wts, write_wts
+
+__all__ = ["Network", "NetworkResult", "Layer", "Projection", "LayerParams", "PrjnParams",
+           "params", "read_wts", "write_wts", "CYCLE_VARS", "TRIAL_VARS", "LAYER_STATS"]
