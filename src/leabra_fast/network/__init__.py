@@ -10,5 +10,17 @@ from .params import LayerParams, PrjnParams
 from .structure import Layer, Projection
 from .wts import read_wts, write_wts
 
-__all__ = ["Network", "NetworkResult", "Layer", "Projection", "LayerParams", "PrjnParams",
-           "params", "read_wts", "write_wts", "CYCLE_VARS", "TRIAL_VARS", "LAYER_STATS"]
+__all__ = [
+    "CYCLE_VARS",
+    "LAYER_STATS",
+    "TRIAL_VARS",
+    "Layer",
+    "LayerParams",
+    "Network",
+    "NetworkResult",
+    "PrjnParams",
+    "Projection",
+    "params",
+    "read_wts",
+    "write_wts",
+]

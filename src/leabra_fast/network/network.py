@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -11,14 +12,37 @@ from . import reference as ref
 from .params import LayerParams, PrjnParams, flavour_overrides, with_path
 from .structure import LAYER_KINDS, PRJN_CLASSES, Layer, Projection, make_mask
 
-__all__ = ["Network", "NetworkResult", "CYCLE_VARS", "TRIAL_VARS", "LAYER_STATS"]
+__all__ = ["CYCLE_VARS", "LAYER_STATS", "TRIAL_VARS", "Network", "NetworkResult"]
 
 #: Unit variables that can be recorded every cycle (``record=``).
-CYCLE_VARS = ("act", "act_lrn", "ge", "gi", "gi_syn", "gi_self", "vm", "inet", "ge_raw",
-              "gi_raw", "avg_ss", "avg_s", "avg_m", "avg_s_lrn")
+CYCLE_VARS = (
+    "act",
+    "act_lrn",
+    "ge",
+    "gi",
+    "gi_syn",
+    "gi_self",
+    "vm",
+    "inet",
+    "ge_raw",
+    "gi_raw",
+    "avg_ss",
+    "avg_s",
+    "avg_m",
+    "avg_s_lrn",
+)
 #: Unit variables recorded once per trial (after the plus phase, before learning).
-TRIAL_VARS = ("act_q0", "act_q1", "act_q2", "act_m", "act_p", "act_dif", "avg_l", "avg_l_lrn",
-              "act_avg")
+TRIAL_VARS = (
+    "act_q0",
+    "act_q1",
+    "act_q2",
+    "act_m",
+    "act_p",
+    "act_dif",
+    "avg_l",
+    "avg_l_lrn",
+    "act_avg",
+)
 #: Layer statistics recorded once per trial, shape (n_trials, n_batch).
 LAYER_STATS = ("act_m_avg", "act_p_avg", "sse", "cos_diff")
 
@@ -72,8 +96,16 @@ class Network:
     ``init_weights(rng=...)`` and ``run(...)``.
     """
 
-    def __init__(self, name: str = "Network", *, n_batch: int = 1, dtype: Any = np.float64,
-                 flavour: str = "go_v1", cyc_per_qtr: int = 25, wt_bal_interval: int = 10) -> None:
+    def __init__(
+        self,
+        name: str = "Network",
+        *,
+        n_batch: int = 1,
+        dtype: Any = np.float64,
+        flavour: str = "go_v1",
+        cyc_per_qtr: int = 25,
+        wt_bal_interval: int = 10,
+    ) -> None:
         if not isinstance(n_batch, (int, np.integer)) or isinstance(n_batch, bool) or n_batch < 1:
             raise ValueError(f"n_batch must be a positive int, got {n_batch!r}")
         dt = np.dtype(dtype)
@@ -99,8 +131,14 @@ class Network:
         self._ncon: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ structure
-    def add_layer(self, name: str, shape: int | Sequence[int], kind: str = "hidden", *,
-                  classes: Iterable[str] = ()) -> Layer:
+    def add_layer(
+        self,
+        name: str,
+        shape: int | Sequence[int],
+        kind: str = "hidden",
+        *,
+        classes: Iterable[str] = (),
+    ) -> Layer:
         """Add a layer of ``shape`` units (int, 2-D or 4-D); ``kind`` input / hidden /
         target / compare."""
         self._check_unbuilt("add_layer")
@@ -108,9 +146,13 @@ class Network:
             raise ValueError(f"name must be a non-empty str, got {name!r}")
         if any(ly.name == name for ly in self.layers):
             raise ValueError(f"name {name!r}: a layer of that name exists")
-        shp = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+        shp = (
+            (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+        )
         if len(shp) not in (1, 2, 4) or any(s < 1 for s in shp):
-            raise ValueError(f"shape must be a positive int or 2-D / 4-D tuple of positive ints, got {shape!r}")
+            raise ValueError(
+                f"shape must be a positive int or 2-D / 4-D tuple of positive ints, got {shape!r}"
+            )
         if kind not in LAYER_KINDS:
             raise ValueError(f"kind must be one of {LAYER_KINDS}, got {kind!r}")
         params = LayerParams()
@@ -120,9 +162,19 @@ class Network:
         self.layers.append(ly)
         return ly
 
-    def connect(self, send: str, recv: str, pattern: str = "full", cls: str = "forward", *,
-                name: str | None = None, p: float | None = None, seed: int | None = None,
-                mask: Any = None, classes: Iterable[str] = ()) -> Projection:
+    def connect(
+        self,
+        send: str,
+        recv: str,
+        pattern: str = "full",
+        cls: str = "forward",
+        *,
+        name: str | None = None,
+        p: float | None = None,
+        seed: int | None = None,
+        mask: Any = None,
+        classes: Iterable[str] = (),
+    ) -> Projection:
         """Project ``send`` onto ``recv`` with ``pattern`` (full, one_to_one, pool_one_to_one,
         random with ``p`` and ``seed``, mask with ``mask``) of class ``cls`` (forward, back,
         lateral, inhib).  The name defaults to Go's "SendToRecv"."""
@@ -137,7 +189,9 @@ class Network:
         params = PrjnParams()
         for path, val in self._flav["prjn"].items():
             params = with_path(params, path, val)
-        pj = Projection(nm, s.name, r.name, pattern, cls, m, tuple(classes), params, len(self.prjns))
+        pj = Projection(
+            nm, s.name, r.name, pattern, cls, m, tuple(classes), params, len(self.prjns)
+        )
         self.prjns.append(pj)
         return pj
 
@@ -148,7 +202,9 @@ class Network:
         for pj in self.prjns:
             if pj.name == name:
                 return pj
-        raise KeyError(f"name {name!r}: no projection of that name; have {[p.name for p in self.prjns]}")
+        raise KeyError(
+            f"name {name!r}: no projection of that name; have {[p.name for p in self.prjns]}"
+        )
 
     def recv_prjns(self, name: str) -> list[Projection]:
         return [pj for pj in self.prjns if pj.recv == name]
@@ -160,14 +216,20 @@ class Network:
         for ly in self.layers:
             if ly.name == name:
                 return ly
-        raise ValueError(f"{arg}: no layer named {name!r}; layers are {[ly.name for ly in self.layers]}")
+        raise ValueError(
+            f"{arg}: no layer named {name!r}; layers are {[ly.name for ly in self.layers]}"
+        )
 
     def _check_unbuilt(self, what: str) -> None:
         if self._built:
-            raise RuntimeError(f"{what}: the network is built (weights initialised); build a new Network")
+            raise RuntimeError(
+                f"{what}: the network is built (weights initialised); build a new Network"
+            )
 
     # ------------------------------------------------------------------ params
-    def apply_params(self, sheet: Sequence[tuple[str, Mapping[str, Any]]] | Mapping[str, Mapping[str, Any]]) -> None:
+    def apply_params(
+        self, sheet: Sequence[tuple[str, Mapping[str, Any]]] | Mapping[str, Mapping[str, Any]]
+    ) -> None:
         """Apply a params sheet in order, as emergent's ``ApplyParams``.
 
         ``sheet`` is a sequence of ``(selector, {dotted.path: value})`` (or a dict of them).
@@ -178,17 +240,26 @@ class Network:
         """
         items = list(sheet.items()) if isinstance(sheet, Mapping) else list(sheet)
         for i, item in enumerate(items):
-            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
-                    and isinstance(item[1], Mapping)):
-                raise ValueError(f"sheet[{i}] must be (selector str, {{path: value}}), got {item!r}")
+            if not (
+                isinstance(item, tuple)
+                and len(item) == 2
+                and isinstance(item[0], str)
+                and isinstance(item[1], Mapping)
+            ):
+                raise ValueError(
+                    f"sheet[{i}] must be (selector str, {{path: value}}), got {item!r}"
+                )
             sel, vals = item
             if not (sel in ("Layer", "Prjn") or sel[:1] in ("#", ".")):
-                raise ValueError(f"sheet[{i}] selector must be 'Layer', 'Prjn', '#Name' or '.class', got {sel!r}")
+                raise ValueError(
+                    f"sheet[{i}] selector must be 'Layer', 'Prjn', '#Name' or '.class', got {sel!r}"
+                )
             hit = False
-            for obj in [*self.layers, *self.prjns]:
+            objs: list[Layer | Projection] = [*self.layers, *self.prjns]
+            for obj in objs:
                 if obj.matches(sel):
                     hit = True
-                    p = obj.params
+                    p: Any = obj.params
                     for path, val in vals.items():
                         try:
                             p = with_path(p, path, val)
@@ -212,7 +283,9 @@ class Network:
             self.state.prjns[pj.name] = ref.init_prjn_state(pj, self.n_batch, self.dtype)
             f = self.dtype.type
             # Go RConNAvgMax.Avg: mean number of receiving connections per receiver (float32 sum)
-            self._ncon[pj.name] = f(pj.mask.sum(axis=1).astype(self.dtype).sum()) / f(pj.mask.shape[0])
+            self._ncon[pj.name] = f(pj.mask.sum(axis=1).astype(self.dtype).sum()) / f(
+                pj.mask.shape[0]
+            )
         self.state.scalars = {"wt_bal_ctr": 0, "trials": 0}
         self._make_consts()
         self._built = True
@@ -247,9 +320,12 @@ class Network:
         pj = self.prjn(prjn)
         w = np.asarray(wt, dtype=self.dtype)
         if w.shape == pj.mask.shape:
-            w = np.broadcast_to(w, (self.n_batch,) + w.shape)
-        if w.shape != (self.n_batch,) + pj.mask.shape:
-            raise ValueError(f"wt must have shape {pj.mask.shape} or {(self.n_batch,) + pj.mask.shape}, got {np.shape(wt)}")
+            w = np.broadcast_to(w, (self.n_batch, *w.shape))
+        if w.shape != (self.n_batch, *pj.mask.shape):
+            raise ValueError(
+                f"wt must have shape {pj.mask.shape} or {(self.n_batch, *pj.mask.shape)}, "
+                f"got {np.shape(wt)}"
+            )
         if not np.all(np.isfinite(w)) or (w < 0).any() or (w > 1).any():
             raise ValueError("wt must be finite and in [0, 1]")
         st = self.state.prjns[pj.name]
@@ -280,11 +356,16 @@ class Network:
         missing = set(cur) - set(state)
         extra = set(state) - set(cur)
         if missing or extra:
-            raise ValueError(f"state keys differ: missing {sorted(missing)[:5]}, unexpected {sorted(extra)[:5]}")
+            raise ValueError(
+                f"state keys differ: missing {sorted(missing)[:5]}, unexpected {sorted(extra)[:5]}"
+            )
         for k, v in state.items():
             a = np.asarray(v)
             if a.shape != cur[k].shape or a.dtype != cur[k].dtype:
-                raise ValueError(f"state[{k!r}] must have shape {cur[k].shape} and dtype {cur[k].dtype}, got {a.shape} {a.dtype}")
+                raise ValueError(
+                    f"state[{k!r}] must have shape {cur[k].shape} and dtype {cur[k].dtype}, "
+                    f"got {a.shape} {a.dtype}"
+                )
             kind, *rest = k.split("/")
             if kind == "net":
                 self.state.scalars[rest[0]] = int(a)
@@ -324,13 +405,15 @@ class Network:
         rest = a.shape[1:] if with_time else a.shape
         n, b = ly.n_units, self.n_batch
         if rest == (n,) or rest == ly.shape:
-            out = np.broadcast_to(a.reshape(lead + (1, n)), lead + (b, n))
-        elif rest == (b, n) or rest == (b,) + ly.shape:
-            out = a.reshape(lead + (b, n))
+            out = np.broadcast_to(a.reshape((*lead, 1, n)), (*lead, b, n))
+        elif rest == (b, n) or rest == (b, *ly.shape):
+            out = a.reshape((*lead, b, n))
         else:
             want = "(n_trials, " if with_time else "("
-            raise ValueError(f"{arg} for layer {ly.name!r} must have shape {want}{n}) or "
-                             f"{want}n_batch={b}, {n}) (or the layer shape), got {a.shape}")
+            raise ValueError(
+                f"{arg} for layer {ly.name!r} must have shape {want}{n}) or "
+                f"{want}n_batch={b}, {n}) (or the layer shape), got {a.shape}"
+            )
         if not np.all(np.isfinite(out)):
             raise ValueError(f"{arg} for layer {ly.name!r} must be finite")
         return out
@@ -359,10 +442,17 @@ class Network:
         ref.wt_from_dwt(self)
 
     # ------------------------------------------------------------------ runs
-    def run(self, inputs: Mapping[str, Any] | None = None, targets: Mapping[str, Any] | None = None,
-            *, learn: bool = True, update_act_avg: bool | None = None,
-            record: Sequence[str] = (), sse_tol: float = 0.5,
-            callback: Callable[[int, "Network"], Any] | None = None) -> NetworkResult:
+    def run(
+        self,
+        inputs: Mapping[str, Any] | None = None,
+        targets: Mapping[str, Any] | None = None,
+        *,
+        learn: bool = True,
+        update_act_avg: bool | None = None,
+        record: Sequence[str] = (),
+        sse_tol: float = 0.5,
+        callback: Callable[[int, Network], Any] | None = None,
+    ) -> NetworkResult:
         """Run one trial per row of the patterns.
 
         Parameters
@@ -389,19 +479,27 @@ class Network:
         targets = dict(targets or {})
         for r in record:
             if r not in CYCLE_VARS and r != "wt":
-                raise ValueError(f"record: unknown variable {r!r}; choose from {CYCLE_VARS + ('wt',)}")
+                raise ValueError(
+                    f"record: unknown variable {r!r}; choose from {(*CYCLE_VARS, 'wt')}"
+                )
         pats: dict[str, np.ndarray] = {}
         n_trials = None
         for arg, d in (("inputs", inputs), ("targets", targets)):
             for name, arr in d.items():
                 ly = self._layer_arg(name, arg)
                 if arg == "inputs" and ly.kind in ("target", "compare"):
-                    raise ValueError(f"inputs: layer {name!r} is a {ly.kind} layer; pass it in targets")
+                    raise ValueError(
+                        f"inputs: layer {name!r} is a {ly.kind} layer; pass it in targets"
+                    )
                 if arg == "targets" and ly.kind not in ("target", "compare"):
-                    raise ValueError(f"targets: layer {name!r} is a {ly.kind} layer, not target/compare")
+                    raise ValueError(
+                        f"targets: layer {name!r} is a {ly.kind} layer, not target/compare"
+                    )
                 a = np.asarray(arr, dtype=self.dtype)
                 if a.ndim < 2:
-                    raise ValueError(f"{arg}[{name!r}] must be (n_trials, n_units), got shape {a.shape}")
+                    raise ValueError(
+                        f"{arg}[{name!r}] must be (n_trials, n_units), got shape {a.shape}"
+                    )
                 a = self._pattern(a, ly, f"{arg}[{name!r}]", with_time=True)
                 if n_trials is not None and a.shape[0] != n_trials:
                     raise ValueError(f"{arg}[{name!r}] has {a.shape[0]} trials, others {n_trials}")
@@ -416,11 +514,20 @@ class Network:
         cyc_rec = [r for r in record if r != "wt"]
         res = NetworkResult()
         for ly in self.layers:
-            res.cycles[ly.name] = {v: np.zeros((n_trials, ncyc, self.n_batch, ly.n_units), self.dtype) for v in cyc_rec}
-            res.trials[ly.name] = {v: np.zeros((n_trials, self.n_batch, ly.n_units), self.dtype) for v in TRIAL_VARS}
-            res.stats[ly.name] = {v: np.zeros((n_trials, self.n_batch), self.dtype) for v in LAYER_STATS}
+            res.cycles[ly.name] = {
+                v: np.zeros((n_trials, ncyc, self.n_batch, ly.n_units), self.dtype) for v in cyc_rec
+            }
+            res.trials[ly.name] = {
+                v: np.zeros((n_trials, self.n_batch, ly.n_units), self.dtype) for v in TRIAL_VARS
+            }
+            res.stats[ly.name] = {
+                v: np.zeros((n_trials, self.n_batch), self.dtype) for v in LAYER_STATS
+            }
         if "wt" in record:
-            res.trial_weights = {pj.name: np.zeros((n_trials, self.n_batch) + pj.mask.shape, self.dtype) for pj in self.prjns}
+            res.trial_weights = {
+                pj.name: np.zeros((n_trials, self.n_batch, *pj.mask.shape), self.dtype)
+                for pj in self.prjns
+            }
         for t in range(n_trials):
             self.init_ext()
             for name, a in pats.items():
@@ -443,7 +550,11 @@ class Network:
                 s["act_m_avg"][t] = st["pool_act_m_avg"][:, 0]
                 s["act_p_avg"][t] = st["pool_act_p_avg"][:, 0]
                 s["cos_diff"][t] = st["cos"]
-                d = (st["targ"] - st["act_m"]) if ly.kind == "compare" else (st["act_p"] - st["act_m"])
+                d = (
+                    (st["targ"] - st["act_m"])
+                    if ly.kind == "compare"
+                    else (st["act_p"] - st["act_m"])
+                )
                 s["sse"][t] = np.where(np.abs(d) < sse_tol, 0, d * d).sum(axis=1)
             if learn:
                 ref.dwt(self)

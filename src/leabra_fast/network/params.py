@@ -16,19 +16,41 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "XX1Params", "OptThreshParams", "ActInitParams", "DtParams", "Chans", "ClampParams",
-    "ActParams", "FFFBParams", "SelfInhibParams", "ActAvgParams", "InhibParams",
-    "LrnActAvgParams", "AvgLParams", "CosDiffParams", "LearnNeurParams", "XCalParams",
-    "WtSigParams", "DWtNormParams", "MomentumParams", "WtBalParams", "LearnSynParams",
-    "WtInitParams", "WtScaleParams", "LayerParams", "PrjnParams", "with_path", "get_path",
-    "FLAVOURS", "flavour_overrides",
+    "FLAVOURS",
+    "ActAvgParams",
+    "ActInitParams",
+    "ActParams",
+    "AvgLParams",
+    "Chans",
+    "ClampParams",
+    "CosDiffParams",
+    "DWtNormParams",
+    "DtParams",
+    "FFFBParams",
+    "InhibParams",
+    "LayerParams",
+    "LearnNeurParams",
+    "LearnSynParams",
+    "LrnActAvgParams",
+    "MomentumParams",
+    "OptThreshParams",
+    "PrjnParams",
+    "SelfInhibParams",
+    "WtBalParams",
+    "WtInitParams",
+    "WtScaleParams",
+    "WtSigParams",
+    "XCalParams",
+    "XX1Params",
+    "flavour_overrides",
+    "get_path",
+    "with_path",
 ]
 
 
 def _check(obj: Any, name: str, ok: bool, rule: str) -> None:
     if not ok:
-        raise ValueError(
-            f"{type(obj).__name__}.{name} must be {rule}, got {getattr(obj, name)!r}")
+        raise ValueError(f"{type(obj).__name__}.{name} must be {rule}, got {getattr(obj, name)!r}")
 
 
 def _finite(obj: Any) -> None:
@@ -53,6 +75,7 @@ def _set(obj: Any, name: str, value: Any) -> None:
 
 
 # ----------------------------------------------------------------------------- act
+
 
 @dataclass(frozen=True)
 class XX1Params:
@@ -180,6 +203,7 @@ class ActParams:
 
 # ----------------------------------------------------------------------------- inhib
 
+
 @dataclass(frozen=True)
 class FFFBParams:
     """Feedforward and feedback inhibition of a pool (Go ``fffb.Params``)."""
@@ -252,6 +276,7 @@ class InhibParams:
 
 
 # ----------------------------------------------------------------------------- learn (units)
+
 
 @dataclass(frozen=True)
 class LrnActAvgParams:
@@ -340,6 +365,7 @@ class LayerParams:
 
 
 # ----------------------------------------------------------------------------- learn (synapses)
+
 
 @dataclass(frozen=True)
 class XCalParams:
@@ -488,12 +514,14 @@ class PrjnParams:
 
 # ----------------------------------------------------------------------------- dotted paths
 
+
 def get_path(obj: Any, path: str) -> Any:
     """Value at a dotted field path such as ``"act.gbar.l"``."""
     cur = obj
     for part in path.split("."):
         if not dataclasses.is_dataclass(cur) or part not in {
-                f.name for f in dataclasses.fields(cur) if f.init}:
+            f.name for f in dataclasses.fields(cur) if f.init
+        }:
             raise KeyError(f"unknown parameter path {path!r} (at {part!r})")
         cur = getattr(cur, part)
     return cur
@@ -503,10 +531,16 @@ def with_path(obj: Any, path: str, value: Any) -> Any:
     """Copy of ``obj`` with the field at dotted ``path`` replaced (validated; errors name
     the path)."""
     head, _, rest = path.partition(".")
-    names = {f.name for f in dataclasses.fields(obj) if f.init} if dataclasses.is_dataclass(obj) else set()
+    names = (
+        {f.name for f in dataclasses.fields(obj) if f.init}
+        if dataclasses.is_dataclass(obj)
+        else set()
+    )
     if head not in names:
-        raise KeyError(f"unknown parameter path {path!r} (at {head!r}); "
-                       f"fields of {type(obj).__name__}: {sorted(names)}")
+        raise KeyError(
+            f"unknown parameter path {path!r} (at {head!r}); "
+            f"fields of {type(obj).__name__}: {sorted(names)}"
+        )
     cur = getattr(obj, head)
     try:
         if rest:
@@ -533,8 +567,12 @@ def with_path(obj: Any, path: str, value: Any) -> Any:
 FLAVOURS: dict[str, dict[str, dict[str, Any]]] = {
     "go_v1": {"layer": {}, "prjn": {}},
     "cpp85": {
-        "layer": {"learn.act_avg.ss_tau": 4.0, "act.gbar.l": 0.2, "act.gbar.k": 0.2,
-                  "learn.avg_l.lrn_min_offset": True},
+        "layer": {
+            "learn.act_avg.ss_tau": 4.0,
+            "act.gbar.l": 0.2,
+            "act.gbar.k": 0.2,
+            "learn.avg_l.lrn_min_offset": True,
+        },
         "prjn": {"learn.wt_bal.on": True},
     },
 }

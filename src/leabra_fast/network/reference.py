@@ -23,9 +23,22 @@ import numpy as np
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["LayerConsts", "PrjnConsts", "nxx1", "sig_fun", "sig_inv_fun", "alpha_cyc_init",
-           "cycle", "quarter_final", "dwt", "wt_from_dwt", "wt_bal_from_wt", "init_weights",
-           "init_layer_state", "init_prjn_state"]
+__all__ = [
+    "LayerConsts",
+    "PrjnConsts",
+    "alpha_cyc_init",
+    "cycle",
+    "dwt",
+    "init_layer_state",
+    "init_prjn_state",
+    "init_weights",
+    "nxx1",
+    "quarter_final",
+    "sig_fun",
+    "sig_inv_fun",
+    "wt_bal_from_wt",
+    "wt_from_dwt",
+]
 
 
 class _Consts:
@@ -46,24 +59,41 @@ class LayerConsts(_Consts):
         self.thr, self.gain, self.n_var = f(x.thr), f(x.gain), f(x.n_var)
         self.vm_act_thr = f(x.vm_act_thr)
         self.interp_range, self.gain_cor_range, self.gain_cor = (
-            f(x.interp_range), f(x.gain_cor_range), f(x.gain_cor))
+            f(x.interp_range),
+            f(x.gain_cor_range),
+            f(x.gain_cor),
+        )
         self.sig_gain_nvar = f(x.sig_gain) / f(x.n_var)
         # Go's math32.Pow: float64 pow of the float32 arguments, rounded back
-        self.sig_mult_eff = f(x.sig_mult) * f(np.float64(f(x.gain) * f(x.n_var))
-                                                ** np.float64(f(x.sig_mult_pow)))
+        self.sig_mult_eff = f(x.sig_mult) * f(
+            np.float64(f(x.gain) * f(x.n_var)) ** np.float64(f(x.sig_mult_pow))
+        )
         self.sig_val_at_0 = f(0.5) * self.sig_mult_eff
-        self.interp_val = _xx1_gain_cor(self, np.asarray([self.interp_range], dtype=dtype))[0] \
-            - self.sig_val_at_0
+        self.interp_val = (
+            _xx1_gain_cor(self, np.asarray([self.interp_range], dtype=dtype))[0] - self.sig_val_at_0
+        )
         self.send, self.delta = f(a.opt_thresh.send), f(a.opt_thresh.delta)
         self.decay, self.init_vm, self.init_act, self.init_ge = (
-            f(a.init.decay), f(a.init.vm), f(a.init.act), f(a.init.ge))
+            f(a.init.decay),
+            f(a.init.vm),
+            f(a.init.act),
+            f(a.init.ge),
+        )
         self.vm_dt = f(a.dt.integ) / f(a.dt.vm_tau)
         self.g_dt = f(a.dt.integ) / f(a.dt.g_tau)
         self.avg_dt = f(1) / f(a.dt.avg_tau)
         self.gbar_e, self.gbar_l, self.gbar_i, self.gbar_k = (
-            f(a.gbar.e), f(a.gbar.l), f(a.gbar.i), f(a.gbar.k))
+            f(a.gbar.e),
+            f(a.gbar.l),
+            f(a.gbar.i),
+            f(a.gbar.k),
+        )
         self.erev_e, self.erev_l, self.erev_i, self.erev_k = (
-            f(a.erev.e), f(a.erev.l), f(a.erev.i), f(a.erev.k))
+            f(a.erev.e),
+            f(a.erev.l),
+            f(a.erev.i),
+            f(a.erev.k),
+        )
         self.erev_sub_thr_i = self.erev_i - self.thr
         self.erev_sub_thr_l = self.erev_l - self.thr
         self.erev_sub_thr_k = self.erev_k - self.thr
@@ -71,7 +101,10 @@ class LayerConsts(_Consts):
         self.hard = a.clamp.hard
         self.clamp_min, self.clamp_max = f(a.clamp.range_min), f(a.clamp.range_max)
         self.clamp_gain, self.clamp_avg, self.clamp_avg_gain = (
-            f(a.clamp.gain), a.clamp.avg, f(a.clamp.avg_gain))
+            f(a.clamp.gain),
+            a.clamp.avg,
+            f(a.clamp.avg_gain),
+        )
         self.vm_min, self.vm_max = f(a.vm_min), f(a.vm_max)
         self.lay_fffb = _fffb_consts(p.inhib.layer, f)
         self.pool_fffb = _fffb_consts(p.inhib.pool, f)
@@ -81,7 +114,11 @@ class LayerConsts(_Consts):
         self.aa_init, self.aa_fixed, self.aa_use_first = f(aa.init), aa.fixed, aa.use_first
         self.aa_dt, self.aa_adjust = f(1) / f(aa.tau), f(aa.adjust)
         la = p.learn.act_avg
-        self.ss_dt, self.s_dt, self.m_dt = f(1) / f(la.ss_tau), f(1) / f(la.s_tau), f(1) / f(la.m_tau)
+        self.ss_dt, self.s_dt, self.m_dt = (
+            f(1) / f(la.ss_tau),
+            f(1) / f(la.s_tau),
+            f(1) / f(la.m_tau),
+        )
         self.lrn_m = f(la.lrn_m)
         self.lrn_s = f(1) - self.lrn_m
         self.avg_init = f(la.init)
@@ -98,8 +135,15 @@ class LayerConsts(_Consts):
 
 
 def _fffb_consts(fb: Any, f: Any) -> dict[str, Any]:
-    return {"on": fb.on, "gi": f(fb.gi), "ff": f(fb.ff), "fb": f(fb.fb),
-            "fb_dt": f(1) / f(fb.fb_tau), "mva": f(fb.max_vs_avg), "ff0": f(fb.ff0)}
+    return {
+        "on": fb.on,
+        "gi": f(fb.gi),
+        "ff": f(fb.ff),
+        "fb": f(fb.fb),
+        "fb_dt": f(1) / f(fb.fb_tau),
+        "mva": f(fb.max_vs_avg),
+        "ff0": f(fb.ff0),
+    }
 
 
 class PrjnConsts(_Consts):
@@ -112,7 +156,11 @@ class PrjnConsts(_Consts):
         self.m_lrn, self.set_l_lrn, self.l_lrn = f(xc.m_lrn), xc.set_l_lrn, f(xc.l_lrn)
         self.d_rev, self.d_thr, self.lrn_thr = f(xc.d_rev), f(xc.d_thr), f(xc.lrn_thr)
         self.d_rev_ratio = (-(f(1) - self.d_rev) / self.d_rev) if xc.d_rev > 0 else f(-1)
-        self.sig_gain, self.sig_off, self.soft_bound = f(ln.wt_sig.gain), f(ln.wt_sig.off), ln.wt_sig.soft_bound
+        self.sig_gain, self.sig_off, self.soft_bound = (
+            f(ln.wt_sig.gain),
+            f(ln.wt_sig.off),
+            ln.wt_sig.soft_bound,
+        )
         nm = ln.norm
         self.norm_on, self.norm_min, self.norm_lr_comp = nm.on, f(nm.norm_min), f(nm.lr_comp)
         self.norm_decay_dt_c = f(1) - f(1) / f(nm.decay_tau)
@@ -121,12 +169,17 @@ class PrjnConsts(_Consts):
         self.mom_dt_c = f(1) - f(1) / f(mo.m_tau)
         wb = ln.wt_bal
         self.wb_on, self.wb_targs = wb.on, wb.targs
-        self.wb_avg_thr, self.wb_hi_thr, self.wb_hi_gain = f(wb.avg_thr), f(wb.hi_thr), f(wb.hi_gain)
+        self.wb_avg_thr, self.wb_hi_thr, self.wb_hi_gain = (
+            f(wb.avg_thr),
+            f(wb.hi_thr),
+            f(wb.hi_gain),
+        )
         self.wb_lo_thr, self.wb_lo_gain = f(wb.lo_thr), f(wb.lo_gain)
         self.abs, self.rel = f(p.wt_scale.abs), f(p.wt_scale.rel)
 
 
 # ----------------------------------------------------------------------------- functions
+
 
 def _xx1_gain_cor(c: LayerConsts, x: np.ndarray) -> np.ndarray:
     gcf = (c.gain_cor_range - (x / c.n_var)) / c.gain_cor_range
@@ -188,20 +241,62 @@ def lin_from_sig(c: PrjnConsts, w: np.ndarray) -> np.ndarray:
 def _xcal(c: PrjnConsts, srval: np.ndarray, thr_p: np.ndarray) -> np.ndarray:
     """XCAL check mark (Go XCalParams.DWt)."""
     f = c.f
-    return np.where(srval < c.d_thr, f(0),
-                    np.where(srval > thr_p * c.d_rev, srval - thr_p, srval * c.d_rev_ratio))
+    return np.where(
+        srval < c.d_thr,
+        f(0),
+        np.where(srval > thr_p * c.d_rev, srval - thr_p, srval * c.d_rev_ratio),
+    )
 
 
 # ----------------------------------------------------------------------------- state
 
-_UNIT_VARS = ("act", "act_lrn", "ge", "gi", "gk", "gi_self", "gi_syn", "inet", "vm", "act_del",
-              "act_sent", "ge_raw", "gi_raw", "ext", "targ", "act_q0", "act_q1", "act_q2",
-              "act_m", "act_p", "act_dif", "act_avg", "avg_ss", "avg_s", "avg_m", "avg_l",
-              "avg_l_lrn", "avg_s_lrn")
+_UNIT_VARS = (
+    "act",
+    "act_lrn",
+    "ge",
+    "gi",
+    "gk",
+    "gi_self",
+    "gi_syn",
+    "inet",
+    "vm",
+    "act_del",
+    "act_sent",
+    "ge_raw",
+    "gi_raw",
+    "ext",
+    "targ",
+    "act_q0",
+    "act_q1",
+    "act_q2",
+    "act_m",
+    "act_p",
+    "act_dif",
+    "act_avg",
+    "avg_ss",
+    "avg_s",
+    "avg_m",
+    "avg_l",
+    "avg_l_lrn",
+    "avg_s_lrn",
+)
 _UNIT_FLAGS = ("has_ext", "has_targ", "has_cmpr")
-_POOL_VARS = ("ffi", "fbi", "gi", "ge_avg", "ge_max", "act_avg", "act_max", "act_m_avg",
-              "act_m_max", "act_p_avg", "act_p_max", "act_m_avg_run", "act_p_avg_run",
-              "act_p_avg_eff")
+_POOL_VARS = (
+    "ffi",
+    "fbi",
+    "gi",
+    "ge_avg",
+    "ge_max",
+    "act_avg",
+    "act_max",
+    "act_m_avg",
+    "act_m_max",
+    "act_p_avg",
+    "act_p_max",
+    "act_m_avg_run",
+    "act_p_avg_run",
+    "act_p_avg_eff",
+)
 _LAYER_VARS = ("cos", "cos_avg", "cos_var", "cos_avg_lrn", "mod_avg_l_lrn")
 _PRJN_SYN = ("wt", "lwt", "dwt", "norm", "moment")
 
@@ -249,16 +344,20 @@ def _unit_pool(ly: Any, pool_vals: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- init
 
-def init_weights(net: "Network", rng: np.random.Generator) -> None:
+
+def init_weights(net: Network, rng: np.random.Generator) -> None:
     """Go Network.InitWeights: random weights, unit averages and activations reset."""
     dt = net.dtype
     for pj in net.prjns:
         c, st = net._pc[pj.name], net.state.prjns[pj.name]
         wi = pj.params.wt_init
-        shape = (net.n_batch,) + pj.mask.shape
+        shape = (net.n_batch, *pj.mask.shape)
         if wi.dist == "uniform":
-            w = rng.uniform(wi.mean - wi.var, wi.mean + wi.var, size=shape) if wi.var > 0 \
+            w = (
+                rng.uniform(wi.mean - wi.var, wi.mean + wi.var, size=shape)
+                if wi.var > 0
                 else np.full(shape, wi.mean)
+            )
         else:
             w = rng.normal(wi.mean, wi.var, size=shape) if wi.var > 0 else np.full(shape, wi.mean)
         w = np.clip(w, 0, 1).astype(dt) * pj.mask
@@ -282,16 +381,16 @@ def init_weights(net: "Network", rng: np.random.Generator) -> None:
                     dst = net.state.prjns[rp.name][v]
                     dst[...] = np.where(both, src, dst)
     for ly in net.layers:
-        c, st = net._lc[ly.name], net.state.layers[ly.name]
-        st["pool_act_m_avg_run"][...] = c.aa_init
-        st["pool_act_p_avg_run"][...] = c.aa_init
-        st["pool_act_p_avg_eff"][...] = c.aa_init if c.aa_fixed else c.aa_adjust * c.aa_init
+        lc, st = net._lc[ly.name], net.state.layers[ly.name]
+        st["pool_act_m_avg_run"][...] = lc.aa_init
+        st["pool_act_p_avg_run"][...] = lc.aa_init
+        st["pool_act_p_avg_eff"][...] = lc.aa_init if lc.aa_fixed else lc.aa_adjust * lc.aa_init
         for v in ("avg_ss", "avg_s", "avg_m", "act_avg"):
-            st[v][...] = c.avg_init
-        st["avg_l"][...] = c.avg_l_init
+            st[v][...] = lc.avg_init
+        st["avg_l"][...] = lc.avg_l_init
         st["avg_s_lrn"][...] = 0
         st["avg_l_lrn"][...] = 0
-        _init_acts(ly, c, st)
+        _init_acts(ly, lc, st)
         for v in _LAYER_VARS:
             st[v][...] = 0
     net.state.scalars["wt_bal_ctr"] = 0
@@ -302,17 +401,46 @@ def _init_acts(ly: Any, c: LayerConsts, st: dict[str, np.ndarray]) -> None:
     st["act_lrn"][...] = c.init_act
     st["ge"][...] = c.init_ge
     st["vm"][...] = c.init_vm
-    for v in ("gi", "gk", "gi_self", "gi_syn", "inet", "targ", "ext", "act_del", "act_q0",
-              "act_q1", "act_q2", "act_m", "act_p", "act_dif", "act_sent", "ge_raw", "gi_raw"):
+    for v in (
+        "gi",
+        "gk",
+        "gi_self",
+        "gi_syn",
+        "inet",
+        "targ",
+        "ext",
+        "act_del",
+        "act_q0",
+        "act_q1",
+        "act_q2",
+        "act_m",
+        "act_p",
+        "act_dif",
+        "act_sent",
+        "ge_raw",
+        "gi_raw",
+    ):
         st[v][...] = 0
-    for v in ("ffi", "fbi", "gi", "ge_avg", "ge_max", "act_avg", "act_max", "act_m_avg",
-              "act_m_max", "act_p_avg", "act_p_max"):
+    for v in (
+        "ffi",
+        "fbi",
+        "gi",
+        "ge_avg",
+        "ge_max",
+        "act_avg",
+        "act_max",
+        "act_m_avg",
+        "act_m_max",
+        "act_p_avg",
+        "act_p_max",
+    ):
         st["pool_" + v][...] = 0
 
 
 # ----------------------------------------------------------------------------- trial start
 
-def alpha_cyc_init(net: "Network", updt_act_avg: bool) -> None:
+
+def alpha_cyc_init(net: Network, updt_act_avg: bool) -> None:
     """Go Network.AlphaCycInit: each layer in order (so a layer's projection scales use the
     running averages of later layers from the previous trial, as in Go)."""
     for ly in net.layers:
@@ -345,12 +473,17 @@ def _avg_l_from_avg_m(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
 
 
 def _act_avg_from_act(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
-    for run, cur in (("pool_act_m_avg_run", "pool_act_m_avg"), ("pool_act_p_avg_run", "pool_act_p_avg")):
+    for run, cur in (
+        ("pool_act_m_avg_run", "pool_act_m_avg"),
+        ("pool_act_p_avg_run", "pool_act_p_avg"),
+    ):
         avg, act = st[run], st[cur]
         first = c.aa_use_first & (avg == c.aa_init)
         new = np.where(first, avg + c.f(0.5) * (act - avg), avg + c.aa_dt * (act - avg))
         avg[...] = np.where(act < c.f(0.0001), avg, new)
-    st["pool_act_p_avg_eff"][...] = c.aa_init if c.aa_fixed else c.aa_adjust * st["pool_act_p_avg_run"]
+    st["pool_act_p_avg_eff"][...] = (
+        c.aa_init if c.aa_fixed else c.aa_adjust * st["pool_act_p_avg_run"]
+    )
 
 
 def _slay_act_scale(savg: np.ndarray, snu: int, ncon: Any) -> np.ndarray:
@@ -374,7 +507,7 @@ def _round_half_away(x: Any) -> float:
     return float(np.sign(x) * np.floor(np.abs(x) + 0.5))
 
 
-def _gscale_from_avg_act(net: "Network", ly: Any) -> None:
+def _gscale_from_avg_act(net: Network, ly: Any) -> None:
     f = net.dtype.type
     tot_ge, tot_gi = f(0), f(0)
     rp = net.recv_prjns(ly.name)
@@ -420,7 +553,8 @@ def _hard_clamp(c: LayerConsts, st: dict[str, np.ndarray], where: np.ndarray) ->
 
 # ----------------------------------------------------------------------------- cycle
 
-def cycle(net: "Network") -> None:
+
+def cycle(net: Network) -> None:
     """Go Network.Cycle: each step over all layers before the next step."""
     for ly in net.layers:
         _send_g_delta(net, ly)
@@ -438,7 +572,7 @@ def cycle(net: "Network") -> None:
         _pool_stats(ly, st["act"], st["pool_act_avg"], st["pool_act_max"])
 
 
-def _send_g_delta(net: "Network", ly: Any) -> None:
+def _send_g_delta(net: Network, ly: Any) -> None:
     c, st = net._lc[ly.name], net.state.layers[ly.name]
     act, sent = st["act"], st["act_sent"]
     above = act > c.send
@@ -455,7 +589,7 @@ def _send_g_delta(net: "Network", ly: Any) -> None:
         pst["ginc"] += np.einsum("brs,bs->br", pst["wt"], scdel)
 
 
-def _g_from_inc(net: "Network", ly: Any) -> None:
+def _g_from_inc(net: Network, ly: Any) -> None:
     c, st = net._lc[ly.name], net.state.layers[ly.name]
     for pj in net.recv_prjns(ly.name):
         pst = net.state.prjns[pj.name]
@@ -465,7 +599,9 @@ def _g_from_inc(net: "Network", ly: Any) -> None:
     if not c.hard:
         has = st["has_ext"]
         if c.clamp_avg:
-            soft = c.clamp_avg_gain * c.clamp_gain * st["ext"] + (c.f(1) - c.clamp_avg_gain) * ge_raw
+            soft = (
+                c.clamp_avg_gain * c.clamp_gain * st["ext"] + (c.f(1) - c.clamp_avg_gain) * ge_raw
+            )
         else:
             soft = ge_raw + st["ext"] * c.clamp_gain
         ge_raw = np.where(has, soft, ge_raw)
@@ -489,7 +625,7 @@ def _fffb(fc: dict[str, Any], st: dict[str, np.ndarray], sl: slice) -> None:
     st["pool_gi"][:, sl] = fc["gi"] * (ffi + fbi)
 
 
-def _inhib_from_ge_act(net: "Network", ly: Any) -> None:
+def _inhib_from_ge_act(net: Network, ly: Any) -> None:
     c, st = net._lc[ly.name], net.state.layers[ly.name]
     _fffb(c.lay_fffb, st, slice(0, 1))
     if ly.n_pools:
@@ -511,16 +647,26 @@ def _act_from_g(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
     # VmFmG
     vm = st["vm"]
     ge, gi, gk = st["ge"] * c.gbar_e, st["gi"] * c.gbar_i, st["gk"] * c.gbar_k
-    inet = ge * (c.erev_e - vm) + c.gbar_l * (c.erev_l - vm) + gi * (c.erev_i - vm) + gk * (c.erev_k - vm)
+    inet = (
+        ge * (c.erev_e - vm)
+        + c.gbar_l * (c.erev_l - vm)
+        + gi * (c.erev_i - vm)
+        + gk * (c.erev_k - vm)
+    )
     st["inet"][...] = inet
     st["vm"][...] = np.clip(vm + c.vm_dt * inet, c.vm_min, c.vm_max)
     vm = st["vm"]
     # ActFmG
     act = st["act"]
     sub = (act < c.vm_act_thr) & (vm <= c.thr)
-    ge_thr = (c.gbar_i * st["gi"] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l
-              + c.gbar_k * st["gk"] * c.erev_sub_thr_k) / c.thr_sub_erev_e
-    ge_thr_nok = (c.gbar_i * st["gi"] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l) / c.thr_sub_erev_e
+    ge_thr = (
+        c.gbar_i * st["gi"] * c.erev_sub_thr_i
+        + c.gbar_l * c.erev_sub_thr_l
+        + c.gbar_k * st["gk"] * c.erev_sub_thr_k
+    ) / c.thr_sub_erev_e
+    ge_thr_nok = (
+        c.gbar_i * st["gi"] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l
+    ) / c.thr_sub_erev_e
     ge_e = st["ge"] * c.gbar_e
     nw_sub = nxx1(c, vm - c.thr)
     nw_act = np.where(sub, nw_sub, nxx1(c, ge_e - ge_thr))
@@ -543,7 +689,8 @@ def _act_from_g(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
 
 # ----------------------------------------------------------------------------- quarters
 
-def quarter_final(net: "Network", qtr: int) -> None:
+
+def quarter_final(net: Network, qtr: int) -> None:
     """Go Layer.QuarterFinal for quarter ``qtr`` (0-based): ActQ1, ActQ2, minus phase
     (ActM, targets become clamped inputs), plus phase (ActP, ActDif, ActAvg, CosDiff)."""
     for ly in net.layers:
@@ -595,7 +742,8 @@ def _cos_diff(ly: Any, c: LayerConsts, st: dict[str, np.ndarray]) -> None:
 
 # ----------------------------------------------------------------------------- learning
 
-def dwt(net: "Network") -> None:
+
+def dwt(net: Network) -> None:
     """Go Prjn.DWt for every learning projection: XCAL error-driven + BCM terms, Norm and
     Momentum; Norm is then set to its max over each sender's synapses (SEND_CONS)."""
     for pj in net.prjns:
@@ -617,7 +765,9 @@ def dwt(net: "Network") -> None:
         if c.norm_on:
             new_norm = np.maximum(c.norm_decay_dt_c * pst["norm"], np.abs(d))
             with np.errstate(divide="ignore"):
-                norm_f = np.where(new_norm == 0, f(1), c.norm_lr_comp / np.maximum(new_norm, c.norm_min))
+                norm_f = np.where(
+                    new_norm == 0, f(1), c.norm_lr_comp / np.maximum(new_norm, c.norm_min)
+                )
             pst["norm"][...] = np.where(upd, new_norm, pst["norm"])
         if c.mom_on:
             new_mom = c.mom_dt_c * pst["moment"] + d
@@ -631,7 +781,7 @@ def dwt(net: "Network") -> None:
             pst["norm"][...] = np.where(upd, mx[:, None, :], pst["norm"])
 
 
-def wt_from_dwt(net: "Network") -> None:
+def wt_from_dwt(net: Network) -> None:
     """Go Prjn.WtFmDWt (soft bounding with the weight-balance factors, SIG), then
     WtBalFmWt every ``wt_bal_interval`` calls (Go Network.WtFmDWt)."""
     for pj in net.prjns:
@@ -656,7 +806,7 @@ def wt_from_dwt(net: "Network") -> None:
         wt_bal_from_wt(net)
 
 
-def wt_bal_from_wt(net: "Network") -> None:
+def wt_bal_from_wt(net: Network) -> None:
     """Go Prjn.WtBalFmWt: per receiver, mean of weights >= AvgThr sets Inc/Dec."""
     for pj in net.prjns:
         c, pst = net._pc[pj.name], net.state.prjns[pj.name]

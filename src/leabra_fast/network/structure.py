@@ -9,7 +9,7 @@ import numpy as np
 
 from .params import LayerParams, PrjnParams
 
-__all__ = ["Layer", "Projection", "LAYER_KINDS", "PRJN_CLASSES", "PATTERNS", "make_mask"]
+__all__ = ["LAYER_KINDS", "PATTERNS", "PRJN_CLASSES", "Layer", "Projection", "make_mask"]
 
 LAYER_KINDS = ("input", "hidden", "target", "compare")
 PRJN_CLASSES = ("forward", "back", "lateral", "inhib")
@@ -86,8 +86,15 @@ def _matches(sel: str, typ: str, name: str, classes: set[str]) -> bool:
     return False
 
 
-def make_mask(pattern: str, send: Layer, recv: Layer, *, p: float | None = None,
-              seed: int | None = None, mask: Any = None) -> np.ndarray:
+def make_mask(
+    pattern: str,
+    send: Layer,
+    recv: Layer,
+    *,
+    p: float | None = None,
+    seed: int | None = None,
+    mask: Any = None,
+) -> np.ndarray:
     """Boolean connectivity ``(recv.n_units, send.n_units)`` of ``pattern``.
 
     - "full": every sender to every receiver.
@@ -102,18 +109,24 @@ def make_mask(pattern: str, send: Layer, recv: Layer, *, p: float | None = None,
         return np.ones((nr, ns), dtype=bool)
     if pattern == "one_to_one":
         if nr != ns:
-            raise ValueError(f"pattern 'one_to_one' needs equal layer sizes, got send "
-                             f"{send.name!r} {ns} and recv {recv.name!r} {nr} units")
+            raise ValueError(
+                f"pattern 'one_to_one' needs equal layer sizes, got send "
+                f"{send.name!r} {ns} and recv {recv.name!r} {nr} units"
+            )
         return np.eye(nr, dtype=bool)
     if pattern == "pool_one_to_one":
         sp, rp = max(send.n_pools, 1), max(recv.n_pools, 1)
         if sp != rp:
-            raise ValueError(f"pattern 'pool_one_to_one' needs equal pool counts, got send "
-                             f"{send.name!r} {sp} and recv {recv.name!r} {rp} pools")
+            raise ValueError(
+                f"pattern 'pool_one_to_one' needs equal pool counts, got send "
+                f"{send.name!r} {sp} and recv {recv.name!r} {rp} pools"
+            )
         out = np.zeros((nr, ns), dtype=bool)
         for i in range(sp):
-            out[i * recv.pool_size:(i + 1) * recv.pool_size,
-                i * send.pool_size:(i + 1) * send.pool_size] = True
+            out[
+                i * recv.pool_size : (i + 1) * recv.pool_size,
+                i * send.pool_size : (i + 1) * send.pool_size,
+            ] = True
         return out
     if pattern == "random":
         if p is None or not (0 < float(p) <= 1):
@@ -127,7 +140,6 @@ def make_mask(pattern: str, send: Layer, recv: Layer, *, p: float | None = None,
         if m.dtype != bool:
             raise ValueError(f"mask must be a boolean array, got dtype {m.dtype}")
         if m.shape != (nr, ns):
-            raise ValueError(f"mask must have shape (n_recv, n_send) = ({nr}, {ns}), "
-                             f"got {m.shape}")
+            raise ValueError(f"mask must have shape (n_recv, n_send) = ({nr}, {ns}), got {m.shape}")
         return m.copy()
     raise ValueError(f"pattern must be one of {PATTERNS}, got {pattern!r}")
