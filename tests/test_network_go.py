@@ -234,8 +234,8 @@ def test_net_learn_weights_float32():
 
 def test_net_learn_weights_float64():
     """Go emergent v1 leabra/basic_test.go, TestNetLearn, float64 backend: Wt to 5e-6 absolute
-    (the DWt differences below, soft-bounded), DWt / Norm / Moment within 1% (float32 cancellation in XCAL, see
-    the module docstring) and exactly 0 where Go has 0."""
+    (the DWt differences below, soft-bounded), DWt / Norm / Moment within 1% (float32
+    cancellation in XCAL, see the module docstring) and exactly 0 where Go has 0."""
     *_, got = run_learn(np.float64)
     for k, pub in SYN.items():
         g, p = np.asarray(got[k], dtype=np.float64), np.asarray(pub, dtype=np.float64)
