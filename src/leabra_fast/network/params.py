@@ -515,46 +515,43 @@ class PrjnParams:
 # ----------------------------------------------------------------------------- dotted paths
 
 
+def _fields(obj: Any) -> set[str]:
+    if not dataclasses.is_dataclass(obj):
+        return set()
+    return {f.name for f in dataclasses.fields(obj) if f.init}
+
+
 def get_path(obj: Any, path: str) -> Any:
-    """Value at a dotted field path such as ``"act.gbar.l"``."""
+    """Value at a dotted field path such as ``"act.gbar.l"`` (KeyError naming the path)."""
     cur = obj
     for part in path.split("."):
-        if not dataclasses.is_dataclass(cur) or part not in {
-            f.name for f in dataclasses.fields(cur) if f.init
-        }:
-            raise KeyError(f"unknown parameter path {path!r} (at {part!r})")
+        names = _fields(cur)
+        if part not in names:
+            raise KeyError(
+                f"unknown parameter path {path!r} (at {part!r}; "
+                f"fields of {type(cur).__name__}: {sorted(names)})"
+            )
         cur = getattr(cur, part)
     return cur
 
 
 def with_path(obj: Any, path: str, value: Any) -> Any:
-    """Copy of ``obj`` with the field at dotted ``path`` replaced (validated; errors name
-    the path)."""
-    head, _, rest = path.partition(".")
-    names = (
-        {f.name for f in dataclasses.fields(obj) if f.init}
-        if dataclasses.is_dataclass(obj)
-        else set()
-    )
-    if head not in names:
-        raise KeyError(
-            f"unknown parameter path {path!r} (at {head!r}); "
-            f"fields of {type(obj).__name__}: {sorted(names)}"
-        )
-    cur = getattr(obj, head)
+    """Copy of ``obj`` with the field at dotted ``path`` replaced, validated; errors name the
+    full path (KeyError for unknown paths, ValueError for bad values)."""
+    if not isinstance(path, str) or not path:
+        raise KeyError(f"parameter path must be a non-empty str, got {path!r}")
+    if dataclasses.is_dataclass(get_path(obj, path)):
+        raise ValueError(f"parameter {path!r} is a group; set one of its fields")
     try:
-        if rest:
-            new = with_path(cur, rest, value)
-        else:
-            if dataclasses.is_dataclass(cur):
-                raise ValueError(f"parameter {path!r} is a group; set one of its fields")
-            new = value
-        return dataclasses.replace(obj, **{head: new})
+        return _replace(obj, path.split("."), value)
     except ValueError as exc:
-        msg = str(exc)
-        if msg.startswith(f"{path!r}") or msg.startswith(f"parameter {path!r}"):
-            raise
-        raise ValueError(f"{path!r}: {msg}") from None
+        raise ValueError(f"parameter {path!r}: {exc}") from None
+
+
+def _replace(obj: Any, parts: list[str], value: Any) -> Any:
+    head = parts[0]
+    new = value if len(parts) == 1 else _replace(getattr(obj, head), parts[1:], value)
+    return dataclasses.replace(obj, **{head: new})
 
 
 # ----------------------------------------------------------------------------- flavours
