@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["read_wts", "write_wts", "wts_dict"]
 
 
+def _g(x: Any) -> str:
+    """Shortest text that reads back to the same value of its own float type (as Go's %g)."""
+    return str(x)
+
+
 def wts_dict(net: Network, batch: int = 0) -> dict[str, Any]:
     """The ``.wts`` content of batch copy ``batch`` as a dict."""
     net._need_built("write_wts")
@@ -53,7 +58,7 @@ def wts_dict(net: Network, batch: int = 0) -> dict[str, Any]:
             prjns.append(
                 {
                     "From": pj.send,
-                    "MetaData": {"GScale": f"{float(pst['gscale'][batch]):g}"},
+                    "MetaData": {"GScale": _g(pst["gscale"][batch])},
                     "Rs": rs,
                 }
             )
@@ -61,8 +66,8 @@ def wts_dict(net: Network, batch: int = 0) -> dict[str, Any]:
             {
                 "Layer": ly.name,
                 "MetaData": {
-                    "ActMAvg": f"{float(st['pool_act_m_avg_run'][batch, 0]):g}",
-                    "ActPAvg": f"{float(st['pool_act_p_avg_run'][batch, 0]):g}",
+                    "ActMAvg": _g(st["pool_act_m_avg_run"][batch, 0]),
+                    "ActPAvg": _g(st["pool_act_p_avg_run"][batch, 0]),
                 },
                 "Prjns": prjns or None,
             }
