@@ -196,3 +196,89 @@ def test_wt_bal_factors():
     assert np.allclose(st["wb_avg"][0], [0.3, 0.75, 0.4], rtol=RTOL)
     assert np.allclose(st["wb_dec"][0], [lo_dec, 2 - hi_inc, 1], rtol=RTOL)
     assert np.allclose(st["wb_inc"][0], [2 - lo_dec, hi_inc, 1], rtol=RTOL)
+
+
+def test_self_inhibition_closed_form():
+    """Go inhib.go SelfInhibParams.Inhib with layer.go InhibFromPool: GiSelf integrates
+    Gi_self x Act (the act before this cycle's update); a clamped unit at 0.95 gives
+    GiSelf_n = 0.4 x 0.95 (1 - (1 - 1/1.4)^n), added to the pool's Gi."""
+    net = Network()
+    net.add_layer("Input", 4, "input")
+    net.apply_params([("Layer", {"inhib.self_inhib.on": True, "inhib.layer.on": False})])
+    net.init_weights(0)
+    res = net.run({"Input": np.array([[1.0, 0, 0, 1.0]])}, learn=False, record=["gi_self", "gi"])
+    n = np.arange(1, 101)
+    want = 0.4 * 0.95 * (1 - (1 - 1 / 1.4) ** n)
+    assert np.allclose(res.cycles["Input"]["gi_self"][0, :, 0, 0], want, rtol=RTOL)
+    assert np.array_equal(res.cycles["Input"]["gi_self"][0, :, 0, 1], np.zeros(100))
+    assert np.array_equal(res.cycles["Input"]["gi"], res.cycles["Input"]["gi_self"])
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_layer_activity_average(fixed):
+    """Go inhib.go ActAvgParams.AvgFmAct / EffFmAvg, run at each trial start (layer.go
+    AlphaCycInit): the first real average replaces Init halfway (UseFirst), later trials
+    move by 1/Tau; ActPAvgEff = Adjust x ActPAvg, or Init when Fixed; and the sending
+    layer's ActPAvgEff sets the projection scale (40 senders: 1/round(40 x avg))."""
+    net = Network()
+    net.add_layer("A", 40, "input")
+    net.add_layer("H", 3)
+    net.connect("A", "H")
+    net.apply_params([("#A", {"inhib.act_avg.adjust": 0.8, "inhib.act_avg.fixed": fixed})])
+    net.init_weights(0)
+    x = np.zeros((3, 40))
+    x[:, :16] = 1  # act 0.95 on 16 of 40: layer average 0.38
+    st = net.state.layers["A"]
+    a = 16 * 0.95 / 40
+    net.run({"A": x[:1]}, learn=False, update_act_avg=True)
+    assert st["pool_act_p_avg_run"][0, 0] == 0.15  # first trial start: no average yet (< 1e-4)
+    net.run({"A": x[1:2]}, learn=False, update_act_avg=True)
+    avg1 = 0.15 + 0.5 * (a - 0.15)
+    assert np.isclose(st["pool_act_p_avg_run"][0, 0], avg1, rtol=RTOL)
+    net.run({"A": x[2:]}, learn=False, update_act_avg=True)
+    avg2 = avg1 + (a - avg1) / 100
+    assert np.isclose(st["pool_act_p_avg_run"][0, 0], avg2, rtol=RTOL)
+    eff = 0.15 if fixed else 0.8 * avg2
+    assert np.isclose(st["pool_act_p_avg_eff"][0, 0], eff, rtol=RTOL)
+    n_act = max(int(np.floor(40 * eff + 0.5)), 1)
+    assert np.isclose(net.state.prjns["AToH"]["gscale"][0], 1 / n_act, rtol=RTOL)
+
+
+def test_learning_rate_and_learn_off():
+    """Go prjn.go DWt / WtFmDWt: a projection with Learn off keeps its weights; DWt scales
+    with the projection's Lrate (doubling it doubles every DWt exactly, Norm and Momentum
+    off); the cosine of the plus/minus difference is Go's CosDiffFmActs."""
+    dw = []
+    for lrate in (0.04, 0.08):
+        net = Network()
+        net.add_layer("Input", 6, "input")
+        net.add_layer("Hidden", 5)
+        net.add_layer("Output", 3, "target")
+        net.connect("Input", "Hidden")
+        net.connect("Hidden", "Output")
+        net.apply_params([
+            ("Prjn", {"learn.norm.on": False, "learn.momentum.on": False, "learn.lrate": lrate}),
+            ("#InputToHidden", {"learn.learn": False}),
+        ])
+        net.init_weights(5)
+        w0 = {p.name: net.weights(p.name) for p in net.prjns}
+        net.init_ext()
+        net.apply_ext("Input", [1, 0, 1, 0, 0, 1])
+        net.apply_ext("Output", [0, 1, 0])
+        net.alpha_cyc_init(True)
+        for q in range(4):
+            for _ in range(25):
+                net.cycle()
+            net.quarter_final(q)
+        net.dwt()
+        dw.append(net.state.prjns["HiddenToOutput"]["dwt"].copy())
+        assert np.array_equal(net.state.prjns["InputToHidden"]["dwt"], np.zeros((1, 5, 6)))
+        net.wt_from_dwt()
+        assert np.array_equal(net.weights("InputToHidden"), w0["InputToHidden"])
+        assert not np.array_equal(net.weights("HiddenToOutput"), w0["HiddenToOutput"])
+        st = net.state.layers["Hidden"]
+        ap, am = st["act_p"][0] - st["act_p"][0].mean(), st["act_m"][0] - st["act_m"][0].mean()
+        cos = (ap * am).sum() / np.sqrt((ap * ap).sum() * (am * am).sum())
+        assert np.isclose(st["cos"][0], cos, rtol=1e-12)
+    assert np.abs(dw[0]).max() > 0
+    assert np.array_equal(dw[1], 2 * dw[0])
