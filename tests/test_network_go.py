@@ -9,7 +9,7 @@ conductances and averages: after 25-100 cycles of float32 rounding Go's values s
 float32 ulps from the float64 trajectory (measured), just past the 2 ulps that suffice for
 the unit tests of docs/emergent_published_values.md.  Its weight changes are not compared
 to Go's digits because the XCAL error term is a difference of two nearly equal products,
-so Go's float32 rounding of the averages moves DWt by up to ~0.3% (checked instead to 1%).
+so Go's float32 rounding of the averages moves DWt by up to 0.21% (measured; checked to 1%).
 """
 
 from __future__ import annotations
