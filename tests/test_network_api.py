@@ -362,3 +362,23 @@ def test_compare_layer_never_clamped():
     assert not np.array_equal(ap, np.minimum(y, 0.95)[:, None])
     d = y[:, None] - am
     assert np.array_equal(res.stats["Out"]["sse"], np.where(np.abs(d) < 0.5, 0, d * d).sum(axis=2))
+
+
+def test_lateral_symmetry():
+    """Go prjn.go InitWtSym on a lateral projection onto its own layer: walking senders in
+    index order, every pair ends with the weight of the synapse from the lower-index sender,
+    so the weights are symmetric."""
+    net = Network()
+    net.add_layer("L", 5, "input")
+    net.connect("L", "L", cls="lateral")
+    net.init_weights(np.random.default_rng(4))
+    w = net.weights("LToL")[0]
+    assert np.array_equal(w, w.T)
+    net2 = Network()
+    net2.add_layer("L", 5, "input")
+    net2.connect("L", "L", cls="lateral")
+    net2.apply_params([("Prjn", {"wt_init.sym": False})])
+    net2.init_weights(np.random.default_rng(4))
+    raw = net2.weights("LToL")[0]
+    lower = np.tril(raw)  # recv r >= send s: synapses from the lower-index sender
+    assert np.array_equal(w, lower + np.tril(raw, -1).T)

@@ -320,6 +320,14 @@ def init_prjn_state(pj: Any, n_batch: int, dtype: np.dtype) -> dict[str, np.ndar
     return st
 
 
+def _ssum(a: np.ndarray, axis: int) -> np.ndarray:
+    """Sum in index order, one addition at a time, as Go's loops do (NumPy's ``sum`` adds
+    pairwise, which rounds differently in float32)."""
+    if a.shape[axis] == 0:
+        return np.zeros(np.delete(a.shape, axis), a.dtype)
+    return np.take(np.add.accumulate(a, axis=axis), -1, axis=axis)
+
+
 def _pool_view(ly: Any, a: np.ndarray) -> np.ndarray:
     """(B, n_pools, pool_size) view of a unit array of a 4-D layer."""
     return a.reshape(a.shape[0], ly.n_pools, ly.pool_size)
@@ -327,11 +335,11 @@ def _pool_view(ly: Any, a: np.ndarray) -> np.ndarray:
 
 def _pool_stats(ly: Any, a: np.ndarray, avg: np.ndarray, mx: np.ndarray) -> None:
     f = a.dtype.type
-    avg[:, 0] = a.sum(axis=1) / f(a.shape[1])
+    avg[:, 0] = _ssum(a, 1) / f(a.shape[1])
     mx[:, 0] = a.max(axis=1)
     if ly.n_pools:
         v = _pool_view(ly, a)
-        avg[:, 1:] = v.sum(axis=2) / f(ly.pool_size)
+        avg[:, 1:] = _ssum(v, 2) / f(ly.pool_size)
         mx[:, 1:] = v.max(axis=2)
 
 
@@ -376,6 +384,10 @@ def init_weights(net: Network, rng: np.random.Generator) -> None:
         for rp in net.prjns:
             if rp.send == pj.recv and rp.recv == pj.send and rp.params.wt_init.sym and not rp.inhib:
                 both = rp.mask & pj.mask.T
+                if rp is pj:
+                    # a lateral projection onto itself: Go's sender-ordered loop leaves each
+                    # pair with the weight of the synapse from the lower-index sender
+                    both &= np.triu(np.ones_like(both), 1)
                 for v in ("wt", "lwt"):
                     src = np.swapaxes(net.state.prjns[pj.name][v], 1, 2)
                     dst = net.state.prjns[rp.name][v]
@@ -586,7 +598,8 @@ def _send_g_delta(net: Network, ly: Any) -> None:
     for pj in net.send_prjns(ly.name):
         pst = net.state.prjns[pj.name]
         scdel = d * pst["gscale"][:, None]
-        pst["ginc"] += np.einsum("brs,bs->br", pst["wt"], scdel)
+        # per receiver, senders in index order (Go's sender loop); unsent units add +-0
+        pst["ginc"] += _ssum(pst["wt"] * scdel[:, None, :], 2)
 
 
 def _g_from_inc(net: Network, ly: Any) -> None:
@@ -668,9 +681,9 @@ def _act_from_g(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
         c.gbar_i * st["gi"] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l
     ) / c.thr_sub_erev_e
     ge_e = st["ge"] * c.gbar_e
-    nw_sub = nxx1(c, vm - c.thr)
-    nw_act = np.where(sub, nw_sub, nxx1(c, ge_e - ge_thr))
-    nw_lrn = np.where(sub, nw_sub, nxx1(c, ge_e - ge_thr_nok))
+    nw_sub, nw_ge, nw_ge_nok = nxx1(c, np.stack([vm - c.thr, ge_e - ge_thr, ge_e - ge_thr_nok]))
+    nw_act = np.where(sub, nw_sub, nw_ge)
+    nw_lrn = np.where(sub, nw_sub, nw_ge_nok)
     new_act = act + c.vm_dt * (nw_act - act)
     st["act_del"][...] = new_act - act
     st["act"][...] = new_act
@@ -719,7 +732,7 @@ def _cos_diff(ly: Any, c: LayerConsts, st: dict[str, np.ndarray]) -> None:
     f = c.f
     ap = st["act_p"] - st["pool_act_p_avg"][:, :1]
     am = st["act_m"] - st["pool_act_m_avg"][:, :1]
-    cosv, ssm, ssp = (ap * am).sum(axis=1), (am * am).sum(axis=1), (ap * ap).sum(axis=1)
+    cosv, ssm, ssp = _ssum(ap * am, 1), _ssum(am * am, 1), _ssum(ap * ap, 1)
     dist = np.sqrt(ssm * ssp)
     with np.errstate(invalid="ignore", divide="ignore"):
         cosv = np.where(dist != 0, cosv / dist, cosv)
@@ -821,7 +834,7 @@ def wt_bal_from_wt(net: Network) -> None:
         ok = (n_con > 1)[None, :] & ~rst["has_targ"]
         sel = pj.mask[None] & (pst["wt"] >= c.wb_avg_thr)
         n = sel.sum(axis=2)
-        s = np.where(sel, pst["wt"], f(0)).sum(axis=2)
+        s = _ssum(np.where(sel, pst["wt"], f(0)), 2)
         with np.errstate(invalid="ignore", divide="ignore"):
             avg = np.where(n > 0, s / n.astype(s.dtype), f(0))
         lo_avg = np.maximum(avg, c.wb_avg_thr)
