@@ -382,3 +382,17 @@ def test_lateral_symmetry():
     raw = net2.weights("LToL")[0]
     lower = np.tril(raw)  # recv r >= send s: synapses from the lower-index sender
     assert np.array_equal(w, lower + np.tril(raw, -1).T)
+
+
+def test_save_load_state_npz(tmp_path):
+    """save_state / load_state (.npz, no pickle) continue bit for bit."""
+    x, y = patterns(4)
+    a = small_net()
+    a.run({"Input": x[:2]}, {"Output": y[:2]})
+    a.save_state(tmp_path / "s.npz")
+    ra = a.run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"])
+    b = small_net(seed=7)
+    b.load_state(tmp_path / "s.npz")
+    rb = b.run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"])
+    assert np.array_equal(ra.cycles["Output"]["act"], rb.cycles["Output"]["act"])
+    assert np.array_equal(ra.weights["HiddenToOutput"], rb.weights["HiddenToOutput"])

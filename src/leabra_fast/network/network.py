@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -373,6 +374,15 @@ class Network:
                 self.state.layers[rest[0]][rest[1]][...] = a
             else:
                 self.state.prjns[rest[0]][rest[1]][...] = a
+
+    def save_state(self, path: str | os.PathLike[str]) -> None:
+        """Write ``get_state()`` to an ``.npz`` file (plain arrays, no pickle)."""
+        np.savez(path, **self.get_state())  # type: ignore[arg-type]
+
+    def load_state(self, path: str | os.PathLike[str]) -> None:
+        """Read a state written by ``save_state`` into this network (same structure)."""
+        with np.load(path, allow_pickle=False) as data:
+            self.set_state({k: data[k] for k in data.files})
 
     # ------------------------------------------------------------------ one trial, step by step
     def init_ext(self) -> None:
