@@ -396,3 +396,45 @@ def test_save_load_state_npz(tmp_path):
     rb = b.run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"])
     assert np.array_equal(ra.cycles["Output"]["act"], rb.cycles["Output"]["act"])
     assert np.array_equal(ra.weights["HiddenToOutput"], rb.weights["HiddenToOutput"])
+
+
+def test_builders():
+    """Go basic_test.go (TestMakeNet, ParamSets) and examples/bench/bench.go (ConfigNet,
+    ConfigPats) as builders: the 4-4-4 net reproduces TestNetAct's end-of-quarter-3 Hidden
+    act 0.9431544 (float32, Go's 1e-8); the bench net's scales follow SLayActScale with
+    1/round(0.15 x 25) = 1/4 and Rel 1 / 0.2; bench patterns have units // 6 ones per row."""
+    from leabra_fast.network import basic_test_net, bench_net, bench_patterns
+
+    net = basic_test_net(dtype=np.float32)
+    res = net.run({"Input": np.eye(4)[:1]}, {"Output": np.eye(4)[:1]}, learn=False,
+                  record=["act"])
+    got = float(res.cycles["Hidden"]["act"][0, 99, 0, 0])
+    assert abs(got - float(np.float32(0.9431544))) <= 1e-8
+    assert len(basic_test_net(inhib=True).prjns) == 4
+    assert basic_test_net(norm=True).prjn("InputToHidden").params.learn.norm.on
+    b = bench_net(25, rng=0)
+    assert [ly.shape for ly in b.layers] == [(5, 5)] * 5
+    assert [p.name for p in b.prjns] == [
+        "InputToHidden1", "Hidden1ToHidden2", "Hidden2ToHidden3", "Hidden3ToOutput",
+        "OutputToHidden3", "Hidden3ToHidden2", "Hidden2ToHidden1"]
+    assert b.layer("Output").params.inhib.layer.gi == 1.4
+    assert b.layer("Hidden2").params.inhib.layer.gi == 1.8
+    b.alpha_cyc_init(True)
+    gs = {p.name: b.state.prjns[p.name]["gscale"][0] for p in b.prjns}
+    assert np.isclose(gs["InputToHidden1"], 0.25 / 1.2, rtol=1e-15)
+    assert np.isclose(gs["Hidden2ToHidden1"], 0.2 * 0.25 / 1.2, rtol=1e-15)
+    assert gs["Hidden3ToOutput"] == 0.25
+    pats = bench_patterns(20, 25, rng=1)
+    assert pats["Input"].shape == (20, 25) and np.all(pats["Input"].sum(axis=1) == 4)
+    assert not np.array_equal(pats["Input"], pats["Output"])
+    with pytest.raises(ValueError, match="units must be a perfect square"):
+        bench_net(24)
+
+
+def test_progress_bar(capsys):
+    """progress=True shows a tqdm bar over trials (tqdm is an optional dependency)."""
+    pytest.importorskip("tqdm")
+    net = small_net()
+    x, y = patterns(2)
+    net.run({"Input": x}, {"Output": y}, progress=True)
+    assert "2/2" in capsys.readouterr().err

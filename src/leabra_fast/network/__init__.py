@@ -5,6 +5,7 @@ See ``docs/network_model.md``.
 """
 
 from . import params
+from .builders import basic_test_net, bench_net, bench_patterns
 from .network import CYCLE_VARS, LAYER_STATS, TRIAL_VARS, Network, NetworkResult
 from .params import LayerParams, PrjnParams
 from .structure import Layer, Projection
@@ -20,6 +21,9 @@ __all__ = [
     "NetworkResult",
     "PrjnParams",
     "Projection",
+    "basic_test_net",
+    "bench_net",
+    "bench_patterns",
     "params",
     "read_wts",
     "write_wts",

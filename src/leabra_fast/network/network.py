@@ -462,6 +462,7 @@ class Network:
         record: Sequence[str] = (),
         sse_tol: float = 0.5,
         callback: Callable[[int, Network], Any] | None = None,
+        progress: bool = False,
     ) -> NetworkResult:
         """Run one trial per row of the patterns.
 
@@ -483,6 +484,8 @@ class Network:
             Per-unit tolerance of the layer SSE (Go ``Layer.MSE(tol)``).
         callback : callable, optional
             ``callback(trial_index, net)`` after every trial (progress bars, logging).
+        progress : bool
+            Show a tqdm progress bar over trials (needs the optional ``tqdm``).
         """
         self._need_built("run")
         inputs = dict(inputs or {})
@@ -538,6 +541,13 @@ class Network:
                 pj.name: np.zeros((n_trials, self.n_batch, *pj.mask.shape), self.dtype)
                 for pj in self.prjns
             }
+        bar = None
+        if progress:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                raise ImportError("progress=True needs tqdm (pip install tqdm)") from None
+            bar = tqdm(total=n_trials, unit="trial")
         for t in range(n_trials):
             self.init_ext()
             for name, a in pats.items():
@@ -575,5 +585,9 @@ class Network:
             self.state.scalars["trials"] += 1
             if callback is not None:
                 callback(t, self)
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
         res.weights = {pj.name: self.state.prjns[pj.name]["wt"].copy() for pj in self.prjns}
         return res
