@@ -47,8 +47,6 @@ class _Consts:
     def __init__(self, dtype: np.dtype) -> None:
         self.f = np.dtype(dtype).type
 
-    def __getattr__(self, name: str) -> Any:  # pragma: no cover - typing aid only
-        raise AttributeError(name)
 
 
 class LayerConsts(_Consts):
@@ -656,7 +654,6 @@ def _inhib_from_ge_act(net: Network, ly: Any) -> None:
 
 
 def _act_from_g(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
-    f = c.f
     # VmFmG
     vm = st["vm"]
     ge, gi, gk = st["ge"] * c.gbar_e, st["gi"] * c.gbar_i, st["gk"] * c.gbar_k
@@ -697,7 +694,6 @@ def _act_from_g(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
     st["avg_s"] += c.s_dt * (st["avg_ss"] - st["avg_s"])
     st["avg_m"] += c.m_dt * (st["avg_s"] - st["avg_m"])
     st["avg_s_lrn"][...] = c.lrn_s * st["avg_s"] + c.lrn_m * st["avg_m"]
-    del f
 
 
 # ----------------------------------------------------------------------------- quarters
