@@ -14,6 +14,7 @@ wheel needs no OpenMP runtime.  Results are bit-identical either way.
 
 import json
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def built_for_other_mode(pyx: str) -> bool:
 
     cythonize regenerates C only when the .pyx is newer, not when directives
     change, so without this a debug build in a tree holding a release
-    ``_seed_kernel.c`` would silently compile the release code (and back).
+    ``_kernel_avx2.c`` would silently compile the release code (and back).
     The mode is read from the ``LEABRA_FAST_DEBUG`` macro that Cython records
     in the generated file's metadata header.
     """
@@ -76,16 +77,45 @@ directives = {
     "embedsignature": True,
 }
 
+# Instruction sets each kernel is compiled for, one extension module each
+# (leabra_fast.<model>._kernel_<isa>), best first; leabra_fast.<model>.compiled picks
+# the best this CPU runs before importing it.  x86-64 with GCC or Clang on Linux;
+# elsewhere the baseline module only.  add, mul, div and sqrt round correctly at
+# every width and there is no FMA (-ffp-contract=off), so the modules give the same
+# bits and differ only in speed.
+ISA_FLAGS = {
+    "avx512": ["-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw"],
+    "avx2": ["-mavx2"],
+    "baseline": [],
+}
+MULTI_ISA = (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
+             and os.environ.get("LEABRA_FAST_NO_DISPATCH", "") in ("", "0"))
+
+
+def kernel_extensions(model: str) -> list[Extension]:
+    """``leabra_fast.<model>._kernel_<isa>`` from ``src/leabra_fast/<model>/_kernel_<isa>.pyx``.
+
+    Each includes the model's ``_kernel.pxi`` and cimports the shared maths and
+    stores of ``leabra_fast.core``; only the instruction-set flags differ.
+    """
+    here = Path("src/leabra_fast")
+    depends = [str(p) for p in sorted((here / model).glob("*.pxi"))]
+    depends += [str(p) for p in sorted((here / "core").glob("*.pxd"))]
+    isas = list(ISA_FLAGS) if MULTI_ISA else ["baseline"]
+    return [
+        Extension(
+            f"leabra_fast.{model}._kernel_{isa}",
+            [f"src/leabra_fast/{model}/_kernel_{isa}.pyx"],
+            depends=depends,
+            extra_compile_args=compile_args() + ISA_FLAGS[isa],
+            extra_link_args=link_args(),
+        )
+        for isa in isas
+    ]
+
+
+# Longest compile first: the parallel build hands extensions to its workers in order.
 extensions = [
-    Extension(
-        "leabra_fast._seed_kernel",
-        ["src/leabra_fast/_seed_kernel.pyx"],
-        include_dirs=["src/leabra_fast"],  # _seed_block.h, the C loop
-        depends=["src/leabra_fast/_seed_block.h", "src/leabra_fast/_lf_math.h",
-                 "src/leabra_fast/_lf_isa.h"],
-        extra_compile_args=compile_args(),
-        extra_link_args=link_args(),
-    ),
     Extension(
         "leabra_fast._emergent_kernel",
         ["src/leabra_fast/_emergent_kernel.pyx"],
@@ -95,19 +125,22 @@ extensions = [
         extra_compile_args=compile_args(),
         extra_link_args=link_args(),
     ),
-]
+] + kernel_extensions("seed")
 
 # Every extension records the build mode in its generated C (see built_for_other_mode).
+# The kernels also read both macros (LEABRA_FAST_DEBUG turns on their index checks).
 for ext in extensions:
     ext.define_macros.append(("LEABRA_FAST_DEBUG", "1" if DEBUG else "0"))
+    ext.define_macros.append(("LEABRA_FAST_OPENMP", "1" if OPENMP else "0"))
 
 
 
 class ParallelBuildExt(build_ext):
     """Compile the extensions side by side (one per core) unless ``-j`` says otherwise.
 
-    Each kernel takes a minute or more to compile (three instruction-set entries, each
-    with its block widths inlined); built one after the other they would add up.
+    The emergent kernel takes a minute or more to compile (three instruction-set
+    entries, each with its block widths inlined), each seed kernel module ~7 s; built
+    one after the other they would add up.
     """
 
     def finalize_options(self) -> None:
@@ -122,6 +155,7 @@ setup(
         extensions,
         compiler_directives=directives,
         compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
+        nthreads=os.cpu_count() or 1,  # Cython's own work, in parallel too (~3 s a module)
         force=any(built_for_other_mode(src) for ext in extensions for src in ext.sources
                   if src.endswith(".pyx")),
     ),

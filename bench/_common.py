@@ -236,7 +236,7 @@ def kernel_recording_times(x, n_units: int, repeat: int) -> tuple[list[float], l
     is the kernel's own cost of recording, free of the operating system's cost of
     handing out fresh pages (which dominates a first write of hundreds of MB).
     """
-    from leabra_fast import _seed_kernel
+    from leabra_fast.seed import compiled as seed_kernel
     from leabra_fast.traces import RecordPlan
 
     x = np.asarray(x, dtype=np.float64)
@@ -259,7 +259,7 @@ def kernel_recording_times(x, n_units: int, repeat: int) -> tuple[list[float], l
             spikes = np.zeros(n_units, dtype=np.int64)
             first_bad = np.full(n_units, -1, dtype=np.int64)
             t = time.perf_counter()
-            _seed_kernel.run_seed(
+            seed_kernel.run_seed(
                 consts, sched, sched, sched, gc_i, unit_block, syn_block, n_cycles, 0, total,
                 0, 1, 0, plan.slots(), plan.unit_rows(n_units), unit_buf, syn_buf, spikes,
                 first_bad, 1,

@@ -106,17 +106,17 @@ class SimdLevels:
     param_names: ClassVar = ["level"]
 
     def setup(self, level):
-        from leabra_fast import _seed_kernel
+        from leabra_fast.seed import compiled as seed_kernel
 
-        if level not in _seed_kernel.simd_levels():
+        if level not in seed_kernel.simd_levels():
             raise NotImplementedError(f"this CPU cannot run {level}")
-        self.previous = _seed_kernel.select_simd(level)
+        self.previous = seed_kernel.select_simd(level)
         self.x = C.schedule(CYCLES)
 
     def teardown(self, level):
-        from leabra_fast import _seed_kernel
+        from leabra_fast.seed import compiled as seed_kernel
 
-        _seed_kernel.select_simd(self.previous)
+        seed_kernel.select_simd(self.previous)
 
     def time_10k_units(self, level):
         C.run_leabra(self.x, 10_000, 1, n_threads=1)

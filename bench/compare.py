@@ -43,7 +43,7 @@ import _common as C
 import simd_level
 
 import leabra_fast as lf
-from leabra_fast import _seed_kernel
+from leabra_fast.seed import compiled as seed_kernel
 
 
 def cpu_model() -> str:
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         ))  # fmt: skip
 
     # The same comparison with both sides held to AVX2 (issue #3's reference machine).
-    if "avx2" in _seed_kernel.simd_levels():
+    if "avx2" in seed_kernel.simd_levels():
         lvl = simd_level.run_child("avx2", n_big, cyc_big, slow_rep)
         data["avx2_level"] = lvl
         held = lvl["leabra_simd"] == "avx2" and not lvl["numpy_avx512"]
@@ -230,12 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     data["threads"] = {
         "one_s": t_1,
         "two_s": t_2,
-        "openmp": _seed_kernel.BUILD_INFO["openmp"],
+        "openmp": seed_kernel.BUILD_INFO["openmp"],
         "cpu_ratio": cpu_ratio,
     }
     rows.append((
         f"4. N={n_big:,}: {threads} threads vs 1 (OpenMP build: "
-        f"{_seed_kernel.BUILD_INFO['openmp']})",
+        f"{seed_kernel.BUILD_INFO['openmp']})",
         f"{med(t_1) * 1e3:.0f} / {med(t_2) * 1e3:.0f} ms = {speedup:.2f}x", ">= 1.7x",
         speedup >= 1.7,
     ))  # fmt: skip
@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     ))  # fmt: skip
 
     load1 = os.getloadavg()
-    info = _seed_kernel.BUILD_INFO
+    info = seed_kernel.BUILD_INFO
     print(
         f"leabra_fast {getattr(lf, '__version__', '?')}  |  CPU: {cpu_model()}, "
         f"{os.cpu_count()} cores  |  kernel: {info['simd']}, block {info['block']}, "

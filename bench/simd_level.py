@@ -37,7 +37,7 @@ def measure(level: str, n_units: int, cycles: int, repeat: int) -> dict[str, obj
     except ImportError:  # NumPy 1.x
         from numpy.core._multiarray_umath import __cpu_features__
 
-    from leabra_fast import _seed_kernel
+    from leabra_fast.seed import compiled as seed_kernel
 
     x = C.schedule(cycles)
     C.run_leabra(x, 64, 1)  # warm up
@@ -53,7 +53,7 @@ def measure(level: str, n_units: int, cycles: int, repeat: int) -> dict[str, obj
     ns_np = statistics.median(t["numpy"]) / nc * 1e9
     return {
         "level": level,
-        "leabra_simd": _seed_kernel.BUILD_INFO["simd"],
+        "leabra_simd": seed_kernel.BUILD_INFO["simd"],
         "numpy_avx512": bool(__cpu_features__.get("X86_V4", __cpu_features__.get("AVX512F"))),
         "numpy_version": np.__version__,
         "n_units": n_units,

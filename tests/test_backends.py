@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leabra_fast as lf
-from leabra_fast import _seed_kernel, reference
+from leabra_fast import reference
 from leabra_fast.params import derived_constants
+from leabra_fast.seed import compiled as seed_kernel
 
 
 def _both(*args, **kwargs):
@@ -40,37 +41,37 @@ C = derived_constants(lf.SeedParams(), 1)
 )
 def test_xcal_c_equals_python(x, th, d_thr, d_rev):
     c = derived_constants(lf.SeedParams(d_thr=d_thr, d_rev=d_rev), 1)
-    assert _seed_kernel.xcal_scalar(c, x, th) == float(reference.xcal(x, th, c))
+    assert seed_kernel.xcal_scalar(c, x, th) == float(reference.xcal(x, th, c))
 
 
 def test_xcal_values():
     # The check mark at th = .5: zero below d_thr, linear reversal, then x - th.
-    assert _seed_kernel.xcal_scalar(C, 0.00005, 0.5) == 0.0
-    assert _seed_kernel.xcal_scalar(C, 0.01, 0.5) == pytest.approx(-0.09)
-    assert _seed_kernel.xcal_scalar(C, 0.05, 0.5) == pytest.approx(-0.45)
-    assert _seed_kernel.xcal_scalar(C, 0.06, 0.5) == pytest.approx(-0.44)
-    assert _seed_kernel.xcal_scalar(C, 0.9, 0.5) == pytest.approx(0.4)
+    assert seed_kernel.xcal_scalar(C, 0.00005, 0.5) == 0.0
+    assert seed_kernel.xcal_scalar(C, 0.01, 0.5) == pytest.approx(-0.09)
+    assert seed_kernel.xcal_scalar(C, 0.05, 0.5) == pytest.approx(-0.45)
+    assert seed_kernel.xcal_scalar(C, 0.06, 0.5) == pytest.approx(-0.44)
+    assert seed_kernel.xcal_scalar(C, 0.9, 0.5) == pytest.approx(0.4)
 
 
 @given(w=st.floats(0.0, 1.0), gain=st.floats(0.0, 8.0), eps=st.floats(0.0, 0.1))
 def test_sig_c_close_to_python(w, gain, eps):
     c = derived_constants(lf.SeedParams(gain=gain, sig_eps=eps), 1)
-    got = _seed_kernel.sig_scalar(c, w)
+    got = seed_kernel.sig_scalar(c, w)
     want = float(reference.sig(w, c))
     assert got == pytest.approx(want, rel=1e-14, abs=1e-300) or (np.isnan(got) and np.isnan(want))
 
 
 def test_sig_values():
-    assert _seed_kernel.sig_scalar(C, 1.0) == 1.0
+    assert seed_kernel.sig_scalar(C, 1.0) == 1.0
     want = 1 / (1 + (0.5 / 0.51) ** 1.5)
-    assert _seed_kernel.sig_scalar(C, 0.5) == pytest.approx(want, rel=1e-15)
-    assert _seed_kernel.sig_scalar(C, 0.0) == pytest.approx(1 / (1 + 100**1.5), rel=1e-15)
+    assert seed_kernel.sig_scalar(C, 0.5) == pytest.approx(want, rel=1e-15)
+    assert seed_kernel.sig_scalar(C, 0.0) == pytest.approx(1 / (1 + 100**1.5), rel=1e-15)
 
 
 def test_soft_bound():
-    assert _seed_kernel.soft_bound_scalar(0.1, 0.8) == pytest.approx(0.1 * 0.2)
-    assert _seed_kernel.soft_bound_scalar(-0.1, 0.8) == pytest.approx(-0.08)
-    assert _seed_kernel.soft_bound_scalar(0.0, 0.8) == 0.0
+    assert seed_kernel.soft_bound_scalar(0.1, 0.8) == pytest.approx(0.1 * 0.2)
+    assert seed_kernel.soft_bound_scalar(-0.1, 0.8) == pytest.approx(-0.08)
+    assert seed_kernel.soft_bound_scalar(0.0, 0.8) == 0.0
 
 
 def test_many_units_and_inputs_agree():

@@ -55,20 +55,21 @@ def test_cli_errors_are_messages(tmp_path, capsys):
 
 
 def test_info_command_reports_the_kernel_in_use(capsys):
-    from leabra_fast import _emergent_kernel, _seed_kernel
+    from leabra_fast import _emergent_kernel
+    from leabra_fast.seed import compiled as seed_kernel
 
     assert main(["info"]) == 0
     out = capsys.readouterr().out
-    assert f"SIMD {_seed_kernel.BUILD_INFO['simd']}" in out
+    assert f"SIMD {seed_kernel.BUILD_INFO['simd']}" in out
     assert "threads by default" in out
     assert main(["info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["leabra_fast"] == lf.__version__
     assert info["numpy"] == np.__version__
     k = info["seed_kernel"]
-    assert k["simd"] == _seed_kernel.BUILD_INFO["simd"] and k["simd"] in k["simd_available"]
-    assert k["simd_available"] == list(_seed_kernel.simd_levels())
-    assert k["block"] == _seed_kernel.BLOCK
+    assert k["simd"] == seed_kernel.BUILD_INFO["simd"] and k["simd"] in k["simd_available"]
+    assert k["simd_available"] == list(seed_kernel.simd_levels())
+    assert k["block"] == seed_kernel.BLOCK
     assert info["default_threads"] >= 1
     e = info["emergent_kernel"]
     assert e["simd"] == _emergent_kernel.BUILD_INFO["simd"] and e["block"] == _emergent_kernel.BLOCK

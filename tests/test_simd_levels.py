@@ -17,18 +17,18 @@ from hypothesis import strategies as st
 from test_speed_paths import _schedule, assert_bitwise_equal
 
 import leabra_fast as lf
-from leabra_fast import _seed_kernel
+from leabra_fast.seed import compiled as seed_kernel
 from leabra_fast.traces import ALIGN_MIN_BYTES, BUFFER_ALIGN, aligned_empty
 
-LEVELS = _seed_kernel.simd_levels()
-BLOCK, MID, NARROW = _seed_kernel.WIDTHS
+LEVELS = seed_kernel.simd_levels()
+BLOCK, MID, NARROW = seed_kernel.WIDTHS
 
 
 @pytest.fixture
 def restore_simd():
-    before = _seed_kernel.BUILD_INFO["simd"]
+    before = seed_kernel.BUILD_INFO["simd"]
     yield
-    _seed_kernel.select_simd(before)
+    seed_kernel.select_simd(before)
 
 
 def test_levels_are_listed_best_first_and_baseline_is_always_there():
@@ -37,7 +37,7 @@ def test_levels_are_listed_best_first_and_baseline_is_always_there():
     order = ["avx512", "avx2", "baseline"]
     assert list(LEVELS) == sorted(LEVELS, key=order.index)
     if not os.environ.get("LEABRA_FAST_SIMD"):
-        assert _seed_kernel.BUILD_INFO["simd"] == LEVELS[0]
+        assert seed_kernel.BUILD_INFO["simd"] == LEVELS[0]
 
 
 @pytest.mark.parametrize("gain", [1.5, 2.0])  # x*sqrt(x), and the pow path
@@ -47,8 +47,8 @@ def test_every_level_gives_the_same_bits(restore_simd, gain):
     params = lf.SeedParams(gain=gain, m_lrn=1.0)
     runs = {}
     for level in LEVELS:
-        _seed_kernel.select_simd(level)
-        assert _seed_kernel.BUILD_INFO["simd"] == level
+        seed_kernel.select_simd(level)
+        assert seed_kernel.BUILD_INFO["simd"] == level
         runs[level] = lf.simulate(*args, **kw, n_cycles=40, params=params, record="all")
     assert runs[LEVELS[0]].spike_count.sum() > 0
     for level in LEVELS[1:]:
@@ -61,7 +61,7 @@ def test_every_level_reports_overflow_alike(restore_simd):
     params = lf.SeedParams(spk_thr=1e6, exp_slope=0.01)  # every unit runs away
     runs = []
     for level in LEVELS:
-        _seed_kernel.select_simd(level)
+        seed_kernel.select_simd(level)
         runs.append(lf.simulate(*args, **kw, params=params, n_cycles=60, on_nonfinite="ignore"))
     assert (runs[0].first_nonfinite >= 0).sum() > BLOCK // 2
     for other in runs[1:]:
@@ -69,25 +69,25 @@ def test_every_level_reports_overflow_alike(restore_simd):
 
 
 def test_select_simd_returns_the_previous_level_and_none_means_best(restore_simd):
-    before = _seed_kernel.BUILD_INFO["simd"]
-    assert _seed_kernel.select_simd("baseline") == before
-    assert _seed_kernel.BUILD_INFO["simd"] == "baseline"
-    assert _seed_kernel.select_simd(None) == "baseline"
-    assert _seed_kernel.BUILD_INFO["simd"] == LEVELS[0]
+    before = seed_kernel.BUILD_INFO["simd"]
+    assert seed_kernel.select_simd("baseline") == before
+    assert seed_kernel.BUILD_INFO["simd"] == "baseline"
+    assert seed_kernel.select_simd(None) == "baseline"
+    assert seed_kernel.BUILD_INFO["simd"] == LEVELS[0]
 
 
 @pytest.mark.parametrize("name", ["sse9", "AVX2 ", "avx-512"])
 def test_select_simd_rejects_unknown_names(restore_simd, name):
-    before = _seed_kernel.BUILD_INFO["simd"]
+    before = seed_kernel.BUILD_INFO["simd"]
     with pytest.raises(ValueError, match="unknown SIMD level"):
-        _seed_kernel.select_simd(name)
-    assert _seed_kernel.BUILD_INFO["simd"] == before  # unchanged by the failed call
+        seed_kernel.select_simd(name)
+    assert seed_kernel.BUILD_INFO["simd"] == before  # unchanged by the failed call
 
 
 def test_select_simd_empty_name_means_best(restore_simd):
-    _seed_kernel.select_simd("baseline")
-    _seed_kernel.select_simd("")
-    assert _seed_kernel.BUILD_INFO["simd"] == LEVELS[0]
+    seed_kernel.select_simd("baseline")
+    seed_kernel.select_simd("")
+    assert seed_kernel.BUILD_INFO["simd"] == LEVELS[0]
 
 
 def test_select_simd_rejects_a_level_this_cpu_lacks(restore_simd):
@@ -95,12 +95,12 @@ def test_select_simd_rejects_a_level_this_cpu_lacks(restore_simd):
     if not missing:
         pytest.skip("this CPU runs every level")
     with pytest.raises(ValueError, match="cannot run"):
-        _seed_kernel.select_simd(missing[0])
+        seed_kernel.select_simd(missing[0])
 
 
 def _import_with(value):
     env = dict(os.environ, LEABRA_FAST_SIMD=value)
-    code = "from leabra_fast import _seed_kernel as k; print(k.BUILD_INFO['simd'])"
+    code = "from leabra_fast.seed import compiled as k; print(k.BUILD_INFO['simd'])"
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
 
 
@@ -121,7 +121,7 @@ def test_environment_variable_with_a_bad_value_fails_the_import_clearly():
 
 
 def _run_streamed(monkeypatch, stream, *args, **kw):
-    monkeypatch.setattr(_seed_kernel, "STREAM_MIN_BYTES", 0 if stream else 1 << 62)
+    monkeypatch.setattr(seed_kernel.current(), "STREAM_MIN_BYTES", 0 if stream else 1 << 62)
     return lf.simulate(*args, **kw)
 
 
@@ -140,7 +140,7 @@ def _run_streamed(monkeypatch, stream, *args, **kw):
 def test_streamed_traces_equal_plain_stores(
     monkeypatch, restore_simd, level, n_inputs, n_units, record_kw
 ):
-    _seed_kernel.select_simd(level)
+    seed_kernel.select_simd(level)
     args, kw = _schedule(3, n_units, n_inputs, seed=n_units)
     kw.update(n_cycles=30, record="all", **record_kw)
     plain = _run_streamed(monkeypatch, False, *args, **kw)
@@ -154,7 +154,7 @@ def test_streamed_traces_equal_plain_stores(
 @pytest.mark.parametrize("level", LEVELS)
 def test_streamed_traces_of_runaway_units_equal_plain_stores(monkeypatch, restore_simd, level):
     """Blocks whose exponents leave exp's normal range write the waiting traces at once."""
-    _seed_kernel.select_simd(level)
+    seed_kernel.select_simd(level)
     args, kw = _schedule(2, 2 * BLOCK, 1, seed=4)
     # Every unit runs away, at different cycles: blocks with some lanes past |ex| = 700.
     kw.update(params=lf.SeedParams(spk_thr=1e6, exp_slope=0.01), n_cycles=60, record="all")
@@ -223,10 +223,10 @@ def test_random_recordings_stream_the_same_bits(
     args, kw = _schedule(2, n_units, n_inputs, seed=seed % 1000)
     kw.update(n_cycles=n_cycles, record="all", units=units, record_every=every)
     kw.update(n_threads=threads)
-    previous = _seed_kernel.select_simd(level)
+    previous = seed_kernel.select_simd(level)
     try:
         plain = _run_streamed(monkeypatch, False, *args, **kw)
         streamed = _run_streamed(monkeypatch, True, *args, **kw)
     finally:
-        _seed_kernel.select_simd(previous)
+        seed_kernel.select_simd(previous)
     assert_bitwise_equal(plain, streamed)

@@ -1,6 +1,6 @@
 """Correctness of every fast path of the compiled kernel (its speed is measured in bench/).
 
-The kernel runs units in SIMD blocks of ``_seed_kernel.BLOCK`` lanes (blocks of
+The kernel runs units in SIMD blocks of ``seed_kernel.BLOCK`` lanes (blocks of
 16 for a remainder of at most 48 units, 4 for at most 4), splits blocks
 over threads, uses its own ``exp``, special-cases the SIG gain 1.5 as
 ``x*sqrt(x)`` and has separate recording paths.  Each of these is checked here
@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leabra_fast as lf
-from leabra_fast import _seed_kernel
+from leabra_fast.seed import compiled as seed_kernel
 
-BLOCK = _seed_kernel.BLOCK
+BLOCK = seed_kernel.BLOCK
 STATE_NAMES = ("net", "v_m", "adapt", "avg_ss", "avg_s", "avg_m", "avg_l", "fwt", "wt")
 
 
@@ -165,7 +165,7 @@ def test_sig_fast_path_close_to_pow(w, eps, off):
     w, eps, off = np.float64(w), np.float64(eps), np.float64(off)
     with np.errstate(all="ignore"):
         want = float(1.0 / (1.0 + ((off * (1.0 - w)) / (w + eps)) ** 1.5))
-    got = _seed_kernel.sig_scalar(c, float(w))
+    got = seed_kernel.sig_scalar(c, float(w))
     assert got == pytest.approx(want, rel=1e-15, abs=1e-300)
 
 
@@ -187,7 +187,7 @@ def test_exp_within_one_ulp_of_correctly_rounded():
             np.arange(-20, 20, 0.5),
         ]
     )
-    got = _seed_kernel.exp_array(x)
+    got = seed_kernel.exp_array(x)
     want = np.array([math.exp(v) for v in x])  # glibc exp: correctly rounded in practice
     normal = want >= sys.float_info.min
     assert _ulps(got[normal], want[normal]).max() <= 1.0
@@ -217,20 +217,20 @@ def test_exp_special_values_and_range_ends():
         math.inf,
         -math.inf,
     ]
-    got = _seed_kernel.exp_array(np.array(cases))
+    got = seed_kernel.exp_array(np.array(cases))
     for x, g in zip(cases, got, strict=True):
         try:
             want = math.exp(x)
         except OverflowError:
             want = math.inf
         assert g == want or abs(g - want) <= np.spacing(want), (x, g, want)
-    assert math.isnan(_seed_kernel.exp_scalar(math.nan))
-    assert _seed_kernel.exp_scalar(0.0) == 1.0
+    assert math.isnan(seed_kernel.exp_scalar(math.nan))
+    assert seed_kernel.exp_scalar(0.0) == 1.0
 
 
 def test_short_exp_gives_the_full_exps_bits_in_its_range():
     """Blocks whose exponents all lie within +-EXP_NORMAL_MAX take the shorter exp."""
-    lim = _seed_kernel.EXP_NORMAL_MAX
+    lim = seed_kernel.EXP_NORMAL_MAX
     rng = np.random.default_rng(8)
     x = np.concatenate(
         [
@@ -239,8 +239,8 @@ def test_short_exp_gives_the_full_exps_bits_in_its_range():
             [-lim, lim, 0.0, -0.0, 1e-300, -1e-300, np.nextafter(lim, 0)],
         ]
     )
-    full = _seed_kernel.exp_array(x)
-    short = _seed_kernel.exp_array(x, normal=True)
+    full = seed_kernel.exp_array(x)
+    short = seed_kernel.exp_array(x, normal=True)
     assert full.tobytes() == short.tobytes()
 
 
@@ -253,7 +253,7 @@ def test_blocks_with_and_without_the_short_exp_agree_with_the_reference():
     common = dict(params=params, n_cycles=30, on_nonfinite="ignore", record=["v_m", "act"])
     fast = lf.simulate(*args, **kw, **common)
     ref = lf.simulate(*args, **kw, **common, backend="python")
-    big = np.abs((ref["v_m"] - params.thr) / params.exp_slope) > _seed_kernel.EXP_NORMAL_MAX
+    big = np.abs((ref["v_m"] - params.thr) / params.exp_slope) > seed_kernel.EXP_NORMAL_MAX
     blocks_big = big.reshape(-1, 3, BLOCK).any(axis=2)
     assert blocks_big.any() and not blocks_big.all()  # both kinds of block occur
     np.testing.assert_array_equal(fast.first_nonfinite, ref.first_nonfinite)
@@ -343,12 +343,12 @@ def test_kernel_rejects_mismatched_trace_buffers():
     slots = np.full(19, -1, dtype=np.intp)
     slots[2] = 0  # v_m
     slots[17] = 0  # wt
-    status = _seed_kernel.run_seed(
+    status = seed_kernel.run_seed(
         c, x, x, x, np.zeros((1, 2)), us, ss, 5, 0, 5, 0, 1, 0, slots,
         np.arange(2, dtype=np.intp), np.zeros((1, 5, 2)), np.zeros((1, 4, 2, 1)),
         np.zeros(2, dtype=np.int64), np.full(2, -1, dtype=np.int64), 1,
     )  # fmt: skip
-    assert status == _seed_kernel.STATUS_BAD_ARGS
+    assert status == seed_kernel.STATUS_BAD_ARGS
 
 
 # --- the benchmark script itself ------------------------------------------------------

@@ -6,7 +6,7 @@
 # really is the debug build).
 #
 # The copy is first built in release mode, so the debug build also shows that
-# setup.py regenerates a _seed_kernel.c made for the other mode (cythonize alone
+# setup.py regenerates a kernel .c made for the other mode (cythonize alone
 # would keep the stale file and silently build the wrong mode); a last release-mode
 # run checks the way back.
 #
@@ -45,7 +45,7 @@ cp -R "$SRC/tests" "$SRC/examples" "$SRC/pyproject.toml" "$WORK/run/"
 build_in_place() {  # $1: LEABRA_FAST_DEBUG value; then check the kernel says so
     (cd "$SRC" && LEABRA_FAST_DEBUG=$1 "$V" setup.py build_ext --inplace -q -j 2) \
         > "$WORK/inplace.log" 2>&1 || { cat "$WORK/inplace.log"; exit 1; }
-    (cd "$WORK/run" && PYTHONPATH="$SRC/src" "$V" -c "from leabra_fast import _seed_kernel as k
+    (cd "$WORK/run" && PYTHONPATH="$SRC/src" "$V" -c "from leabra_fast.seed import compiled as k
 assert k.DEBUG_BUILD is bool($1), 'LEABRA_FAST_DEBUG=$1 gave DEBUG_BUILD=%s' % k.DEBUG_BUILD
 print('in-place LEABRA_FAST_DEBUG=$1: DEBUG_BUILD', k.DEBUG_BUILD, k.__file__)")
 }

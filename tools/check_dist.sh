@@ -100,14 +100,14 @@ import sysconfig
 from pathlib import Path
 
 import leabra_fast
-from leabra_fast import _seed_kernel
+from leabra_fast.seed import compiled as seed_kernel
 
-kernel = Path(_seed_kernel.__file__).resolve()
+kernel = Path(seed_kernel.current().__file__).resolve()
 site = Path(sysconfig.get_paths()["platlib"]).resolve()
 print(f"leabra_fast {leabra_fast.__version__}; kernel {kernel}")
 assert site in kernel.parents, f"the kernel was not imported from the venv's {site}"
 assert "src" not in kernel.relative_to(site).parts
-assert _seed_kernel.DEBUG_BUILD is False, "the release wheel is a debug build"
+assert seed_kernel.DEBUG_BUILD is False, "the release wheel is a debug build"
 EOF
 
 step "test suite against the installed wheel (from $WORK/run)"

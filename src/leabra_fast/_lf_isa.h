@@ -1,6 +1,7 @@
 /*
- * The instruction-set entry points both kernels carry: which this build has, which
- * this CPU runs, and their names.  Each kernel compiles its loop once per entry
+ * The instruction-set entry points of the emergent kernel: which this build has, which
+ * this CPU runs, and their names (the seed kernel is one module per instruction set,
+ * leabra_fast/core/_lf_isa.pxd).  The kernel compiles its loop once per entry
  * (AVX-512, AVX2, baseline SSE2) and keeps its own choice of entry; add, mul, div
  * and sqrt round correctly at every width and there is no FMA, so the entries give
  * the same bits and only the speed changes.

@@ -1,8 +1,8 @@
 /*
- * Scalar maths shared by the compiled kernels (_seed_block.h, _emergent_block.h):
+ * Scalar maths of the emergent kernel (_emergent_block.h), the C twin of
+ * leabra_fast/core/_lf_math.pxd (which the seed kernel cimports; same bits):
  * bit casts, a branch-free vectorisable exp within ~1 ulp, b^1.5 without pow, and a
- * finiteness test that vectorises.  Moved here unchanged from _seed_block.h: the
- * seed kernel computes exactly what it did.
+ * finiteness test that vectorises.  Kept until the emergent kernel moves to Cython.
  */
 #ifndef LEABRA_FAST_LF_MATH_H
 #define LEABRA_FAST_LF_MATH_H

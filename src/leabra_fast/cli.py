@@ -117,7 +117,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def build_info() -> dict[str, Any]:
     """Versions and how the compiled kernels run on this machine."""
-    from . import _emergent_kernel, _seed_kernel
+    from . import _emergent_kernel
+    from .seed import compiled as _seed_kernel
     from .simulation import resolve_threads
 
     return {

@@ -47,7 +47,7 @@ class NonFiniteError(FloatingPointError):
 
 
 def compiled_kernel(name: str) -> Any:
-    """Import a compiled kernel (``_seed_kernel``, ``_emergent_kernel``) with a clear error."""
+    """Import a compiled kernel (``seed.compiled``, ``_emergent_kernel``) with a clear error."""
     try:
         return importlib.import_module(f"leabra_fast.{name}")
     except ImportError as exc:  # pragma: no cover - only on a broken install
@@ -146,7 +146,7 @@ def report_problems(
 
 def _backend_runner(backend: str) -> Any:
     if backend == "cython":
-        return compiled_kernel("_seed_kernel").run_seed
+        return compiled_kernel("seed.compiled").run_seed
     if backend == "python":
         return reference.run_seed
     raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")

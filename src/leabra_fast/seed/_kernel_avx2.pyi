@@ -1,4 +1,6 @@
-"""Type stubs for the compiled seed-model kernel (leabra_fast/_seed_kernel.pyx)."""
+"""Type stubs for the compiled seed-model kernel, one module per instruction set
+(``leabra_fast.seed._kernel_{avx512,avx2,baseline}``, all from ``_kernel.pxi``);
+use it through :mod:`leabra_fast.seed.compiled`."""
 
 import numpy as np
 import numpy.typing as npt
@@ -8,13 +10,11 @@ STATUS_NONFINITE: int
 STATUS_BAD_ARGS: int
 BLOCK: int
 WIDTHS: tuple[int, int, int]
-BUILD_INFO: dict[str, bool | str | int]
 STREAM_MIN_BYTES: int
 EXP_NORMAL_MAX: float
+OPENMP: bool
 DEBUG_BUILD: bool
 
-def simd_levels() -> tuple[str, ...]: ...
-def select_simd(name: str | None = None) -> str: ...
 def run_seed(
     consts: dict[str, float],
     x: npt.NDArray[np.float64],
@@ -42,3 +42,4 @@ def sig_scalar(consts: dict[str, float], w: float) -> float: ...
 def soft_bound_scalar(dwt: float, fwt: float) -> float: ...
 def exp_scalar(x: float) -> float: ...
 def exp_array(x: npt.NDArray[np.float64], normal: bool = False) -> npt.NDArray[np.float64]: ...
+def cpu_levels() -> tuple[str, ...]: ...

@@ -1,0 +1,944 @@
+# The seed model's compiled kernel: C doubles, SIMD blocks of units, threads, no GIL.
+#
+# Included by _kernel_avx512.pyx, _kernel_avx2.pyx and _kernel_baseline.pyx, each
+# built with its own instruction-set flags (setup.py: kernel_extensions) after
+# cimporting its wide streaming stores (leabra_fast.core._lf_wide_<isa>); the same
+# source in each, so the modules give the same bits and differ only in speed.
+# leabra_fast.seed.compiled picks the module before importing it.
+#
+# Layout follows scikit-learn's _loss: scalar functions per equation (lf_xcal,
+# lf_sig, lf_soft_bound; lf_exp in leabra_fast.core._lf_math), the per-lane stages of
+# a cycle (lf_lane_*), one function that runs a block of up to BLOCK units through
+# all requested cycles with their state in lane arrays (the unit index innermost, so
+# every loop over units vectorises), then the sweep over blocks, and last the def
+# entry point that re-checks shapes and hands chunks of units to threads.  Synapse
+# state is held transposed, [input][lane], so each unit's net input is summed in the
+# reference backend's order (input 0, 1, 2, ...) while the block's units run side by
+# side.
+#
+# Bits: no FMA contraction (-ffp-contract=off), no -ffast-math, every expression in
+# the reference backend's order.  The only differences from the reference are lf_exp
+# (within ~1 ulp of the correctly rounded exp) and, for a SIG gain of exactly 1.5,
+# x*sqrt(x) for pow(x, 1.5).  add, mul, div and sqrt round correctly at every vector
+# width, so results do not depend on the instruction set, thread count or block.
+#
+# Vectorising in Cython: every cdef inline function is noexcept (else exception
+# checks after each call keep the loops scalar), cdivision is on (else zero checks
+# do), and the block width is a compile-time constant of each specialisation of
+# lf_run_block (a fused "width tag" type whose size is the width).
+#
+# Stack: a block's lane arrays live in the per-thread scratch (one malloc per
+# thread per call, not per block); what stays on the stack is a few hundred bytes of
+# pointers, so the kernel runs on small thread stacks (musl's 128 KiB, or less).
+
+from cython.parallel cimport prange
+from libc.math cimport fabs, pow
+from libc.stdint cimport uintptr_t
+from libc.stdio cimport fprintf, stderr
+from libc.stdlib cimport abort, free, malloc
+
+from leabra_fast.core._lf_isa cimport lf_isa_supported
+from leabra_fast.core._lf_math cimport (LF_EXP_NORMAL_MAX, lf_exp, lf_exp_normal,
+                                        lf_finite, lf_pow_1_5)
+from leabra_fast.core._lf_stream cimport lf_stream_copy, lf_stream_fence
+
+from leabra_fast._forkguard import fork_unsafe as _fork_unsafe
+from leabra_fast._forkguard import mark_threads_used as _mark_threads_used
+
+cdef extern from *:
+    # Set by setup.py for every extension: 1 in the LEABRA_FAST_DEBUG build, 1 when
+    # built with OpenMP threads.  As C macros they fold away in the branches below.
+    int LEABRA_FAST_DEBUG
+    int LEABRA_FAST_OPENMP
+
+
+cdef enum:
+    STATUS_OK_ = 0
+    STATUS_NONFINITE_ = 1
+    STATUS_BAD_ARGS_ = -1
+    STATUS_NO_MEMORY_ = -2
+
+cdef enum:
+    # Units run side by side: eight AVX-512 vectors, sixteen AVX2 vectors.  Each cycle
+    # is one long dependency chain per unit (weight -> net -> v_m -> exp -> spike ->
+    # averages -> XCAL -> weight), so the core needs many independent lanes in
+    # flight; 64 beat 16 by about 20% on Zen 4 (bench/compare.py).
+    LF_BLOCK = 64
+    # Narrower blocks for what is left over: 16 lanes, and 4 (one AVX2 vector) for a
+    # few units such as the notebook's one, so small populations do not pay for 64.
+    LF_MID = 16
+    LF_NARROW = 4
+    # Cycles per sweep over the blocks when recording.
+    LF_RECORD_WINDOW = 32
+
+cdef enum:
+    # Positions of the 19 traces (leabra_fast.traces.TRACE_NAMES order).
+    LF_T_NET, LF_T_NET_RAW, LF_T_V_M, LF_T_ACT, LF_T_ADAPT, LF_T_I_NET, LF_T_ACT_ND,
+    LF_T_AVG_SS, LF_T_AVG_S, LF_T_AVG_M, LF_T_AVG_L, LF_T_AVG_L_LRN, LF_T_AVG_S_EFF,
+    LF_T_DWT, LF_T_SRS, LF_T_SRM, LF_T_FWT, LF_T_WT, LF_T_XCAL, LF_N_TRACES
+
+cdef enum:
+    LF_N_UNIT_TRACES = LF_T_DWT
+    LF_N_SYN_TRACES = LF_N_TRACES - LF_T_DWT
+
+cdef enum:
+    # Rows of the packed unit state (leabra_fast.state.UNIT_STATE order).
+    LF_S_NET, LF_S_V_M, LF_S_ADAPT, LF_S_AVG_SS, LF_S_AVG_S, LF_S_AVG_M, LF_S_AVG_L,
+    LF_N_UNIT_STATE
+
+
+ctypedef struct SeedConsts:
+    # Filled from leabra_fast.params.derived_constants (same names).
+    double k_net, k_vm, noise, gc_l, e_rev_e, e_rev_l, e_inh, thr, exp_slope, k_exp
+    double spk_thr, vm_r, vm_gain, spike_gain, adapt_div, k_ss, k_s, k_m, l_dt
+    double avg_l_min, avg_l_lrn_min, lrn_fac, m_in_s, one_m_in_s, lrate, m_lrn
+    double d_thr, d_rev, rev_fac, gain, off, sig_eps, inv_n_inputs
+
+
+ctypedef struct LFSchedule:
+    # A read-only schedule: base pointer, byte strides (0 where broadcast) and shape
+    # (for the debug build's bounds checks).
+    const char* data
+    Py_ssize_t trial, unit, input
+    Py_ssize_t n_trial, n_unit, n_input
+
+
+ctypedef struct LFRun:
+    # Everything one run needs; filled by run_seed after validation.
+    LFSchedule x, su_s, su_m, gc_i   # gc_i uses .trial and .unit only
+    double* us                       # (7, n_units), C order
+    double* ss                       # (2, n_units, n_inputs), C order
+    Py_ssize_t n_units, n_inputs
+    Py_ssize_t n_cycles, c0, c1, abs0, every, rec_base
+    Py_ssize_t slot[19]              # LF_N_TRACES
+    const Py_ssize_t* unit_cols      # column of each unit in the traces, or -1
+    double* ub                       # (n_unit_slots, rows, cols)
+    double* sb                       # (n_syn_slots, rows, cols, n_inputs)
+    Py_ssize_t n_ub, n_sb            # their sizes in doubles (debug checks)
+    Py_ssize_t rows, cols
+    int stream                       # write traces with non-temporal stores
+    long long* spikes
+    long long* first_bad
+
+
+ctypedef struct LFLanes:
+    # The unit state and per-cycle values of a block, one element per lane.
+    double net[64]
+    double v_m[64]
+    double adapt[64]
+    double avg_ss[64]
+    double avg_s[64]
+    double avg_m[64]
+    double avg_l[64]
+    double acc[64]
+    double net_raw[64]
+    double g_i[64]
+    double i_net[64]
+    double act[64]
+    double avg_l_lrn[64]
+    double avg_s_eff[64]
+    double n_spk[64]
+    double ex[64]
+    Py_ssize_t col[64]
+
+
+ctypedef struct LFScratch:
+    # One thread's working set: synapse state and schedules [input][lane], the
+    # recorded synapse values (LF_N_SYN_TRACES planes), the lane arrays.
+    double* fwt
+    double* wt
+    double* x
+    double* su_s
+    double* su_m
+    double* rec
+    LFLanes* L
+    void* mem
+
+
+# Block widths as types: each specialisation of lf_run_block has its width as a
+# constant (sizeof the tag's lanes), so its lane loops have fixed trip counts.
+cdef struct WideTag:
+    char lanes[64]    # LF_BLOCK
+
+cdef struct MidTag:
+    char lanes[16]    # LF_MID
+
+cdef struct NarrowTag:
+    char lanes[4]     # LF_NARROW
+
+ctypedef fused width_t:
+    WideTag
+    MidTag
+    NarrowTag
+
+
+# ------------------------------------------------------------------- debug checks
+
+cdef inline void lf_check(bint ok, const char* what) noexcept nogil:
+    """In the debug build, stop the process at an index outside its array (the loop
+    cannot raise); in the release build, nothing (LEABRA_FAST_DEBUG folds to 0)."""
+    if LEABRA_FAST_DEBUG and not ok:
+        fprintf(stderr, b"leabra_fast seed kernel: index out of range: %s\n", what)
+        abort()
+
+
+cdef inline void lf_check_span(const double* p, Py_ssize_t n, const double* base,
+                               Py_ssize_t size, const char* what) noexcept nogil:
+    """Debug build: p[0 .. n-1] lies inside base[0 .. size-1]."""
+    if LEABRA_FAST_DEBUG:
+        lf_check(base != NULL and p >= base and (p - base) + n <= size, what)
+
+
+# ----------------------------------------------------------------------- scalars
+
+cdef inline double lf_xcal(double x, double th, const SeedConsts* c) noexcept nogil:
+    """XCAL check mark: 0 below d_thr, x - th above th*d_rev, else -x*(1-d_rev)/d_rev."""
+    cdef double lin = x - th if x > th * c.d_rev else -x * c.rev_fac
+    return 0.0 if x < c.d_thr else lin
+
+
+cdef inline double lf_soft_bound(double dwt, double fwt) noexcept nogil:
+    """Increases shrink toward 1, decreases toward 0, in proportion to the linear weight."""
+    return dwt * (1.0 - fwt) if dwt > 0 else dwt * fwt
+
+
+cdef inline double lf_sig_base(double w, const SeedConsts* c) noexcept nogil:
+    """The base of SIG's power: off*(1 - w) / (w + sig_eps)."""
+    return (c.off * (1.0 - w)) / (w + c.sig_eps)
+
+
+cdef inline double lf_sig(double w, const SeedConsts* c) noexcept nogil:
+    """The notebook's SIG contrast enhancement of the linear weight (scalar, any gain)."""
+    cdef double b = lf_sig_base(w, c)
+    return 1.0 / (1.0 + (lf_pow_1_5(b) if c.gain == 1.5 else pow(b, c.gain)))
+
+
+# ------------------------------------------------------------------ block kernel
+
+cdef int lf_scratch_alloc(LFScratch* s, Py_ssize_t n_inputs) noexcept nogil:
+    """One allocation per thread and call: lane arrays first, on a 64-byte line."""
+    cdef size_t plane = <size_t>n_inputs * LF_BLOCK
+    cdef size_t lanes = (sizeof(LFLanes) + 63) // 64 * 64
+    cdef char* mem = <char*>malloc(64 + lanes + sizeof(double) * plane * (5 + LF_N_SYN_TRACES))
+    if mem == NULL:
+        return -1
+    cdef char* base = mem + ((64 - (<uintptr_t>mem & 63)) & 63)
+    cdef double* all_ = <double*>(base + lanes)
+    s.mem = mem
+    s.L = <LFLanes*>base
+    s.fwt = all_
+    s.wt = all_ + plane
+    s.x = all_ + 2 * plane
+    s.su_s = all_ + 3 * plane
+    s.su_m = all_ + 4 * plane
+    s.rec = all_ + 5 * plane
+    return 0
+
+
+cdef inline double lf_at(const LFSchedule* s, Py_ssize_t t, Py_ssize_t u,
+                         Py_ssize_t j) noexcept nogil:
+    """Schedule value of (trial, unit, input)."""
+    if LEABRA_FAST_DEBUG:
+        lf_check((s.trial == 0 or t < s.n_trial) and (s.unit == 0 or u < s.n_unit)
+                 and (s.input == 0 or j < s.n_input) and t >= 0 and u >= 0 and j >= 0,
+                 b"schedule")
+    return (<const double*>(s.data + t * s.trial + u * s.unit + j * s.input))[0]
+
+
+cdef inline void lf_load_schedule(const LFSchedule* s, Py_ssize_t trial, Py_ssize_t u0, int n,
+                                  Py_ssize_t n_inputs, double* out, int W) noexcept nogil:
+    """Copy one trial of a synapse schedule for units u0 .. u0+n-1 into [input][lane]."""
+    cdef int i
+    cdef Py_ssize_t u, j
+    for i in range(W):
+        u = u0 + (i if i < n else n - 1)   # padding lanes repeat the last unit
+        for j in range(n_inputs):
+            out[j * W + i] = lf_at(s, trial, u, j)
+
+
+cdef inline void lf_store_unit(double* dst, const Py_ssize_t* col, int n, int contiguous,
+                               const double* v, int stream, int W) noexcept nogil:
+    """Store one recorded unit value of each lane (contiguous columns: a plain copy)."""
+    cdef int i
+    if n == 1:   # a lone unit (the notebook's): no loop set-up at all
+        if col[0] >= 0:
+            dst[col[0]] = v[0]
+    elif contiguous and n == W:   # the common case: a fixed-size vector copy
+        dst += col[0]
+        if stream and W >= 8:
+            lf_stream_copy(dst, v, W)
+            return
+        for i in range(W):
+            dst[i] = v[i]
+    elif contiguous:
+        for i in range(n):
+            dst[col[0] + i] = v[i]
+    else:
+        for i in range(n):
+            if col[i] >= 0:
+                dst[col[i]] = v[i]
+
+
+cdef inline void lf_learn(const SeedConsts* c, const LFScratch* s, Py_ssize_t J,
+                          const LFLanes* L, int fast_pow, int rec, int W) noexcept nogil:
+    """XCAL learning of every synapse of a block, one cycle: sender-receiver products,
+    the check mark against avg_l and the medium-term floating threshold, soft bounding,
+    SIG.  fast_pow and rec are constants at each call (one vector loop per combination)."""
+    cdef Py_ssize_t j
+    cdef int i
+    cdef double* fw
+    cdef double* w
+    cdef const double* ss_j
+    cdef const double* sm_j
+    cdef double* r_dwt
+    cdef double* r_srs
+    cdef double* r_srm
+    cdef double* r_xcal
+    cdef double srs, srm, xcal_l, dwt, f, b
+    for j in range(J):
+        fw = s.fwt + j * W
+        w = s.wt + j * W
+        ss_j = s.su_s + j * W
+        sm_j = s.su_m + j * W
+        r_dwt = s.rec + (0 * J + j) * W
+        r_srs = s.rec + (1 * J + j) * W
+        r_srm = s.rec + (2 * J + j) * W
+        r_xcal = s.rec + (5 * J + j) * W
+        for i in range(W):
+            srs = L.avg_s_eff[i] * ss_j[i]
+            srm = L.avg_m[i] * sm_j[i]
+            xcal_l = lf_xcal(srs, L.avg_l[i], c)
+            dwt = 0.0 + c.lrate * (c.m_lrn * lf_xcal(srs, srm, c) + L.avg_l_lrn[i] * xcal_l)
+            f = fw[i]
+            dwt = lf_soft_bound(dwt, f)
+            f = f + dwt
+            fw[i] = f
+            b = lf_sig_base(f, c)
+            w[i] = 1.0 / (1.0 + lf_pow_1_5(b)) if fast_pow else b
+            if rec:
+                r_dwt[i] = dwt
+                r_srs[i] = srs
+                r_srm[i] = srm
+                r_xcal[i] = xcal_l
+        if not fast_pow:   # general gain: pow is a libm call, kept out of the vector loop
+            for i in range(W):
+                w[i] = 1.0 / (1.0 + pow(w[i], c.gain))
+
+
+cdef inline void lf_lane_input(LFLanes* L, const SeedConsts* c, int i) noexcept nogil:
+    """Net input from the summed synaptic drive, then the membrane current of every
+    conductance but the AdEx term, whose exponent goes to ex."""
+    L.net_raw[i] = c.inv_n_inputs * L.acc[i]
+    L.net[i] = L.net[i] + c.k_net * (L.net_raw[i] - L.net[i])
+    cdef double vm = L.v_m[i]
+    L.i_net[i] = (L.net[i] * (c.e_rev_e - vm) + c.gc_l * (c.e_rev_l - vm)
+                  + L.g_i[i] * (c.e_inh - vm) + c.noise)
+    L.ex[i] = (vm - c.thr) / c.exp_slope
+
+
+cdef inline int lf_lane_spike(LFLanes* L, const SeedConsts* c, int i) noexcept nogil:
+    """v_m from I_net (ex now holds the exponential), spike and reset, adaptation
+    without decay (seed quirk), the short and medium averages.  1 if I_net is not finite."""
+    cdef double in_ = L.i_net[i] + c.k_exp * L.ex[i]
+    cdef double vm = L.v_m[i] + c.k_vm * (in_ - L.adapt[i])
+    L.i_net[i] = in_
+    cdef bint spike = vm > c.spk_thr
+    vm = c.vm_r if spike else vm
+    cdef double a_ = 1.0 if spike else 0.0
+    L.act[i] = a_
+    L.v_m[i] = vm
+    L.adapt[i] = L.adapt[i] + ((c.vm_gain * (vm - c.e_rev_l)) + a_ * c.spike_gain) / c.adapt_div
+    L.n_spk[i] += a_
+    L.avg_ss[i] = L.avg_ss[i] + c.k_ss * (a_ - L.avg_ss[i])
+    L.avg_s[i] = L.avg_s[i] + c.k_s * (L.avg_ss[i] - L.avg_s[i])
+    L.avg_m[i] = L.avg_m[i] + c.k_m * (L.avg_s[i] - L.avg_m[i])
+    return not lf_finite(in_)
+
+
+cdef inline void lf_lane_avg_l(LFLanes* L, const SeedConsts* c, int i,
+                               int new_trial) noexcept nogil:
+    """avg_l once per trial (seed quirk: at the trial's first cycle; new_trial is a
+    constant at each call), then the values learning reads."""
+    cdef double al = L.avg_l[i]
+    al = al + c.l_dt * (L.avg_m[i] - al) if new_trial else al
+    L.avg_l[i] = al
+    L.avg_l_lrn[i] = c.avg_l_lrn_min + (al - c.avg_l_min) * c.lrn_fac
+    L.avg_s_eff[i] = c.m_in_s * L.avg_m[i] + c.one_m_in_s * L.avg_s[i]
+
+
+cdef int lf_run_block(width_t* tag, const SeedConsts* consts, const LFRun* a,
+                      const LFScratch* s, Py_ssize_t u0, int n, Py_ssize_t t0,
+                      Py_ssize_t t1, int fast_pow) noexcept nogil:
+    """Run units u0 .. u0+n-1 (n <= the width) through schedule cycles t0 .. t1-1.
+
+    Returns STATUS_OK_ or STATUS_NONFINITE_.
+    """
+    cdef int W = sizeof(tag[0].lanes)   # lanes: LF_BLOCK, LF_MID or LF_NARROW
+    # A local copy: the compiler then knows no store below can change a constant.
+    cdef SeedConsts k_local = consts[0]
+    cdef const SeedConsts* c = &k_local
+    cdef Py_ssize_t J = a.n_inputs
+    cdef Py_ssize_t U = a.n_units
+    cdef LFLanes* L = s.L
+    cdef Py_ssize_t* col = L.col
+    cdef int any_rec = 0
+    cdef int contiguous = 1
+    cdef int status = STATUS_OK_
+    cdef int i, k, q
+    cdef Py_ssize_t u, j
+    lf_check(0 < n <= W and u0 >= 0 and u0 + n <= U, b"block")
+
+    for i in range(W):
+        u = u0 + (i if i < n else n - 1)
+        L.net[i] = a.us[LF_S_NET * U + u]
+        L.v_m[i] = a.us[LF_S_V_M * U + u]
+        L.adapt[i] = a.us[LF_S_ADAPT * U + u]
+        L.avg_ss[i] = a.us[LF_S_AVG_SS * U + u]
+        L.avg_s[i] = a.us[LF_S_AVG_S * U + u]
+        L.avg_m[i] = a.us[LF_S_AVG_M * U + u]
+        L.avg_l[i] = a.us[LF_S_AVG_L * U + u]
+        L.n_spk[i] = 0.0
+        col[i] = a.unit_cols[u] if i < n else -1
+        for j in range(J):
+            s.fwt[j * W + i] = a.ss[u * J + j]
+            s.wt[j * W + i] = a.ss[(U + u) * J + j]
+    for i in range(n):
+        any_rec |= col[i] >= 0
+        contiguous &= col[i] == col[0] + i and col[0] >= 0
+        lf_check(col[i] < a.cols or a.ub == NULL and a.sb == NULL, b"trace column")
+
+    # The recorded traces, once: where each one's plane starts and which value feeds
+    # it (fwt and wt are the state planes; dwt, srs, srm and XCAL are kept in s.rec).
+    cdef const double* unit_vals[13]   # LF_N_UNIT_TRACES
+    # (One by one: a list literal of arrays would copy their first elements.)
+    unit_vals[0], unit_vals[1], unit_vals[2] = &L.net[0], &L.net_raw[0], &L.v_m[0]
+    unit_vals[3], unit_vals[4], unit_vals[5] = &L.act[0], &L.adapt[0], &L.i_net[0]
+    unit_vals[6], unit_vals[7], unit_vals[8] = &L.act[0], &L.avg_ss[0], &L.avg_s[0]
+    unit_vals[9], unit_vals[10], unit_vals[11] = &L.avg_m[0], &L.avg_l[0], &L.avg_l_lrn[0]
+    unit_vals[12] = &L.avg_s_eff[0]
+    cdef const double* syn_vals[6]     # LF_N_SYN_TRACES
+    syn_vals[0], syn_vals[1], syn_vals[2] = s.rec, s.rec + J * W, s.rec + 2 * J * W
+    syn_vals[3], syn_vals[4], syn_vals[5] = s.fwt, s.wt, s.rec + 5 * J * W
+    cdef double* unit_dst[13]
+    cdef double* syn_dst[6]
+    cdef const double* unit_src[13]
+    cdef const double* syn_src[6]
+    cdef int n_unit_rec = 0
+    cdef int n_syn_rec = 0
+    for k in range(LF_N_UNIT_TRACES):
+        if not any_rec or a.slot[k] < 0 or a.ub == NULL:
+            continue
+        unit_dst[n_unit_rec] = a.ub + a.slot[k] * a.rows * a.cols
+        unit_src[n_unit_rec] = unit_vals[k]
+        n_unit_rec += 1
+    for k in range(LF_N_SYN_TRACES):
+        if not any_rec or a.slot[LF_T_DWT + k] < 0 or a.sb == NULL:
+            continue
+        syn_dst[n_syn_rec] = a.sb + a.slot[LF_T_DWT + k] * a.rows * a.cols * J
+        syn_src[n_syn_rec] = syn_vals[k]
+        n_syn_rec += 1
+
+    # Full blocks stream their unit traces in two groups.  net, net_raw and I_net are
+    # rewritten by the next cycle's input stage, so they go out as soon as they are
+    # final.  The other ten stay as they are until the next cycle's spike stage, so
+    # they wait (pending) and go out through that cycle's exp loop (lf_exp_stream).
+    cdef const double* early_src[13]
+    cdef const double* late_src[13]
+    cdef double* early_dst[13]
+    cdef double* late_dst[13]
+    cdef double* pending[13]   # rows of the late traces not yet written
+    cdef double* rows_dst[13]
+    cdef int n_early = 0
+    cdef int n_late = 0
+    cdef int n_pending = 0
+    cdef const double* v
+    if LF_WIDE_STREAM:
+        for q in range(n_unit_rec):
+            v = unit_src[q]
+            if v == &L.net[0] or v == &L.net_raw[0] or v == &L.i_net[0]:
+                early_src[n_early] = v
+                early_dst[n_early] = unit_dst[q]
+                n_early += 1
+            else:
+                late_src[n_late] = v
+                late_dst[n_late] = unit_dst[q]
+                n_late += 1
+
+    # Trial, cycle in trial and recording phase are counted, not divided, each cycle.
+    cdef Py_ssize_t trial = t0 // a.n_cycles
+    cdef Py_ssize_t cycle = t0 - trial * a.n_cycles
+    cdef Py_ssize_t phase = (a.abs0 + (t0 - a.c0)) % a.every   # absolute % every
+    # Trace row of the next recorded cycle: ceil(absolute / every) - rec_base.
+    cdef Py_ssize_t row = (a.abs0 + (t0 - a.c0) + a.every - 1) // a.every - a.rec_base
+    cdef Py_ssize_t t = t0
+    cdef Py_ssize_t absolute
+    cdef int rec, new_trial, bad, normal, wide_stream, lined
+    cdef const double* xj
+    cdef const double* wj
+    cdef double* plane
+    cdef double* dst
+    while t < t1:
+        absolute = a.abs0 + (t - a.c0)
+        rec = any_rec and phase == 0
+
+        if t == t0 or cycle == 0:
+            lf_load_schedule(&a.x, trial, u0, n, J, s.x, W)
+            lf_load_schedule(&a.su_s, trial, u0, n, J, s.su_s, W)
+            lf_load_schedule(&a.su_m, trial, u0, n, J, s.su_m, W)
+            for i in range(W):
+                L.g_i[i] = lf_at(&a.gc_i, trial, u0 + (i if i < n else n - 1), 0)
+
+        # Input: net_raw = 1/n * sum_j x_j * wt_j, summed in input order per unit.
+        for i in range(W):
+            L.acc[i] = 0.0
+        for j in range(J):
+            xj = s.x + j * W
+            wj = s.wt + j * W
+            for i in range(W):
+                L.acc[i] = L.acc[i] + xj[i] * wj[i]
+
+        # The neuron's cycle in four stages (lf_lane_*).  Wide blocks run each stage as
+        # its own short vector loop over all lanes, iterations independent, so the
+        # out-of-order core overlaps many lanes' exp and division latencies; a narrow
+        # block (a few units, latency-bound) runs them fused, values in registers.
+        new_trial = cycle == 0
+        bad = 0
+        if W == LF_NARROW:
+            for i in range(W):
+                lf_lane_input(L, c, i)
+                L.ex[i] = lf_exp(L.ex[i])
+                bad |= lf_lane_spike(L, c, i)
+        else:
+            for i in range(W):
+                lf_lane_input(L, c, i)
+            # The whole block in exp's normal range (the usual case): the shorter exp.
+            normal = 1
+            for i in range(W):
+                normal &= fabs(L.ex[i]) <= LF_EXP_NORMAL_MAX
+            if LF_WIDE_STREAM and n_pending and normal:
+                # the last cycle's late traces, through this cycle's exp
+                lf_exp_stream(L.ex, W, pending, late_src, n_pending)
+                n_pending = 0
+                normal = -1   # exp done
+            elif LF_WIDE_STREAM and n_pending:
+                lf_stream_rows(pending, late_src, n_pending, W)
+                n_pending = 0
+            if normal == 1:
+                for i in range(W):
+                    L.ex[i] = lf_exp_normal(L.ex[i])
+            elif normal == 0:
+                for i in range(W):
+                    L.ex[i] = lf_exp(L.ex[i])
+            for i in range(W):
+                bad |= lf_lane_spike(L, c, i)
+        # Two loops rather than a select: within a trial avg_l, and so avg_l_lrn, do
+        # not wait for this cycle's avg_m (a shorter dependency chain per cycle).
+        if new_trial:
+            for i in range(W):
+                lf_lane_avg_l(L, c, i, 1)
+        else:
+            for i in range(W):
+                lf_lane_avg_l(L, c, i, 0)
+        if bad:   # rare: mark the first non-finite cycle of each real lane
+            for i in range(n):
+                if not lf_finite(L.i_net[i]) and a.first_bad[u0 + i] < 0:
+                    a.first_bad[u0 + i] = absolute
+            status = STATUS_NONFINITE_
+
+        if rec:
+            lf_check(0 <= row < a.rows, b"trace row")
+        # Whole rows of a full block, streamed by the instruction set's own stores: the
+        # early unit traces now, before learning, so memory takes them while the
+        # divisions of learning run; the late ones through the next cycle's exp (if
+        # their rows start on a line, else now); the synapse traces after learning.
+        wide_stream = (LF_WIDE_STREAM and rec and a.stream and contiguous and n == W
+                       and W >= 8)
+        if wide_stream:
+            lf_check(col[0] + W <= a.cols, b"streamed row")
+            for q in range(n_early):
+                rows_dst[q] = early_dst[q] + row * a.cols + col[0]
+                lf_check_span(rows_dst[q], W, a.ub, a.n_ub, b"streamed unit row")
+            lf_stream_rows(rows_dst, early_src, n_early, W)
+            lined = 1
+            for q in range(n_late):
+                pending[q] = late_dst[q] + row * a.cols + col[0]
+                lf_check_span(pending[q], W, a.ub, a.n_ub, b"streamed unit row")
+                lined &= (<uintptr_t>pending[q] & 63) == 0
+            n_pending = n_late
+            if not lined:
+                lf_stream_rows(pending, late_src, n_pending, W)
+                n_pending = 0
+
+        # XCAL learning every cycle (seed quirk), soft bound, SIG.
+        if rec:
+            if fast_pow:
+                lf_learn(c, s, J, L, 1, 1, W)
+            else:
+                lf_learn(c, s, J, L, 0, 1, W)
+        else:
+            if fast_pow:
+                lf_learn(c, s, J, L, 1, 0, W)
+            else:
+                lf_learn(c, s, J, L, 0, 0, W)
+
+        if wide_stream and J == 1:   # one synapse per unit: rows like unit traces
+            for q in range(n_syn_rec):
+                rows_dst[q] = syn_dst[q] + row * a.cols + col[0]
+                lf_check_span(rows_dst[q], W, a.sb, a.n_sb, b"streamed synapse row")
+            lf_stream_rows(rows_dst, syn_src, n_syn_rec, W)
+        if rec:   # what the wide stores above did not write
+            if not wide_stream:
+                for q in range(n_unit_rec):
+                    if LEABRA_FAST_DEBUG:
+                        for i in range(n):
+                            if col[i] >= 0:
+                                lf_check_span(unit_dst[q] + row * a.cols + col[i], 1, a.ub,
+                                              a.n_ub, b"unit trace")
+                    lf_store_unit(unit_dst[q] + row * a.cols, col, n, contiguous,
+                                  unit_src[q], a.stream, W)
+            if not (wide_stream and J == 1):
+                for q in range(n_syn_rec):
+                    plane = syn_dst[q] + row * a.cols * J
+                    v = syn_src[q]
+                    if LEABRA_FAST_DEBUG:
+                        for i in range(n):
+                            if col[i] >= 0:
+                                lf_check_span(plane + col[i] * J, J, a.sb, a.n_sb,
+                                              b"synapse trace")
+                    if J == 1:   # one synapse per unit: laid out like a unit trace
+                        lf_store_unit(plane, col, n, contiguous, v, a.stream, W)
+                        continue
+                    for i in range(n):
+                        if col[i] < 0:
+                            continue
+                        dst = plane + col[i] * J
+                        for j in range(J):
+                            dst[j] = v[j * W + i]
+            row += 1
+
+        t += 1
+        phase = 0 if phase + 1 == a.every else phase + 1
+        trial += cycle + 1 == a.n_cycles
+        cycle = 0 if cycle + 1 == a.n_cycles else cycle + 1
+
+    if LF_WIDE_STREAM and n_pending:   # the last cycle's late traces
+        lf_stream_rows(pending, late_src, n_pending, W)
+    cdef int fin
+    cdef double f, w
+    for i in range(n):
+        u = u0 + i
+        a.us[LF_S_NET * U + u] = L.net[i]
+        a.us[LF_S_V_M * U + u] = L.v_m[i]
+        a.us[LF_S_ADAPT * U + u] = L.adapt[i]
+        a.us[LF_S_AVG_SS * U + u] = L.avg_ss[i]
+        a.us[LF_S_AVG_S * U + u] = L.avg_s[i]
+        a.us[LF_S_AVG_M * U + u] = L.avg_m[i]
+        a.us[LF_S_AVG_L * U + u] = L.avg_l[i]
+        a.spikes[u] += <long long>L.n_spk[i]
+        fin = (lf_finite(L.net[i]) and lf_finite(L.v_m[i]) and lf_finite(L.adapt[i])
+               and lf_finite(L.avg_ss[i]) and lf_finite(L.avg_s[i]) and lf_finite(L.avg_m[i])
+               and lf_finite(L.avg_l[i]))
+        for j in range(J):
+            f = s.fwt[j * W + i]
+            w = s.wt[j * W + i]
+            a.ss[u * J + j] = f
+            a.ss[(U + u) * J + j] = w
+            fin = fin and lf_finite(f) and lf_finite(w)
+        # A NaN born in the last cycle has not reached I_net yet: check the state.
+        if not fin and a.first_bad[u] < 0 and t1 == a.c1 and a.c1 > a.c0:
+            a.first_bad[u] = a.abs0 + (a.c1 - a.c0) - 1
+        if a.first_bad[u] >= 0:
+            status = STATUS_NONFINITE_
+    return status
+
+
+cdef int lf_records(const LFRun* a) noexcept nogil:
+    """Does this run write any trace?"""
+    cdef int any_slot = 0
+    cdef int k
+    for k in range(LF_N_TRACES):
+        any_slot |= a.slot[k] >= 0
+    return any_slot and (a.ub != NULL or a.sb != NULL)
+
+
+cdef int lf_run_blocks(const SeedConsts* c, const LFRun* a, const LFScratch* s,
+                       Py_ssize_t u_start, Py_ssize_t u_stop) noexcept nogil:
+    """One sweep of units u_start .. u_stop-1 in blocks of the three widths."""
+    cdef int status = STATUS_OK_
+    cdef int st, n
+    cdef int fast_pow = c.gain == 1.5
+    cdef WideTag wide
+    cdef MidTag mid
+    cdef NarrowTag narrow
+    cdef Py_ssize_t t0, t1, u0, left
+    # Recording: sweep all blocks through a window of cycles, then the next window, so
+    # the trace rows being written stay few (cache and TLB friendly) instead of every
+    # block walking all rows of every trace.  Without traces: one window.
+    cdef Py_ssize_t window = (LF_RECORD_WINDOW if lf_records(a) and u_stop - u_start > LF_BLOCK
+                              else a.c1 - a.c0)
+    t0 = a.c0
+    while t0 < a.c1:
+        t1 = a.c1 if a.c1 - t0 < window else t0 + window
+        u0 = u_start
+        while u0 < u_stop:
+            left = u_stop - u0
+            if left > 3 * LF_MID:   # a full block, or nearly: 64 lanes
+                n = <int>(left if left < LF_BLOCK else LF_BLOCK)
+                st = lf_run_block(&wide, c, a, s, u0, n, t0, t1, fast_pow)
+            elif left > LF_NARROW:   # the rest in blocks of 16
+                n = <int>(left if left < LF_MID else LF_MID)
+                st = lf_run_block(&mid, c, a, s, u0, n, t0, t1, fast_pow)
+            else:   # a few units (the notebook's one)
+                n = <int>left
+                st = lf_run_block(&narrow, c, a, s, u0, n, t0, t1, fast_pow)
+            u0 += n
+            if st > status:
+                status = st
+        t0 += window
+    return status
+
+
+cdef int lf_run_units(const SeedConsts* c, const LFRun* a, Py_ssize_t u_start,
+                      Py_ssize_t u_stop) noexcept nogil:
+    """Run units u_start .. u_stop-1: what one thread does with its share.
+
+    Returns STATUS_OK_, STATUS_NONFINITE_ or STATUS_NO_MEMORY_.
+    """
+    cdef LFScratch s
+    cdef int status
+    if u_stop <= u_start:
+        return STATUS_OK_
+    if lf_scratch_alloc(&s, a.n_inputs) != 0:
+        return STATUS_NO_MEMORY_
+    status = lf_run_blocks(c, a, &s, u_start, u_stop)
+    if a.stream:
+        lf_stream_fence()   # this thread's streamed stores visible before they are read
+    free(s.mem)
+    return status
+
+
+# ------------------------------------------------------------------- entry point
+
+STATUS_OK = STATUS_OK_
+STATUS_NONFINITE = STATUS_NONFINITE_
+STATUS_BAD_ARGS = STATUS_BAD_ARGS_
+#: Units that run side by side in one SIMD block (tests use it to probe remainders).
+BLOCK = LF_BLOCK
+#: Lanes of the block widths, widest first: full blocks, then what is left over.
+WIDTHS = (LF_BLOCK, LF_MID, LF_NARROW)
+#: Trace buffers at least this large are written with non-temporal (streaming) stores:
+#: they are far larger than the caches, and streaming skips reading each line first.
+STREAM_MIN_BYTES = 4 << 20
+#: Largest |x| for which the kernel may use its shorter exp (no clamps, one scaling).
+EXP_NORMAL_MAX = float(LF_EXP_NORMAL_MAX)
+#: Built with OpenMP threads (LEABRA_FAST_OPENMP=1).
+OPENMP = bool(LEABRA_FAST_OPENMP)
+#: Built with LEABRA_FAST_DEBUG=1: bounds, wraparound and initialisation checks on in
+#: the glue, and index checks in the loops (an out-of-range index stops the process).
+DEBUG_BUILD = bool(LEABRA_FAST_DEBUG)
+
+
+cdef LFSchedule _schedule3(const double[:, :, :] a):
+    cdef LFSchedule s
+    s.data = <const char*>&a[0, 0, 0]
+    s.trial, s.unit, s.input = a.strides[0], a.strides[1], a.strides[2]
+    s.n_trial, s.n_unit, s.n_input = a.shape[0], a.shape[1], a.shape[2]
+    return s
+
+
+cdef LFSchedule _schedule2(const double[:, :] a):
+    cdef LFSchedule s
+    s.data = <const char*>&a[0, 0]
+    s.trial, s.unit, s.input = a.strides[0], a.strides[1], 0
+    s.n_trial, s.n_unit, s.n_input = a.shape[0], a.shape[1], 1
+    return s
+
+
+def run_seed(
+    dict consts,
+    const double[:, :, :] x,
+    const double[:, :, :] su_s,
+    const double[:, :, :] su_m,
+    const double[:, :] gc_i,
+    double[:, ::1] unit_state,
+    double[:, :, ::1] syn_state,
+    Py_ssize_t n_cycles, Py_ssize_t c0, Py_ssize_t c1,
+    Py_ssize_t abs0, Py_ssize_t every, Py_ssize_t rec_base,
+    const Py_ssize_t[::1] slots,
+    const Py_ssize_t[::1] unit_cols,
+    double[:, :, ::1] unit_buf,
+    double[:, :, :, ::1] syn_buf,
+    long long[::1] spikes,
+    long long[::1] first_bad,
+    int n_threads=1,
+):
+    """Run schedule cycles ``c0 .. c1-1`` of all units, in place; return a status code.
+
+    Same contract as :func:`leabra_fast.reference.run_seed`.  The arguments
+    must already be validated (the driver does it); only cheap shape
+    consistency is re-checked here, returning ``STATUS_BAD_ARGS`` instead of
+    reading out of bounds.  ``n_threads`` > 1 runs chunks of unit blocks in
+    parallel (OpenMP, when the build has it); every unit is computed by the same
+    code whatever the chunking, so the results are bit-identical for any
+    ``n_threads``.  In a process forked after threads were used (multiprocessing
+    with "fork"), the kernel runs on one thread: GNU OpenMP cannot restart there.
+    Raises MemoryError if the per-thread scratch cannot be allocated.
+    """
+    cdef SeedConsts c = consts
+    cdef Py_ssize_t n_units = unit_state.shape[1]
+    cdef Py_ssize_t n_inputs = syn_state.shape[2]
+    cdef Py_ssize_t max_trial = (c1 - 1) // n_cycles if n_cycles > 0 else 0
+    cdef Py_ssize_t k, chunk, n_chunks, u0, u1
+    cdef LFRun a
+    cdef int status = STATUS_OK_
+    cdef int* chunk_status
+
+    if (n_cycles < 1 or c0 < 0 or c1 < c0 or every < 1 or abs0 < 0 or n_threads < 1
+            or unit_state.shape[0] != LF_N_UNIT_STATE or syn_state.shape[0] != 2
+            or syn_state.shape[1] != n_units or slots.shape[0] != LF_N_TRACES
+            or unit_cols.shape[0] != n_units or spikes.shape[0] != n_units
+            or first_bad.shape[0] != n_units or n_units < 1 or n_inputs < 1):
+        return STATUS_BAD_ARGS_
+    for arr_shape in ((x.shape[0], x.shape[1], x.shape[2]),
+                      (su_s.shape[0], su_s.shape[1], su_s.shape[2]),
+                      (su_m.shape[0], su_m.shape[1], su_m.shape[2])):
+        if arr_shape[0] <= max_trial or arr_shape[1] != n_units or arr_shape[2] != n_inputs:
+            return STATUS_BAD_ARGS_
+    if gc_i.shape[0] <= max_trial or gc_i.shape[1] != n_units:
+        return STATUS_BAD_ARGS_
+    for k in range(LF_N_TRACES):
+        a.slot[k] = slots[k]
+        if a.slot[k] >= (unit_buf.shape[0] if k < LF_T_DWT else syn_buf.shape[0]):
+            return STATUS_BAD_ARGS_
+    if not _recording_fits(unit_cols, unit_buf, syn_buf, n_inputs, abs0, c1 - c0, every,
+                           rec_base):
+        return STATUS_BAD_ARGS_
+    if unit_buf.shape[0] and syn_buf.shape[0] and (unit_buf.shape[1] != syn_buf.shape[1]
+                                                   or unit_buf.shape[2] != syn_buf.shape[2]):
+        return STATUS_BAD_ARGS_  # the loop indexes both buffers by one (row, col)
+    if c1 == c0:
+        return _status_of(first_bad)
+
+    a.x = _schedule3(x)
+    a.su_s = _schedule3(su_s)
+    a.su_m = _schedule3(su_m)
+    a.gc_i = _schedule2(gc_i)
+    a.us = &unit_state[0, 0]
+    a.ss = &syn_state[0, 0, 0]
+    a.n_units, a.n_inputs = n_units, n_inputs
+    a.n_cycles, a.c0, a.c1, a.abs0, a.every, a.rec_base = n_cycles, c0, c1, abs0, every, rec_base
+    a.unit_cols = &unit_cols[0]
+    # Empty buffers (nothing recorded of that kind) are never written: NULL.
+    a.n_ub = unit_buf.shape[0] * unit_buf.shape[1] * unit_buf.shape[2]
+    a.n_sb = syn_buf.shape[0] * syn_buf.shape[1] * syn_buf.shape[2] * syn_buf.shape[3]
+    a.ub = &unit_buf[0, 0, 0] if a.n_ub else NULL
+    a.sb = &syn_buf[0, 0, 0, 0] if a.n_sb else NULL
+    a.rows = unit_buf.shape[1] if unit_buf.shape[0] else syn_buf.shape[1]
+    a.cols = unit_buf.shape[2] if unit_buf.shape[0] else syn_buf.shape[2]
+    a.spikes = &spikes[0]
+    a.first_bad = &first_bad[0]
+    a.stream = 8 * (a.n_ub + a.n_sb) >= STREAM_MIN_BYTES
+
+    # Chunks of whole blocks, about 8 per thread so a busy core does not hold the others
+    # up.  (cdivision: C integer division truncates, so ceilings are written out.)
+    chunk = (n_units + 8 * n_threads - 1) // (8 * n_threads)
+    chunk = max(LF_BLOCK, (chunk + LF_BLOCK - 1) // LF_BLOCK * LF_BLOCK)
+    n_chunks = (n_units + chunk - 1) // chunk
+    if n_threads == 1 or n_chunks == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
+        with nogil:
+            status = lf_run_units(&c, &a, 0, n_units)
+    else:
+        _mark_threads_used()
+        chunk_status = <int*>malloc(n_chunks * sizeof(int))
+        if chunk_status == NULL:
+            raise MemoryError("leabra_fast kernel: cannot allocate per-chunk status")
+        try:
+            for k in prange(n_chunks, nogil=True, num_threads=n_threads, schedule="dynamic"):
+                u0 = k * chunk
+                u1 = min(u0 + chunk, n_units)
+                chunk_status[k] = lf_run_units(&c, &a, u0, u1)
+            for k in range(n_chunks):
+                if chunk_status[k] == STATUS_NO_MEMORY_ or status == STATUS_NO_MEMORY_:
+                    status = STATUS_NO_MEMORY_
+                else:
+                    status = max(status, chunk_status[k])
+        finally:
+            free(chunk_status)
+    if status == STATUS_NO_MEMORY_:
+        raise MemoryError(
+            f"leabra_fast kernel: cannot allocate scratch for {n_inputs} inputs per unit; "
+            "the state may be partially updated"
+        )
+    return status
+
+
+cdef int _status_of(const long long[::1] first_bad):
+    cdef Py_ssize_t u
+    for u in range(first_bad.shape[0]):
+        if first_bad[u] >= 0:
+            return STATUS_NONFINITE_
+    return STATUS_OK_
+
+
+cdef bint _recording_fits(const Py_ssize_t[::1] unit_cols, double[:, :, ::1] ub,
+                          double[:, :, :, ::1] sb, Py_ssize_t n_inputs, Py_ssize_t abs0,
+                          Py_ssize_t n, Py_ssize_t every, Py_ssize_t rec_base):
+    """Every row and column the loop may write lies inside the trace buffers."""
+    cdef Py_ssize_t u, first_row, last_row
+    for u in range(unit_cols.shape[0]):
+        if unit_cols[u] >= 0 and (unit_cols[u] >= ub.shape[2] or unit_cols[u] >= sb.shape[2]):
+            if ub.shape[0] > 0 or sb.shape[0] > 0:
+                return False
+    if n == 0 or (ub.shape[0] == 0 and sb.shape[0] == 0):
+        return True
+    if sb.shape[0] > 0 and sb.shape[3] != n_inputs:
+        return False
+    first_row = (abs0 + every - 1) // every - rec_base  # ceil; C division truncates
+    last_row = (abs0 + n - 1) // every - rec_base
+    if last_row < first_row:
+        return True
+    return first_row >= 0 and last_row < ub.shape[1] and last_row < sb.shape[1]
+
+
+def xcal_scalar(dict consts, double x, double th):
+    """The kernel's ``xcal`` on one value (for tests against the Python one)."""
+    cdef SeedConsts c = consts
+    return lf_xcal(x, th, &c)
+
+
+def sig_scalar(dict consts, double w):
+    """The kernel's ``sig`` on one value; ``x*sqrt(x)`` when ``gain == 1.5``, else ``pow``."""
+    cdef SeedConsts c = consts
+    return lf_sig(w, &c)
+
+
+def soft_bound_scalar(double dwt, double fwt):
+    """The kernel's ``soft_bound`` on one value."""
+    return lf_soft_bound(dwt, fwt)
+
+
+def exp_scalar(double x):
+    """The kernel's own vectorisable ``exp`` on one value (for tests against ``math.exp``)."""
+    return lf_exp(x)
+
+
+def exp_array(const double[::1] x, bint normal=False):
+    """The kernel's ``exp`` on each element of a contiguous float64 array (a new array).
+
+    ``normal=True`` uses the shorter form the kernel takes when a whole block has
+    ``|x| <= EXP_NORMAL_MAX``; there it must give the same bits.
+    """
+    import numpy as np
+    out = np.empty(x.shape[0])
+    cdef double[::1] o = out
+    cdef Py_ssize_t i
+    for i in range(x.shape[0]):
+        o[i] = lf_exp_normal(x[i]) if normal else lf_exp(x[i])
+    return out
+
+
+def cpu_levels():
+    """The instruction sets this CPU runs, best first (call it in the baseline module:
+    the others may not even import on a CPU without their instructions)."""
+    return tuple(name for k, name in enumerate(("avx512", "avx2", "baseline"))
+                 if lf_isa_supported(k))

@@ -1,0 +1,118 @@
+"""The seed model's compiled kernel: the best instruction-set build this CPU runs.
+
+The kernel (``_kernel.pxi``) is compiled once per instruction set, one extension
+module each: ``_kernel_avx512``, ``_kernel_avx2`` and ``_kernel_baseline`` (SSE2 on
+x86-64; the only one on other platforms).  All give the same bits; only speed
+differs.  The CPU is asked first, through the baseline module, and only then is the
+chosen module imported: a module built for AVX-512 may use those instructions as
+soon as it loads.  ``LEABRA_FAST_SIMD`` (at import) or :func:`select_simd` picks
+another level, for benchmarks and tests.
+
+This module exposes the chosen module's API: ``run_seed``, the scalar test
+functions, the constants, :data:`BUILD_INFO` and :data:`DEBUG_BUILD`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+from typing import Any
+
+from leabra_fast import _simd
+from leabra_fast.seed import _kernel_baseline as _baseline  # type: ignore[attr-defined]
+
+_LEVELS = _simd.LEVELS
+_modules: dict[str, ModuleType] = {"baseline": _baseline}
+
+
+def _built(level: str) -> bool:
+    if level in _modules:
+        return True
+    return importlib.util.find_spec(f"leabra_fast.seed._kernel_{level}") is not None
+
+
+#: Instruction sets both this CPU and this build run, best first.
+_AVAILABLE = tuple(lv for lv in _baseline.cpu_levels() if _built(lv))
+
+
+def simd_levels() -> tuple[str, ...]:
+    """The instruction sets this CPU and build can run the kernel with, best first.
+
+    Among ``"avx512"``, ``"avx2"`` and ``"baseline"`` (SSE2 on x86-64, or whatever the
+    compiler targets elsewhere).  Every level gives the same bits; only speed differs.
+    """
+    return _AVAILABLE
+
+
+def _module(level: str) -> ModuleType:
+    if level not in _modules:
+        _modules[level] = importlib.import_module(f"leabra_fast.seed._kernel_{level}")
+    return _modules[level]
+
+
+#: The module in use (see :func:`current`).
+_current: ModuleType = _baseline
+
+#: The exported names of the module in use, rebound by :func:`select_simd`.
+_EXPORTS = ("run_seed", "xcal_scalar", "sig_scalar", "soft_bound_scalar", "exp_scalar",
+            "exp_array")
+
+#: Constants, the same in every level's module.
+STATUS_OK: int = _baseline.STATUS_OK
+STATUS_NONFINITE: int = _baseline.STATUS_NONFINITE
+STATUS_BAD_ARGS: int = _baseline.STATUS_BAD_ARGS
+BLOCK: int = _baseline.BLOCK
+WIDTHS: tuple[int, int, int] = _baseline.WIDTHS
+EXP_NORMAL_MAX: float = _baseline.EXP_NORMAL_MAX
+STREAM_MIN_BYTES: int = _baseline.STREAM_MIN_BYTES
+#: True when built with LEABRA_FAST_DEBUG=1 (bounds, wraparound and initialisation
+#: checks on, and index checks in the kernel's loops).
+DEBUG_BUILD: bool = _baseline.DEBUG_BUILD
+#: True when built with OpenMP, so ``n_threads`` runs blocks of units in parallel.
+OPENMP: bool = _baseline.OPENMP
+
+#: How this build runs: ``openmp`` (threads available), ``simd`` (the instruction set in
+#: use: "avx512", "avx2" or "baseline"; see :func:`select_simd`), ``block``.
+BUILD_INFO: dict[str, Any] = {"openmp": OPENMP, "simd": "", "block": BLOCK}
+
+
+def current() -> ModuleType:
+    """The extension module in use (its ``STREAM_MIN_BYTES`` is the one ``run_seed`` reads)."""
+    return _current
+
+
+def select_simd(name: str | None = None) -> str:
+    """Run the kernel with instruction set ``name`` (best available if None); return the
+    previous one.  For benchmarks and tests; not while a simulation runs in another thread.
+
+    Raises ValueError for an unknown name or one this CPU cannot run.
+    """
+    global _current
+    previous = BUILD_INFO["simd"]
+    if not name:
+        level = _AVAILABLE[0]
+    elif name not in _LEVELS:
+        _simd.check_status(name, -1, _AVAILABLE)
+        raise AssertionError("unreachable")
+    elif name not in _AVAILABLE:
+        _simd.check_status(name, -2, _AVAILABLE)
+        raise AssertionError("unreachable")
+    else:
+        level = name
+    _current = _module(level)
+    g = globals()
+    for export in _EXPORTS:
+        g[export] = getattr(_current, export)
+    BUILD_INFO["simd"] = level
+    return previous
+
+
+run_seed: Any
+xcal_scalar: Any
+sig_scalar: Any
+soft_bound_scalar: Any
+exp_scalar: Any
+exp_array: Any
+
+_simd.select_from_environment(select_simd)
