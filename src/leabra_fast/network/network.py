@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from . import compiled_backend, layout
 from . import reference as ref
 from .params import LayerParams, PrjnParams, flavour_overrides, with_path
 from .structure import LAYER_KINDS, PRJN_CLASSES, Layer, Projection, make_mask
@@ -130,6 +131,10 @@ class Network:
         self._lc: dict[str, ref.LayerConsts] = {}
         self._pc: dict[str, ref.PrjnConsts] = {}
         self._ncon: dict[str, Any] = {}
+        self._packed: layout.PackedState
+        #: Units that sent (Go SendGDelta, incl. un-sends) during the last compiled
+        #: ``run``, summed over its cycles and layers, per batch copy.
+        self.last_n_sent = np.zeros(0, np.int64)
 
     # ------------------------------------------------------------------ structure
     def add_layer(
@@ -278,10 +283,12 @@ class Network:
         if not self.layers:
             raise ValueError("the network has no layers")
         self.state = _State()
-        for ly in self.layers:
-            self.state.layers[ly.name] = ref.init_layer_state(ly, self.n_batch, self.dtype)
+        # one set of packed buffers, viewed per layer / projection (layout.py): the
+        # compiled kernel runs on the buffers, the reference on the views
+        self._packed, self.state.layers, self.state.prjns = layout.allocate(
+            self.layers, self.prjns, self.n_batch, self.dtype
+        )
         for pj in self.prjns:
-            self.state.prjns[pj.name] = ref.init_prjn_state(pj, self.n_batch, self.dtype)
             f = self.dtype.type
             # Go RConNAvgMax.Avg: mean number of receiving connections per receiver (float32 sum)
             self._ncon[pj.name] = f(pj.mask.sum(axis=1).astype(self.dtype).sum()) / f(
@@ -463,6 +470,8 @@ class Network:
         sse_tol: float = 0.5,
         callback: Callable[[int, Network], Any] | None = None,
         progress: bool = False,
+        backend: str = "python",
+        n_threads: int = 1,
     ) -> NetworkResult:
         """Run one trial per row of the patterns.
 
@@ -486,8 +495,23 @@ class Network:
             ``callback(trial_index, net)`` after every trial (progress bars, logging).
         progress : bool
             Show a tqdm progress bar over trials (needs the optional ``tqdm``).
+        backend : {"python", "cython"}
+            "python": the NumPy reference (float32 or float64).  "cython": the compiled
+            kernel (float64 networks only): whole trials per call, no Python per cycle;
+            same results as the reference to rounding (``docs/network_model.md``).
+        n_threads : int
+            Threads of the compiled kernel (over batch copies; same bits at any count).
         """
         self._need_built("run")
+        if backend not in ("python", "cython"):
+            raise ValueError(f"backend must be 'python' or 'cython', got {backend!r}")
+        if not isinstance(n_threads, (int, np.integer)) or isinstance(n_threads, bool) or n_threads < 1:
+            raise ValueError(f"n_threads must be a positive int, got {n_threads!r}")
+        if backend == "cython" and self.dtype != np.dtype(np.float64):
+            raise ValueError(
+                f"backend='cython' runs float64 networks only; this network's dtype is "
+                f"{self.dtype} (use backend='python' for float32)"
+            )
         inputs = dict(inputs or {})
         targets = dict(targets or {})
         for r in record:
@@ -548,6 +572,15 @@ class Network:
             except ImportError:
                 raise ImportError("progress=True needs tqdm (pip install tqdm)") from None
             bar = tqdm(total=n_trials, unit="trial")
+        if backend == "cython":
+            self._run_compiled(
+                pats, n_trials, res, learn, upd, cyc_rec, float(sse_tol), record,
+                callback, bar, int(n_threads),
+            )  # fmt: skip
+            if bar is not None:
+                bar.close()
+            res.weights = {pj.name: self.state.prjns[pj.name]["wt"].copy() for pj in self.prjns}
+            return res
         for t in range(n_trials):
             self.init_ext()
             for name, a in pats.items():
@@ -575,7 +608,7 @@ class Network:
                     if ly.kind == "compare"
                     else (st["act_p"] - st["act_m"])
                 )
-                s["sse"][t] = np.where(np.abs(d) < sse_tol, 0, d * d).sum(axis=1)
+                s["sse"][t] = ref._ssum(np.where(np.abs(d) < sse_tol, 0, d * d), 1)
             if learn:
                 ref.dwt(self)
                 ref.wt_from_dwt(self)
@@ -591,3 +624,47 @@ class Network:
             bar.close()
         res.weights = {pj.name: self.state.prjns[pj.name]["wt"].copy() for pj in self.prjns}
         return res
+
+    def _run_compiled(
+        self,
+        pats: dict[str, np.ndarray],
+        n_trials: int,
+        res: NetworkResult,
+        learn: bool,
+        upd: bool,
+        cyc_rec: list[str],
+        sse_tol: float,
+        record: Sequence[str],
+        callback: Callable[[int, Network], Any] | None,
+        bar: Any,
+        n_threads: int,
+    ) -> None:
+        """``run`` on the compiled kernel: all trials in one call, or one trial per call
+        when something happens between trials (callback, progress bar, weights recorded)."""
+        per_trial = callback is not None or bar is not None or "wt" in record
+        step = 1 if per_trial else n_trials
+        ps = self._packed
+        self.last_n_sent = np.zeros(self.n_batch, np.int64)
+        for t0 in range(0, n_trials, step):
+            t1 = min(t0 + step, n_trials)
+            out = compiled_backend.run_trials(
+                self, pats, t0, t1, learn=learn, update_act_avg=upd, cyc_rec=cyc_rec,
+                sse_tol=sse_tol, n_threads=n_threads,
+            )  # fmt: skip
+            self.last_n_sent += out["n_sent"]
+            for li, ly in enumerate(self.layers):
+                o, n = ps.unit_off[li], ly.n_units
+                for k, v in enumerate(cyc_rec):
+                    res.cycles[ly.name][v][t0:t1] = out["cycles"][k, :, :, :, o : o + n]
+                for k, v in enumerate(TRIAL_VARS):
+                    res.trials[ly.name][v][t0:t1] = out["trials"][k, :, :, o : o + n]
+                for k, v in enumerate(LAYER_STATS):
+                    res.stats[ly.name][v][t0:t1] = out["stats"][k, :, :, li]
+            self.state.scalars["trials"] += t1 - t0
+            if "wt" in record:
+                for pj in self.prjns:
+                    res.trial_weights[pj.name][t0] = self.state.prjns[pj.name]["wt"]
+            if callback is not None:
+                callback(t0, self)
+            if bar is not None:
+                bar.update(t1 - t0)

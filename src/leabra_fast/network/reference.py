@@ -186,11 +186,53 @@ def _xx1_gain_cor(c: LayerConsts, x: np.ndarray) -> np.ndarray:
     return gx / (gx + c.f(1))
 
 
+_SHIFT = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer
+
+
+def _exp(x: np.ndarray) -> np.ndarray:
+    """exp within ~1 ulp, bit for bit the compiled kernels' ``lf_exp``
+    (``leabra_fast/core/_lf_math.pxd``: Cody-Waite reduction, degree-13 polynomial by
+    Estrin's scheme, compensated final sums, scaling by two powers of 2).  NumPy's own
+    ``exp`` differs from it (and from libm) by an ulp in a few percent of arguments, and
+    an ulp early in a trial can move a unit across a sending threshold later, so the
+    oracle uses the kernel's exp.  Only +, -, * and bit operations: NumPy rounds each as C
+    does."""
+    x = np.asarray(x, dtype=np.float64)
+    xc = np.where(x < -746.0, -746.0, x)
+    xc = np.where(xc > 710.0, 710.0, xc)
+    k = (xc * 1.4426950408889634 + _SHIFT) - _SHIFT
+    r_hi = xc - k * 0.6931471803691238
+    r_lo = -(k * 1.9082149292705877e-10)
+    r = r_hi + r_lo
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    q0 = 0.5 + r * 0.16666666666666666
+    q1 = 0.041666666666666664 + r * 0.008333333333333333
+    q2 = 0.001388888888888889 + r * 0.0001984126984126984
+    q3 = 2.48015873015873e-05 + r * 2.7557319223985893e-06
+    q4 = 2.755731922398589e-07 + r * 2.505210838544172e-08
+    q5 = 2.08767569878681e-09 + r * 1.6059043836821613e-10
+    p = (q0 + r2 * q1) + r4 * (q2 + r2 * q3) + r8 * (q4 + r2 * q5)
+    q = r2 * p
+    s = r_hi + q
+    s_err = ((r_hi - s) + q) + r_lo
+    e_hi = 1.0 + s
+    e = e_hi + (((1.0 - e_hi) + s) + s_err)
+    k1 = (k * 0.5 + _SHIFT) - _SHIFT
+    k2 = k - k1
+    one = np.uint64(1023)
+    b1 = ((np.asarray(k1 + _SHIFT).view(np.uint64) + one) << np.uint64(52)).view(np.float64)
+    b2 = ((np.asarray(k2 + _SHIFT).view(np.uint64) + one) << np.uint64(52)).view(np.float64)
+    return (e * b1) * b2
+
+
 def nxx1(c: LayerConsts, x: np.ndarray) -> np.ndarray:
-    """Go's NoisyXX1 (nxx1.go) in the backend's float type; exp in float64, rounded."""
+    """Go's NoisyXX1 (nxx1.go) in the backend's float type; exp in float64 (``_exp``),
+    rounded."""
     x = np.asarray(x, dtype=type(c.thr))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        e = np.exp(-(x * c.sig_gain_nvar).astype(np.float64)).astype(x.dtype)
+        e = _exp(-(x * c.sig_gain_nvar).astype(np.float64)).astype(x.dtype)
         below = c.sig_mult_eff / (c.f(1) + e)
         interp = c.f(1) - ((c.interp_range - x) / c.interp_range)
         mid = c.sig_val_at_0 + interp * c.interp_val
