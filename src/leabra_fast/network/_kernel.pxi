@@ -75,6 +75,10 @@ cdef enum:
     PAT_NONE, PAT_EXT, PAT_TARG, PAT_CMPR
 
 cdef enum:
+    # Lanes of lf_act_from_g's blocks (four AVX2 or two AVX-512 vectors).
+    LF_W = 16
+
+cdef enum:
     N_TRIAL_VARS = 9
     N_STATS = 4
 
@@ -185,13 +189,12 @@ cdef inline double lf_xx1_gain_cor(const LayerC* c, double x) noexcept nogil:
 
 cdef inline double lf_nxx1(const LayerC* c, double x) noexcept nogil:
     """Go's NoisyXX1: sigmoid below 0, linear on [0, interp_range), XX1GainCor above."""
-    cdef double interp
-    if x < 0:
-        return c.sig_mult_eff / (1.0 + lf_exp(-(x * c.sig_gain_nvar)))
-    if x < c.interp_range:
-        interp = 1.0 - ((c.interp_range - x) / c.interp_range)
-        return c.sig_val_at_0 + interp * c.interp_val
-    return lf_xx1_gain_cor(c, x)
+    # all three forms, then a select: branch-free, so loops over units vectorise
+    cdef double below = c.sig_mult_eff / (1.0 + lf_exp(-(x * c.sig_gain_nvar)))
+    cdef double interp = 1.0 - ((c.interp_range - x) / c.interp_range)
+    cdef double mid = c.sig_val_at_0 + interp * c.interp_val
+    cdef double above = lf_xx1_gain_cor(c, x)
+    return below if x < 0 else (mid if x < c.interp_range else above)
 
 
 cdef inline double lf_xcal(const PrjnC* c, double srval, double thr_p) noexcept nogil:
@@ -461,14 +464,15 @@ cdef void lf_alpha_cyc_init(const Net* net, Py_ssize_t b) noexcept nogil:
 
 # ----------------------------------------------------------------------- cycle
 
-cdef Py_ssize_t lf_send(const Net* net, Py_ssize_t b, const LayerC* L,
+cdef Py_ssize_t lf_send(const Net* net, Py_ssize_t b, const LayerC* Lp,
                         Scratch* sc) noexcept nogil:
     """Go SendGDelta: units above opt_thresh.send whose activity changed by more than
     opt_thresh.delta send the change, units that fell below un-send their last value;
     each adds delta * GScale * its row of weights to the receivers' GInc.  Returns the
     number of sending units."""
-    cdef double* act = lf_u(net, U_ACT, b, L)
-    cdef double* sent = lf_u(net, U_ACT_SENT, b, L)
+    cdef LayerC L = Lp[0]
+    cdef double* act = lf_u(net, U_ACT, b, Lp)
+    cdef double* sent = lf_u(net, U_ACT_SENT, b, Lp)
     cdef Py_ssize_t i, k, j, r, nr, n_send = 0
     cdef double a, dl, scd
     cdef const PrjnC* p
@@ -500,18 +504,19 @@ cdef Py_ssize_t lf_send(const Net* net, Py_ssize_t b, const LayerC* L,
     return n_send
 
 
-cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
+cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept nogil:
     """Go GFmInc: GInc into GeRaw / GiRaw, soft clamping, Ge and GiSyn integration."""
+    cdef LayerC L = Lp[0]
     cdef Py_ssize_t k, i
     cdef const PrjnC* p
     cdef double* raw
     cdef double* ginc
-    cdef double* ge_raw = lf_u(net, U_GE_RAW, b, L)
-    cdef double* gi_raw = lf_u(net, U_GI_RAW, b, L)
-    cdef double* ge = lf_u(net, U_GE, b, L)
-    cdef double* gi_syn = lf_u(net, U_GI_SYN, b, L)
-    cdef const double* ext = lf_u(net, U_EXT, b, L)
-    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef double* ge_raw = lf_u(net, U_GE_RAW, b, Lp)
+    cdef double* gi_raw = lf_u(net, U_GI_RAW, b, Lp)
+    cdef double* ge = lf_u(net, U_GE, b, Lp)
+    cdef double* gi_syn = lf_u(net, U_GI_SYN, b, Lp)
+    cdef const double* ext = lf_u(net, U_EXT, b, Lp)
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
     cdef double g, gs
     for k in range(L.recv0, L.recv1):
         p = &net.pc[net.recv_list[k]]
@@ -589,52 +594,92 @@ cdef void lf_inhib(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil
         gi[i] = pgi[k] + gi_self[i] + gi_syn[i]
 
 
-cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
-    """Go ActFmG: Vm by one Euler step, NXX1 rate code (below threshold from Vm, above
-    from Ge vs its threshold), ActLrn without K, hard clamping, learning averages."""
-    cdef double* vm = lf_u(net, U_VM, b, L)
-    cdef double* act = lf_u(net, U_ACT, b, L)
-    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, L)
-    cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
-    cdef double* inet = lf_u(net, U_INET, b, L)
-    cdef const double* ge_ = lf_u(net, U_GE, b, L)
-    cdef const double* gi_ = lf_u(net, U_GI, b, L)
-    cdef const double* gk_ = lf_u(net, U_GK, b, L)
-    cdef double* avg_ss = lf_u(net, U_AVG_SS, b, L)
-    cdef double* avg_s = lf_u(net, U_AVG_S, b, L)
-    cdef double* avg_m = lf_u(net, U_AVG_M, b, L)
-    cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, L)
-    cdef Py_ssize_t i
+ctypedef struct ActLanes:
+    # A block of LF_W units of lf_act_from_g, one element per lane: locals the compiler
+    # knows do not alias, so the lane loop vectorises (as the seed kernel's LFLanes).
+    double vm[16]
+    double act[16]
+    double act_lrn[16]
+    double ge[16]
+    double gi[16]
+    double gk[16]
+    double inet[16]
+    double act_del[16]
+
+
+cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x) noexcept nogil:
+    """VmFmG and ActFmG of LF_W lanes: Vm by one Euler step, NXX1 of the argument chosen
+    first (Vm - Thr below threshold, else Ge - its threshold, without K for ActLrn: the
+    same values as the reference's selection after three NXX1), Act and ActLrn."""
+    cdef int i
+    cdef bint sub
     cdef double ge, gi, gk, v, net_i, ge_thr, ge_thr_nok, ge_e, nw_sub, nw_act, nw_lrn, a
-    for i in range(L.n):
-        ge = ge_[i] * L.gbar_e
-        gi = gi_[i] * L.gbar_i
-        gk = gk_[i] * L.gbar_k
-        v = vm[i]
-        net_i = (ge * (L.erev_e - v) + L.gbar_l * (L.erev_l - v) + gi * (L.erev_i - v)
-                 + gk * (L.erev_k - v))
-        inet[i] = net_i
-        v = lf_clip(v + L.vm_dt * net_i, L.vm_min, L.vm_max)
-        vm[i] = v
-        a = act[i]
-        if a < L.vm_act_thr and v <= L.thr:
-            nw_sub = lf_nxx1(L, v - L.thr)
-            nw_act = nw_sub
-            nw_lrn = nw_sub
-        else:
-            ge_thr = ((L.gbar_i * gi_[i] * L.erev_sub_thr_i + L.gbar_l * L.erev_sub_thr_l
-                       + L.gbar_k * gk_[i] * L.erev_sub_thr_k) / L.thr_sub_erev_e)
-            ge_thr_nok = ((L.gbar_i * gi_[i] * L.erev_sub_thr_i
-                           + L.gbar_l * L.erev_sub_thr_l) / L.thr_sub_erev_e)
-            ge_e = ge_[i] * L.gbar_e
-            nw_act = lf_nxx1(L, ge_e - ge_thr)
-            nw_lrn = lf_nxx1(L, ge_e - ge_thr_nok)
-        nw_act = a + L.vm_dt * (nw_act - a)
-        act_del[i] = nw_act - a
-        act[i] = nw_act
-        act_lrn[i] += L.vm_dt * (nw_lrn - act_lrn[i])
+    for i in range(LF_W):
+        ge = x.ge[i] * c.gbar_e
+        gi = x.gi[i] * c.gbar_i
+        gk = x.gk[i] * c.gbar_k
+        v = x.vm[i]
+        net_i = (ge * (c.erev_e - v) + c.gbar_l * (c.erev_l - v) + gi * (c.erev_i - v)
+                 + gk * (c.erev_k - v))
+        x.inet[i] = net_i
+        v = lf_clip(v + c.vm_dt * net_i, c.vm_min, c.vm_max)
+        x.vm[i] = v
+        a = x.act[i]
+        ge_thr = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l
+                   + c.gbar_k * x.gk[i] * c.erev_sub_thr_k) / c.thr_sub_erev_e)
+        ge_thr_nok = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i
+                       + c.gbar_l * c.erev_sub_thr_l) / c.thr_sub_erev_e)
+        ge_e = x.ge[i] * c.gbar_e
+        sub = a < c.vm_act_thr and v <= c.thr
+        nw_sub = v - c.thr
+        nw_act = lf_nxx1(c, nw_sub if sub else ge_e - ge_thr)
+        nw_lrn = lf_nxx1(c, nw_sub if sub else ge_e - ge_thr_nok)
+        nw_act = a + c.vm_dt * (nw_act - a)
+        x.act_del[i] = nw_act - a
+        x.act[i] = nw_act
+        x.act_lrn[i] = x.act_lrn[i] + c.vm_dt * (nw_lrn - x.act_lrn[i])
+
+
+cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept nogil:
+    """Go ActFmG of a layer: blocks of LF_W units through lf_act_lanes (the last block
+    padded with copies of its last unit, not stored), hard clamping, then the learning
+    averages AvgSS -> AvgS -> AvgM and AvgSLrn."""
+    cdef LayerC L = Lp[0]
+    cdef ActLanes x
+    cdef double* vm = lf_u(net, U_VM, b, Lp)
+    cdef double* act = lf_u(net, U_ACT, b, Lp)
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, Lp)
+    cdef double* act_del = lf_u(net, U_ACT_DEL, b, Lp)
+    cdef double* inet = lf_u(net, U_INET, b, Lp)
+    cdef const double* ge_ = lf_u(net, U_GE, b, Lp)
+    cdef const double* gi_ = lf_u(net, U_GI, b, Lp)
+    cdef const double* gk_ = lf_u(net, U_GK, b, Lp)
+    cdef double* avg_ss = lf_u(net, U_AVG_SS, b, Lp)
+    cdef double* avg_s = lf_u(net, U_AVG_S, b, Lp)
+    cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
+    cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
+    cdef Py_ssize_t i, i0, u, m, blk
+    for blk in range((L.n + LF_W - 1) // LF_W):
+        i0 = blk * LF_W
+        m = L.n - i0 if L.n - i0 < LF_W else LF_W
+        for i in range(LF_W):
+            u = i0 + (i if i < m else m - 1)
+            x.vm[i] = vm[u]
+            x.act[i] = act[u]
+            x.act_lrn[i] = act_lrn[u]
+            x.ge[i] = ge_[u]
+            x.gi[i] = gi_[u]
+            x.gk[i] = gk_[u]
+        lf_act_lanes(&L, &x)
+        for i in range(m):
+            u = i0 + i
+            vm[u] = x.vm[i]
+            act[u] = x.act[i]
+            act_lrn[u] = x.act_lrn[i]
+            inet[u] = x.inet[i]
+            act_del[u] = x.act_del[i]
     if L.hard:
-        lf_hard_clamp(net, b, L)
+        lf_hard_clamp(net, b, Lp)
     for i in range(L.n):
         avg_ss[i] += L.ss_dt * (act_lrn[i] - avg_ss[i])
         avg_s[i] += L.s_dt * (avg_ss[i] - avg_s[i])
@@ -761,13 +806,91 @@ cdef void lf_quarter_final(const Net* net, Py_ssize_t b, int qtr) noexcept nogil
 
 # ----------------------------------------------------------------------- learning
 
+cdef inline double lf_sig6(double w) noexcept nogil:
+    """Go's SigFun61 without branches (0 at w <= 0, 1 at w >= 1)."""
+    cdef double pw = (1.0 - w) / w
+    cdef double v = 1.0 / (1.0 + pw * pw * pw * pw * pw * pw)
+    return 0.0 if w <= 0 else (1.0 if w >= 1 else v)
+
+
+cdef inline double lf_bound(double d, double lwt, double inc, double dec,
+                            bint soft) noexcept nogil:
+    """The weight change applied to LWt: soft bounding with the WtBal factors."""
+    if soft:
+        return d * (inc * (1.0 - lwt)) if d > 0 else d * (dec * lwt)
+    return d * inc if d > 0 else d * dec
+
+
+cdef void lf_dwt_row(const PrjnC* p, Py_ssize_t nr, double su_s_lrn, double su_m,
+                     const double* r_avg_s_lrn, const double* r_avg_m, const double* r_avg_l,
+                     const double* r_avg_l_lrn, double* dwt, double* norm,
+                     double* mom) noexcept nogil:
+    """Go DWt of one sender's synapses (a full row): XCAL error-driven and BCM terms,
+    Norm, Momentum, DWt += Lrate dwt.  Branch-free (selects), so it vectorises."""
+    cdef PrjnC c = p[0]
+    cdef Py_ssize_t r
+    cdef double srs, srm, bcm, err, dd, nn, norm_f, nm
+    for r in range(nr):
+        srs = su_s_lrn * r_avg_s_lrn[r]
+        srm = su_m * r_avg_m[r]
+        bcm = lf_xcal(&c, srs, r_avg_l[r])
+        err = lf_xcal(&c, srs, srm)
+        bcm = bcm * (c.l_lrn if c.set_l_lrn else r_avg_l_lrn[r])
+        err = err * c.m_lrn
+        dd = bcm + err
+        norm_f = 1.0
+        if c.norm_on:
+            nn = c.norm_decay_dt_c * norm[r]
+            nn = fabs(dd) if fabs(dd) > nn else nn
+            norm_f = 1.0 if nn == 0 else c.norm_lr_comp / (c.norm_min if nn < c.norm_min else nn)
+            norm[r] = nn
+        if c.mom_on:
+            nm = c.mom_dt_c * mom[r] + dd
+            mom[r] = nm
+            dd = norm_f * (c.mom_lr_comp * nm)
+        else:
+            dd = dd * norm_f
+        dwt[r] = dwt[r] + c.lrate * dd
+
+
+cdef void lf_wt_row(const PrjnC* p, Py_ssize_t nr, const double* wb_inc, const double* wb_dec,
+                    double* wt, double* lwt, double* dwt) noexcept nogil:
+    """Go WtFmDWt of a full row: where DWt != 0, LWt += bounded DWt (clipped to [0, 1]),
+    Wt = SIG(LWt); DWt = 0."""
+    cdef PrjnC c = p[0]
+    cdef Py_ssize_t r
+    cdef double d, lw, w
+    if c.sig6:
+        for r in range(nr):
+            d = dwt[r]
+            lw = lf_clip(lwt[r] + lf_bound(d, lwt[r], wb_inc[r] if c.wb_on else 1.0,
+                                           wb_dec[r] if c.wb_on else 1.0, c.soft_bound),
+                         0.0, 1.0)
+            w = lf_sig6(lw)
+            lwt[r] = lw if d != 0 else lwt[r]
+            wt[r] = w if d != 0 else wt[r]
+            dwt[r] = 0.0
+    else:
+        for r in range(nr):
+            d = dwt[r]
+            if d != 0:
+                lw = lf_clip(lwt[r] + lf_bound(d, lwt[r], wb_inc[r] if c.wb_on else 1.0,
+                                               wb_dec[r] if c.wb_on else 1.0, c.soft_bound),
+                             0.0, 1.0)
+                lwt[r] = lw
+                wt[r] = lf_sig(&c, lw)
+            dwt[r] = 0.0
+
+
 cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p,
                         bint dwt_clean) noexcept nogil:
     """Go DWt then WtFmDWt of one projection, fused row by row (a sender's synapses are
-    contiguous): XCAL error + BCM terms, Norm, Momentum, DWt += Lrate dwt, soft bounding
-    with the WtBal factors, LWt clipped, Wt = SIG(LWt), DWt = 0; Norm then set to its max
-    over the row.  Rows of senders that do not learn change only where DWt != 0, which
-    cannot happen when ``dwt_clean`` (all DWt zero before the call)."""
+    contiguous and stay in L1 between the passes): DWt of the row (lf_dwt_row), Norm set
+    to its max over the row, then the weight update (lf_wt_row).  WtFmDWt does not read
+    other rows, and the WtBal factors change only after it, so fusing changes no value.
+    Rows of senders that do not learn (AvgS and AvgM below LrnThr) change only where DWt
+    != 0, which cannot happen when ``dwt_clean`` (all DWt zero before the call).
+    Projections with a partial mask take the same steps synapse by synapse."""
     cdef const LayerC* SL = &net.lc[p.send]
     cdef const LayerC* RL = &net.lc[p.recv]
     cdef const double* s_avg_s = lf_u(net, U_AVG_S, b, SL)
@@ -785,69 +908,44 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p,
     cdef double* norm0 = lf_s(net, S_NORM, b, p)
     cdef double* mom0 = lf_s(net, S_MOMENT, b, p)
     cdef const unsigned char* mask0 = net.M + p.mask_off
-    cdef double* wt
-    cdef double* lwt
-    cdef double* dwt
-    cdef double* norm
-    cdef double* mom
     cdef const unsigned char* mask
-    cdef Py_ssize_t s, r, nr = p.nr
+    cdef double* norm
+    cdef Py_ssize_t s, r, o, nr = p.nr
     cdef bint active
-    cdef double su_s_lrn, su_m, srs, srm, bcm, err, d, nn, norm_f, nm, mx, inc, dec, dd, lw
+    cdef double mx, d1[1], n1[1], m1[1]
     for s in range(p.ns):
         active = not (s_avg_s[s] < p.lrn_thr and s_avg_m[s] < p.lrn_thr)
         if not active and dwt_clean:
             continue
-        wt = wt0 + s * nr
-        lwt = lwt0 + s * nr
-        dwt = dwt0 + s * nr
-        norm = norm0 + s * nr
-        mom = mom0 + s * nr
-        mask = mask0 + s * nr
-        su_s_lrn = s_avg_s_lrn[s]
-        su_m = s_avg_m[s]
+        o = s * nr
+        norm = norm0 + o
+        mask = mask0 + o
+        if p.full:
+            if active:
+                lf_dwt_row(p, nr, s_avg_s_lrn[s], s_avg_m[s], r_avg_s_lrn, r_avg_m, r_avg_l,
+                           r_avg_l_lrn, dwt0 + o, norm, mom0 + o)
+                if p.norm_on:
+                    mx = 0.0
+                    for r in range(nr):
+                        mx = norm[r] if norm[r] > mx else mx
+                    for r in range(nr):
+                        norm[r] = mx
+            lf_wt_row(p, nr, wb_inc, wb_dec, wt0 + o, lwt0 + o, dwt0 + o)
+            continue
         mx = 0.0
         for r in range(nr):
-            if not p.full and not mask[r]:
+            if not mask[r]:
                 continue
-            d = dwt[r]
             if active:
-                srs = su_s_lrn * r_avg_s_lrn[r]
-                srm = su_m * r_avg_m[r]
-                bcm = lf_xcal(p, srs, r_avg_l[r])
-                err = lf_xcal(p, srs, srm)
-                bcm = bcm * (p.l_lrn if p.set_l_lrn else r_avg_l_lrn[r])
-                err = err * p.m_lrn
-                dd = bcm + err
-                norm_f = 1.0
-                if p.norm_on:
-                    nn = p.norm_decay_dt_c * norm[r]
-                    nn = fabs(dd) if fabs(dd) > nn else nn
-                    if nn != 0:
-                        norm_f = p.norm_lr_comp / (p.norm_min if nn < p.norm_min else nn)
-                    norm[r] = nn
-                    mx = nn if nn > mx else mx
-                if p.mom_on:
-                    nm = p.mom_dt_c * mom[r] + dd
-                    mom[r] = nm
-                    dd = norm_f * (p.mom_lr_comp * nm)
-                else:
-                    dd = dd * norm_f
-                d = d + p.lrate * dd
-            if d != 0:
-                inc = wb_inc[r] if p.wb_on else 1.0
-                dec = wb_dec[r] if p.wb_on else 1.0
-                if p.soft_bound:
-                    dd = d * (inc * (1.0 - lwt[r])) if d > 0 else d * (dec * lwt[r])
-                else:
-                    dd = d * inc if d > 0 else d * dec
-                lw = lf_clip(lwt[r] + dd, 0.0, 1.0)
-                lwt[r] = lw
-                wt[r] = lf_sig(p, lw)
-            dwt[r] = 0.0
+                d1[0], n1[0], m1[0] = dwt0[o + r], norm[r], mom0[o + r]
+                lf_dwt_row(p, 1, s_avg_s_lrn[s], s_avg_m[s], r_avg_s_lrn + r, r_avg_m + r,
+                           r_avg_l + r, r_avg_l_lrn + r, d1, n1, m1)
+                dwt0[o + r], norm[r], mom0[o + r] = d1[0], n1[0], m1[0]
+                mx = norm[r] if norm[r] > mx else mx
+            lf_wt_row(p, 1, wb_inc + r, wb_dec + r, wt0 + o + r, lwt0 + o + r, dwt0 + o + r)
         if active and p.norm_on:
             for r in range(nr):
-                if p.full or mask[r]:
+                if mask[r]:
                     norm[r] = mx
 
 
