@@ -16,6 +16,7 @@ XCal, WtSig, Norm, Momentum, WtBal), ``prjn.go`` (SendGDelta, DWt, WtFmDWt, WtBa
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -240,6 +241,25 @@ def nxx1(c: LayerConsts, x: np.ndarray) -> np.ndarray:
     return np.where(x < 0, below, np.where(x < c.interp_range, mid, above))
 
 
+def _pow_scalar(b: float, e: float) -> float:
+    try:
+        return math.pow(b, e)
+    except OverflowError:
+        return math.inf
+    except ValueError:
+        return math.nan
+
+
+_pow_ufunc = np.frompyfunc(_pow_scalar, 2, 1)
+
+
+def _pow(base: np.ndarray, e: float) -> np.ndarray:
+    """C's ``pow`` element by element (``math.pow``), as the compiled kernel calls it:
+    NumPy's own vectorised ``power`` differs from it by an ulp in a few percent of
+    arguments.  Only SIG gains other than 6 (and 1) take this path."""
+    return np.asarray(_pow_ufunc(base, e), dtype=np.float64)
+
+
 def sig_fun(w: np.ndarray, gain: Any, off: Any) -> np.ndarray:
     """Go's SigFun / SigFun61: 1 / (1 + (off (1-w) / w)^gain), 0 at w <= 0, 1 at w >= 1."""
     w = np.asarray(w)
@@ -250,7 +270,7 @@ def sig_fun(w: np.ndarray, gain: Any, off: Any) -> np.ndarray:
             val = f(1) / (f(1) + pw * pw * pw * pw * pw * pw)
         else:
             base = ((off * (f(1) - w)) / w).astype(np.float64)
-            val = f(1) / (f(1) + (base ** np.float64(gain)).astype(w.dtype))
+            val = f(1) / (f(1) + _pow(base, float(gain)).astype(w.dtype))
     return np.where(w <= 0, f(0), np.where(w >= 1, f(1), val))
 
 
