@@ -231,6 +231,22 @@ def test_thread_count_gives_same_bits():
             np.testing.assert_array_equal(s[k], states[0][0][k], err_msg=k)
 
 
+@pytest.mark.skipif(not compiled.OPENMP, reason="built without OpenMP")
+@pytest.mark.parametrize("units", [16, 100])
+def test_threads_inside_one_copy_give_same_bits(units):
+    """One batch copy on 2 and 3 threads (slices of receivers, units and weight rows)."""
+    pats = bench_patterns(3, units, rng=13)
+    states = []
+    for n_threads in (1, 2, 3):
+        net = bench_net(units, rng=14)
+        net.run({"Input": pats["Input"]}, {"Output": pats["Output"]}, backend="cython",
+                n_threads=n_threads)
+        states.append(net.get_state())
+    for s in states[1:]:
+        for k in s:
+            np.testing.assert_array_equal(s[k], states[0][k], err_msg=k)
+
+
 def test_simd_levels_give_same_bits():
     pats = bench_patterns(3, 16, rng=11)
     out = {}

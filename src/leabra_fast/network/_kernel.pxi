@@ -143,8 +143,10 @@ ctypedef struct Net:
 
 
 ctypedef struct Scratch:
-    # One batch copy's working arrays: sending units and their deltas, WtBal sums.
+    # One batch copy's working arrays: sending units and their deltas (at each layer's
+    # unit offset), their number per layer, WtBal sums.
     Py_ssize_t* idx
+    Py_ssize_t* n_send
     double* d
     double* acc
     double* cnt
@@ -311,8 +313,9 @@ cdef void lf_apply_pattern(const Net* net, Py_ssize_t b, const LayerC* L,
             hc[i] = 1
 
 
-cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
-    """Hard-clamped units (HasExt) take Ext: act, act_lrn, vm, act_del, inet."""
+cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
+                        Py_ssize_t u1) noexcept nogil:
+    """Hard-clamped units u0 .. u1-1 (HasExt) take Ext: act, act_lrn, vm, act_del, inet."""
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
     cdef const double* ext = lf_u(net, U_EXT, b, L)
     cdef double* act = lf_u(net, U_ACT, b, L)
@@ -322,7 +325,7 @@ cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L) noexcept 
     cdef double* inet = lf_u(net, U_INET, b, L)
     cdef Py_ssize_t i
     cdef double clmp
-    for i in range(L.n):
+    for i in range(u0, u1):
         if he[i]:
             clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
             act[i] = clmp
@@ -459,49 +462,56 @@ cdef void lf_alpha_cyc_init(const Net* net, Py_ssize_t b) noexcept nogil:
             p = &net.pc[net.recv_list[k]]
             lf_zero(lf_r(net, R_GINC, b, p), p.nr)
         if L.hard and L.kind == K_INPUT:
-            lf_hard_clamp(net, b, L)
+            lf_hard_clamp(net, b, L, 0, L.n)
 
 
 # ----------------------------------------------------------------------- cycle
 
-cdef Py_ssize_t lf_send(const Net* net, Py_ssize_t b, const LayerC* Lp,
-                        Scratch* sc) noexcept nogil:
-    """Go SendGDelta: units above opt_thresh.send whose activity changed by more than
-    opt_thresh.delta send the change, units that fell below un-send their last value;
-    each adds delta * GScale * its row of weights to the receivers' GInc.  Returns the
-    number of sending units."""
+cdef Py_ssize_t lf_send_decide(const Net* net, Py_ssize_t b, const LayerC* Lp,
+                               Py_ssize_t* idx, double* d) noexcept nogil:
+    """Go SendGDelta's choice: units above opt_thresh.send whose activity changed by more
+    than opt_thresh.delta send the change, units that fell below un-send their last value
+    (ActSent updated).  Writes the senders (in index order) and their deltas; returns
+    how many."""
     cdef LayerC L = Lp[0]
     cdef double* act = lf_u(net, U_ACT, b, Lp)
     cdef double* sent = lf_u(net, U_ACT_SENT, b, Lp)
-    cdef Py_ssize_t i, k, j, r, nr, n_send = 0
-    cdef double a, dl, scd
-    cdef const PrjnC* p
-    cdef const double* row
-    cdef double* ginc
+    cdef Py_ssize_t i, n_send = 0
+    cdef double a, dl
     for i in range(L.n):
         a = act[i]
         if a > L.send:
             dl = a - sent[i]
             if fabs(dl) > L.delta:
-                sc.idx[n_send] = i
-                sc.d[n_send] = dl
+                idx[n_send] = i
+                d[n_send] = dl
                 n_send += 1
                 sent[i] = a
         elif sent[i] > L.send:
-            sc.idx[n_send] = i
-            sc.d[n_send] = -sent[i]
+            idx[n_send] = i
+            d[n_send] = -sent[i]
             n_send += 1
             sent[i] = 0.0
-    for k in range(L.send0, L.send1):
-        p = &net.pc[net.send_list[k]]
-        ginc = lf_r(net, R_GINC, b, p)
-        nr = p.nr
-        for j in range(n_send):
-            scd = sc.d[j] * net.G[b * net.n_prjns + net.send_list[k]]
-            row = lf_s(net, S_WT, b, p) + sc.idx[j] * nr
-            for r in range(nr):
-                ginc[r] += row[r] * scd
     return n_send
+
+
+cdef void lf_scatter(const Net* net, Py_ssize_t b, Py_ssize_t pi, const Py_ssize_t* idx,
+                     const double* d, Py_ssize_t n_send, Py_ssize_t r0,
+                     Py_ssize_t r1) noexcept nogil:
+    """Go SendGDelta's sending into projection pi, receivers r0 .. r1-1: each sender adds
+    delta * GScale * its (contiguous) row of weights to GInc, senders in index order."""
+    cdef const PrjnC* p = &net.pc[pi]
+    cdef double* ginc = lf_r(net, R_GINC, b, p)
+    cdef const double* w = lf_s(net, S_WT, b, p)
+    cdef double gs = net.G[b * net.n_prjns + pi]
+    cdef Py_ssize_t j, r, nr = p.nr
+    cdef double scd
+    cdef const double* row
+    for j in range(n_send):
+        scd = d[j] * gs
+        row = w + idx[j] * nr
+        for r in range(r0, r1):
+            ginc[r] += row[r] * scd
 
 
 cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept nogil:
@@ -640,8 +650,9 @@ cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x) noexcept nogil:
         x.act_lrn[i] = x.act_lrn[i] + c.vm_dt * (nw_lrn - x.act_lrn[i])
 
 
-cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept nogil:
-    """Go ActFmG of a layer: blocks of LF_W units through lf_act_lanes (the last block
+cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
+                        Py_ssize_t u1) noexcept nogil:
+    """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes (the last block
     padded with copies of its last unit, not stored), hard clamping, then the learning
     averages AvgSS -> AvgS -> AvgM and AvgSLrn."""
     cdef LayerC L = Lp[0]
@@ -659,9 +670,9 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept
     cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
     cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
     cdef Py_ssize_t i, i0, u, m, blk
-    for blk in range((L.n + LF_W - 1) // LF_W):
-        i0 = blk * LF_W
-        m = L.n - i0 if L.n - i0 < LF_W else LF_W
+    for blk in range((u1 - u0 + LF_W - 1) // LF_W):
+        i0 = u0 + blk * LF_W
+        m = u1 - i0 if u1 - i0 < LF_W else LF_W
         for i in range(LF_W):
             u = i0 + (i if i < m else m - 1)
             x.vm[i] = vm[u]
@@ -679,28 +690,61 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept
             inet[u] = x.inet[i]
             act_del[u] = x.act_del[i]
     if L.hard:
-        lf_hard_clamp(net, b, Lp)
-    for i in range(L.n):
+        lf_hard_clamp(net, b, Lp, u0, u1)
+    for i in range(u0, u1):
         avg_ss[i] += L.ss_dt * (act_lrn[i] - avg_ss[i])
         avg_s[i] += L.s_dt * (avg_ss[i] - avg_s[i])
         avg_m[i] += L.m_dt * (avg_s[i] - avg_m[i])
         avg_s_lrn[i] = L.lrn_s * avg_s[i] + L.lrn_m * avg_m[i]
 
 
-cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc) noexcept nogil:
-    """Go Network.Cycle: each step over all layers before the next."""
-    cdef Py_ssize_t li
+cdef inline Py_ssize_t lf_cut(Py_ssize_t n, Py_ssize_t k, Py_ssize_t n_slices) noexcept nogil:
+    """Start of slice k of n_slices over 0 .. n-1."""
+    return n * k // n_slices
+
+
+cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, int nth) noexcept nogil:
+    """Go Network.Cycle: each step over all layers before the next.  With nth > 1 threads
+    the sending (slices of each projection's receivers) and ActFmG (slices of each
+    layer's units) run in parallel: every receiver still adds its senders in index
+    order and every unit is computed alone, so the bits do not depend on nth."""
+    cdef Py_ssize_t li, k, pi, sl, ns = 2 * nth
+    cdef const LayerC* L
     cdef long long n_sent = 0
     for li in range(net.n_layers):
-        n_sent += lf_send(net, b, &net.lc[li], sc)
+        L = &net.lc[li]
+        sc.n_send[li] = lf_send_decide(net, b, L, sc.idx + L.off, sc.d + L.off)
+        if L.send1 > L.send0:
+            n_sent += sc.n_send[li]
+    if nth > 1:
+        for k in prange(net.n_prjns * ns, num_threads=nth, schedule="static"):
+            pi = k // ns
+            sl = k % ns
+            L = &net.lc[net.pc[pi].send]
+            if sc.n_send[net.pc[pi].send]:
+                lf_scatter(net, b, pi, sc.idx + L.off, sc.d + L.off, sc.n_send[net.pc[pi].send],
+                           lf_cut(net.pc[pi].nr, sl, ns), lf_cut(net.pc[pi].nr, sl + 1, ns))
+    else:
+        for pi in range(net.n_prjns):
+            L = &net.lc[net.pc[pi].send]
+            if sc.n_send[net.pc[pi].send]:
+                lf_scatter(net, b, pi, sc.idx + L.off, sc.d + L.off, sc.n_send[net.pc[pi].send],
+                           0, net.pc[pi].nr)
     for li in range(net.n_layers):
         lf_g_from_inc(net, b, &net.lc[li])
     for li in range(net.n_layers):
         lf_pool_stats(net, b, &net.lc[li], U_GE, P_GE_AVG, P_GE_MAX)
     for li in range(net.n_layers):
         lf_inhib(net, b, &net.lc[li])
-    for li in range(net.n_layers):
-        lf_act_from_g(net, b, &net.lc[li])
+    if nth > 1:
+        for k in prange(net.n_layers * ns, num_threads=nth, schedule="static"):
+            li = k // ns
+            sl = k % ns
+            lf_act_from_g(net, b, &net.lc[li], lf_cut(net.lc[li].n, sl, ns),
+                          lf_cut(net.lc[li].n, sl + 1, ns))
+    else:
+        for li in range(net.n_layers):
+            lf_act_from_g(net, b, &net.lc[li], 0, net.lc[li].n)
     for li in range(net.n_layers):
         lf_pool_stats(net, b, &net.lc[li], U_ACT, P_ACT_AVG, P_ACT_MAX)
     return n_sent
@@ -882,15 +926,16 @@ cdef void lf_wt_row(const PrjnC* p, Py_ssize_t nr, const double* wb_inc, const d
             dwt[r] = 0.0
 
 
-cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p,
-                        bint dwt_clean) noexcept nogil:
+cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_clean,
+                        Py_ssize_t s0, Py_ssize_t s1) noexcept nogil:
     """Go DWt then WtFmDWt of one projection, fused row by row (a sender's synapses are
     contiguous and stay in L1 between the passes): DWt of the row (lf_dwt_row), Norm set
     to its max over the row, then the weight update (lf_wt_row).  WtFmDWt does not read
     other rows, and the WtBal factors change only after it, so fusing changes no value.
     Rows of senders that do not learn (AvgS and AvgM below LrnThr) change only where DWt
     != 0, which cannot happen when ``dwt_clean`` (all DWt zero before the call).
-    Projections with a partial mask take the same steps synapse by synapse."""
+    Projections with a partial mask take the same steps synapse by synapse.  Senders
+    s0 .. s1-1 (rows are independent: threads take slices of them)."""
     cdef const LayerC* SL = &net.lc[p.send]
     cdef const LayerC* RL = &net.lc[p.recv]
     cdef const double* s_avg_s = lf_u(net, U_AVG_S, b, SL)
@@ -913,7 +958,7 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p,
     cdef Py_ssize_t s, r, o, nr = p.nr
     cdef bint active
     cdef double mx, d1[1], n1[1], m1[1]
-    for s in range(p.ns):
+    for s in range(s0, s1):
         active = not (s_avg_s[s] < p.lrn_thr and s_avg_m[s] < p.lrn_thr)
         if not active and dwt_clean:
             continue
@@ -1031,21 +1076,26 @@ cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept n
         st[3 * nt * nb * net.n_layers] = lf_l(net, L_COS, b, li)[0]
 
 
-cdef int lf_run_copy(const Net* net, Py_ssize_t b) noexcept nogil:
-    """All trials of batch copy b; returns a status code."""
+cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
+    """All trials of batch copy b, on nth threads; returns a status code."""
     cdef Scratch sc
-    cdef void* mem = malloc(net.max_n * (sizeof(Py_ssize_t) + 3 * sizeof(double)) + 64)
+    cdef void* mem = malloc(net.n_tot * (sizeof(Py_ssize_t) + sizeof(double))
+                            + 2 * net.max_n * sizeof(double)
+                            + net.n_layers * sizeof(Py_ssize_t) + 64)
     cdef Py_ssize_t t, q, cyc, li, k, ci, nb = net.n_batch, nt = net.n_trials
     cdef Py_ssize_t ncyc = 4 * net.cyc_per_qtr
     cdef long long ctr = net.wt_bal_ctr0
     cdef long long n_sent = 0
+    cdef Py_ssize_t sl, ns = 2 * nth
+    cdef const PrjnC* p
     cdef bint clean = net.dwt_clean
     if mem == NULL:
         return STATUS_NO_MEMORY_
     sc.d = <double*>mem
-    sc.acc = sc.d + net.max_n
+    sc.acc = sc.d + net.n_tot
     sc.cnt = sc.acc + net.max_n
     sc.idx = <Py_ssize_t*>(sc.cnt + net.max_n)
+    sc.n_send = sc.idx + net.n_tot
     for t in range(nt):
         for li in range(net.n_layers):
             lf_apply_pattern(net, b, &net.lc[li],
@@ -1053,7 +1103,7 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b) noexcept nogil:
         lf_alpha_cyc_init(net, b)
         for q in range(4):
             for cyc in range(net.cyc_per_qtr):
-                n_sent += lf_cycle(net, b, &sc)
+                n_sent += lf_cycle(net, b, &sc, nth)
                 ci = q * net.cyc_per_qtr + cyc
                 for k in range(net.n_rec):
                     lf_copy(net.rec_cyc + (((k * nt + t) * ncyc + ci) * nb + b) * net.n_tot,
@@ -1062,8 +1112,15 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b) noexcept nogil:
         lf_record_trial(net, b, t)
         if net.learn:
             for k in range(net.n_prjns):
-                if net.pc[k].learn:
-                    lf_learn_prjn(net, b, &net.pc[k], clean)
+                p = &net.pc[k]
+                if not p.learn:
+                    continue
+                if nth > 1:
+                    for sl in prange(ns, num_threads=nth, schedule="static"):
+                        lf_learn_prjn(net, b, p, clean, lf_cut(p.ns, sl, ns),
+                                      lf_cut(p.ns, sl + 1, ns))
+                else:
+                    lf_learn_prjn(net, b, p, clean, 0, p.ns)
             clean = True
             ctr += 1
             if ctr >= net.wt_bal_interval:
@@ -1211,14 +1268,21 @@ def run_trials(
         net.n_sent = &n_sent[0]
         net.wt_bal_ctr_out = &ctr_out[0]
         net.max_n = max_n
-        if n_threads == 1 or nb == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
+        if n_threads == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
             with nogil:
                 for b in range(nb):
-                    st[b] = lf_run_copy(&net, b)
-        else:
+                    st[b] = lf_run_copy(&net, b, 1)
+        elif nb >= n_threads:
+            # threads over batch copies
             _mark_threads_used()
             for b in prange(nb, nogil=True, num_threads=n_threads, schedule="static", chunksize=1):
-                st[b] = lf_run_copy(&net, b)
+                st[b] = lf_run_copy(&net, b, 1)
+        else:
+            # fewer copies than threads: threads inside each copy (units, receivers, rows)
+            _mark_threads_used()
+            with nogil:
+                for b in range(nb):
+                    st[b] = lf_run_copy(&net, b, n_threads)
         for b in range(nb):
             if st[b] != STATUS_OK_:
                 status = st[b]
