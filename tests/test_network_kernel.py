@@ -62,10 +62,10 @@ def test_basic_net_matches_reference(norm, momentum, inhib):
     """Go's basic_test.go network, every NormOn/MomentOn set and TestInhibAct's inhibitory
     projection, 8 trials with learning, all cycle variables recorded."""
     pats = np.tile(np.eye(4), (2, 1))
-    na, nb, ra, rb = run_both(
+    ra = run_both(
         lambda: basic_test_net(norm=norm, momentum=momentum, inhib=inhib),
         {"Input": pats}, {"Output": pats}, record=[*CYCLE_VARS, "wt"],
-    )
+    )[2]
     # the net learned something and the hidden layer was active (the test is not vacuous)
     assert not np.array_equal(ra.trial_weights["InputToHidden"][0],
                               ra.trial_weights["InputToHidden"][-1])
@@ -77,7 +77,7 @@ def test_bench_net_matches_reference_bit_for_bit():
     kernel performs the reference's operations in its order, so the state is identical."""
     pats = np.stack([bench_patterns(6, 25, rng=s)["Input"] for s in range(3)], axis=1)
     outs = np.stack([bench_patterns(6, 25, rng=10 + s)["Output"] for s in range(3)], axis=1)
-    na, nb, ra, rb = run_both(lambda: bench_net(25, n_batch=3, rng=1),
+    na, nb, _, _ = run_both(lambda: bench_net(25, n_batch=3, rng=1),
                               {"Input": pats}, {"Output": outs}, record=["act", "ge", "vm"])
     sa, sb = na.get_state(), nb.get_state()
     for k in sa:

@@ -98,11 +98,11 @@ def layer_tables(net: Network) -> tuple[list[dict[str, Any]], list[dict[str, Any
         layers.append(d)
     prjns: list[dict[str, Any]] = []
     for pi, pj in enumerate(net.prjns):
-        c = net._pc[pj.name]
+        pc = net._pc[pj.name]
         nr, ns = pj.mask.shape
-        d = {k: float(getattr(c, k)) for k in _PRJN_CONSTS}
+        d = {k: float(getattr(pc, k)) for k in _PRJN_CONSTS}
         d.update(
-            abs_=float(c.abs),
+            abs_=float(pc.abs),
             ncon=float(net._ncon[pj.name]),
             snu=float(net.layer(pj.send).n_units),
             send=index[pj.send],
@@ -113,16 +113,16 @@ def layer_tables(net: Network) -> tuple[list[dict[str, Any]], list[dict[str, Any
             ns=ns,
             nr=nr,
             inhib=int(pj.inhib),
-            learn=int(bool(c.learn)),
+            learn=int(bool(pc.learn)),
             full=int(bool(pj.mask.all())),
-            set_l_lrn=int(bool(c.set_l_lrn)),
-            sig_lin=int(bool(c.sig_gain == 1 and c.sig_off == 1)),
-            sig6=int(bool(c.sig_gain == 6 and c.sig_off == 1)),
-            soft_bound=int(bool(c.soft_bound)),
-            norm_on=int(bool(c.norm_on)),
-            mom_on=int(bool(c.mom_on)),
-            wb_on=int(bool(c.wb_on)),
-            wb_skip=int(net.layer(pj.recv).kind == "target" and not c.wb_targs),
+            set_l_lrn=int(bool(pc.set_l_lrn)),
+            sig_lin=int(bool(pc.sig_gain == 1 and pc.sig_off == 1)),
+            sig6=int(bool(pc.sig_gain == 6 and pc.sig_off == 1)),
+            soft_bound=int(bool(pc.soft_bound)),
+            norm_on=int(bool(pc.norm_on)),
+            mom_on=int(bool(pc.mom_on)),
+            wb_on=int(bool(pc.wb_on)),
+            wb_skip=int(net.layer(pj.recv).kind == "target" and not pc.wb_targs),
         )
         prjns.append(d)
     return layers, prjns, np.asarray(send_list, np.intp), np.asarray(recv_list, np.intp)

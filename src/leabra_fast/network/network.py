@@ -505,7 +505,11 @@ class Network:
         self._need_built("run")
         if backend not in ("python", "cython"):
             raise ValueError(f"backend must be 'python' or 'cython', got {backend!r}")
-        if not isinstance(n_threads, (int, np.integer)) or isinstance(n_threads, bool) or n_threads < 1:
+        if (
+            not isinstance(n_threads, (int, np.integer))
+            or isinstance(n_threads, bool)
+            or n_threads < 1
+        ):
             raise ValueError(f"n_threads must be a positive int, got {n_threads!r}")
         if backend == "cython" and self.dtype != np.dtype(np.float64):
             raise ValueError(
