@@ -957,7 +957,10 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_c
     cdef double* norm
     cdef Py_ssize_t s, r, o, nr = p.nr
     cdef bint active
-    cdef double mx, d1[1], n1[1], m1[1]
+    cdef double mx
+    cdef double d1[1]
+    cdef double n1[1]
+    cdef double m1[1]
     for s in range(s0, s1):
         active = not (s_avg_s[s] < p.lrn_thr and s_avg_m[s] < p.lrn_thr)
         if not active and dwt_clean:
