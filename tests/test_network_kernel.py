@@ -232,9 +232,10 @@ def test_thread_count_gives_same_bits():
 
 
 @pytest.mark.skipif(not compiled.OPENMP, reason="built without OpenMP")
-@pytest.mark.parametrize("units", [16, 100])
+@pytest.mark.parametrize("units", [16, 256])
 def test_threads_inside_one_copy_give_same_bits(units):
-    """One batch copy on 2 and 3 threads (slices of receivers, units and weight rows)."""
+    """One batch copy on 2 and 3 threads: slices of receivers, units and weight rows at
+    256 units per layer; below LF_MIN_UNITS_THREADS the copy runs on one thread."""
     pats = bench_patterns(3, units, rng=13)
     states = []
     for n_threads in (1, 2, 3):

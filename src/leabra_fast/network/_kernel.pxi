@@ -77,6 +77,9 @@ cdef enum:
 cdef enum:
     # Lanes of lf_act_from_g's blocks (four AVX2 or two AVX-512 vectors).
     LF_W = 16
+    # Threads inside one batch copy only when its largest layer has this many units: the
+    # steps of a cycle of smaller nets are a few microseconds, less than sharing costs.
+    LF_MIN_UNITS_THREADS = 256
 
 cdef enum:
     N_TRIAL_VARS = 9
@@ -604,6 +607,24 @@ cdef void lf_inhib(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil
         gi[i] = pgi[k] + gi_self[i] + gi_syn[i]
 
 
+cdef inline void lf_load(double* dst, const double* src, Py_ssize_t m) noexcept nogil:
+    """Copy m <= LF_W values into a lane array, padding with the last one (a full block
+    is a plain copy, which vectorises)."""
+    cdef Py_ssize_t r
+    if m == LF_W:
+        for r in range(LF_W):
+            dst[r] = src[r]
+    else:
+        for r in range(LF_W):
+            dst[r] = src[r if r < m else m - 1]
+
+
+cdef inline void lf_fill(double* dst, double v) noexcept nogil:
+    cdef Py_ssize_t r
+    for r in range(LF_W):
+        dst[r] = v
+
+
 ctypedef struct ActLanes:
     # A block of LF_W units of lf_act_from_g, one element per lane: locals the compiler
     # knows do not alias, so the lane loop vectorises (as the seed kernel's LFLanes).
@@ -617,10 +638,12 @@ ctypedef struct ActLanes:
     double act_del[16]
 
 
-cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x) noexcept nogil:
+cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k) noexcept nogil:
     """VmFmG and ActFmG of LF_W lanes: Vm by one Euler step, NXX1 of the argument chosen
     first (Vm - Thr below threshold, else Ge - its threshold, without K for ActLrn: the
-    same values as the reference's selection after three NXX1), Act and ActLrn."""
+    same values as the reference's selection after three NXX1), Act and ActLrn.
+    ``no_k`` (every lane's Gk is 0, as always without KNa adaptation): the K term adds
+    a zero, so both arguments, hence both NXX1 values, are the same bits: one NXX1."""
     cdef int i
     cdef bint sub
     cdef double ge, gi, gk, v, net_i, ge_thr, ge_thr_nok, ge_e, nw_sub, nw_act, nw_lrn, a
@@ -643,7 +666,7 @@ cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x) noexcept nogil:
         sub = a < c.vm_act_thr and v <= c.thr
         nw_sub = v - c.thr
         nw_act = lf_nxx1(c, nw_sub if sub else ge_e - ge_thr)
-        nw_lrn = lf_nxx1(c, nw_sub if sub else ge_e - ge_thr_nok)
+        nw_lrn = nw_act if no_k else lf_nxx1(c, nw_sub if sub else ge_e - ge_thr_nok)
         nw_act = a + c.vm_dt * (nw_act - a)
         x.act_del[i] = nw_act - a
         x.act[i] = nw_act
@@ -670,18 +693,23 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
     cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
     cdef Py_ssize_t i, i0, u, m, blk
+    cdef bint no_k
     for blk in range((u1 - u0 + LF_W - 1) // LF_W):
         i0 = u0 + blk * LF_W
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
+        lf_load(x.vm, vm + i0, m)
+        lf_load(x.act, act + i0, m)
+        lf_load(x.act_lrn, act_lrn + i0, m)
+        lf_load(x.ge, ge_ + i0, m)
+        lf_load(x.gi, gi_ + i0, m)
+        lf_load(x.gk, gk_ + i0, m)
+        no_k = True
         for i in range(LF_W):
-            u = i0 + (i if i < m else m - 1)
-            x.vm[i] = vm[u]
-            x.act[i] = act[u]
-            x.act_lrn[i] = act_lrn[u]
-            x.ge[i] = ge_[u]
-            x.gi[i] = gi_[u]
-            x.gk[i] = gk_[u]
-        lf_act_lanes(&L, &x)
+            no_k = no_k and x.gk[i] == 0
+        if no_k:
+            lf_act_lanes(&L, &x, True)
+        else:
+            lf_act_lanes(&L, &x, False)
         for i in range(m):
             u = i0 + i
             vm[u] = x.vm[i]
@@ -865,36 +893,99 @@ cdef inline double lf_bound(double d, double lwt, double inc, double dec,
     return d * inc if d > 0 else d * dec
 
 
+ctypedef struct DWtLanes:
+    # LF_W synapses of a row for lf_dwt_lanes: locals, so the lane loop vectorises.
+    double s_lrn[16]
+    double m[16]
+    double l[16]
+    double l_lrn[16]
+    double dwt[16]
+    double norm[16]
+    double mom[16]
+
+
+cdef inline void lf_dwt_lanes(const PrjnC* c, double su_s_lrn, double su_m, DWtLanes* x,
+                              bint norm_on, bint mom_on) noexcept nogil:
+    """Go DWt of LF_W synapses: XCAL error-driven and BCM terms, Norm, Momentum,
+    DWt += Lrate dwt.  norm_on / mom_on are constants at each call site."""
+    cdef int r
+    cdef double srs, srm, bcm, err, dd, nn, norm_f, nm
+    for r in range(LF_W):
+        srs = su_s_lrn * x.s_lrn[r]
+        srm = su_m * x.m[r]
+        bcm = lf_xcal(c, srs, x.l[r])
+        err = lf_xcal(c, srs, srm)
+        bcm = bcm * (c.l_lrn if c.set_l_lrn else x.l_lrn[r])
+        err = err * c.m_lrn
+        dd = bcm + err
+        norm_f = 1.0
+        if norm_on:
+            nn = c.norm_decay_dt_c * x.norm[r]
+            nn = fabs(dd) if fabs(dd) > nn else nn
+            norm_f = 1.0 if nn == 0 else c.norm_lr_comp / (c.norm_min if nn < c.norm_min else nn)
+            x.norm[r] = nn
+        if mom_on:
+            nm = c.mom_dt_c * x.mom[r] + dd
+            x.mom[r] = nm
+            dd = norm_f * (c.mom_lr_comp * nm)
+        else:
+            dd = dd * norm_f
+        x.dwt[r] = x.dwt[r] + c.lrate * dd
+
+
 cdef void lf_dwt_row(const PrjnC* p, Py_ssize_t nr, double su_s_lrn, double su_m,
                      const double* r_avg_s_lrn, const double* r_avg_m, const double* r_avg_l,
                      const double* r_avg_l_lrn, double* dwt, double* norm,
                      double* mom) noexcept nogil:
-    """Go DWt of one sender's synapses (a full row): XCAL error-driven and BCM terms,
-    Norm, Momentum, DWt += Lrate dwt.  Branch-free (selects), so it vectorises."""
+    """Go DWt of one sender's synapses (a row), in blocks of LF_W lanes (the last padded
+    with copies of its last synapse, not stored)."""
     cdef PrjnC c = p[0]
-    cdef Py_ssize_t r
-    cdef double srs, srm, bcm, err, dd, nn, norm_f, nm
-    for r in range(nr):
-        srs = su_s_lrn * r_avg_s_lrn[r]
-        srm = su_m * r_avg_m[r]
-        bcm = lf_xcal(&c, srs, r_avg_l[r])
-        err = lf_xcal(&c, srs, srm)
-        bcm = bcm * (c.l_lrn if c.set_l_lrn else r_avg_l_lrn[r])
-        err = err * c.m_lrn
-        dd = bcm + err
-        norm_f = 1.0
-        if c.norm_on:
-            nn = c.norm_decay_dt_c * norm[r]
-            nn = fabs(dd) if fabs(dd) > nn else nn
-            norm_f = 1.0 if nn == 0 else c.norm_lr_comp / (c.norm_min if nn < c.norm_min else nn)
-            norm[r] = nn
-        if c.mom_on:
-            nm = c.mom_dt_c * mom[r] + dd
-            mom[r] = nm
-            dd = norm_f * (c.mom_lr_comp * nm)
+    cdef DWtLanes x
+    cdef Py_ssize_t r, r0, u, m, blk
+    for blk in range((nr + LF_W - 1) // LF_W):
+        r0 = blk * LF_W
+        m = nr - r0 if nr - r0 < LF_W else LF_W
+        lf_load(x.s_lrn, r_avg_s_lrn + r0, m)
+        lf_load(x.m, r_avg_m + r0, m)
+        lf_load(x.l, r_avg_l + r0, m)
+        lf_load(x.l_lrn, r_avg_l_lrn + r0, m)
+        lf_load(x.dwt, dwt + r0, m)
+        lf_load(x.norm, norm + r0, m)
+        lf_load(x.mom, mom + r0, m)
+        if c.norm_on and c.mom_on:
+            lf_dwt_lanes(&c, su_s_lrn, su_m, &x, True, True)
+        elif c.norm_on:
+            lf_dwt_lanes(&c, su_s_lrn, su_m, &x, True, False)
+        elif c.mom_on:
+            lf_dwt_lanes(&c, su_s_lrn, su_m, &x, False, True)
         else:
-            dd = dd * norm_f
-        dwt[r] = dwt[r] + c.lrate * dd
+            lf_dwt_lanes(&c, su_s_lrn, su_m, &x, False, False)
+        for r in range(m):
+            dwt[r0 + r] = x.dwt[r]
+            norm[r0 + r] = x.norm[r]
+            mom[r0 + r] = x.mom[r]
+
+
+ctypedef struct WtLanes:
+    # LF_W synapses of a row for lf_wt_lanes: locals, so the lane loop vectorises.
+    double d[16]
+    double lwt[16]
+    double wt[16]
+    double inc[16]
+    double dec[16]
+
+
+cdef inline void lf_wt_lanes(WtLanes* x, bint soft) noexcept nogil:
+    """WtFmDWt of LF_W synapses with SIG gain 6: where DWt != 0, LWt += bounded DWt
+    (clipped to [0, 1]) and Wt = SIG(LWt)."""
+    cdef int r
+    cdef double d, lw, w
+    for r in range(LF_W):
+        d = x.d[r]
+        lw = lf_clip(x.lwt[r] + lf_bound(d, x.lwt[r], x.inc[r], x.dec[r], soft), 0.0, 1.0)
+        w = lf_sig6(lw)
+        x.lwt[r] = lw if d != 0 else x.lwt[r]
+        x.wt[r] = w if d != 0 else x.wt[r]
 
 
 cdef void lf_wt_row(const PrjnC* p, Py_ssize_t nr, const double* wb_inc, const double* wb_dec,
@@ -902,18 +993,30 @@ cdef void lf_wt_row(const PrjnC* p, Py_ssize_t nr, const double* wb_inc, const d
     """Go WtFmDWt of a full row: where DWt != 0, LWt += bounded DWt (clipped to [0, 1]),
     Wt = SIG(LWt); DWt = 0."""
     cdef PrjnC c = p[0]
-    cdef Py_ssize_t r
-    cdef double d, lw, w
+    cdef WtLanes x
+    cdef Py_ssize_t r, r0, u, m, blk
+    cdef double d, lw
     if c.sig6:
-        for r in range(nr):
-            d = dwt[r]
-            lw = lf_clip(lwt[r] + lf_bound(d, lwt[r], wb_inc[r] if c.wb_on else 1.0,
-                                           wb_dec[r] if c.wb_on else 1.0, c.soft_bound),
-                         0.0, 1.0)
-            w = lf_sig6(lw)
-            lwt[r] = lw if d != 0 else lwt[r]
-            wt[r] = w if d != 0 else wt[r]
-            dwt[r] = 0.0
+        for blk in range((nr + LF_W - 1) // LF_W):
+            r0 = blk * LF_W
+            m = nr - r0 if nr - r0 < LF_W else LF_W
+            lf_load(x.d, dwt + r0, m)
+            lf_load(x.lwt, lwt + r0, m)
+            lf_load(x.wt, wt + r0, m)
+            if c.wb_on:
+                lf_load(x.inc, wb_inc + r0, m)
+                lf_load(x.dec, wb_dec + r0, m)
+            else:
+                lf_fill(x.inc, 1.0)
+                lf_fill(x.dec, 1.0)
+            if c.soft_bound:
+                lf_wt_lanes(&x, True)
+            else:
+                lf_wt_lanes(&x, False)
+            for r in range(m):
+                lwt[r0 + r] = x.lwt[r]
+                wt[r0 + r] = x.wt[r]
+                dwt[r0 + r] = 0.0
     else:
         for r in range(nr):
             d = dwt[r]
@@ -924,6 +1027,90 @@ cdef void lf_wt_row(const PrjnC* p, Py_ssize_t nr, const double* wb_inc, const d
                 lwt[r] = lw
                 wt[r] = lf_sig(&c, lw)
             dwt[r] = 0.0
+
+
+ctypedef struct LearnLanes:
+    # LF_W synapses of a row for lf_learn_lanes (DWt known to be zero before).
+    double s_lrn[16]
+    double m[16]
+    double l[16]
+    double l_lrn[16]
+    double norm[16]
+    double mom[16]
+    double lwt[16]
+    double wt[16]
+    double inc[16]
+    double dec[16]
+
+
+cdef inline void lf_learn_lanes(const PrjnC* c, double su_s_lrn, double su_m, LearnLanes* x,
+                                bint norm_on, bint mom_on, bint soft) noexcept nogil:
+    """DWt then WtFmDWt (SIG gain 6) of LF_W synapses whose DWt was zero: the same
+    operations as lf_dwt_lanes and lf_wt_lanes with DWt = 0 + Lrate dwt kept in a
+    register, so DWt is neither read nor written (it ends zero, as WtFmDWt leaves it)."""
+    cdef int r
+    cdef double srs, srm, bcm, err, dd, nn, norm_f, nm, d, lw, w
+    for r in range(LF_W):
+        srs = su_s_lrn * x.s_lrn[r]
+        srm = su_m * x.m[r]
+        bcm = lf_xcal(c, srs, x.l[r])
+        err = lf_xcal(c, srs, srm)
+        bcm = bcm * (c.l_lrn if c.set_l_lrn else x.l_lrn[r])
+        err = err * c.m_lrn
+        dd = bcm + err
+        norm_f = 1.0
+        if norm_on:
+            nn = c.norm_decay_dt_c * x.norm[r]
+            nn = fabs(dd) if fabs(dd) > nn else nn
+            norm_f = 1.0 if nn == 0 else c.norm_lr_comp / (c.norm_min if nn < c.norm_min else nn)
+            x.norm[r] = nn
+        if mom_on:
+            nm = c.mom_dt_c * x.mom[r] + dd
+            x.mom[r] = nm
+            dd = norm_f * (c.mom_lr_comp * nm)
+        else:
+            dd = dd * norm_f
+        d = 0.0 + c.lrate * dd
+        lw = lf_clip(x.lwt[r] + lf_bound(d, x.lwt[r], x.inc[r], x.dec[r], soft), 0.0, 1.0)
+        w = lf_sig6(lw)
+        x.lwt[r] = lw if d != 0 else x.lwt[r]
+        x.wt[r] = w if d != 0 else x.wt[r]
+
+
+cdef void lf_learn_row(const PrjnC* p, Py_ssize_t nr, double su_s_lrn, double su_m,
+                       const double* r_avg_s_lrn, const double* r_avg_m, const double* r_avg_l,
+                       const double* r_avg_l_lrn, const double* wb_inc, const double* wb_dec,
+                       double* norm, double* mom, double* lwt, double* wt) noexcept nogil:
+    """lf_learn_lanes over a full row whose DWt is zero, in blocks of LF_W lanes."""
+    cdef PrjnC c = p[0]
+    cdef LearnLanes x
+    cdef Py_ssize_t r, r0, u, m, blk
+    for blk in range((nr + LF_W - 1) // LF_W):
+        r0 = blk * LF_W
+        m = nr - r0 if nr - r0 < LF_W else LF_W
+        lf_load(x.s_lrn, r_avg_s_lrn + r0, m)
+        lf_load(x.m, r_avg_m + r0, m)
+        lf_load(x.l, r_avg_l + r0, m)
+        lf_load(x.l_lrn, r_avg_l_lrn + r0, m)
+        lf_load(x.norm, norm + r0, m)
+        lf_load(x.mom, mom + r0, m)
+        lf_load(x.lwt, lwt + r0, m)
+        lf_load(x.wt, wt + r0, m)
+        if c.wb_on:
+            lf_load(x.inc, wb_inc + r0, m)
+            lf_load(x.dec, wb_dec + r0, m)
+        else:
+            lf_fill(x.inc, 1.0)
+            lf_fill(x.dec, 1.0)
+        if c.norm_on and c.mom_on and c.soft_bound:
+            lf_learn_lanes(&c, su_s_lrn, su_m, &x, True, True, True)
+        else:
+            lf_learn_lanes(&c, su_s_lrn, su_m, &x, c.norm_on, c.mom_on, c.soft_bound)
+        for r in range(m):
+            norm[r0 + r] = x.norm[r]
+            mom[r0 + r] = x.mom[r]
+            lwt[r0 + r] = x.lwt[r]
+            wt[r0 + r] = x.wt[r]
 
 
 cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_clean,
@@ -968,6 +1155,16 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_c
         o = s * nr
         norm = norm0 + o
         mask = mask0 + o
+        if p.full and active and dwt_clean and p.sig6:
+            lf_learn_row(p, nr, s_avg_s_lrn[s], s_avg_m[s], r_avg_s_lrn, r_avg_m, r_avg_l,
+                         r_avg_l_lrn, wb_inc, wb_dec, norm, mom0 + o, lwt0 + o, wt0 + o)
+            if p.norm_on:
+                mx = 0.0
+                for r in range(nr):
+                    mx = norm[r] if norm[r] > mx else mx
+                for r in range(nr):
+                    norm[r] = mx
+            continue
         if p.full:
             if active:
                 lf_dwt_row(p, nr, s_avg_s_lrn[s], s_avg_m[s], r_avg_s_lrn, r_avg_m, r_avg_l,
@@ -1280,6 +1477,11 @@ def run_trials(
             _mark_threads_used()
             for b in prange(nb, nogil=True, num_threads=n_threads, schedule="static", chunksize=1):
                 st[b] = lf_run_copy(&net, b, 1)
+        elif max_n < LF_MIN_UNITS_THREADS:
+            # small layers: the work of a step is too small to share (measured: slower)
+            with nogil:
+                for b in range(nb):
+                    st[b] = lf_run_copy(&net, b, 1)
         else:
             # fewer copies than threads: threads inside each copy (units, receivers, rows)
             _mark_threads_used()

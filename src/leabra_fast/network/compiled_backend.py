@@ -171,7 +171,9 @@ def run_trials(
     rec_stats = np.zeros((4, nt, nb, len(net.layers)))
     n_sent = np.zeros(nb, np.int64)
     ctr = np.asarray([net.state.scalars["wt_bal_ctr"]], np.int64)
-    dwt_clean = not learn or not bool(ps.S[2].any())
+    # rows of senders that do not learn are skipped only when no DWt is pending (the
+    # kernel and WtFmDWt leave DWt zero; the step API, set_state or new params may not)
+    dwt_clean = not learn or not net._dwt_pending or not bool(ps.S[2].any())
     status = k.run_trials(
         layers, prjns, send_list, recv_list,
         ps.U, ps.F.view(np.uint8), ps.P, ps.LV, ps.S, ps.M, ps.R, ps.G,
@@ -183,4 +185,6 @@ def run_trials(
         raise RuntimeError(f"network kernel refused its arguments (status {status})")
     if learn:
         net.state.scalars["wt_bal_ctr"] = int(ctr[0])
+        # DWt of learning projections is now zero; others are as they were when checked
+        net._dwt_pending = not dwt_clean
     return {"cycles": rec_cyc, "trials": rec_trial, "stats": rec_stats, "n_sent": n_sent}

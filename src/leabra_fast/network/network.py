@@ -132,6 +132,9 @@ class Network:
         self._pc: dict[str, ref.PrjnConsts] = {}
         self._ncon: dict[str, Any] = {}
         self._packed: layout.PackedState
+        # DWt may be non-zero somewhere (step API, set_state, changed params): the compiled
+        # kernel then checks before skipping the rows of senders that do not learn
+        self._dwt_pending = True
         #: Units that sent (Go SendGDelta, incl. un-sends) during the last compiled
         #: ``run``, summed over its cycles and layers, per batch copy.
         self.last_n_sent = np.zeros(0, np.int64)
@@ -245,6 +248,7 @@ class Network:
         ``PrjnParams``, e.g. ``{"act.gbar.l": 0.2}``, ``{"wt_scale.rel": 0.2}``.
         """
         items = list(sheet.items()) if isinstance(sheet, Mapping) else list(sheet)
+        self._dwt_pending = True
         for i, item in enumerate(items):
             if not (
                 isinstance(item, tuple)
@@ -311,6 +315,7 @@ class Network:
             self._make_consts()
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         ref.init_weights(self, gen)
+        self._dwt_pending = False
         for st in self.state.layers.values():
             for v in ("has_ext", "has_targ", "has_cmpr"):
                 st[v][...] = False
@@ -360,6 +365,7 @@ class Network:
     def set_state(self, state: Mapping[str, Any]) -> None:
         """Restore a state from ``get_state`` (same structure, n_batch and dtype)."""
         self._need_built("set_state")
+        self._dwt_pending = True
         cur = self.get_state()
         missing = set(cur) - set(state)
         extra = set(state) - set(cur)
@@ -452,6 +458,7 @@ class Network:
 
     def dwt(self) -> None:
         """Weight changes from the trial's averages (Go ``DWt``)."""
+        self._dwt_pending = True
         ref.dwt(self)
 
     def wt_from_dwt(self) -> None:
