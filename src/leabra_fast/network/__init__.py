@@ -1,5 +1,6 @@
 """Leabra networks: layers, projections, FFFB inhibition, net-input scaling and XCAL learning,
-as Go emergent v1 computes them (NumPy reference backend; the compiled kernel comes later).
+as Go emergent v1 computes them: the NumPy reference backend (``run(backend="python")``)
+and the compiled Cython kernel (``run(backend="cython")``, float64).
 
 See ``docs/network_model.md``.
 """
