@@ -134,6 +134,29 @@ def test_pending_dwt_from_step_api_is_applied():
     run_both(make, inp, tg)
 
 
+def test_set_state_with_pending_dwt_and_progress_bar():
+    """A state restored with non-zero DWt (set_state) is applied as the reference does;
+    progress=True (one kernel call per trial) gives the same result."""
+    pytest.importorskip("tqdm")
+    pats = bench_patterns(3, 16, rng=15)
+    inp, tg = {"Input": pats["Input"]}, {"Output": pats["Output"]}
+    src = bench_net(16, rng=16)
+    src.run({"Input": pats["Input"][:1]}, {"Output": pats["Output"][:1]}, learn=False)
+    src.dwt()
+    saved = src.get_state()
+    assert np.abs(saved["prjn/InputToHidden1/dwt"]).max() > 0
+
+    def make():
+        net = bench_net(16, rng=16)
+        net.set_state(saved)
+        return net
+
+    na, nb = make(), make()
+    ra = na.run(inp, tg, record=["act"])
+    rb = nb.run(inp, tg, record=["act"], backend="cython", progress=True)
+    assert_same_run(ra, rb, na, nb)
+
+
 SHAPES = [(3,), (2, 3), (2, 1, 1, 2), (1, 2, 2, 2), (2, 2, 1, 2)]
 
 
