@@ -117,7 +117,15 @@ def kernel_extensions(model: str) -> list[Extension]:
 
 
 # Longest compile first: the parallel build hands extensions to its workers in order.
-extensions = kernel_extensions("emergent") + kernel_extensions("seed")
+extensions = (
+    kernel_extensions("emergent") + kernel_extensions("network") + kernel_extensions("seed")
+)
+
+# LEABRA_FAST_ONLY=name[,name]: build only the extensions whose module name contains one
+# of the names (development on a shared machine; a normal build builds everything).
+_ONLY = [n for n in os.environ.get("LEABRA_FAST_ONLY", "").split(",") if n]
+if _ONLY:
+    extensions = [e for e in extensions if any(n in e.name for n in _ONLY)]
 
 # Every extension records the build mode in its generated C (see built_for_other_mode).
 # The kernels also read both macros (LEABRA_FAST_DEBUG turns on their index checks).

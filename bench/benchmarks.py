@@ -150,3 +150,38 @@ class Memory:
 
     def peakmem_1m_units_no_traces(self):
         lf.simulate(np.full(1, 0.5), n_units=1_000_000, n_cycles=100, record=None)
+
+
+class BenchNetwork:
+    """emergent's bench network (examples/bench: 5 layers of N units, 7 full projections),
+    one trial with learning per call: the compiled kernel on 1 and 2 threads, and the NumPy
+    dense yardstick of bench/compare.py (bench/network_numpy.py) up to N = 625."""
+
+    params: ClassVar = ([25, 100, 625, 1024], ["cython_1", "cython_2", "numpy_dense"])
+    param_names: ClassVar = ["n_units", "implementation"]
+    timeout = 600
+
+    def setup(self, n_units, implementation):
+        from leabra_fast.network import bench_net, bench_patterns
+
+        if implementation == "numpy_dense" and n_units > 625:
+            raise NotImplementedError("the NumPy yardstick takes too long at this size")
+        pats = bench_patterns(20, n_units, rng=2)
+        self.inp = {"Input": pats["Input"][:1]}
+        self.tg = {"Output": pats["Output"][:1]}
+        self.net = bench_net(n_units, rng=1)
+        self.net.run(self.inp, self.tg, backend="cython")  # warm up
+        if implementation == "numpy_dense":
+            try:
+                from .network_numpy import DenseNumpyNet
+            except ImportError:
+                from network_numpy import DenseNumpyNet
+            self.dense = DenseNumpyNet(self.net)
+            self.pat = {"Input": pats["Input"][0], "Output": pats["Output"][0]}
+
+    def time_trial(self, n_units, implementation):
+        if implementation == "numpy_dense":
+            self.dense.trial(self.pat)
+        else:
+            n_threads = int(implementation[-1])
+            self.net.run(self.inp, self.tg, backend="cython", n_threads=n_threads)

@@ -21,6 +21,14 @@ turns (so a shared machine's drifting load hits them alike).  The six targets (i
    same into a previous result's memory (``out=``), the kernel alone, and the
    operating system's cost of the fresh trace memory;
 6. peak RSS of N = 1M units without traces vs the bytes of the state arrays.
+
+And the network rows (issue #11; ``--network-only`` runs just these): emergent's
+benchmark network (``examples/bench``: 5 layers of N units, 7 full projections) at
+N = 25, 100, 625, 1024, ms per trial with learning on the compiled kernel (1 and 2
+threads), against this project's NumPy dense implementation of the same trial
+(bench/network_numpy.py) and, at N = 25, leabra-psyneulink run in a separate virtual
+environment (``--psyneulink-python``; GPL, bench-only), with the fraction of senders
+that actually send per cycle.
 """
 
 from __future__ import annotations
@@ -36,16 +44,23 @@ import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
+# The NumPy yardstick of the network rows on one core: BLAS must not use threads.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _common as C
-import notebook_loop
-import simd_level
+import _common as C  # noqa: E402
+import notebook_loop  # noqa: E402
+import simd_level  # noqa: E402
+from network_numpy import DenseNumpyNet  # noqa: E402
 
-import leabra_fast as lf
-from leabra_fast.seed import compiled as seed_kernel
+import leabra_fast as lf  # noqa: E402
+from leabra_fast.network import bench_net, bench_patterns  # noqa: E402
+from leabra_fast.network import compiled as network_kernel  # noqa: E402
+from leabra_fast.seed import compiled as seed_kernel  # noqa: E402
 
 
 def cpu_model() -> str:
@@ -84,12 +99,113 @@ print(json.dumps({"base": base, "peak": peak, "state": nbytes}))
 """
 
 
+def psyneulink_times(python: str, n_units: int, n_trials: int) -> list[float] | str:
+    """Seconds per trial of leabra-psyneulink (bench/psyneulink_bench.py run by ``python``,
+    a separate virtual environment's interpreter), or why it could not run."""
+    script = Path(__file__).resolve().parent / "psyneulink_bench.py"
+    try:
+        proc = subprocess.run([python, str(script), str(n_units), str(n_trials)],
+                              capture_output=True, text=True, check=True, timeout=3600)
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as err:
+        return f"not run: {type(err).__name__}"
+    return list(json.loads(proc.stdout.strip().splitlines()[-1])["trial_s"])
+
+
+def _time_network(n: int, rep: int) -> tuple[int, int, dict[str, list[float]], float]:
+    """Interleaved timings of the bench network at N=n: compiled on 1 and 2 threads
+    (``n_tr`` trials per call) and the NumPy dense yardstick (``n_np`` trials), and the
+    fraction of units sending per cycle."""
+    n_tr = 20 if n <= 100 else 10
+    n_np = n_tr if n <= 100 else 2
+    pats = bench_patterns(20, n, rng=2)
+    inp, tg = {"Input": pats["Input"][:n_tr]}, {"Output": pats["Output"][:n_tr]}
+    nets = {th: bench_net(n, rng=1) for th in (1, 2)}
+    for net in nets.values():  # warm up (pages, caches)
+        net.run({"Input": pats["Input"][:1]}, {"Output": pats["Output"][:1]}, backend="cython")
+    dense = DenseNumpyNet(bench_net(n, rng=1))
+
+    def numpy_trials() -> None:
+        for k in range(n_np):
+            dense.trial({"Input": pats["Input"][k], "Output": pats["Output"][k]})
+
+    t = C.interleaved(
+        {
+            "1": lambda: nets[1].run(inp, tg, backend="cython", n_threads=1),
+            "2": lambda: nets[2].run(inp, tg, backend="cython", n_threads=2),
+            "numpy": numpy_trials,
+        },
+        rep,
+    )
+    sent = float(nets[1].last_n_sent[0]) / (n_tr * 4 * nets[1].cyc_per_qtr * 5 * n)
+    return n_tr, n_np, t, sent
+
+
+def network_rows(
+    quick: bool, rep: int, pnl_python: str | None, rows: list, data: dict[str, object]
+) -> None:
+    """The network rows: ms per trial of the bench network (see the module docstring)."""
+    sizes = [25, 100] if quick else [25, 100, 625, 1024]
+    data["network"] = net_data = {}
+    ms_25 = None
+    for n in sizes:
+        n_tr, n_np, t, sent = _time_network(n, max(rep, 3))
+        ms1 = med(t["1"]) / n_tr * 1e3
+        ms2 = med(t["2"]) / n_tr * 1e3
+        ms_np = med(t["numpy"]) / n_np * 1e3
+        net_data[str(n)] = {"trials": n_tr, "one_s": t["1"], "two_s": t["2"],
+                            "numpy_s": t["numpy"], "numpy_trials": n_np, "send_fraction": sent}
+        target = {25: 0.15, 625: 12.0}.get(n)
+        rows.append((
+            f"N1. bench network N={n} (5x{n} units, {7 * n * n:,} synapses), 1 thread",
+            f"{ms1:.3g} ms/trial (learning incl.)",
+            f"<= {target} ms" if target else "-", ms1 <= target if target else None,
+        ))  # fmt: skip
+        rows.append((
+            "N2. same: vs NumPy dense (bench/network_numpy.py), 1 thread",
+            f"{ms1:.3g} vs {ms_np:.3g} ms/trial = {ms_np / ms1:.1f}x", ">= 10x",
+            ms_np / ms1 >= 10,
+        ))  # fmt: skip
+        rows.append((
+            f"N3. same: 2 threads vs 1 (OpenMP build: {network_kernel.OPENMP})",
+            f"{ms1:.3g} / {ms2:.3g} ms = {ms1 / ms2:.2f}x",
+            ">= 1.7x" if n == 625 else "-", ms1 / ms2 >= 1.7 if n == 625 else None,
+        ))  # fmt: skip
+        rows.append((
+            "N4. same: senders sending per cycle (|delta act| > opt_thresh)",
+            f"{100 * sent:.1f}% of units", "-", None,
+        ))  # fmt: skip
+        if n == 25:
+            ms_25 = ms1
+    if ms_25 is not None:
+        if not pnl_python:
+            rows.append(("N5. vs leabra-psyneulink at N=25", "not run: no --psyneulink-python",
+                         ">= 2000x", None))
+        else:
+            pt = psyneulink_times(pnl_python, 25, 3 if quick else 5)
+            if isinstance(pt, str):
+                rows.append(("N5. vs leabra-psyneulink at N=25", pt, ">= 2000x", None))
+            else:
+                net_data["psyneulink_s"] = pt
+                ms_p = med(pt) * 1e3
+                rows.append((
+                    "N5. vs leabra-psyneulink 0.3.2 at N=25 (separate venv, no Norm/Momentum)",
+                    f"{ms_25:.3g} vs {ms_p:.0f} ms/trial = {ms_p / ms_25:,.0f}x", ">= 2000x",
+                    ms_p / ms_25 >= 2000,
+                ))  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
     ap.add_argument("--repeat", type=int, default=None, help="runs per median (default 5; 1 quick)")
     ap.add_argument("--no-brian2", action="store_true", help="skip Brian2 even if installed")
     ap.add_argument("--json", type=Path, help="also write the measurements here")
+    ap.add_argument("--network-only", action="store_true", help="only the network rows")
+    ap.add_argument(
+        "--psyneulink-python",
+        default=os.environ.get("LEABRA_PSYNEULINK_PYTHON"),
+        help="Python of a separate venv with leabra-psyneulink (network row N5)",
+    )
     args = ap.parse_args(argv)
     quick = args.quick
     rep = args.repeat or (1 if quick else 5)
@@ -105,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     load0 = os.getloadavg()
     rows: list[tuple[str, str, str, bool | None]] = []
     data: dict[str, object] = {}
+    if args.network_only:
+        network_rows(quick, rep, args.psyneulink_python, rows, data)
+        return report(args, rows, data, rep, slow_rep, quick, load0)
 
     # 1. The notebook's run, whole public call, 19 traces.
     nb = lf.NOTEBOOK_INPUT
@@ -340,6 +459,20 @@ def main(argv: list[str] | None = None) -> int:
         "<= 1.5x", extra <= 1.5,
     ))  # fmt: skip
 
+    network_rows(quick, rep, args.psyneulink_python, rows, data)
+    return report(args, rows, data, rep, slow_rep, quick, load0)
+
+
+def report(
+    args: argparse.Namespace,
+    rows: list,
+    data: dict[str, object],
+    rep: int,
+    slow_rep: int,
+    quick: bool,
+    load0: tuple[float, float, float],
+) -> int:
+    """Print the table (and write --json)."""
     load1 = os.getloadavg()
     info = seed_kernel.BUILD_INFO
     print(

@@ -1,0 +1,1518 @@
+# The network's compiled kernel: Go emergent v1's trial on C doubles, no GIL.
+#
+# Included by _kernel_avx512.pyx, _kernel_avx2.pyx and _kernel_baseline.pyx, each built
+# with its own instruction-set flags (setup.py: kernel_extensions("network")); the same
+# source in each, so the modules give the same bits and differ only in speed.
+# leabra_fast.network.compiled picks the module before importing it.
+#
+# Layout follows scikit-learn's _loss: scalar functions per equation (lf_nxx1, lf_xcal,
+# lf_sig, lf_slay_act_scale; lf_exp from leabra_fast.core._lf_math), the per-layer steps
+# of a cycle and of a trial (lf_send, lf_g_from_inc, lf_inhib, lf_act_from_g, ...) as
+# loops that wrap them, one function running whole trials of one batch copy (lf_run_copy),
+# and the def entry point that re-checks sizes and hands batch copies to threads.
+#
+# State is the Python network's packed state (leabra_fast.network.layout): unit
+# variables (n_var, n_batch, n_units_total), pools (n_var, n_batch, n_pools_total),
+# layer scalars (n_var, n_batch, n_layers), synapses per projection (n_batch, n_send,
+# n_recv) sender-major, so a sender's row of weights is contiguous: Go's SendGDelta adds
+# delta * row to the receivers' accumulators only for senders whose activity changed by
+# more than opt_thresh (a sparse scatter), and learning runs over contiguous rows.
+#
+# Bits: every expression in the NumPy reference's order (reference.py), no FMA
+# (-ffp-contract=off), sums in index order; exp is lf_exp, which the reference mirrors
+# in NumPy (reference._exp).  Batch copies are independent, so threads over copies give
+# the same bits at any thread count.
+
+from cython.parallel cimport prange
+from libc.math cimport fabs, floor, pow, sqrt
+from libc.stdlib cimport free, malloc
+
+from leabra_fast.core._lf_isa cimport lf_isa_supported
+from leabra_fast.core._lf_math cimport lf_exp
+
+from leabra_fast.core._forkguard import fork_unsafe as _fork_unsafe
+from leabra_fast.core._forkguard import mark_threads_used as _mark_threads_used
+
+cdef extern from *:
+    int LEABRA_FAST_DEBUG
+    int LEABRA_FAST_OPENMP
+
+
+cdef enum:
+    STATUS_OK_ = 0
+    STATUS_BAD_ARGS_ = -1
+    STATUS_NO_MEMORY_ = -2
+
+cdef enum:
+    # Unit variables (reference._UNIT_VARS order).
+    U_ACT, U_ACT_LRN, U_GE, U_GI, U_GK, U_GI_SELF, U_GI_SYN, U_INET, U_VM, U_ACT_DEL,
+    U_ACT_SENT, U_GE_RAW, U_GI_RAW, U_EXT, U_TARG, U_ACT_Q0, U_ACT_Q1, U_ACT_Q2, U_ACT_M,
+    U_ACT_P, U_ACT_DIF, U_ACT_AVG, U_AVG_SS, U_AVG_S, U_AVG_M, U_AVG_L, U_AVG_L_LRN,
+    U_AVG_S_LRN, U_N
+
+cdef enum:
+    F_HAS_EXT, F_HAS_TARG, F_HAS_CMPR, F_N
+
+cdef enum:
+    # Pool variables (reference._POOL_VARS order).
+    P_FFI, P_FBI, P_GI, P_GE_AVG, P_GE_MAX, P_ACT_AVG, P_ACT_MAX, P_ACT_M_AVG, P_ACT_M_MAX,
+    P_ACT_P_AVG, P_ACT_P_MAX, P_ACT_M_AVG_RUN, P_ACT_P_AVG_RUN, P_ACT_P_AVG_EFF, P_N
+
+cdef enum:
+    L_COS, L_COS_AVG, L_COS_VAR, L_COS_AVG_LRN, L_MOD_AVG_L_LRN, L_N
+
+cdef enum:
+    S_WT, S_LWT, S_DWT, S_NORM, S_MOMENT, S_N
+
+cdef enum:
+    R_GINC, R_WB_AVG, R_WB_FACT, R_WB_INC, R_WB_DEC, R_N
+
+cdef enum:
+    # Layer kinds and how a trial's pattern is applied (network.Network.apply_ext).
+    K_INPUT, K_HIDDEN, K_TARGET, K_COMPARE
+
+cdef enum:
+    PAT_NONE, PAT_EXT, PAT_TARG, PAT_CMPR
+
+cdef enum:
+    # Lanes of lf_act_from_g's blocks (four AVX2 or two AVX-512 vectors).
+    LF_W = 16
+    # Threads inside one batch copy only when its largest layer has this many units: the
+    # steps of a cycle of smaller nets are a few microseconds, less than sharing costs.
+    LF_MIN_UNITS_THREADS = 256
+
+cdef enum:
+    N_TRIAL_VARS = 9
+    N_STATS = 4
+
+
+ctypedef struct LayerC:
+    # Structure and constants of one layer (compiled_backend.layer_consts; names as
+    # reference.LayerConsts, FFFB prefixed lay_ / pool_).
+    Py_ssize_t off, n, pool_off, n_pools, pool_size, kind, pat_mode
+    Py_ssize_t send0, send1, recv0, recv1
+    int hard, clamp_avg, self_on, lay_on, pool_on, aa_fixed, aa_use_first
+    int lrn_min_offset, err_mod
+    double thr, gain, n_var, vm_act_thr, interp_range, gain_cor_range, gain_cor
+    double sig_gain_nvar, sig_mult_eff, sig_val_at_0, interp_val, send, delta
+    double decay, init_vm, init_act, init_ge, vm_dt, g_dt, avg_dt
+    double gbar_e, gbar_l, gbar_i, gbar_k, erev_e, erev_l, erev_i, erev_k
+    double erev_sub_thr_i, erev_sub_thr_l, erev_sub_thr_k, thr_sub_erev_e
+    double clamp_min, clamp_max, clamp_gain, clamp_avg_gain, vm_min, vm_max
+    double lay_gi, lay_ff, lay_fb, lay_fb_dt, lay_mva, lay_ff0
+    double pool_gi, pool_ff, pool_fb, pool_fb_dt, pool_mva, pool_ff0
+    double self_gi, self_dt, aa_init, aa_dt, aa_adjust, ss_dt, s_dt, m_dt, lrn_m, lrn_s
+    double avg_l_dt, avg_l_gain, avg_l_min, lrn_min, lrn_fact, mod_min, cd_dt, cd_dt_c
+
+
+ctypedef struct PrjnC:
+    # Structure and constants of one projection (names as reference.PrjnConsts).
+    Py_ssize_t send, recv, syn_off, mask_off, recv_off, ns, nr
+    int inhib, learn, full, set_l_lrn, sig_lin, sig6, soft_bound, norm_on, mom_on
+    int wb_on, wb_skip
+    double lrate, m_lrn, l_lrn, d_rev, d_thr, lrn_thr, d_rev_ratio, sig_gain, sig_off
+    double norm_min, norm_lr_comp, norm_decay_dt_c, mom_lr_comp, mom_dt_c
+    double wb_avg_thr, wb_hi_thr, wb_hi_gain, wb_lo_thr, wb_lo_gain
+    double abs_, rel, ncon, snu
+
+
+ctypedef struct Net:
+    const LayerC* lc
+    const PrjnC* pc
+    const Py_ssize_t* send_list      # per layer: the projections it sends into
+    const Py_ssize_t* recv_list      # per layer: the projections it receives, in order
+    Py_ssize_t n_layers, n_prjns, n_batch, n_tot, p_tot, r_tot, s_tot
+    double* U
+    unsigned char* F
+    double* P
+    double* LV
+    double* S
+    const unsigned char* M
+    double* R
+    double* G
+    # the trials of this call
+    const double* pats               # (n_trials, n_batch, n_tot)
+    Py_ssize_t n_trials, cyc_per_qtr, wt_bal_interval, wt_bal_ctr0
+    int learn, upd, dwt_clean
+    double sse_tol
+    const Py_ssize_t* rec_vars
+    Py_ssize_t n_rec
+    double* rec_cyc                  # (n_rec, n_trials, n_cyc, n_batch, n_tot)
+    double* rec_trial                # (9, n_trials, n_batch, n_tot)
+    double* rec_stats                # (4, n_trials, n_batch, n_layers)
+    long long* n_sent                # (n_batch,)
+    long long* wt_bal_ctr_out        # (n_batch,)
+    Py_ssize_t max_n                 # largest layer / receiving layer (scratch size)
+
+
+ctypedef struct Scratch:
+    # One batch copy's working arrays: sending units and their deltas (at each layer's
+    # unit offset), their number per layer, WtBal sums.
+    Py_ssize_t* idx
+    Py_ssize_t* n_send
+    double* d
+    double* acc
+    double* cnt
+
+
+# ------------------------------------------------------------------------ addressing
+
+cdef inline double* lf_u(const Net* net, int k, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    return net.U + (k * net.n_batch + b) * net.n_tot + L.off
+
+
+cdef inline unsigned char* lf_f(const Net* net, int k, Py_ssize_t b,
+                                const LayerC* L) noexcept nogil:
+    return net.F + (k * net.n_batch + b) * net.n_tot + L.off
+
+
+cdef inline double* lf_p(const Net* net, int k, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    return net.P + (k * net.n_batch + b) * net.p_tot + L.pool_off
+
+
+cdef inline double* lf_l(const Net* net, int k, Py_ssize_t b, Py_ssize_t li) noexcept nogil:
+    return net.LV + (k * net.n_batch + b) * net.n_layers + li
+
+
+cdef inline double* lf_s(const Net* net, int k, Py_ssize_t b, const PrjnC* p) noexcept nogil:
+    return net.S + k * net.s_tot + p.syn_off + b * p.ns * p.nr
+
+
+cdef inline double* lf_r(const Net* net, int k, Py_ssize_t b, const PrjnC* p) noexcept nogil:
+    return net.R + (k * net.n_batch + b) * net.r_tot + p.recv_off
+
+
+# ----------------------------------------------------------------------- scalars
+
+cdef inline double lf_xx1_gain_cor(const LayerC* c, double x) noexcept nogil:
+    """Go's XX1GainCor: x/(x+1) with the gain lowered near threshold."""
+    cdef double gcf = (c.gain_cor_range - (x / c.n_var)) / c.gain_cor_range
+    cdef double g = c.gain if gcf < 0 else c.gain * (1.0 - c.gain_cor * gcf)
+    cdef double gx = g * x
+    return gx / (gx + 1.0)
+
+
+cdef inline double lf_nxx1(const LayerC* c, double x) noexcept nogil:
+    """Go's NoisyXX1: sigmoid below 0, linear on [0, interp_range), XX1GainCor above."""
+    # all three forms, then a select: branch-free, so loops over units vectorise
+    cdef double below = c.sig_mult_eff / (1.0 + lf_exp(-(x * c.sig_gain_nvar)))
+    cdef double interp = 1.0 - ((c.interp_range - x) / c.interp_range)
+    cdef double mid = c.sig_val_at_0 + interp * c.interp_val
+    cdef double above = lf_xx1_gain_cor(c, x)
+    return below if x < 0 else (mid if x < c.interp_range else above)
+
+
+cdef inline double lf_xcal(const PrjnC* c, double srval, double thr_p) noexcept nogil:
+    """XCAL check mark (Go XCalParams.DWt)."""
+    if srval < c.d_thr:
+        return 0.0
+    if srval > thr_p * c.d_rev:
+        return srval - thr_p
+    return srval * c.d_rev_ratio
+
+
+cdef inline double lf_sig(const PrjnC* c, double w) noexcept nogil:
+    """Go's SigFun (SigFun61 for gain 6, offset 1: six multiplications); identity when
+    gain and offset are 1."""
+    cdef double pw
+    if c.sig_lin:
+        return w
+    if w <= 0:
+        return 0.0
+    if w >= 1:
+        return 1.0
+    if c.sig6:
+        pw = (1.0 - w) / w
+        return 1.0 / (1.0 + pw * pw * pw * pw * pw * pw)
+    return 1.0 / (1.0 + pow((c.sig_off * (1.0 - w)) / w, c.sig_gain))
+
+
+cdef inline double lf_clip(double x, double lo, double hi) noexcept nogil:
+    """np.clip: min(max(x, lo), hi), NaN kept."""
+    x = lo if x < lo else x
+    return hi if x > hi else x
+
+
+cdef inline double lf_round_half_away(double x) noexcept nogil:
+    if x < 0:
+        return -floor(-x + 0.5)
+    return floor(x + 0.5)
+
+
+cdef inline double lf_slay_act_scale(double sa, double snu, double ncon) noexcept nogil:
+    """Go WtScaleParams.SLayActScale: 1 / expected number of active senders."""
+    cdef long long slay_act_n, max_act_n, avg_act_n, exp_act_n
+    ncon = 1.0 if ncon < 1.0 else ncon
+    slay_act_n = <long long>lf_round_half_away(sa * snu)
+    slay_act_n = 1 if slay_act_n < 1 else slay_act_n
+    if ncon == snu:
+        return 1.0 / <double>slay_act_n
+    max_act_n = <long long>(ncon if ncon < <double>slay_act_n else <double>slay_act_n)
+    avg_act_n = <long long>lf_round_half_away(sa * ncon)
+    avg_act_n = 1 if avg_act_n < 1 else avg_act_n
+    exp_act_n = avg_act_n + 2
+    exp_act_n = max_act_n if max_act_n < exp_act_n else exp_act_n
+    return 1.0 / <double>exp_act_n
+
+
+# ----------------------------------------------------------------------- pools
+
+cdef inline void lf_avg_max(const double* a, Py_ssize_t n, double* avg,
+                            double* mx) noexcept nogil:
+    """Mean (summed in index order) and max of a[0 .. n-1]."""
+    cdef double s = a[0]
+    cdef double m = a[0]
+    cdef Py_ssize_t i
+    for i in range(1, n):
+        s = s + a[i]
+        if a[i] > m:
+            m = a[i]
+    avg[0] = s / <double>n
+    mx[0] = m
+
+
+cdef void lf_pool_stats(const Net* net, Py_ssize_t b, const LayerC* L, int var, int avg_k,
+                        int max_k) noexcept nogil:
+    cdef const double* a = lf_u(net, var, b, L)
+    cdef double* avg = lf_p(net, avg_k, b, L)
+    cdef double* mx = lf_p(net, max_k, b, L)
+    cdef Py_ssize_t k
+    lf_avg_max(a, L.n, &avg[0], &mx[0])
+    for k in range(L.n_pools):
+        lf_avg_max(a + k * L.pool_size, L.pool_size, &avg[1 + k], &mx[1 + k])
+
+
+# ----------------------------------------------------------------------- trial start
+
+cdef inline void lf_zero(double* a, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        a[i] = 0.0
+
+
+cdef void lf_apply_pattern(const Net* net, Py_ssize_t b, const LayerC* L,
+                           const double* pat) noexcept nogil:
+    """InitExt then ApplyExt of this trial's pattern (network.Network.apply_ext)."""
+    cdef double* ext = lf_u(net, U_EXT, b, L)
+    cdef double* targ = lf_u(net, U_TARG, b, L)
+    cdef unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef unsigned char* ht = lf_f(net, F_HAS_TARG, b, L)
+    cdef unsigned char* hc = lf_f(net, F_HAS_CMPR, b, L)
+    cdef Py_ssize_t i
+    for i in range(L.n):
+        ext[i] = 0.0
+        targ[i] = 0.0
+        he[i] = 0
+        ht[i] = 0
+        hc[i] = 0
+        if L.pat_mode == PAT_EXT:
+            ext[i] = pat[i]
+            he[i] = 1
+        elif L.pat_mode == PAT_TARG:
+            targ[i] = pat[i]
+            ht[i] = 1
+        elif L.pat_mode == PAT_CMPR:
+            targ[i] = pat[i]
+            hc[i] = 1
+
+
+cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
+                        Py_ssize_t u1) noexcept nogil:
+    """Hard-clamped units u0 .. u1-1 (HasExt) take Ext: act, act_lrn, vm, act_del, inet."""
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef const double* ext = lf_u(net, U_EXT, b, L)
+    cdef double* act = lf_u(net, U_ACT, b, L)
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, L)
+    cdef double* vm = lf_u(net, U_VM, b, L)
+    cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
+    cdef double* inet = lf_u(net, U_INET, b, L)
+    cdef Py_ssize_t i
+    cdef double clmp
+    for i in range(u0, u1):
+        if he[i]:
+            clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
+            act[i] = clmp
+            act_lrn[i] = clmp
+            vm[i] = L.thr + clmp / L.gain
+            act_del[i] = 0.0
+            inet[i] = 0.0
+
+
+cdef void lf_avg_l_from_avg_m(const Net* net, Py_ssize_t b, Py_ssize_t li) noexcept nogil:
+    cdef const LayerC* L = &net.lc[li]
+    cdef double* avg_l = lf_u(net, U_AVG_L, b, L)
+    cdef const double* avg_m = lf_u(net, U_AVG_M, b, L)
+    cdef double* avg_l_lrn = lf_u(net, U_AVG_L_LRN, b, L)
+    cdef double mod = lf_l(net, L_MOD_AVG_L_LRN, b, li)[0]
+    cdef double v, lrn
+    cdef Py_ssize_t i
+    for i in range(L.n):
+        v = avg_l[i] + L.avg_l_dt * (L.avg_l_gain * avg_m[i] - avg_l[i])
+        v = L.avg_l_min if v < L.avg_l_min else v
+        avg_l[i] = v
+        lrn = L.lrn_fact * (v - L.avg_l_min)
+        if L.lrn_min_offset:
+            lrn = L.lrn_min + lrn
+        if L.err_mod:
+            lrn = lrn * mod
+        avg_l_lrn[i] = lrn
+
+
+cdef inline double lf_run_avg(const LayerC* L, double avg, double act) noexcept nogil:
+    """ActAvgParams.AvgFmAct: first value halfway from Init, then 1/Tau; < 1e-4 ignored."""
+    if act < 0.0001:
+        return avg
+    if L.aa_use_first and avg == L.aa_init:
+        return avg + 0.5 * (act - avg)
+    return avg + L.aa_dt * (act - avg)
+
+
+cdef void lf_act_avg_from_act(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    cdef double* m_run = lf_p(net, P_ACT_M_AVG_RUN, b, L)
+    cdef double* p_run = lf_p(net, P_ACT_P_AVG_RUN, b, L)
+    cdef const double* m_avg = lf_p(net, P_ACT_M_AVG, b, L)
+    cdef const double* p_avg = lf_p(net, P_ACT_P_AVG, b, L)
+    cdef double* eff = lf_p(net, P_ACT_P_AVG_EFF, b, L)
+    cdef Py_ssize_t k
+    for k in range(1 + L.n_pools):
+        m_run[k] = lf_run_avg(L, m_run[k], m_avg[k])
+        p_run[k] = lf_run_avg(L, p_run[k], p_avg[k])
+        eff[k] = L.aa_init if L.aa_fixed else L.aa_adjust * p_run[k]
+
+
+cdef void lf_gscale(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    """Projection scales of L's receiving projections (Go GScaleFmAvgAct)."""
+    cdef double tot_ge = 0.0
+    cdef double tot_gi = 0.0
+    cdef double sa, tot
+    cdef Py_ssize_t k
+    cdef const PrjnC* p
+    cdef double* g
+    for k in range(L.recv0, L.recv1):
+        p = &net.pc[net.recv_list[k]]
+        sa = lf_p(net, P_ACT_P_AVG_EFF, b, &net.lc[p.send])[0]
+        g = net.G + b * net.n_prjns + net.recv_list[k]
+        g[0] = p.abs_ * p.rel * lf_slay_act_scale(sa, p.snu, p.ncon)
+        if p.inhib:
+            tot_gi = tot_gi + p.rel
+        else:
+            tot_ge = tot_ge + p.rel
+    for k in range(L.recv0, L.recv1):
+        p = &net.pc[net.recv_list[k]]
+        tot = tot_gi if p.inhib else tot_ge
+        if tot > 0:
+            g = net.G + b * net.n_prjns + net.recv_list[k]
+            g[0] = g[0] / tot
+
+
+cdef void lf_decay(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    """Trial-start decay toward the initial state (Go DecayState)."""
+    cdef double d = L.decay
+    cdef double* act = lf_u(net, U_ACT, b, L)
+    cdef double* ge = lf_u(net, U_GE, b, L)
+    cdef double* gi = lf_u(net, U_GI, b, L)
+    cdef double* gi_self = lf_u(net, U_GI_SELF, b, L)
+    cdef double* gk = lf_u(net, U_GK, b, L)
+    cdef double* vm = lf_u(net, U_VM, b, L)
+    cdef double* gi_syn = lf_u(net, U_GI_SYN, b, L)
+    cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
+    cdef double* inet = lf_u(net, U_INET, b, L)
+    cdef double* pv
+    cdef Py_ssize_t i, k
+    cdef int pool_vars[7]
+    pool_vars[0], pool_vars[1], pool_vars[2], pool_vars[3] = P_GE_MAX, P_GE_AVG, P_ACT_MAX, P_ACT_AVG
+    pool_vars[4], pool_vars[5], pool_vars[6] = P_FFI, P_FBI, P_GI
+    if d > 0:
+        for i in range(L.n):
+            act[i] -= d * (act[i] - L.init_act)
+            ge[i] -= d * (ge[i] - L.init_ge)
+            gi[i] -= d * gi[i]
+            gi_self[i] -= d * gi_self[i]
+            gk[i] -= d * gk[i]
+            vm[i] -= d * (vm[i] - L.init_vm)
+            gi_syn[i] -= d * gi_syn[i]
+    for i in range(L.n):
+        act_del[i] = 0.0
+        inet[i] = 0.0
+    for k in range(7):
+        pv = lf_p(net, pool_vars[k], b, L)
+        for i in range(1 + L.n_pools):
+            pv[i] -= d * pv[i]
+
+
+cdef void lf_alpha_cyc_init(const Net* net, Py_ssize_t b) noexcept nogil:
+    """Go Network.AlphaCycInit, layer by layer in order."""
+    cdef Py_ssize_t li, i, k
+    cdef const LayerC* L
+    cdef const PrjnC* p
+    cdef double* a
+    cdef double* c
+    for li in range(net.n_layers):
+        L = &net.lc[li]
+        a = lf_u(net, U_ACT_Q0, b, L)
+        c = lf_u(net, U_ACT_P, b, L)
+        for i in range(L.n):
+            a[i] = c[i]
+        if net.upd:
+            lf_avg_l_from_avg_m(net, b, li)
+            lf_act_avg_from_act(net, b, L)
+        lf_gscale(net, b, L)
+        lf_decay(net, b, L)
+        lf_zero(lf_u(net, U_ACT_SENT, b, L), L.n)
+        lf_zero(lf_u(net, U_GE_RAW, b, L), L.n)
+        lf_zero(lf_u(net, U_GI_RAW, b, L), L.n)
+        for k in range(L.recv0, L.recv1):
+            p = &net.pc[net.recv_list[k]]
+            lf_zero(lf_r(net, R_GINC, b, p), p.nr)
+        if L.hard and L.kind == K_INPUT:
+            lf_hard_clamp(net, b, L, 0, L.n)
+
+
+# ----------------------------------------------------------------------- cycle
+
+cdef Py_ssize_t lf_send_decide(const Net* net, Py_ssize_t b, const LayerC* Lp,
+                               Py_ssize_t* idx, double* d) noexcept nogil:
+    """Go SendGDelta's choice: units above opt_thresh.send whose activity changed by more
+    than opt_thresh.delta send the change, units that fell below un-send their last value
+    (ActSent updated).  Writes the senders (in index order) and their deltas; returns
+    how many."""
+    cdef LayerC L = Lp[0]
+    cdef double* act = lf_u(net, U_ACT, b, Lp)
+    cdef double* sent = lf_u(net, U_ACT_SENT, b, Lp)
+    cdef Py_ssize_t i, n_send = 0
+    cdef double a, dl
+    for i in range(L.n):
+        a = act[i]
+        if a > L.send:
+            dl = a - sent[i]
+            if fabs(dl) > L.delta:
+                idx[n_send] = i
+                d[n_send] = dl
+                n_send += 1
+                sent[i] = a
+        elif sent[i] > L.send:
+            idx[n_send] = i
+            d[n_send] = -sent[i]
+            n_send += 1
+            sent[i] = 0.0
+    return n_send
+
+
+cdef void lf_scatter(const Net* net, Py_ssize_t b, Py_ssize_t pi, const Py_ssize_t* idx,
+                     const double* d, Py_ssize_t n_send, Py_ssize_t r0,
+                     Py_ssize_t r1) noexcept nogil:
+    """Go SendGDelta's sending into projection pi, receivers r0 .. r1-1: each sender adds
+    delta * GScale * its (contiguous) row of weights to GInc, senders in index order."""
+    cdef const PrjnC* p = &net.pc[pi]
+    cdef double* ginc = lf_r(net, R_GINC, b, p)
+    cdef const double* w = lf_s(net, S_WT, b, p)
+    cdef double gs = net.G[b * net.n_prjns + pi]
+    cdef Py_ssize_t j, r, nr = p.nr
+    cdef double scd
+    cdef const double* row
+    for j in range(n_send):
+        scd = d[j] * gs
+        row = w + idx[j] * nr
+        for r in range(r0, r1):
+            ginc[r] += row[r] * scd
+
+
+cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept nogil:
+    """Go GFmInc: GInc into GeRaw / GiRaw, soft clamping, Ge and GiSyn integration."""
+    cdef LayerC L = Lp[0]
+    cdef Py_ssize_t k, i
+    cdef const PrjnC* p
+    cdef double* raw
+    cdef double* ginc
+    cdef double* ge_raw = lf_u(net, U_GE_RAW, b, Lp)
+    cdef double* gi_raw = lf_u(net, U_GI_RAW, b, Lp)
+    cdef double* ge = lf_u(net, U_GE, b, Lp)
+    cdef double* gi_syn = lf_u(net, U_GI_SYN, b, Lp)
+    cdef const double* ext = lf_u(net, U_EXT, b, Lp)
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
+    cdef double g, gs
+    for k in range(L.recv0, L.recv1):
+        p = &net.pc[net.recv_list[k]]
+        raw = gi_raw if p.inhib else ge_raw
+        ginc = lf_r(net, R_GINC, b, p)
+        for i in range(L.n):
+            raw[i] += ginc[i]
+            ginc[i] = 0.0
+    for i in range(L.n):
+        g = ge_raw[i]
+        if not L.hard and he[i]:
+            if L.clamp_avg:
+                g = (L.clamp_avg_gain * L.clamp_gain * ext[i]
+                     + (1.0 - L.clamp_avg_gain) * ge_raw[i])
+            else:
+                g = ge_raw[i] + ext[i] * L.clamp_gain
+        ge[i] += L.g_dt * (g - ge[i])
+        gs = gi_syn[i] + L.g_dt * (gi_raw[i] - gi_syn[i])
+        gi_syn[i] = 0.0 if gs < 0 else gs
+
+
+cdef inline void lf_fffb(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t k0,
+                         Py_ssize_t k1, bint on, double gi, double ff, double fb, double fb_dt,
+                         double mva, double ff0) noexcept nogil:
+    """FFFB inhibition of pools k0 .. k1-1 (Go fffb.Params.Inhib)."""
+    cdef double* ffi = lf_p(net, P_FFI, b, L)
+    cdef double* fbi = lf_p(net, P_FBI, b, L)
+    cdef double* pgi = lf_p(net, P_GI, b, L)
+    cdef const double* ge_avg = lf_p(net, P_GE_AVG, b, L)
+    cdef const double* ge_max = lf_p(net, P_GE_MAX, b, L)
+    cdef const double* act_avg = lf_p(net, P_ACT_AVG, b, L)
+    cdef Py_ssize_t k
+    cdef double ffnetin, f
+    for k in range(k0, k1):
+        if not on:
+            ffi[k] = 0.0
+            fbi[k] = 0.0
+            pgi[k] = 0.0
+            continue
+        ffnetin = ge_avg[k] + mva * (ge_max[k] - ge_avg[k])
+        f = ff * (ffnetin - ff0) if ffnetin > ff0 else 0.0
+        fbi[k] += fb_dt * (fb * act_avg[k] - fbi[k])
+        ffi[k] = f
+        pgi[k] = gi * (f + fbi[k])
+
+
+cdef void lf_inhib(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    """Go InhibFmGeAct: layer and pool FFFB, self-inhibition, Gi per unit."""
+    cdef double* pgi = lf_p(net, P_GI, b, L)
+    cdef double* gi = lf_u(net, U_GI, b, L)
+    cdef double* gi_self = lf_u(net, U_GI_SELF, b, L)
+    cdef const double* gi_syn = lf_u(net, U_GI_SYN, b, L)
+    cdef const double* act = lf_u(net, U_ACT, b, L)
+    cdef Py_ssize_t k, i
+    cdef double m
+    lf_fffb(net, b, L, 0, 1, L.lay_on, L.lay_gi, L.lay_ff, L.lay_fb, L.lay_fb_dt, L.lay_mva,
+            L.lay_ff0)
+    if L.n_pools:
+        lf_fffb(net, b, L, 1, 1 + L.n_pools, L.pool_on, L.pool_gi, L.pool_ff, L.pool_fb,
+                L.pool_fb_dt, L.pool_mva, L.pool_ff0)
+        if L.lay_on:
+            for k in range(1, 1 + L.n_pools):
+                pgi[k] = pgi[0] if pgi[0] > pgi[k] else pgi[k]
+        else:
+            m = pgi[1]
+            for k in range(2, 1 + L.n_pools):
+                m = pgi[k] if pgi[k] > m else m
+            pgi[0] = m if m > pgi[0] else pgi[0]
+    for i in range(L.n):
+        if L.self_on:
+            gi_self[i] += L.self_dt * (L.self_gi * act[i] - gi_self[i])
+        else:
+            gi_self[i] = 0.0
+        k = 1 + i // L.pool_size if L.n_pools else 0
+        gi[i] = pgi[k] + gi_self[i] + gi_syn[i]
+
+
+cdef inline void lf_load(double* dst, const double* src, Py_ssize_t m) noexcept nogil:
+    """Copy m <= LF_W values into a lane array, padding with the last one (a full block
+    is a plain copy, which vectorises)."""
+    cdef Py_ssize_t r
+    if m == LF_W:
+        for r in range(LF_W):
+            dst[r] = src[r]
+    else:
+        for r in range(LF_W):
+            dst[r] = src[r if r < m else m - 1]
+
+
+cdef inline void lf_fill(double* dst, double v) noexcept nogil:
+    cdef Py_ssize_t r
+    for r in range(LF_W):
+        dst[r] = v
+
+
+ctypedef struct ActLanes:
+    # A block of LF_W units of lf_act_from_g, one element per lane: locals the compiler
+    # knows do not alias, so the lane loop vectorises (as the seed kernel's LFLanes).
+    double vm[16]
+    double act[16]
+    double act_lrn[16]
+    double ge[16]
+    double gi[16]
+    double gk[16]
+    double inet[16]
+    double act_del[16]
+
+
+cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k) noexcept nogil:
+    """VmFmG and ActFmG of LF_W lanes: Vm by one Euler step, NXX1 of the argument chosen
+    first (Vm - Thr below threshold, else Ge - its threshold, without K for ActLrn: the
+    same values as the reference's selection after three NXX1), Act and ActLrn.
+    ``no_k`` (every lane's Gk is 0, as always without KNa adaptation): the K term adds
+    a zero, so both arguments, hence both NXX1 values, are the same bits: one NXX1."""
+    cdef int i
+    cdef bint sub
+    cdef double ge, gi, gk, v, net_i, ge_thr, ge_thr_nok, ge_e, nw_sub, nw_act, nw_lrn, a
+    for i in range(LF_W):
+        ge = x.ge[i] * c.gbar_e
+        gi = x.gi[i] * c.gbar_i
+        gk = x.gk[i] * c.gbar_k
+        v = x.vm[i]
+        net_i = (ge * (c.erev_e - v) + c.gbar_l * (c.erev_l - v) + gi * (c.erev_i - v)
+                 + gk * (c.erev_k - v))
+        x.inet[i] = net_i
+        v = lf_clip(v + c.vm_dt * net_i, c.vm_min, c.vm_max)
+        x.vm[i] = v
+        a = x.act[i]
+        ge_thr = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l
+                   + c.gbar_k * x.gk[i] * c.erev_sub_thr_k) / c.thr_sub_erev_e)
+        ge_thr_nok = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i
+                       + c.gbar_l * c.erev_sub_thr_l) / c.thr_sub_erev_e)
+        ge_e = x.ge[i] * c.gbar_e
+        sub = a < c.vm_act_thr and v <= c.thr
+        nw_sub = v - c.thr
+        nw_act = lf_nxx1(c, nw_sub if sub else ge_e - ge_thr)
+        nw_lrn = nw_act if no_k else lf_nxx1(c, nw_sub if sub else ge_e - ge_thr_nok)
+        nw_act = a + c.vm_dt * (nw_act - a)
+        x.act_del[i] = nw_act - a
+        x.act[i] = nw_act
+        x.act_lrn[i] = x.act_lrn[i] + c.vm_dt * (nw_lrn - x.act_lrn[i])
+
+
+cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
+                        Py_ssize_t u1) noexcept nogil:
+    """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes (the last block
+    padded with copies of its last unit, not stored), hard clamping, then the learning
+    averages AvgSS -> AvgS -> AvgM and AvgSLrn."""
+    cdef LayerC L = Lp[0]
+    cdef ActLanes x
+    cdef double* vm = lf_u(net, U_VM, b, Lp)
+    cdef double* act = lf_u(net, U_ACT, b, Lp)
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, Lp)
+    cdef double* act_del = lf_u(net, U_ACT_DEL, b, Lp)
+    cdef double* inet = lf_u(net, U_INET, b, Lp)
+    cdef const double* ge_ = lf_u(net, U_GE, b, Lp)
+    cdef const double* gi_ = lf_u(net, U_GI, b, Lp)
+    cdef const double* gk_ = lf_u(net, U_GK, b, Lp)
+    cdef double* avg_ss = lf_u(net, U_AVG_SS, b, Lp)
+    cdef double* avg_s = lf_u(net, U_AVG_S, b, Lp)
+    cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
+    cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
+    cdef Py_ssize_t i, i0, u, m, blk
+    cdef bint no_k
+    for blk in range((u1 - u0 + LF_W - 1) // LF_W):
+        i0 = u0 + blk * LF_W
+        m = u1 - i0 if u1 - i0 < LF_W else LF_W
+        lf_load(x.vm, vm + i0, m)
+        lf_load(x.act, act + i0, m)
+        lf_load(x.act_lrn, act_lrn + i0, m)
+        lf_load(x.ge, ge_ + i0, m)
+        lf_load(x.gi, gi_ + i0, m)
+        lf_load(x.gk, gk_ + i0, m)
+        no_k = True
+        for i in range(LF_W):
+            no_k = no_k and x.gk[i] == 0
+        if no_k:
+            lf_act_lanes(&L, &x, True)
+        else:
+            lf_act_lanes(&L, &x, False)
+        for i in range(m):
+            u = i0 + i
+            vm[u] = x.vm[i]
+            act[u] = x.act[i]
+            act_lrn[u] = x.act_lrn[i]
+            inet[u] = x.inet[i]
+            act_del[u] = x.act_del[i]
+    if L.hard:
+        lf_hard_clamp(net, b, Lp, u0, u1)
+    for i in range(u0, u1):
+        avg_ss[i] += L.ss_dt * (act_lrn[i] - avg_ss[i])
+        avg_s[i] += L.s_dt * (avg_ss[i] - avg_s[i])
+        avg_m[i] += L.m_dt * (avg_s[i] - avg_m[i])
+        avg_s_lrn[i] = L.lrn_s * avg_s[i] + L.lrn_m * avg_m[i]
+
+
+cdef inline Py_ssize_t lf_cut(Py_ssize_t n, Py_ssize_t k, Py_ssize_t n_slices) noexcept nogil:
+    """Start of slice k of n_slices over 0 .. n-1."""
+    return n * k // n_slices
+
+
+cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, int nth) noexcept nogil:
+    """Go Network.Cycle: each step over all layers before the next.  With nth > 1 threads
+    the sending (slices of each projection's receivers) and ActFmG (slices of each
+    layer's units) run in parallel: every receiver still adds its senders in index
+    order and every unit is computed alone, so the bits do not depend on nth."""
+    cdef Py_ssize_t li, k, pi, sl, ns = 2 * nth
+    cdef const LayerC* L
+    cdef long long n_sent = 0
+    for li in range(net.n_layers):
+        L = &net.lc[li]
+        sc.n_send[li] = lf_send_decide(net, b, L, sc.idx + L.off, sc.d + L.off)
+        if L.send1 > L.send0:
+            n_sent += sc.n_send[li]
+    if nth > 1:
+        for k in prange(net.n_prjns * ns, num_threads=nth, schedule="static"):
+            pi = k // ns
+            sl = k % ns
+            L = &net.lc[net.pc[pi].send]
+            if sc.n_send[net.pc[pi].send]:
+                lf_scatter(net, b, pi, sc.idx + L.off, sc.d + L.off, sc.n_send[net.pc[pi].send],
+                           lf_cut(net.pc[pi].nr, sl, ns), lf_cut(net.pc[pi].nr, sl + 1, ns))
+    else:
+        for pi in range(net.n_prjns):
+            L = &net.lc[net.pc[pi].send]
+            if sc.n_send[net.pc[pi].send]:
+                lf_scatter(net, b, pi, sc.idx + L.off, sc.d + L.off, sc.n_send[net.pc[pi].send],
+                           0, net.pc[pi].nr)
+    for li in range(net.n_layers):
+        lf_g_from_inc(net, b, &net.lc[li])
+    for li in range(net.n_layers):
+        lf_pool_stats(net, b, &net.lc[li], U_GE, P_GE_AVG, P_GE_MAX)
+    for li in range(net.n_layers):
+        lf_inhib(net, b, &net.lc[li])
+    if nth > 1:
+        for k in prange(net.n_layers * ns, num_threads=nth, schedule="static"):
+            li = k // ns
+            sl = k % ns
+            lf_act_from_g(net, b, &net.lc[li], lf_cut(net.lc[li].n, sl, ns),
+                          lf_cut(net.lc[li].n, sl + 1, ns))
+    else:
+        for li in range(net.n_layers):
+            lf_act_from_g(net, b, &net.lc[li], 0, net.lc[li].n)
+    for li in range(net.n_layers):
+        lf_pool_stats(net, b, &net.lc[li], U_ACT, P_ACT_AVG, P_ACT_MAX)
+    return n_sent
+
+
+# ----------------------------------------------------------------------- quarters
+
+cdef inline void lf_copy(double* dst, const double* src, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        dst[i] = src[i]
+
+
+cdef void lf_cos_diff(const Net* net, Py_ssize_t b, Py_ssize_t li) noexcept nogil:
+    """Go CosDiffFmActs: cosine of ActP vs ActM (minus the layer means), its running
+    average and variance, and the AvgLLrn modulation."""
+    cdef const LayerC* L = &net.lc[li]
+    cdef const double* act_p = lf_u(net, U_ACT_P, b, L)
+    cdef const double* act_m = lf_u(net, U_ACT_M, b, L)
+    cdef double pavg = lf_p(net, P_ACT_P_AVG, b, L)[0]
+    cdef double mavg = lf_p(net, P_ACT_M_AVG, b, L)[0]
+    cdef double ap, am, cosv = 0.0, ssm = 0.0, ssp = 0.0, dist, avg, var, dl, incr, lrn
+    cdef Py_ssize_t i
+    for i in range(L.n):
+        ap = act_p[i] - pavg
+        am = act_m[i] - mavg
+        if i == 0:
+            cosv = ap * am
+            ssm = am * am
+            ssp = ap * ap
+        else:
+            cosv = cosv + ap * am
+            ssm = ssm + am * am
+            ssp = ssp + ap * ap
+    dist = sqrt(ssm * ssp)
+    if dist != 0:
+        cosv = cosv / dist
+    lf_l(net, L_COS, b, li)[0] = cosv
+    avg = lf_l(net, L_COS_AVG, b, li)[0]
+    var = lf_l(net, L_COS_VAR, b, li)[0]
+    dl = cosv - avg
+    incr = L.cd_dt * dl
+    if avg == 0:
+        var = 0.0
+        avg = cosv
+    else:
+        var = 2.0 * L.cd_dt_c * dl * incr if var == 0 else L.cd_dt_c * (var + dl * incr)
+        avg = avg + incr
+    lf_l(net, L_COS_VAR, b, li)[0] = var
+    lf_l(net, L_COS_AVG, b, li)[0] = avg
+    if L.kind == K_TARGET:
+        lf_l(net, L_COS_AVG_LRN, b, li)[0] = 0.0
+        lf_l(net, L_MOD_AVG_L_LRN, b, li)[0] = 0.0
+    else:
+        lrn = 1.0 - avg
+        lf_l(net, L_COS_AVG_LRN, b, li)[0] = lrn
+        if L.err_mod:
+            lf_l(net, L_MOD_AVG_L_LRN, b, li)[0] = L.mod_min if lrn < L.mod_min else lrn
+        else:
+            lf_l(net, L_MOD_AVG_L_LRN, b, li)[0] = 1.0
+
+
+cdef void lf_quarter_final(const Net* net, Py_ssize_t b, int qtr) noexcept nogil:
+    """Go QuarterFinal: ActQ1, ActQ2, minus phase (ActM, targets clamped), plus phase."""
+    cdef Py_ssize_t li, i, np1
+    cdef const LayerC* L
+    cdef double* a
+    cdef const double* act
+    cdef unsigned char* he
+    cdef const unsigned char* ht
+    for li in range(net.n_layers):
+        L = &net.lc[li]
+        act = lf_u(net, U_ACT, b, L)
+        np1 = 1 + L.n_pools
+        if qtr == 0:
+            lf_copy(lf_u(net, U_ACT_Q1, b, L), act, L.n)
+        elif qtr == 1:
+            lf_copy(lf_u(net, U_ACT_Q2, b, L), act, L.n)
+        elif qtr == 2:
+            lf_copy(lf_p(net, P_ACT_M_AVG, b, L), lf_p(net, P_ACT_AVG, b, L), np1)
+            lf_copy(lf_p(net, P_ACT_M_MAX, b, L), lf_p(net, P_ACT_MAX, b, L), np1)
+            lf_copy(lf_u(net, U_ACT_M, b, L), act, L.n)
+            a = lf_u(net, U_EXT, b, L)
+            ht = lf_f(net, F_HAS_TARG, b, L)
+            he = lf_f(net, F_HAS_EXT, b, L)
+            act = lf_u(net, U_TARG, b, L)
+            for i in range(L.n):
+                if ht[i]:
+                    a[i] = act[i]
+                    he[i] = 1
+        else:
+            lf_copy(lf_p(net, P_ACT_P_AVG, b, L), lf_p(net, P_ACT_AVG, b, L), np1)
+            lf_copy(lf_p(net, P_ACT_P_MAX, b, L), lf_p(net, P_ACT_MAX, b, L), np1)
+            lf_copy(lf_u(net, U_ACT_P, b, L), act, L.n)
+            a = lf_u(net, U_ACT_DIF, b, L)
+            for i in range(L.n):
+                a[i] = act[i] - lf_u(net, U_ACT_M, b, L)[i]
+            a = lf_u(net, U_ACT_AVG, b, L)
+            for i in range(L.n):
+                a[i] += L.avg_dt * (act[i] - a[i])
+            lf_cos_diff(net, b, li)
+
+
+# ----------------------------------------------------------------------- learning
+
+cdef inline double lf_sig6(double w) noexcept nogil:
+    """Go's SigFun61 without branches (0 at w <= 0, 1 at w >= 1)."""
+    cdef double pw = (1.0 - w) / w
+    cdef double v = 1.0 / (1.0 + pw * pw * pw * pw * pw * pw)
+    return 0.0 if w <= 0 else (1.0 if w >= 1 else v)
+
+
+cdef inline double lf_bound(double d, double lwt, double inc, double dec,
+                            bint soft) noexcept nogil:
+    """The weight change applied to LWt: soft bounding with the WtBal factors."""
+    if soft:
+        return d * (inc * (1.0 - lwt)) if d > 0 else d * (dec * lwt)
+    return d * inc if d > 0 else d * dec
+
+
+ctypedef struct DWtLanes:
+    # LF_W synapses of a row for lf_dwt_lanes: locals, so the lane loop vectorises.
+    double s_lrn[16]
+    double m[16]
+    double l[16]
+    double l_lrn[16]
+    double dwt[16]
+    double norm[16]
+    double mom[16]
+
+
+cdef inline void lf_dwt_lanes(const PrjnC* c, double su_s_lrn, double su_m, DWtLanes* x,
+                              bint norm_on, bint mom_on) noexcept nogil:
+    """Go DWt of LF_W synapses: XCAL error-driven and BCM terms, Norm, Momentum,
+    DWt += Lrate dwt.  norm_on / mom_on are constants at each call site."""
+    cdef int r
+    cdef double srs, srm, bcm, err, dd, nn, norm_f, nm
+    for r in range(LF_W):
+        srs = su_s_lrn * x.s_lrn[r]
+        srm = su_m * x.m[r]
+        bcm = lf_xcal(c, srs, x.l[r])
+        err = lf_xcal(c, srs, srm)
+        bcm = bcm * (c.l_lrn if c.set_l_lrn else x.l_lrn[r])
+        err = err * c.m_lrn
+        dd = bcm + err
+        norm_f = 1.0
+        if norm_on:
+            nn = c.norm_decay_dt_c * x.norm[r]
+            nn = fabs(dd) if fabs(dd) > nn else nn
+            norm_f = 1.0 if nn == 0 else c.norm_lr_comp / (c.norm_min if nn < c.norm_min else nn)
+            x.norm[r] = nn
+        if mom_on:
+            nm = c.mom_dt_c * x.mom[r] + dd
+            x.mom[r] = nm
+            dd = norm_f * (c.mom_lr_comp * nm)
+        else:
+            dd = dd * norm_f
+        x.dwt[r] = x.dwt[r] + c.lrate * dd
+
+
+cdef void lf_dwt_row(const PrjnC* p, Py_ssize_t nr, double su_s_lrn, double su_m,
+                     const double* r_avg_s_lrn, const double* r_avg_m, const double* r_avg_l,
+                     const double* r_avg_l_lrn, double* dwt, double* norm,
+                     double* mom) noexcept nogil:
+    """Go DWt of one sender's synapses (a row), in blocks of LF_W lanes (the last padded
+    with copies of its last synapse, not stored)."""
+    cdef PrjnC c = p[0]
+    cdef DWtLanes x
+    cdef Py_ssize_t r, r0, u, m, blk
+    for blk in range((nr + LF_W - 1) // LF_W):
+        r0 = blk * LF_W
+        m = nr - r0 if nr - r0 < LF_W else LF_W
+        lf_load(x.s_lrn, r_avg_s_lrn + r0, m)
+        lf_load(x.m, r_avg_m + r0, m)
+        lf_load(x.l, r_avg_l + r0, m)
+        lf_load(x.l_lrn, r_avg_l_lrn + r0, m)
+        lf_load(x.dwt, dwt + r0, m)
+        lf_load(x.norm, norm + r0, m)
+        lf_load(x.mom, mom + r0, m)
+        if c.norm_on and c.mom_on:
+            lf_dwt_lanes(&c, su_s_lrn, su_m, &x, True, True)
+        elif c.norm_on:
+            lf_dwt_lanes(&c, su_s_lrn, su_m, &x, True, False)
+        elif c.mom_on:
+            lf_dwt_lanes(&c, su_s_lrn, su_m, &x, False, True)
+        else:
+            lf_dwt_lanes(&c, su_s_lrn, su_m, &x, False, False)
+        for r in range(m):
+            dwt[r0 + r] = x.dwt[r]
+            norm[r0 + r] = x.norm[r]
+            mom[r0 + r] = x.mom[r]
+
+
+ctypedef struct WtLanes:
+    # LF_W synapses of a row for lf_wt_lanes: locals, so the lane loop vectorises.
+    double d[16]
+    double lwt[16]
+    double wt[16]
+    double inc[16]
+    double dec[16]
+
+
+cdef inline void lf_wt_lanes(WtLanes* x, bint soft) noexcept nogil:
+    """WtFmDWt of LF_W synapses with SIG gain 6: where DWt != 0, LWt += bounded DWt
+    (clipped to [0, 1]) and Wt = SIG(LWt)."""
+    cdef int r
+    cdef double d, lw, w
+    for r in range(LF_W):
+        d = x.d[r]
+        lw = lf_clip(x.lwt[r] + lf_bound(d, x.lwt[r], x.inc[r], x.dec[r], soft), 0.0, 1.0)
+        w = lf_sig6(lw)
+        x.lwt[r] = lw if d != 0 else x.lwt[r]
+        x.wt[r] = w if d != 0 else x.wt[r]
+
+
+cdef void lf_wt_row(const PrjnC* p, Py_ssize_t nr, const double* wb_inc, const double* wb_dec,
+                    double* wt, double* lwt, double* dwt) noexcept nogil:
+    """Go WtFmDWt of a full row: where DWt != 0, LWt += bounded DWt (clipped to [0, 1]),
+    Wt = SIG(LWt); DWt = 0."""
+    cdef PrjnC c = p[0]
+    cdef WtLanes x
+    cdef Py_ssize_t r, r0, u, m, blk
+    cdef double d, lw
+    if c.sig6:
+        for blk in range((nr + LF_W - 1) // LF_W):
+            r0 = blk * LF_W
+            m = nr - r0 if nr - r0 < LF_W else LF_W
+            lf_load(x.d, dwt + r0, m)
+            lf_load(x.lwt, lwt + r0, m)
+            lf_load(x.wt, wt + r0, m)
+            if c.wb_on:
+                lf_load(x.inc, wb_inc + r0, m)
+                lf_load(x.dec, wb_dec + r0, m)
+            else:
+                lf_fill(x.inc, 1.0)
+                lf_fill(x.dec, 1.0)
+            if c.soft_bound:
+                lf_wt_lanes(&x, True)
+            else:
+                lf_wt_lanes(&x, False)
+            for r in range(m):
+                lwt[r0 + r] = x.lwt[r]
+                wt[r0 + r] = x.wt[r]
+                dwt[r0 + r] = 0.0
+    else:
+        for r in range(nr):
+            d = dwt[r]
+            if d != 0:
+                lw = lf_clip(lwt[r] + lf_bound(d, lwt[r], wb_inc[r] if c.wb_on else 1.0,
+                                               wb_dec[r] if c.wb_on else 1.0, c.soft_bound),
+                             0.0, 1.0)
+                lwt[r] = lw
+                wt[r] = lf_sig(&c, lw)
+            dwt[r] = 0.0
+
+
+ctypedef struct LearnLanes:
+    # LF_W synapses of a row for lf_learn_lanes (DWt known to be zero before).
+    double s_lrn[16]
+    double m[16]
+    double l[16]
+    double l_lrn[16]
+    double norm[16]
+    double mom[16]
+    double lwt[16]
+    double wt[16]
+    double inc[16]
+    double dec[16]
+
+
+cdef inline void lf_learn_lanes(const PrjnC* c, double su_s_lrn, double su_m, LearnLanes* x,
+                                bint norm_on, bint mom_on, bint soft) noexcept nogil:
+    """DWt then WtFmDWt (SIG gain 6) of LF_W synapses whose DWt was zero: the same
+    operations as lf_dwt_lanes and lf_wt_lanes with DWt = 0 + Lrate dwt kept in a
+    register, so DWt is neither read nor written (it ends zero, as WtFmDWt leaves it)."""
+    cdef int r
+    cdef double srs, srm, bcm, err, dd, nn, norm_f, nm, d, lw, w
+    for r in range(LF_W):
+        srs = su_s_lrn * x.s_lrn[r]
+        srm = su_m * x.m[r]
+        bcm = lf_xcal(c, srs, x.l[r])
+        err = lf_xcal(c, srs, srm)
+        bcm = bcm * (c.l_lrn if c.set_l_lrn else x.l_lrn[r])
+        err = err * c.m_lrn
+        dd = bcm + err
+        norm_f = 1.0
+        if norm_on:
+            nn = c.norm_decay_dt_c * x.norm[r]
+            nn = fabs(dd) if fabs(dd) > nn else nn
+            norm_f = 1.0 if nn == 0 else c.norm_lr_comp / (c.norm_min if nn < c.norm_min else nn)
+            x.norm[r] = nn
+        if mom_on:
+            nm = c.mom_dt_c * x.mom[r] + dd
+            x.mom[r] = nm
+            dd = norm_f * (c.mom_lr_comp * nm)
+        else:
+            dd = dd * norm_f
+        d = 0.0 + c.lrate * dd
+        lw = lf_clip(x.lwt[r] + lf_bound(d, x.lwt[r], x.inc[r], x.dec[r], soft), 0.0, 1.0)
+        w = lf_sig6(lw)
+        x.lwt[r] = lw if d != 0 else x.lwt[r]
+        x.wt[r] = w if d != 0 else x.wt[r]
+
+
+cdef void lf_learn_row(const PrjnC* p, Py_ssize_t nr, double su_s_lrn, double su_m,
+                       const double* r_avg_s_lrn, const double* r_avg_m, const double* r_avg_l,
+                       const double* r_avg_l_lrn, const double* wb_inc, const double* wb_dec,
+                       double* norm, double* mom, double* lwt, double* wt) noexcept nogil:
+    """lf_learn_lanes over a full row whose DWt is zero, in blocks of LF_W lanes."""
+    cdef PrjnC c = p[0]
+    cdef LearnLanes x
+    cdef Py_ssize_t r, r0, u, m, blk
+    for blk in range((nr + LF_W - 1) // LF_W):
+        r0 = blk * LF_W
+        m = nr - r0 if nr - r0 < LF_W else LF_W
+        lf_load(x.s_lrn, r_avg_s_lrn + r0, m)
+        lf_load(x.m, r_avg_m + r0, m)
+        lf_load(x.l, r_avg_l + r0, m)
+        lf_load(x.l_lrn, r_avg_l_lrn + r0, m)
+        lf_load(x.norm, norm + r0, m)
+        lf_load(x.mom, mom + r0, m)
+        lf_load(x.lwt, lwt + r0, m)
+        lf_load(x.wt, wt + r0, m)
+        if c.wb_on:
+            lf_load(x.inc, wb_inc + r0, m)
+            lf_load(x.dec, wb_dec + r0, m)
+        else:
+            lf_fill(x.inc, 1.0)
+            lf_fill(x.dec, 1.0)
+        if c.norm_on and c.mom_on and c.soft_bound:
+            lf_learn_lanes(&c, su_s_lrn, su_m, &x, True, True, True)
+        else:
+            lf_learn_lanes(&c, su_s_lrn, su_m, &x, c.norm_on, c.mom_on, c.soft_bound)
+        for r in range(m):
+            norm[r0 + r] = x.norm[r]
+            mom[r0 + r] = x.mom[r]
+            lwt[r0 + r] = x.lwt[r]
+            wt[r0 + r] = x.wt[r]
+
+
+cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_clean,
+                        Py_ssize_t s0, Py_ssize_t s1) noexcept nogil:
+    """Go DWt then WtFmDWt of one projection, fused row by row (a sender's synapses are
+    contiguous and stay in L1 between the passes): DWt of the row (lf_dwt_row), Norm set
+    to its max over the row, then the weight update (lf_wt_row).  WtFmDWt does not read
+    other rows, and the WtBal factors change only after it, so fusing changes no value.
+    Rows of senders that do not learn (AvgS and AvgM below LrnThr) change only where DWt
+    != 0, which cannot happen when ``dwt_clean`` (all DWt zero before the call).
+    Projections with a partial mask take the same steps synapse by synapse.  Senders
+    s0 .. s1-1 (rows are independent: threads take slices of them)."""
+    cdef const LayerC* SL = &net.lc[p.send]
+    cdef const LayerC* RL = &net.lc[p.recv]
+    cdef const double* s_avg_s = lf_u(net, U_AVG_S, b, SL)
+    cdef const double* s_avg_m = lf_u(net, U_AVG_M, b, SL)
+    cdef const double* s_avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, SL)
+    cdef const double* r_avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, RL)
+    cdef const double* r_avg_m = lf_u(net, U_AVG_M, b, RL)
+    cdef const double* r_avg_l = lf_u(net, U_AVG_L, b, RL)
+    cdef const double* r_avg_l_lrn = lf_u(net, U_AVG_L_LRN, b, RL)
+    cdef const double* wb_inc = lf_r(net, R_WB_INC, b, p)
+    cdef const double* wb_dec = lf_r(net, R_WB_DEC, b, p)
+    cdef double* wt0 = lf_s(net, S_WT, b, p)
+    cdef double* lwt0 = lf_s(net, S_LWT, b, p)
+    cdef double* dwt0 = lf_s(net, S_DWT, b, p)
+    cdef double* norm0 = lf_s(net, S_NORM, b, p)
+    cdef double* mom0 = lf_s(net, S_MOMENT, b, p)
+    cdef const unsigned char* mask0 = net.M + p.mask_off
+    cdef const unsigned char* mask
+    cdef double* norm
+    cdef Py_ssize_t s, r, o, nr = p.nr
+    cdef bint active
+    cdef double mx
+    cdef double d1[1]
+    cdef double n1[1]
+    cdef double m1[1]
+    for s in range(s0, s1):
+        active = not (s_avg_s[s] < p.lrn_thr and s_avg_m[s] < p.lrn_thr)
+        if not active and dwt_clean:
+            continue
+        o = s * nr
+        norm = norm0 + o
+        mask = mask0 + o
+        if p.full and active and dwt_clean and p.sig6:
+            lf_learn_row(p, nr, s_avg_s_lrn[s], s_avg_m[s], r_avg_s_lrn, r_avg_m, r_avg_l,
+                         r_avg_l_lrn, wb_inc, wb_dec, norm, mom0 + o, lwt0 + o, wt0 + o)
+            if p.norm_on:
+                mx = 0.0
+                for r in range(nr):
+                    mx = norm[r] if norm[r] > mx else mx
+                for r in range(nr):
+                    norm[r] = mx
+            continue
+        if p.full:
+            if active:
+                lf_dwt_row(p, nr, s_avg_s_lrn[s], s_avg_m[s], r_avg_s_lrn, r_avg_m, r_avg_l,
+                           r_avg_l_lrn, dwt0 + o, norm, mom0 + o)
+                if p.norm_on:
+                    mx = 0.0
+                    for r in range(nr):
+                        mx = norm[r] if norm[r] > mx else mx
+                    for r in range(nr):
+                        norm[r] = mx
+            lf_wt_row(p, nr, wb_inc, wb_dec, wt0 + o, lwt0 + o, dwt0 + o)
+            continue
+        mx = 0.0
+        for r in range(nr):
+            if not mask[r]:
+                continue
+            if active:
+                d1[0], n1[0], m1[0] = dwt0[o + r], norm[r], mom0[o + r]
+                lf_dwt_row(p, 1, s_avg_s_lrn[s], s_avg_m[s], r_avg_s_lrn + r, r_avg_m + r,
+                           r_avg_l + r, r_avg_l_lrn + r, d1, n1, m1)
+                dwt0[o + r], norm[r], mom0[o + r] = d1[0], n1[0], m1[0]
+                mx = norm[r] if norm[r] > mx else mx
+            lf_wt_row(p, 1, wb_inc + r, wb_dec + r, wt0 + o + r, lwt0 + o + r, dwt0 + o + r)
+        if active and p.norm_on:
+            for r in range(nr):
+                if mask[r]:
+                    norm[r] = mx
+
+
+cdef void lf_wt_bal(const Net* net, Py_ssize_t b, const PrjnC* p, Scratch* sc) noexcept nogil:
+    """Go WtBalFmWt: per receiver, the mean of its weights >= AvgThr sets Inc / Dec."""
+    cdef const double* wt0 = lf_s(net, S_WT, b, p)
+    cdef const unsigned char* mask0 = net.M + p.mask_off
+    cdef const unsigned char* ht = lf_f(net, F_HAS_TARG, b, &net.lc[p.recv])
+    cdef double* wb_avg = lf_r(net, R_WB_AVG, b, p)
+    cdef double* wb_fact = lf_r(net, R_WB_FACT, b, p)
+    cdef double* wb_inc = lf_r(net, R_WB_INC, b, p)
+    cdef double* wb_dec = lf_r(net, R_WB_DEC, b, p)
+    cdef double* acc = sc.acc
+    cdef double* cnt = sc.cnt
+    cdef double* ncon = sc.d
+    cdef Py_ssize_t s, r, nr = p.nr
+    cdef double w, avg, lo_avg, lo_fact, hi_fact, lo_dec, hi_inc
+    for r in range(nr):
+        acc[r] = 0.0
+        cnt[r] = 0.0
+        ncon[r] = 0.0
+    for s in range(p.ns):
+        for r in range(nr):
+            if p.full or mask0[s * nr + r]:
+                ncon[r] += 1.0
+                w = wt0[s * nr + r]
+                if w >= p.wb_avg_thr:
+                    acc[r] = acc[r] + w
+                    cnt[r] += 1.0
+    for r in range(nr):
+        if not (ncon[r] > 1 and not ht[r]):
+            continue
+        avg = acc[r] / cnt[r] if cnt[r] > 0 else 0.0
+        lo_avg = p.wb_avg_thr if avg < p.wb_avg_thr else avg
+        lo_fact = p.wb_lo_gain * (p.wb_lo_thr - lo_avg)
+        hi_fact = p.wb_hi_gain * (avg - p.wb_hi_thr)
+        wb_avg[r] = avg
+        if avg < p.wb_lo_thr:
+            lo_dec = 1.0 / (1.0 + lo_fact)
+            wb_fact[r] = lo_fact
+            wb_inc[r] = 2.0 - lo_dec
+            wb_dec[r] = lo_dec
+        elif avg > p.wb_hi_thr:
+            hi_inc = 1.0 / (1.0 + hi_fact)
+            wb_fact[r] = hi_fact
+            wb_inc[r] = hi_inc
+            wb_dec[r] = 2.0 - hi_inc
+        else:
+            wb_fact[r] = 0.0
+            wb_inc[r] = 1.0
+            wb_dec[r] = 1.0
+
+
+# ----------------------------------------------------------------------- trials
+
+cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept nogil:
+    """Trial variables, then the layer statistics (act_m_avg, act_p_avg, sse, cos_diff)."""
+    cdef int tv[9]
+    tv[0], tv[1], tv[2], tv[3], tv[4] = U_ACT_Q0, U_ACT_Q1, U_ACT_Q2, U_ACT_M, U_ACT_P
+    tv[5], tv[6], tv[7], tv[8] = U_ACT_DIF, U_AVG_L, U_AVG_L_LRN, U_ACT_AVG
+    cdef Py_ssize_t k, i, li, nb = net.n_batch, nt = net.n_trials
+    cdef const LayerC* L
+    cdef double* st
+    cdef const double* x
+    cdef const double* y
+    cdef double sse, d
+    for k in range(N_TRIAL_VARS):
+        lf_copy(net.rec_trial + ((k * nt + t) * nb + b) * net.n_tot,
+                net.U + (tv[k] * nb + b) * net.n_tot, net.n_tot)
+    for li in range(net.n_layers):
+        L = &net.lc[li]
+        st = net.rec_stats + (t * nb + b) * net.n_layers + li
+        st[0] = lf_p(net, P_ACT_M_AVG, b, L)[0]
+        st[nt * nb * net.n_layers] = lf_p(net, P_ACT_P_AVG, b, L)[0]
+        x = lf_u(net, U_TARG if L.kind == K_COMPARE else U_ACT_P, b, L)
+        y = lf_u(net, U_ACT_M, b, L)
+        sse = 0.0
+        for i in range(L.n):
+            d = x[i] - y[i]
+            if not (fabs(d) < net.sse_tol):
+                sse = sse + d * d
+        st[2 * nt * nb * net.n_layers] = sse
+        st[3 * nt * nb * net.n_layers] = lf_l(net, L_COS, b, li)[0]
+
+
+cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
+    """All trials of batch copy b, on nth threads; returns a status code."""
+    cdef Scratch sc
+    cdef void* mem = malloc(net.n_tot * (sizeof(Py_ssize_t) + sizeof(double))
+                            + 2 * net.max_n * sizeof(double)
+                            + net.n_layers * sizeof(Py_ssize_t) + 64)
+    cdef Py_ssize_t t, q, cyc, li, k, ci, nb = net.n_batch, nt = net.n_trials
+    cdef Py_ssize_t ncyc = 4 * net.cyc_per_qtr
+    cdef long long ctr = net.wt_bal_ctr0
+    cdef long long n_sent = 0
+    cdef Py_ssize_t sl, ns = 2 * nth
+    cdef const PrjnC* p
+    cdef bint clean = net.dwt_clean
+    if mem == NULL:
+        return STATUS_NO_MEMORY_
+    sc.d = <double*>mem
+    sc.acc = sc.d + net.n_tot
+    sc.cnt = sc.acc + net.max_n
+    sc.idx = <Py_ssize_t*>(sc.cnt + net.max_n)
+    sc.n_send = sc.idx + net.n_tot
+    for t in range(nt):
+        for li in range(net.n_layers):
+            lf_apply_pattern(net, b, &net.lc[li],
+                             net.pats + (t * nb + b) * net.n_tot + net.lc[li].off)
+        lf_alpha_cyc_init(net, b)
+        for q in range(4):
+            for cyc in range(net.cyc_per_qtr):
+                n_sent += lf_cycle(net, b, &sc, nth)
+                ci = q * net.cyc_per_qtr + cyc
+                for k in range(net.n_rec):
+                    lf_copy(net.rec_cyc + (((k * nt + t) * ncyc + ci) * nb + b) * net.n_tot,
+                            net.U + (net.rec_vars[k] * nb + b) * net.n_tot, net.n_tot)
+            lf_quarter_final(net, b, q)
+        lf_record_trial(net, b, t)
+        if net.learn:
+            for k in range(net.n_prjns):
+                p = &net.pc[k]
+                if not p.learn:
+                    continue
+                if nth > 1:
+                    for sl in prange(ns, num_threads=nth, schedule="static"):
+                        lf_learn_prjn(net, b, p, clean, lf_cut(p.ns, sl, ns),
+                                      lf_cut(p.ns, sl + 1, ns))
+                else:
+                    lf_learn_prjn(net, b, p, clean, 0, p.ns)
+            clean = True
+            ctr += 1
+            if ctr >= net.wt_bal_interval:
+                ctr = 0
+                for k in range(net.n_prjns):
+                    if net.pc[k].learn and net.pc[k].wb_on and not net.pc[k].wb_skip:
+                        lf_wt_bal(net, b, &net.pc[k], &sc)
+    net.n_sent[b] = n_sent
+    net.wt_bal_ctr_out[b] = ctr
+    free(mem)
+    return STATUS_OK_
+
+
+# ------------------------------------------------------------------- entry point
+
+STATUS_OK = STATUS_OK_
+STATUS_BAD_ARGS = STATUS_BAD_ARGS_
+OPENMP = bool(LEABRA_FAST_OPENMP)
+DEBUG_BUILD = bool(LEABRA_FAST_DEBUG)
+#: Sizes of the packed state's variable axes (checked against leabra_fast.network.layout).
+N_UNIT_VARS = U_N
+N_FLAGS = F_N
+N_POOL_VARS = P_N
+N_LAYER_VARS = L_N
+N_SYN_VARS = S_N
+N_RECV_VARS = R_N
+
+
+def run_trials(
+    list layers,
+    list prjns,
+    const Py_ssize_t[::1] send_list,
+    const Py_ssize_t[::1] recv_list,
+    double[:, :, ::1] U,
+    unsigned char[:, :, ::1] F,
+    double[:, :, ::1] P,
+    double[:, :, ::1] LV,
+    double[:, ::1] S,
+    const unsigned char[::1] M,
+    double[:, :, ::1] R,
+    double[:, ::1] G,
+    const double[:, :, ::1] pats,
+    const Py_ssize_t[::1] rec_vars,
+    double[:, :, :, :, ::1] rec_cyc,
+    double[:, :, :, ::1] rec_trial,
+    double[:, :, :, ::1] rec_stats,
+    long long[::1] n_sent,
+    long long[::1] wt_bal_ctr,
+    Py_ssize_t cyc_per_qtr,
+    Py_ssize_t wt_bal_interval,
+    bint learn,
+    bint update_act_avg,
+    bint dwt_clean,
+    double sse_tol,
+    int n_threads=1,
+):
+    """Run ``pats.shape[0]`` trials of every batch copy in place; return a status code.
+
+    The arguments come from :mod:`leabra_fast.network.compiled_backend`, which validates
+    them; only sizes are re-checked here (``STATUS_BAD_ARGS`` instead of reading out of
+    bounds).  ``layers`` / ``prjns`` are dicts of the ``LayerC`` / ``PrjnC`` fields.
+    Threads run batch copies (``n_threads`` > 1, OpenMP builds); copies are independent,
+    so the bits do not depend on the thread count.  ``wt_bal_ctr[0]`` is the WtBal
+    counter in and out.
+    """
+    cdef Net net
+    cdef Py_ssize_t nL = len(layers), nP = len(prjns), i, b, nb = U.shape[1]
+    cdef Py_ssize_t nt = pats.shape[0], ncyc = 4 * cyc_per_qtr, need, max_n = 1
+    cdef LayerC* lc
+    cdef PrjnC* pc
+    cdef int status = STATUS_OK_
+    cdef int* st
+    cdef long long[::1] ctr_out
+    if (nL < 1 or U.shape[0] != U_N or F.shape[0] != F_N or P.shape[0] != P_N
+            or LV.shape[0] != L_N or S.shape[0] != S_N or R.shape[0] != R_N
+            or F.shape[1] != nb or P.shape[1] != nb or LV.shape[1] != nb or R.shape[1] != nb
+            or F.shape[2] != U.shape[2] or LV.shape[2] != nL or G.shape[0] != nb
+            or G.shape[1] != nP or pats.shape[1] != nb or pats.shape[2] != U.shape[2]
+            or rec_cyc.shape[0] != rec_vars.shape[0] or cyc_per_qtr < 1
+            or wt_bal_interval < 1 or n_threads < 1 or wt_bal_ctr.shape[0] != 1
+            or n_sent.shape[0] != nb or rec_trial.shape[0] != N_TRIAL_VARS
+            or rec_stats.shape[0] != N_STATS or rec_trial.shape[1] != nt
+            or rec_stats.shape[1] != nt or rec_trial.shape[2] != nb
+            or rec_stats.shape[2] != nb or rec_trial.shape[3] != U.shape[2]
+            or rec_stats.shape[3] != nL):
+        return STATUS_BAD_ARGS_
+    if rec_vars.shape[0] and (rec_cyc.shape[1] != nt or rec_cyc.shape[2] != ncyc
+                              or rec_cyc.shape[3] != nb or rec_cyc.shape[4] != U.shape[2]):
+        return STATUS_BAD_ARGS_
+    for i in range(rec_vars.shape[0]):
+        if rec_vars[i] < 0 or rec_vars[i] >= U_N:
+            return STATUS_BAD_ARGS_
+    if nt == 0:
+        return STATUS_OK_
+    lc = <LayerC*>malloc(nL * sizeof(LayerC))
+    pc = <PrjnC*>malloc((nP if nP else 1) * sizeof(PrjnC))
+    st = <int*>malloc(nb * sizeof(int))
+    ctr_out = n_sent.copy()
+    try:
+        if lc == NULL or pc == NULL or st == NULL:
+            raise MemoryError("leabra_fast network kernel: cannot allocate its tables")
+        for i in range(nL):
+            lc[i] = layers[i]
+            if (lc[i].off < 0 or lc[i].n < 1 or lc[i].off + lc[i].n > U.shape[2]
+                    or lc[i].pool_off < 0 or lc[i].pool_off + 1 + lc[i].n_pools > P.shape[2]
+                    or lc[i].pool_size < 1
+                    or (lc[i].n_pools and lc[i].n_pools * lc[i].pool_size != lc[i].n)
+                    or lc[i].send0 < 0 or lc[i].send1 > send_list.shape[0]
+                    or lc[i].recv0 < 0 or lc[i].recv1 > recv_list.shape[0]):
+                return STATUS_BAD_ARGS_
+            max_n = max(max_n, lc[i].n)
+        for i in range(send_list.shape[0]):
+            if send_list[i] < 0 or send_list[i] >= nP:
+                return STATUS_BAD_ARGS_
+        for i in range(recv_list.shape[0]):
+            if recv_list[i] < 0 or recv_list[i] >= nP:
+                return STATUS_BAD_ARGS_
+        for i in range(nP):
+            pc[i] = prjns[i]
+            if (pc[i].send < 0 or pc[i].send >= nL or pc[i].recv < 0 or pc[i].recv >= nL
+                    or pc[i].ns != lc[pc[i].send].n or pc[i].nr != lc[pc[i].recv].n
+                    or pc[i].syn_off < 0 or pc[i].syn_off + nb * pc[i].ns * pc[i].nr > S.shape[1]
+                    or pc[i].mask_off < 0 or pc[i].mask_off + pc[i].ns * pc[i].nr > M.shape[0]
+                    or pc[i].recv_off < 0 or pc[i].recv_off + pc[i].nr > R.shape[2]):
+                return STATUS_BAD_ARGS_
+        net.lc, net.pc = lc, pc
+        net.send_list = &send_list[0] if send_list.shape[0] else NULL
+        net.recv_list = &recv_list[0] if recv_list.shape[0] else NULL
+        net.n_layers, net.n_prjns, net.n_batch = nL, nP, nb
+        net.n_tot, net.p_tot, net.r_tot, net.s_tot = U.shape[2], P.shape[2], R.shape[2], S.shape[1]
+        net.U, net.F, net.P, net.LV = &U[0, 0, 0], &F[0, 0, 0], &P[0, 0, 0], &LV[0, 0, 0]
+        net.S = &S[0, 0] if S.shape[1] else NULL
+        net.M = &M[0] if M.shape[0] else NULL
+        net.R = &R[0, 0, 0] if R.shape[2] else NULL
+        net.G = &G[0, 0] if nP else NULL
+        net.pats = &pats[0, 0, 0]
+        net.n_trials, net.cyc_per_qtr, net.wt_bal_interval = nt, cyc_per_qtr, wt_bal_interval
+        net.wt_bal_ctr0 = wt_bal_ctr[0]
+        net.learn, net.upd, net.dwt_clean, net.sse_tol = learn, update_act_avg, dwt_clean, sse_tol
+        net.rec_vars = &rec_vars[0] if rec_vars.shape[0] else NULL
+        net.n_rec = rec_vars.shape[0]
+        net.rec_cyc = &rec_cyc[0, 0, 0, 0, 0] if rec_vars.shape[0] else NULL
+        net.rec_trial = &rec_trial[0, 0, 0, 0]
+        net.rec_stats = &rec_stats[0, 0, 0, 0]
+        net.n_sent = &n_sent[0]
+        net.wt_bal_ctr_out = &ctr_out[0]
+        net.max_n = max_n
+        if n_threads == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
+            with nogil:
+                for b in range(nb):
+                    st[b] = lf_run_copy(&net, b, 1)
+        elif nb >= n_threads:
+            # threads over batch copies
+            _mark_threads_used()
+            for b in prange(nb, nogil=True, num_threads=n_threads, schedule="static", chunksize=1):
+                st[b] = lf_run_copy(&net, b, 1)
+        elif max_n < LF_MIN_UNITS_THREADS:
+            # small layers: the work of a step is too small to share (measured: slower)
+            with nogil:
+                for b in range(nb):
+                    st[b] = lf_run_copy(&net, b, 1)
+        else:
+            # fewer copies than threads: threads inside each copy (units, receivers, rows)
+            _mark_threads_used()
+            with nogil:
+                for b in range(nb):
+                    st[b] = lf_run_copy(&net, b, n_threads)
+        for b in range(nb):
+            if st[b] != STATUS_OK_:
+                status = st[b]
+        if status == STATUS_NO_MEMORY_:
+            raise MemoryError("leabra_fast network kernel: cannot allocate its scratch")
+        wt_bal_ctr[0] = ctr_out[0]
+    finally:
+        free(lc)
+        free(pc)
+        free(st)
+    return status
+
+
+def nxx1_scalar(dict layer, double x):
+    """The kernel's NXX1 on one value (for tests against the reference)."""
+    cdef LayerC c = layer
+    return lf_nxx1(&c, x)
+
+
+def exp_scalar(double x):
+    """The kernel's exp (lf_exp) on one value."""
+    return lf_exp(x)
+
+
+def cpu_levels():
+    """The instruction sets this CPU runs, best first (call it in the baseline module)."""
+    return tuple(name for k, name in enumerate(("avx512", "avx2", "baseline"))
+                 if lf_isa_supported(k))

@@ -1,0 +1,51 @@
+"""Type stubs for the network's compiled kernel, one module per instruction set
+(``leabra_fast.network._kernel_{avx512,avx2,baseline}``, all from ``_kernel.pxi``);
+use it through :mod:`leabra_fast.network.compiled`."""
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+STATUS_OK: int
+STATUS_BAD_ARGS: int
+OPENMP: bool
+DEBUG_BUILD: bool
+N_UNIT_VARS: int
+N_FLAGS: int
+N_POOL_VARS: int
+N_LAYER_VARS: int
+N_SYN_VARS: int
+N_RECV_VARS: int
+
+def run_trials(
+    layers: list[dict[str, Any]],
+    prjns: list[dict[str, Any]],
+    send_list: npt.NDArray[np.intp],
+    recv_list: npt.NDArray[np.intp],
+    U: npt.NDArray[np.float64],
+    F: npt.NDArray[np.uint8],
+    P: npt.NDArray[np.float64],
+    LV: npt.NDArray[np.float64],
+    S: npt.NDArray[np.float64],
+    M: npt.NDArray[np.uint8],
+    R: npt.NDArray[np.float64],
+    G: npt.NDArray[np.float64],
+    pats: npt.NDArray[np.float64],
+    rec_vars: npt.NDArray[np.intp],
+    rec_cyc: npt.NDArray[np.float64],
+    rec_trial: npt.NDArray[np.float64],
+    rec_stats: npt.NDArray[np.float64],
+    n_sent: npt.NDArray[np.int64],
+    wt_bal_ctr: npt.NDArray[np.int64],
+    cyc_per_qtr: int,
+    wt_bal_interval: int,
+    learn: bool,
+    update_act_avg: bool,
+    dwt_clean: bool,
+    sse_tol: float,
+    n_threads: int = 1,
+) -> int: ...
+def nxx1_scalar(layer: dict[str, Any], x: float) -> float: ...
+def exp_scalar(x: float) -> float: ...
+def cpu_levels() -> tuple[str, ...]: ...
