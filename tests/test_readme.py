@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -36,5 +37,9 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert spaces[1]["back"].spike_count.tolist() == [137]  # the notebook's run, saved and loaded
     assert int(spaces[2]["res"].state.cycle) == 1000  # emergent: 10 trials of 4 x 25 cycles
     assert spaces[3]["res"].spike_count.tolist() == [19]  # the textbook neuron, spiking
+    net = spaces[-1]  # the networks block
+    go_value = float(np.float32(0.9427379))  # Go's TestNetAct value (float32)
+    assert abs(float(net["hidden"][0, 24, 0, 0]) - go_value) <= 1e-8
+    assert net["sse"][-1] < net["sse"][0]  # the benchmark net learns over 5 epochs
     assert (tmp_path / "report.png").stat().st_size > 0
     assert (tmp_path / "run.npz").stat().st_size > 0

@@ -4,7 +4,8 @@ The seed model is the spiking neuron and learning synapse of the seed notebook
 (``docs/seed_model.md``), run by a typed Cython kernel (``backend="cython"``)
 or by a readable NumPy transliteration of the notebook (``backend="python"``)
 that serves as its oracle.  The canonical emergent unit is its sibling
-(``model="emergent"``, :mod:`leabra_fast.emergent`).  Each model lives in its own
+(``model="emergent"``, :mod:`leabra_fast.emergent`), and networks of layers and
+projections as Go emergent v1 runs them are :mod:`leabra_fast.network`.  Each model lives in its own
 subpackage and registers itself with the shared machinery (:mod:`leabra_fast.core`)
 when imported here.
 
@@ -16,7 +17,7 @@ when imported here.
 
 from typing import Any
 
-from . import emergent, seed
+from . import emergent, network, seed
 from .core import __version__, registry
 from .core.config import ConfigError
 from .core.driver import BACKENDS, NonFiniteError, NonFiniteWarning, simulate
@@ -63,6 +64,7 @@ __all__ = [
     "__version__",
     "emergent",
     "load",
+    "network",
     "plot",
     "seed",
     "simulate",

@@ -477,7 +477,7 @@ class Network:
         sse_tol: float = 0.5,
         callback: Callable[[int, Network], Any] | None = None,
         progress: bool = False,
-        backend: str = "python",
+        backend: str | None = None,
         n_threads: int = 1,
     ) -> NetworkResult:
         """Run one trial per row of the patterns.
@@ -502,7 +502,8 @@ class Network:
             ``callback(trial_index, net)`` after every trial (progress bars, logging).
         progress : bool
             Show a tqdm progress bar over trials (needs the optional ``tqdm``).
-        backend : {"python", "cython"}
+        backend : {"cython", "python"}, optional
+            Default: "cython" for float64 networks, "python" for float32 ones.
             "python": the NumPy reference (float32 or float64).  "cython": the compiled
             kernel (float64 networks only): whole trials per call, no Python per cycle;
             same results as the reference to rounding (``docs/network_model.md``).
@@ -510,6 +511,8 @@ class Network:
             Threads of the compiled kernel (over batch copies; same bits at any count).
         """
         self._need_built("run")
+        if backend is None:
+            backend = "cython" if self.dtype == np.dtype(np.float64) else "python"
         if backend not in ("python", "cython"):
             raise ValueError(f"backend must be 'python' or 'cython', got {backend!r}")
         if (
