@@ -42,11 +42,24 @@ def test_stub_declares_exactly_the_public_names_of_the_extension(name):
     stub = Path(module.__file__).with_name(f"{name.rpartition('.')[2]}.pyi")
     assert stub.is_file(), f"{stub} is not shipped next to the extension"
     assert (Path(lf.__file__).parent / "py.typed").is_file()
+    declared = _stub_names(stub)
+    public = {key for key in vars(module) if not key.startswith("_")}
+    assert declared == public
+
+
+def _stub_names(stub: Path) -> set[str]:
+    """Names a stub declares, following ``from leabra_fast.x import *`` to the stub it names
+    (each instruction-set module's stub re-exports the baseline module's)."""
     tree = ast.parse(stub.read_text())
     declared = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     declared |= {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign)}
-    public = {key for key in vars(module) if not key.startswith("_")}
-    assert declared == public
+    root = Path(lf.__file__).parent.parent
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and [a.name for a in node.names] == ["*"]:
+            assert node.module is not None and node.module.startswith("leabra_fast.")
+            target = root.joinpath(*node.module.split(".")).with_suffix(".pyi")
+            declared |= _stub_names(target)
+    return declared
 
 
 def _run(model: str, seed: int) -> lf.SimulationResult:
