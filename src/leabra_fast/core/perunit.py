@@ -1,0 +1,68 @@
+"""Running per-unit parameters: one kernel call per distinct parameter set.
+
+A parameter set given per unit (see :func:`leabra_fast.core.paramspec.check_per_unit`)
+is run by grouping the units that share one set of values and calling the model's
+kernel (compiled or reference) once per group, inside the one ``simulate`` call: the
+group's unit-indexed arguments are gathered into contiguous arrays, run with the
+group's scalar constants, and scattered back.  Units of these models do not interact,
+so each unit's bits are those of a lone run with its parameter set.  With every field
+scalar nothing of this is used: the model calls its kernel once, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["combine_status", "run_groups", "take_units"]
+
+
+def take_units(arr: np.ndarray, idx: np.ndarray, axis: int) -> np.ndarray:
+    """``arr``'s entries for units ``idx`` along ``axis``: a view when the axis is broadcast."""
+    if arr.strides[axis] == 0 or arr.shape[axis] == 1:
+        index = [slice(None)] * arr.ndim
+        index[axis] = slice(0, 1)
+        view = arr[tuple(index)]
+        shape = list(arr.shape)
+        shape[axis] = idx.shape[0]
+        return np.broadcast_to(view, tuple(shape))
+    return np.ascontiguousarray(np.take(arr, idx, axis=axis))
+
+
+def combine_status(a: int, b: int) -> int:
+    """The worse of two kernel status codes (negative: refused; 1: non-finite; 0: ok)."""
+    if a < 0 or b < 0:
+        return min(a, b)
+    return max(a, b)
+
+
+def run_groups(
+    run: Callable[..., Any],
+    groups: Sequence[tuple[tuple[Any, ...], Any]],
+    args: Sequence[Any],
+    unit_axes: Mapping[int, int],
+    written: Sequence[int],
+) -> int:
+    """Call ``run(*lead, *args')`` once per group; return the combined status.
+
+    ``groups``: ``(lead, units)`` pairs, ``lead`` the arguments placed before ``args``
+    (the group's constants).  ``args'`` is ``args`` with each position of ``unit_axes``
+    replaced by its entries for ``units`` along that axis; the positions in
+    ``written`` are copied back after the call (state, spike counts, records).
+    """
+    status = 0
+    for lead, idx in groups:
+        local = list(args)
+        for pos, axis in unit_axes.items():
+            if pos in written:
+                local[pos] = np.ascontiguousarray(np.take(args[pos], idx, axis=axis))
+            else:
+                local[pos] = take_units(args[pos], idx, axis)
+        status = combine_status(status, int(run(*lead, *local)))
+        for pos in written:
+            index: list[Any] = [slice(None)] * args[pos].ndim
+            index[unit_axes[pos]] = idx
+            args[pos][tuple(index)] = local[pos]
+    return status
