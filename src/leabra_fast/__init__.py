@@ -23,6 +23,7 @@ from .core.driver import BACKENDS, NonFiniteError, NonFiniteWarning, simulate
 from .core.paramspec import ParameterError
 from .core.progress import PartialRunWarning
 from .core.result import SimulationResult, load
+from .core.sweep import sweep
 from .core.traces import TraceBudgetError
 from .emergent import EmergentParams, EmergentState
 from .seed import (
@@ -61,6 +62,7 @@ __all__ = [
     "plot",
     "seed",
     "simulate",
+    "sweep",
 ]
 
 
