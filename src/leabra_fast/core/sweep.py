@@ -24,7 +24,7 @@ from .driver import simulate
 from .paramspec import ParameterError, suggest
 from .traces import DEFAULT_MAX_TRACE_BYTES, TraceBudgetError
 
-__all__ = ["SUMMARIES", "SweepPlan", "plan_sweep", "run_chunk", "sweep"]
+__all__ = ["SUMMARIES", "SweepPlan", "heatmap", "plan_sweep", "run_chunk", "sweep"]
 
 #: Summaries available per parameter set: the spike count, the rate (spikes per
 #: cycle), and the final ``wt`` / ``fwt`` of each synapse (dimension ``input``);
@@ -430,3 +430,42 @@ def _dataset(xr: Any, plan: SweepPlan, flat: dict[str, np.ndarray], rec: tuple[s
     ds.attrs["swept"] = ",".join(plan.names)
     return ds
 
+
+
+def heatmap(
+    ds: Any, summary: str = "spike_count", x: str | None = None, y: str | None = None,
+    ax: Any = None,
+) -> Any:  # fmt: skip
+    """Draw ``ds[summary]`` over two swept parameters (others averaged); return the Axes.
+
+    ``x`` and ``y`` default to the first two swept names.  Needs matplotlib.
+    """
+    import matplotlib.pyplot as plt
+
+    if summary not in ds:
+        raise ValueError(f"heatmap: {summary!r} is not in the sweep{suggest(summary, ds)}")
+    swept = [n for n in str(ds.attrs.get("swept", "")).split(",") if n in ds.dims]
+    if len(swept) < 2 and (x is None or y is None):
+        raise ValueError(f"heatmap: needs two swept parameters (a grid), the sweep has {swept}")
+    x = x or swept[0]
+    y = y or next(n for n in swept if n != x)
+    for name, given in (("x", x), ("y", y)):
+        if given not in ds.dims:
+            raise ValueError(f"heatmap: {name} = {given!r} is not a swept dimension: {swept}")
+    da = ds[summary]
+    others = [d for d in da.dims if d not in (x, y)]
+    da = da.mean(others) if others else da
+    da = da.transpose(y, x)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4.2))
+    xs, ys = da[x].values, da[y].values
+    mesh = ax.pcolormesh(np.arange(xs.size + 1) - 0.5, np.arange(ys.size + 1) - 0.5,
+                         np.asarray(da.values, dtype=float), shading="flat")  # fmt: skip
+    ax.set_xticks(np.arange(xs.size), [f"{v:g}" for v in xs], rotation=45)
+    ax.set_yticks(np.arange(ys.size), [f"{v:g}" for v in ys])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    title = summary + (f" (mean over {', '.join(others)})" if others else "")
+    ax.set_title(title)
+    ax.figure.colorbar(mesh, ax=ax, label=summary)
+    return ax
