@@ -9,6 +9,7 @@ only declare their fields and their cross-field checks.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import functools
@@ -106,10 +107,14 @@ def _check_per_unit(
             f"{where} must be a scalar or a non-empty 1-D array over units, got shape {arr.shape}"
         )
     slot = _Slot()
-    out = []
-    for i, v in enumerate(arr.tolist()):
-        _check_scalar(slot, "value", v, rule, choices, f"{where}[unit {i}]", name)
-        out.append(slot.value)
+    items = arr.tolist()
+    checked: dict[Any, Any] = {}  # each distinct value is checked once, at its first unit
+    keys = [(type(v), v.hex() if isinstance(v, float) else v) for v in items]  # -0.0 != 0.0
+    for i, (v, key) in enumerate(zip(items, keys, strict=True)):
+        if key not in checked:
+            _check_scalar(slot, "value", v, rule, choices, f"{where}[unit {i}]", name)
+            checked[key] = slot.value
+    out = [checked[key] for key in keys]
     numeric = rule in RULES and all(isinstance(v, float) for v in out)
     stored = np.array(out, dtype=np.float64 if numeric else object)
     stored.setflags(write=False)
@@ -345,11 +350,18 @@ def check_per_unit(obj: Any, uniform: tuple[str, ...] = ()) -> bool:
         members.setdefault(key, []).append(u)
     base = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name not in arrays}
     groups = []
+    template = None
     for units in members.values():
         first = units[0]
         values = {name: col[first] for name, col in zip(names, columns, strict=True)}
         try:
-            scalar = cls(**base, **values)
+            if template is None:  # the first set is built in full
+                scalar = template = cls(**base, **values)
+            else:  # fields already valid element by element: only the cross-field checks
+                scalar = copy.copy(template)
+                for name, value in values.items():
+                    object.__setattr__(scalar, name, value)
+                scalar._check_combined()
         except (ParameterError, TypeError) as exc:
             raise type(exc)(f"unit {first}: {exc}") from None
         groups.append((scalar, np.asarray(units, dtype=np.intp)))

@@ -53,16 +53,29 @@ def run_groups(
     ``written`` are copied back after the call (state, spike counts, records).
     """
     status = 0
+    shared: dict[tuple[int, int], np.ndarray] = {}  # broadcast schedules, by (position, size)
     for lead, idx in groups:
+        m = idx.shape[0]
+        # One unit or a run of units: a slice (cheaper than a gather); else the indices.
+        contiguous = m == 1 or (
+            int(idx[-1]) - int(idx[0]) == m - 1 and bool(np.all(np.diff(idx) == 1))
+        )
+        sel: Any = slice(int(idx[0]), int(idx[0]) + m) if contiguous else idx
         local = list(args)
         for pos, axis in unit_axes.items():
-            if pos in written:
-                local[pos] = np.ascontiguousarray(np.take(args[pos], idx, axis=axis))
-            else:
-                local[pos] = take_units(args[pos], idx, axis)
+            arr = args[pos]
+            if pos not in written and (arr.strides[axis] == 0 or arr.shape[axis] == 1):
+                key = (pos, m)
+                if key not in shared:
+                    shared[key] = take_units(arr, idx, axis)
+                local[pos] = shared[key]
+                continue
+            index: list[Any] = [slice(None)] * arr.ndim
+            index[axis] = sel
+            local[pos] = np.ascontiguousarray(arr[tuple(index)])
         status = combine_status(status, int(run(*lead, *local)))
         for pos in written:
-            index: list[Any] = [slice(None)] * args[pos].ndim
-            index[unit_axes[pos]] = idx
+            index = [slice(None)] * args[pos].ndim
+            index[unit_axes[pos]] = sel
             args[pos][tuple(index)] = local[pos]
     return status

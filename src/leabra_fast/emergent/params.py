@@ -358,6 +358,10 @@ class EmergentParams(ParamsMixin):
         check_fields(self, _CHOICES)
         if check_per_unit(self, UNIFORM_FIELDS):
             return  # each distinct parameter set was built, and checked, as scalars
+        self._check_combined()
+
+    def _check_combined(self) -> None:
+        """The checks across fields of a scalar parameter set (its fields already valid)."""
         if self.integ / self.vm_tau > 1.0 or self.integ / self.net_tau > 1.0:
             raise ParameterError("EmergentParams: integ/vm_tau and integ/net_tau must be <= 1")
         if self.vm_min >= self.vm_max:
