@@ -20,7 +20,11 @@ turns (so a shared machine's drifting load hits them alike).  The six targets (i
 5. recording all 19 traces of N = 10k units vs none (and every 10th cycle), the
    same into a previous result's memory (``out=``), the kernel alone, and the
    operating system's cost of the fresh trace memory;
-6. peak RSS of N = 1M units without traces vs the bytes of the state arrays.
+6. peak RSS of N = 1M units without traces vs the bytes of the state arrays;
+
+and the sweep rows S1-S4 of issue 14 (bench/bench_sweep.py): 10,000 parameter sets
+as one sweep vs a loop of simulate calls and vs uniform parameters, and on a 2-worker
+Dask LocalCluster vs 1 worker (``--only-sweep`` runs just these).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C
+import bench_sweep
 import notebook_loop
 import simd_level
 
@@ -90,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=None, help="runs per median (default 5; 1 quick)")
     ap.add_argument("--no-brian2", action="store_true", help="skip Brian2 even if installed")
     ap.add_argument("--json", type=Path, help="also write the measurements here")
+    ap.add_argument("--only-sweep", action="store_true", help="only the sweep rows S1-S4")
+    ap.add_argument("--no-sweep", action="store_true", help="skip the sweep rows S1-S4")
     args = ap.parse_args(argv)
     quick = args.quick
     rep = args.repeat or (1 if quick else 5)
@@ -105,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     load0 = os.getloadavg()
     rows: list[tuple[str, str, str, bool | None]] = []
     data: dict[str, object] = {}
+    if args.only_sweep:
+        sweep_rows, data["sweep"] = bench_sweep.rows(quick, rep)
+        rows += sweep_rows
+        return _print(args, rows, data, rep, slow_rep, quick, load0)
 
     # 1. The notebook's run, whole public call, 19 traces.
     nb = lf.NOTEBOOK_INPUT
@@ -340,6 +351,13 @@ def main(argv: list[str] | None = None) -> int:
         "<= 1.5x", extra <= 1.5,
     ))  # fmt: skip
 
+    if not args.no_sweep:
+        sweep_rows, data["sweep"] = bench_sweep.rows(quick, rep)
+        rows += sweep_rows
+    return _print(args, rows, data, rep, slow_rep, quick, load0)
+
+
+def _print(args, rows, data, rep, slow_rep, quick, load0) -> int:  # type: ignore[no-untyped-def]
     load1 = os.getloadavg()
     info = seed_kernel.BUILD_INFO
     print(

@@ -36,5 +36,12 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert spaces[1]["back"].spike_count.tolist() == [137]  # the notebook's run, saved and loaded
     assert int(spaces[2]["res"].state.cycle) == 1000  # emergent: 10 trials of 4 x 25 cycles
     assert spaces[3]["res"].spike_count.tolist() == [19]  # the textbook neuron, spiking
+    import leabra_fast as lf
+
+    ds = spaces[4]["ds"]  # the sweep: each point is a lone run's spike count
+    assert ds.spike_count.dims == ("lrate", "thr")
+    lone = lf.simulate(lf.NOTEBOOK_INPUT, params=lf.SeedParams(lrate=0.05, thr=0.5), record=None)
+    assert int(ds.spike_count.sel(lrate=0.05, thr=0.5)) == int(lone.spike_count[0])
+    assert (tmp_path / "sweep.png").stat().st_size > 0
     assert (tmp_path / "report.png").stat().st_size > 0
     assert (tmp_path / "run.npz").stat().st_size > 0
