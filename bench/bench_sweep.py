@@ -67,8 +67,8 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
     os.environ["PYTHONPATH"] = src + os.pathsep + os.environ.get("PYTHONPATH", "")
     times = {}
     for workers in (1, 2):
-        with LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
-                          dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
+        cluster_opts = {"processes": True, "threads_per_worker": 1, "dashboard_address": None}
+        with LocalCluster(n_workers=workers, **cluster_opts) as cluster, Client(cluster) as client:
             client.run(lambda: __import__("leabra_fast"))
 
             def run(client: Any = client) -> Any:

@@ -34,7 +34,7 @@ def test_sweep_cli_zarr_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture
                    '[run]\nn_cycles = 20\nrecord = ["v_m"]\n')  # fmt: skip
     assert main(["sweep", "--config", str(cfg), "--out", str(tmp_path / "o"),
                  "--format", "zarr"]) == 0  # fmt: skip
-    ds = xr.open_zarr(tmp_path / "o" / "sweep.zarr")
+    ds = xr.open_zarr(tmp_path / "o" / "sweep.zarr", consolidated=False)
     lone = lf.simulate([1, 0.5], params=lf.SeedParams(gain=2.0), n_cycles=20, record="v_m")
     np.testing.assert_array_equal(ds.v_m.sel(gain=2.0).values.reshape(-1), lone["v_m"][:, 0])
     cfg.write_text('[sweep]\ngian = [1.0]\n[schedule]\ninputs = [1]\n')

@@ -151,7 +151,7 @@ def _sweep(args: argparse.Namespace) -> int:
     paths = []
     if args.format == "zarr":
         target = out / "sweep.zarr"
-        ds.to_zarr(target, mode="w")
+        ds.to_zarr(target, mode="w", consolidated=False)
     else:
         target = out / "sweep.nc"
         ds.to_netcdf(target)
