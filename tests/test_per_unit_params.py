@@ -100,3 +100,51 @@ def test_per_unit_params_roundtrip_dict() -> None:
     p = lf.SeedParams(lrate=[0.1, 0.2])
     q = lf.SeedParams.from_dict(p.to_dict())
     np.testing.assert_array_equal(q.lrate, [0.1, 0.2])
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_runs_of_units_in_one_kernel_call_equal_uniform_runs(n_threads: int) -> None:
+    """Groups that are runs of units (a sweep's layout) go to the kernel in one call,
+    each run in blocks of 64/16/narrow lanes: each equals a uniform run of its units."""
+    from leabra_fast.core.perunit import contiguous_bounds
+
+    sizes = [70, 1, 20, 3, 90]  # blocks of every width, and a lone unit
+    lr = np.repeat([0.0, 0.1, 0.05, 0.3, 0.02], sizes)
+    p = lf.SeedParams(lrate=lr)
+    idx = [i for _, i in p._unit_groups[1]]  # type: ignore[attr-defined]
+    assert contiguous_bounds(idx, lr.size) is not None
+    run = lf.simulate(X, params=p, n_cycles=40, record=["v_m", "wt"], n_threads=n_threads)
+    start = 0
+    for size, value in zip(sizes, [0.0, 0.1, 0.05, 0.3, 0.02], strict=True):
+        lone = lf.simulate(X, params=lf.SeedParams(lrate=value), n_units=size, n_cycles=40,
+                           record=["v_m", "wt"])  # fmt: skip
+        sl = slice(start, start + size)
+        np.testing.assert_array_equal(run["v_m"][:, sl], lone["v_m"])
+        np.testing.assert_array_equal(run["wt"][:, sl], lone["wt"])
+        np.testing.assert_array_equal(run.spike_count[sl], lone.spike_count)
+        start += size
+
+
+def test_kernel_refuses_bad_group_bounds() -> None:
+    from leabra_fast.seed import compiled
+    from leabra_fast.seed.params import derived_constants
+
+    c = derived_constants(lf.SeedParams(), 1)
+    n = 3
+    x = np.ones((1, n, 1))
+    g = np.zeros((1, n))
+    args = (x, x, x, g, np.zeros((7, n)), np.full((2, n, 1), 0.5), 10, 0, 10, 0, 1, 0,
+            np.full(19, -1, dtype=np.intp), np.full(n, -1, dtype=np.intp),
+            np.zeros((0, 0, 0)), np.zeros((0, 0, 0, 0)), np.zeros(n, dtype=np.int64),
+            np.full(n, -1, dtype=np.int64), 1)  # fmt: skip
+    cases = [  # (number of constant sets, bounds, refused?)
+        (1, [0, 3], False),
+        (2, [0, 1, 3], False),
+        (3, [0, 2, 2, 3], True),  # an empty group
+        (1, [1, 3], True),  # does not start at 0
+        (2, [0, 2], True),  # one bound short
+        (1, [0, 2], True),  # does not end at n_units
+    ]
+    for n_sets, bounds, refused in cases:
+        status = compiled.run_seed(c, *args, [c] * n_sets, np.asarray(bounds, dtype=np.intp))
+        assert (status == compiled.STATUS_BAD_ARGS) is refused, bounds

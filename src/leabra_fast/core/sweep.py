@@ -60,6 +60,8 @@ class SweepPlan:
     grid_shape: tuple[int, ...] | None
     axes: dict[str, np.ndarray]
     base: Any
+    #: The parameters of all points, once built (not sent to Dask workers' chunks).
+    _whole: list[Any] = dataclasses.field(default_factory=list, repr=False, compare=False)
 
     @property
     def n_points(self) -> int:
@@ -71,6 +73,8 @@ class SweepPlan:
 
     def chunk_params(self, start: int, stop: int) -> Any:
         """The per-unit parameters of points ``start .. stop-1``."""
+        if (start, stop) == (0, self.n_points) and self._whole:
+            return self._whole[0]  # built (and validated) by plan_sweep
         return self.base.replace(**{n: self.columns[n][start:stop] for n in self.names})
 
 
@@ -139,7 +143,7 @@ def plan_sweep(grid: Any, *, model: str = "seed", params: Any = None) -> SweepPl
             )
     plan = SweepPlan(model, names, columns, shape, axes, base)
     try:
-        plan.chunk_params(0, plan.n_points)
+        plan._whole.append(plan.chunk_params(0, plan.n_points))
     except (ParameterError, TypeError):
         for i in range(plan.n_points):
             try:
@@ -358,6 +362,7 @@ def sweep(
             from distributed import as_completed
 
             token = _token(plan, inputs, rec, summ, options, chunk_size)
+            plan = dataclasses.replace(plan, _whole=[])  # the workers build their own chunks
             futures = {
                 client.submit(run_chunk, plan, *chunks[k], inputs, rec, summ, options,
                               key=f"leabra-sweep-{token}-{k}", retries=2): k

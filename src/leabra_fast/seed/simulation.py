@@ -13,13 +13,16 @@ import numpy as np
 
 from ..core.driver import PreparedRun, count, import_compiled
 from ..core.paramspec import unit_groups
-from ..core.perunit import run_groups
+from ..core.perunit import contiguous_bounds, run_groups
 from ..core.schedule import prepare_schedules
 from . import reference
 from .params import SeedParams, derived_constants
 from .state import SeedState
 
 __all__ = ["DEFAULT_PARAMS", "compiled_kernel", "prepare", "runner"]
+
+#: The parameters that set the initial state (the rest only the dynamics).
+_INITIAL = {"v_m_init", "fwt_init", "wt_init"}
 
 #: Frozen: one validated instance serves every call that gives no parameters.
 DEFAULT_PARAMS = SeedParams()
@@ -78,11 +81,21 @@ def prepare(
     x, s_eff, s_m, g = sched.x, sched.su_avg_s_eff, sched.su_avg_m, sched.gc_i
     groups = unit_groups(params, sched.n_units)
     if groups[0][1] is not None:
-        if state is None:  # each group's initial values (v_m_init, fwt_init, wt_init)
+        if state is None and _INITIAL & set(params.per_unit):  # per-unit initial values
             _fill_initial(groups, unit_block, syn_block, sched.n_inputs, fwt, wt)
         plan = [((derived_constants(p, sched.n_inputs),), idx) for p, idx in groups]
+        bounds = contiguous_bounds([idx for _, idx in groups], sched.n_units)
+        if bounds is not None:  # runs of units: the compiled kernel takes them in one call
+            ordered = sorted(plan, key=lambda item: int(item[1][0]))
+            group_consts = [lead[0] for lead, _ in ordered]
 
         def call_groups(run: Any, c0: int, c1: int, *recording: Any) -> int:
+            if bounds is not None and run is not reference.run_seed:
+                *common, threads = recording
+                return int(
+                    run(group_consts[0], x, s_eff, s_m, g, unit_block, syn_block, n_cycles,
+                        c0, c1, *common, threads, group_consts, bounds)
+                )  # fmt: skip
             args = (x, s_eff, s_m, g, unit_block, syn_block, n_cycles, c0, c1, *recording)
             # positions in args: 0-3 schedules (unit axis 1), 4-5 state blocks (axis 1),
             # 13 unit_cols, 16 spikes, 17 first_bad (axis 0).
