@@ -99,3 +99,9 @@ def test_sweep_zarr_store_restart(tmp_path: object) -> None:
     assert int(kept.spike_count.values.reshape(-1)[0]) == -7
     with pytest.raises(ValueError, match="holds another sweep"):
         lf.sweep(grid, inputs=X, n_cycles=30, store=path, chunk_size=3)
+
+
+def test_sweep_progress_bar_counts_chunks(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("tqdm")
+    lf.sweep({"lrate": [0.0, 0.1, 0.2]}, inputs=X, n_cycles=10, chunk_size=1, progress=True)
+    assert "3/3" in capsys.readouterr().err

@@ -292,7 +292,11 @@ def sweep(
         Write each chunk to this Zarr group as it finishes; a sweep restarted with the
         same store skips the chunks already there.
     progress : bool
-        A bar over chunks (tqdm, when installed).
+        A bar over chunks (tqdm, when installed), locally and with a client.
+
+    Ctrl-C stops the sweep (with a client, its remaining tasks are cancelled); the
+    chunks already in ``store`` stay there and a restart skips them.  The models are
+    deterministic, so there is no seed to sweep; vary inputs by running sweeps.
 
     Returns
     -------
@@ -368,8 +372,12 @@ def sweep(
                               key=f"leabra-sweep-{token}-{k}", retries=2): k
                 for k in todo
             }  # fmt: skip
-            for fut, part in as_completed(list(futures), with_results=True):
-                keep(futures[fut], part)
+            try:
+                for fut, part in as_completed(list(futures), with_results=True):
+                    keep(futures[fut], part)
+            except BaseException:  # Ctrl-C or a failed chunk: stop the rest; the store keeps
+                client.cancel(list(futures))  # what finished, for a restart to skip
+                raise
     finally:
         if bar is not None:
             bar.close()
