@@ -29,6 +29,10 @@ threads), against this project's NumPy dense implementation of the same trial
 (bench/network_numpy.py) and, at N = 25, leabra-psyneulink run in a separate virtual
 environment (``--psyneulink-python``; GPL, bench-only), with the fraction of senders
 that actually send per cycle.
+
+And the sweep rows S1-S4 of issue 14 (bench/bench_sweep.py): 10,000 parameter sets
+as one sweep vs a loop of simulate calls and vs uniform parameters, and on a 2-worker
+Dask LocalCluster vs 1 worker (``--only-sweep`` runs just these, ``--no-sweep`` skips them).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C  # noqa: E402
+import bench_sweep  # noqa: E402
 import notebook_loop  # noqa: E402
 import simd_level  # noqa: E402
 from network_numpy import DenseNumpyNet  # noqa: E402
@@ -206,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("LEABRA_PSYNEULINK_PYTHON"),
         help="Python of a separate venv with leabra-psyneulink (network row N5)",
     )
+    ap.add_argument("--only-sweep", action="store_true", help="only the sweep rows S1-S4")
+    ap.add_argument("--no-sweep", action="store_true", help="skip the sweep rows S1-S4")
     args = ap.parse_args(argv)
     quick = args.quick
     rep = args.repeat or (1 if quick else 5)
@@ -223,6 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     data: dict[str, object] = {}
     if args.network_only:
         network_rows(quick, rep, args.psyneulink_python, rows, data)
+        return report(args, rows, data, rep, slow_rep, quick, load0)
+    if args.only_sweep:
+        sweep_rows, data["sweep"] = bench_sweep.rows(quick, rep)
+        rows += sweep_rows
         return report(args, rows, data, rep, slow_rep, quick, load0)
 
     # 1. The notebook's run, whole public call, 19 traces.
@@ -460,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     ))  # fmt: skip
 
     network_rows(quick, rep, args.psyneulink_python, rows, data)
+    if not args.no_sweep:
+        sweep_rows, data["sweep"] = bench_sweep.rows(quick, rep)
+        rows += sweep_rows
     return report(args, rows, data, rep, slow_rep, quick, load0)
 
 

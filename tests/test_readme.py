@@ -41,5 +41,12 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     go_value = float(np.float32(0.9427379))  # Go's TestNetAct value (float32)
     assert abs(float(net["hidden"][0, 24, 0, 0]) - go_value) <= 1e-8
     assert net["sse"][-1] < net["sse"][0]  # the benchmark net learns over 5 epochs
+    import leabra_fast as lf
+
+    ds = spaces[4]["ds"]  # the sweep: each point is a lone run's spike count
+    assert ds.spike_count.dims == ("lrate", "thr")
+    lone = lf.simulate(lf.NOTEBOOK_INPUT, params=lf.SeedParams(lrate=0.05, thr=0.5), record=None)
+    assert int(ds.spike_count.sel(lrate=0.05, thr=0.5)) == int(lone.spike_count[0])
+    assert (tmp_path / "sweep.png").stat().st_size > 0
     assert (tmp_path / "report.png").stat().st_size > 0
     assert (tmp_path / "run.npz").stat().st_size > 0

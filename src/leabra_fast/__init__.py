@@ -26,6 +26,7 @@ from .core.progress import PartialRunWarning
 from .core.result import SimulationResult, load
 from .core.saving import LoadError
 from .core.statebase import TooLargeError
+from .core.sweep import sweep
 from .core.traces import BufferInUseError, TraceBudgetError
 from .emergent import EmergentParams, EmergentState
 from .seed import (
@@ -68,6 +69,7 @@ __all__ = [
     "plot",
     "seed",
     "simulate",
+    "sweep",
 ]
 
 

@@ -128,6 +128,49 @@ def _run(args: argparse.Namespace) -> int:
 
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from .config import ConfigError, load_config
+    from .sweep import heatmap, sweep
+
+    config = load_config(args.config)
+    if not config.sweep:
+        raise ConfigError(f"{config.path}: a [sweep] table (name = [values, ...]) is required")
+    run = dict(config.run)
+    for key in ("n_units", "units"):
+        if key in run:
+            raise ConfigError(f"{config.path}: [run] {key} is set by the sweep (one unit a set)")
+    model = run.pop("model", "seed")
+    record = run.pop("record", None)
+    try:
+        ds = sweep(config.sweep, model=model, params=config.params, record=record,
+                   client=None, chunk_size=args.chunk_size, **config.schedules, **run)  # fmt: skip
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{config.path}: {exc}") from None
+    out = args.out or out_folder(str(config.path.with_name(config.path.stem + "-out")))
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    if args.format == "zarr":
+        target = out / "sweep.zarr"
+        ds.to_zarr(target, mode="w", consolidated=False)
+    else:
+        target = out / "sweep.nc"
+        ds.to_netcdf(target)
+    paths.append(target)
+    swept = [n for n in config.sweep if ds.sizes.get(n, 0) > 0]
+    if len(swept) >= 2 and importlib.util.find_spec("matplotlib") is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        ax = heatmap(ds, args.summary, x=args.x, y=args.y)
+        ax.figure.tight_layout()
+        ax.figure.savefig(out / "heatmap.png", dpi=120)
+        paths.append(out / "heatmap.png")
+    sizes = " x ".join(f"{n}={ds.sizes[n]}" for n in swept)
+    print(f"{config.path}: swept {sizes} ({model}), summaries {list(ds.data_vars)}")
+    print_written(paths)
+    return 0
+
+
 def build_info() -> dict[str, Any]:
     """Versions and how each model's compiled kernel runs on this machine."""
     from .driver import resolve_threads
@@ -204,6 +247,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-report", action="store_true", help="do not write report.png")
     run.set_defaults(func=_run)
+    sw = sub.add_parser(
+        "sweep", help="run every parameter set of a run file's [sweep] table; write a Dataset"
+    )
+    sw.add_argument("--config", required=True, help="TOML run file with a [sweep] table")
+    sw.add_argument(
+        "--out", type=out_folder, help="output directory (default: <config name>-out next to it)"
+    )
+    sw.add_argument("--format", choices=("netcdf", "zarr"), default="netcdf",
+                    help="sweep.nc (default) or sweep.zarr")  # fmt: skip
+    sw.add_argument("--summary", default="spike_count", help="the heat map's variable")
+    sw.add_argument("--x", help="the heat map's x parameter (default: the first swept)")
+    sw.add_argument("--y", help="the heat map's y parameter (default: the second swept)")
+    sw.add_argument("--chunk-size", type=int, default=None, help="parameter sets per call")
+    sw.set_defaults(func=_sweep)
     info = sub.add_parser("info", help="print versions and how the compiled kernels run here")
     info.add_argument("--json", action="store_true", help="as JSON")
     info.set_defaults(func=_info)

@@ -55,7 +55,7 @@ RUN_KEYS: dict[str, tuple[type, ...]] = {
     "n_threads": (int,),
     "model": (str,),
 }
-TABLES = ("params", "schedule", "run")
+TABLES = ("params", "schedule", "run", "sweep")
 
 
 class ConfigError(ValueError):
@@ -70,6 +70,8 @@ class RunConfig:
     params: Any  # the parameters of the model run["model"] names
     schedules: dict[str, Any] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
+    #: ``[sweep]``: parameter name -> list of values (``leabra-fast sweep``).
+    sweep: dict[str, list[Any]] = field(default_factory=dict)
 
     def simulate(self, **overrides: Any) -> SimulationResult:
         """Run it; errors from the simulation are re-raised naming this file."""
@@ -206,4 +208,10 @@ def load_config(path: str | Path) -> RunConfig:
         needed = ", ".join(map(repr, spec.required_schedule_keys))
         raise ConfigError(f"{path}: a [schedule] table with {needed} is required")
     schedules = _schedules(f"{path}: [schedule]", doc.get("schedule", {}), path.parent, spec)
-    return RunConfig(path=path, params=params, schedules=schedules, run=run)
+    grid = doc.get("sweep", {})
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise ConfigError(
+                f"{path}: [sweep] {key} must be a non-empty list of values, got {values!r}"
+            )
+    return RunConfig(path=path, params=params, schedules=schedules, run=run, sweep=dict(grid))

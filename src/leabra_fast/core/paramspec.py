@@ -9,6 +9,7 @@ only declare their fields and their cross-field checks.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import functools
@@ -29,9 +30,11 @@ __all__ = [
     "ParamsMixin",
     "check_derived",
     "check_fields",
+    "check_per_unit",
     "is_real",
     "param",
     "suggest",
+    "unit_groups",
     "with_suggestions",
 ]
 
@@ -78,14 +81,67 @@ def _is_int(value: object) -> bool:
 
 
 def _check(obj: Any, name: str, value: Any, rule: str, choices: Mapping[str, tuple]) -> None:
+    if isinstance(value, np.ndarray | list | tuple):
+        _check_per_unit(obj, name, value, rule, choices)
+        return
+    _check_scalar(obj, name, value, rule, choices, f"{type(obj).__name__}.{name}")
+
+
+class _Slot:
+    """Where :func:`_check_scalar` stores one element's normalised value."""
+
+    value: Any = None
+
+
+def _check_per_unit(
+    obj: Any, name: str, value: Any, rule: str, choices: Mapping[str, tuple]
+) -> None:
+    # A per-unit value: each element is checked as the scalar would be, its index named.
+    arr = np.asarray(value, dtype=object)
     where = f"{type(obj).__name__}.{name}"
+    if arr.ndim == 0:
+        _check_scalar(obj, name, arr.item(), rule, choices, where)
+        return
+    if arr.ndim != 1 or arr.size == 0:
+        raise ParameterError(
+            f"{where} must be a scalar or a non-empty 1-D array over units, got shape {arr.shape}"
+        )
+    slot = _Slot()
+    items = arr.tolist()
+    checked: dict[Any, Any] = {}  # each distinct value is checked once, at its first unit
+    keys = [(type(v), v.hex() if isinstance(v, float) else v) for v in items]  # -0.0 != 0.0
+    for i, (v, key) in enumerate(zip(items, keys, strict=True)):
+        if key not in checked:
+            _check_scalar(slot, "value", v, rule, choices, f"{where}[unit {i}]", name)
+            checked[key] = slot.value
+    out = [checked[key] for key in keys]
+    numeric = rule in RULES and all(isinstance(v, float) for v in out)
+    stored = np.array(out, dtype=np.float64 if numeric else object)
+    stored.setflags(write=False)
+    object.__setattr__(obj, name, stored)
+
+
+def _check_scalar(
+    obj: Any,
+    name: str,
+    value: Any,
+    rule: str,
+    choices: Mapping[str, tuple],
+    where: str,
+    choice_key: str | None = None,
+) -> None:
+    if isinstance(value, np.generic) and rule in ("choice", "bool"):
+        value = value.item()
     if rule == "choice":
-        if value not in choices[name]:
-            raise ParameterError(f"{where} must be one of {choices[name]}, got {value!r}")
+        key = choice_key or name
+        if value not in choices[key]:
+            raise ParameterError(f"{where} must be one of {choices[key]}, got {value!r}")
+        object.__setattr__(obj, name, value)
         return
     if rule == "bool":
         if not isinstance(value, bool):
             raise TypeError(f"{where} must be a bool, got {type(value).__name__}")
+        object.__setattr__(obj, name, value)
         return
     if rule in ("count", "count0"):
         if not _is_int(value):
@@ -97,6 +153,7 @@ def _check(obj: Any, name: str, value: Any, rule: str, choices: Mapping[str, tup
         return
     if rule.startswith("optional_"):
         if value is None:
+            object.__setattr__(obj, name, value)
             return
         rule = rule.removeprefix("optional_")
     if not is_real(value):
@@ -128,8 +185,18 @@ class ParamsMixin:
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
     def to_dict(self) -> dict[str, Any]:
-        """All parameters by name."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
+        """All parameters by name (per-unit values as lists, so the dict is JSON-ready)."""
+        out = dataclasses.asdict(self)  # type: ignore[call-overload]
+        return {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in out.items()}
+
+    @property
+    def per_unit(self) -> dict[str, np.ndarray]:
+        """The fields given per unit (1-D arrays), by name; empty when all are scalars."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Self:
@@ -245,3 +312,75 @@ def _derived_problem(
         if math.isnan(value) or (math.isinf(value) and key not in allow_inf):
             return f"the derived constant {key!r} = {value!r}, not a finite number"
     return None
+
+
+def check_per_unit(obj: Any, uniform: tuple[str, ...] = ()) -> bool:
+    """Validate a parameter set with per-unit fields by its distinct scalar sets.
+
+    Called by a model's ``__post_init__`` after :func:`check_fields`; returns False
+    (nothing done) when every field is a scalar.  Otherwise the per-unit arrays must
+    share one length, ``uniform`` fields (those that shape the run, such as the trial
+    length) may not vary, and each distinct combination of values is built as a scalar
+    instance, so every cross-field and derived-constant check runs on it; an error names
+    the first unit holding that combination.  The scalar instances and the units of
+    each are kept for :func:`unit_groups`.
+    """
+    arrays = obj.per_unit
+    if not arrays:
+        return False
+    cls = type(obj)
+    fixed = sorted(set(arrays) & set(uniform))
+    if fixed:
+        raise ParameterError(
+            f"{cls.__name__}.{fixed[0]} shapes the run and must be one value for all units"
+        )
+    sizes = {name: a.shape[0] for name, a in arrays.items()}
+    if len(set(sizes.values())) > 1:
+        raise ParameterError(f"{cls.__name__}: per-unit fields differ in length: {sizes}")
+    n_units = next(iter(sizes.values()))
+    names = list(arrays)
+    columns = [a.tolist() for a in arrays.values()]
+    # Keys by bits (float.hex), so 0.0 and -0.0 are distinct parameter sets.
+    members: dict[tuple, list[int]] = {}
+    for u in range(n_units):
+        key = tuple(
+            col[u].hex() if isinstance(col[u], float) else (type(col[u]).__name__, col[u])
+            for col in columns
+        )
+        members.setdefault(key, []).append(u)
+    base = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name not in arrays}
+    groups = []
+    template = None
+    for units in members.values():
+        first = units[0]
+        values = {name: col[first] for name, col in zip(names, columns, strict=True)}
+        try:
+            if template is None:  # the first set is built in full
+                scalar = template = cls(**base, **values)
+            else:  # fields already valid element by element: only the cross-field checks
+                scalar = copy.copy(template)
+                for name, value in values.items():
+                    object.__setattr__(scalar, name, value)
+                scalar._check_combined()
+        except (ParameterError, TypeError) as exc:
+            raise type(exc)(f"unit {first}: {exc}") from None
+        groups.append((scalar, np.asarray(units, dtype=np.intp)))
+    object.__setattr__(obj, "_unit_groups", (n_units, groups))
+    return True
+
+
+def unit_groups(params: Any, n_units: int) -> list[tuple[Any, Any]]:
+    """``[(scalar params, unit indices), ...]``: the units sharing each parameter set.
+
+    ``[(params, None)]`` (all units, one set) when every field is a scalar.  Raises
+    ValueError when the per-unit fields' length is not ``n_units``.
+    """
+    cached = getattr(params, "_unit_groups", None)
+    if cached is None:
+        return [(params, None)]
+    size, groups = cached
+    if size != n_units:
+        raise ValueError(
+            f"params are given per unit for {size} units, the run has n_units = {n_units}"
+        )
+    return list(groups)

@@ -31,11 +31,15 @@ from ..core.paramspec import (
     ParamsMixin,
     check_derived,
     check_fields,
+    check_per_unit,
     param,
     with_suggestions,
 )
 
-__all__ = ["EmergentParams", "derived_constants"]
+__all__ = ["UNIFORM_FIELDS", "EmergentParams", "derived_constants"]
+
+#: Fields that shape the trial (its length and phases): one value for every unit.
+UNIFORM_FIELDS = ("n_quarters", "cyc_per_qtr", "minus_quarters")
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "act_fun": ("rate", "spike"),
@@ -352,6 +356,12 @@ class EmergentParams(ParamsMixin):
 
     def __post_init__(self) -> None:
         check_fields(self, _CHOICES)
+        if check_per_unit(self, UNIFORM_FIELDS):
+            return  # each distinct parameter set was built, and checked, as scalars
+        self._check_combined()
+
+    def _check_combined(self) -> None:
+        """The checks across fields of a scalar parameter set (its fields already valid)."""
         if self.integ / self.vm_tau > 1.0 or self.integ / self.net_tau > 1.0:
             raise ParameterError("EmergentParams: integ/vm_tau and integ/net_tau must be <= 1")
         if self.vm_min >= self.vm_max:

@@ -25,6 +25,8 @@ import numpy as np
 
 from ..core import driver
 from ..core.driver import PreparedRun, count, import_compiled
+from ..core.paramspec import unit_groups
+from ..core.perunit import run_groups
 from ..core.result import SimulationResult
 from ..core.schedule import _numeric, _resolve, _synapse_schedule, broadcast, check_synapses
 from ..core.statebase import check_allocation
@@ -251,6 +253,9 @@ def prepare(
     if state is not None:
         unit_sizes.append(("state", state.n_units))
         input_sizes.append(("state", state.n_inputs))
+    per_unit = getattr(params, "_unit_groups", None)
+    if per_unit is not None and n_units is None and state is None:
+        n_units = per_unit[0]  # the per-unit parameters give the number of units
     nu = _resolve("n_units", unit_sizes, n_units)
     ni = _resolve("n_inputs", input_sizes, n_inputs)
     # Sizes refused before anything of that size is broadcast or allocated.
@@ -275,13 +280,35 @@ def prepare(
     full_unit = (n_trials, n_cycles, nu)
     x, s_eff, s_m = (broadcast(a, full_syn) for a in (x, s_eff, s_m))
     ge_a, gi_a, ext_a, targ_a = (broadcast(a, full_unit) for a in unit_sched.values())
+    groups = unit_groups(params, nu)
+    fresh = state is None
     if state is None:
-        state = EmergentState.initial(params, nu, ni, fwt=fwt, wt=wt)
+        state = EmergentState.initial(groups[0][0], nu, ni, fwt=fwt, wt=wt)
     work, unit_block, syn_block = state.packed()
 
     act_q = np.zeros((n_trials, params.n_quarters, nu))
-    consts = derived_constants(params, ni)
-    table, consts["table_x0"], consts["table_res"] = build_table(params)
+    if groups[0][1] is not None:
+        if fresh:  # each group's initial values
+            for p, idx in groups:
+                f = None if fwt is None else np.broadcast_to(np.asarray(fwt), (nu, ni))[idx]
+                w = None if wt is None else np.broadcast_to(np.asarray(wt), (nu, ni))[idx]
+                _, ub, sb = EmergentState.initial(p, idx.shape[0], ni, fwt=f, wt=w).packed()
+                unit_block[:, idx] = ub
+                syn_block[:, idx] = sb
+        plan = [(_constants(p, ni), idx) for p, idx in groups]
+
+        def call_groups(run: Any, c0: int, c1: int, *recording: Any) -> int:
+            *common, threads = recording
+            args = (x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a, unit_block, syn_block,
+                    n_cycles, c0, c1, *common, act_q, threads)  # fmt: skip
+            # positions: 0-2 synapse schedules (unit axis 1), 3-6 unit schedules (axis 2),
+            # 7-8 state blocks (axis 1), 16 unit_cols, 19 spikes, 20 first_bad, 21 act_q.
+            axes = {0: 1, 1: 1, 2: 1, 3: 2, 4: 2, 5: 2, 6: 2, 7: 1, 8: 1,
+                    16: 0, 19: 0, 20: 0, 21: 2}  # fmt: skip
+            return run_groups(run, plan, args, axes, (7, 8, 19, 20, 21))
+
+        call_run = call_groups
+    consts, table = _constants(params if groups[0][1] is None else groups[0][0], ni)
 
     def call(run: Any, c0: int, c1: int, *recording: Any) -> int:
         # recording: rec_first, every, rec_base, slots, unit_rows, unit_buf, syn_buf,
@@ -291,6 +318,9 @@ def prepare(
             run(consts, table, x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
                 unit_block, syn_block, n_cycles, c0, c1, *common, act_q, threads)
         )  # fmt: skip
+
+    if groups[0][1] is None:
+        call_run = call
 
     def extra(done: int) -> dict[str, np.ndarray]:
         done_q = act_q if done == n_trials * n_cycles else act_q[: -(-done // n_cycles)].copy()
@@ -303,6 +333,13 @@ def prepare(
         n_trials=n_trials,
         reads=(x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a),
         schedules=compact,
-        call=call,
+        call=call_run,
         extra=extra,
     )
+
+
+def _constants(params: EmergentParams, n_inputs: int) -> tuple[dict[str, float], np.ndarray]:
+    """The kernel's constants and NXX1 table for one scalar parameter set."""
+    consts = derived_constants(params, n_inputs)
+    table, consts["table_x0"], consts["table_res"] = build_table(params)
+    return consts, table

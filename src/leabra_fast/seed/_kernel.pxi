@@ -904,6 +904,35 @@ cdef int lf_run_units(const SeedConsts* c, const LFRun* a, Py_ssize_t u_start,
     return status
 
 
+cdef int lf_run_units_grouped(const SeedConsts* cs, const Py_ssize_t* bounds, Py_ssize_t n_groups,
+                              const LFRun* a, Py_ssize_t u_start,
+                              Py_ssize_t u_stop) noexcept nogil:
+    """:func:`lf_run_units` with per-unit parameters: units bounds[g] .. bounds[g+1]-1
+    run with the constants cs[g] (the groups of units sharing one parameter set)."""
+    cdef LFScratch s
+    cdef int status = STATUS_OK_
+    cdef int st
+    cdef Py_ssize_t g = 0
+    cdef Py_ssize_t lo, hi
+    if u_stop <= u_start:
+        return STATUS_OK_
+    if lf_scratch_alloc(&s, a.n_inputs) != 0:
+        return STATUS_NO_MEMORY_
+    while g < n_groups and bounds[g + 1] <= u_start:
+        g += 1
+    while g < n_groups and bounds[g] < u_stop:
+        lo = bounds[g] if bounds[g] > u_start else u_start
+        hi = bounds[g + 1] if bounds[g + 1] < u_stop else u_stop
+        st = lf_run_blocks(&cs[g], a, &s, lo, hi)
+        if st > status:
+            status = st
+        g += 1
+    if a.stream:
+        lf_stream_fence()
+    free(s.mem)
+    return status
+
+
 # ------------------------------------------------------------------- entry point
 
 STATUS_OK = STATUS_OK_
@@ -958,8 +987,14 @@ def run_seed(
     long long[::1] spikes,
     long long[::1] first_bad,
     int n_threads=1,
+    list group_consts=None,
+    const Py_ssize_t[::1] group_bounds=None,
 ):
     """Run schedule cycles ``c0 .. c1-1`` of all units, in place; return a status code.
+
+    Per-unit parameters: ``group_consts`` (a list of constant dicts, one per parameter
+    set) and ``group_bounds`` (``0 = b[0] < b[1] < ... < b[n] = n_units``) run units
+    ``b[g] .. b[g+1]-1`` with ``group_consts[g]``; ``consts`` is then unused.
 
     Same contract as :func:`leabra_fast.reference.run_seed`.  The arguments
     must already be validated (the driver does it); only cheap shape
@@ -979,6 +1014,9 @@ def run_seed(
     cdef LFRun a
     cdef int status = STATUS_OK_
     cdef int* chunk_status
+    cdef Py_ssize_t n_groups = 0
+    cdef SeedConsts* cs = NULL
+    cdef const Py_ssize_t* gb = NULL
 
     if (n_cycles < 1 or c0 < 0 or c1 < c0 or every < 1 or abs0 < 0 or n_threads < 1
             or unit_state.shape[0] != LF_N_UNIT_STATE or syn_state.shape[0] != 2
@@ -993,6 +1031,14 @@ def run_seed(
             return STATUS_BAD_ARGS_
     if gc_i.shape[0] <= max_trial or gc_i.shape[1] != n_units:
         return STATUS_BAD_ARGS_
+    if group_consts is not None:
+        n_groups = len(group_consts)
+        if (n_groups < 1 or group_bounds is None or group_bounds.shape[0] != n_groups + 1
+                or group_bounds[0] != 0 or group_bounds[n_groups] != n_units):
+            return STATUS_BAD_ARGS_
+        for k in range(n_groups):
+            if group_bounds[k + 1] <= group_bounds[k]:
+                return STATUS_BAD_ARGS_
     for k in range(LF_N_TRACES):
         a.slot[k] = slots[k]
         if a.slot[k] >= (unit_buf.shape[0] if k < LF_T_DWT else syn_buf.shape[0]):
@@ -1031,7 +1077,42 @@ def run_seed(
     chunk = (n_units + 8 * n_threads - 1) // (8 * n_threads)
     chunk = max(LF_BLOCK, (chunk + LF_BLOCK - 1) // LF_BLOCK * LF_BLOCK)
     n_chunks = (n_units + chunk - 1) // chunk
-    if n_threads == 1 or n_chunks == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
+    if n_groups:
+        cs = <SeedConsts*>malloc(n_groups * sizeof(SeedConsts))
+        if cs == NULL:
+            raise MemoryError("leabra_fast kernel: cannot allocate the per-unit constants")
+        try:
+            for k in range(n_groups):
+                cs[k] = group_consts[k]
+        except BaseException:
+            free(cs)
+            raise
+        gb = &group_bounds[0]
+        try:
+            if n_threads == 1 or n_chunks == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
+                with nogil:
+                    status = lf_run_units_grouped(cs, gb, n_groups, &a, 0, n_units)
+            else:
+                _mark_threads_used()
+                chunk_status = <int*>malloc(n_chunks * sizeof(int))
+                if chunk_status == NULL:
+                    raise MemoryError("leabra_fast kernel: cannot allocate per-chunk status")
+                try:
+                    for k in prange(n_chunks, nogil=True, num_threads=n_threads,
+                                    schedule="dynamic"):
+                        u0 = k * chunk
+                        u1 = min(u0 + chunk, n_units)
+                        chunk_status[k] = lf_run_units_grouped(cs, gb, n_groups, &a, u0, u1)
+                    for k in range(n_chunks):
+                        if chunk_status[k] == STATUS_NO_MEMORY_ or status == STATUS_NO_MEMORY_:
+                            status = STATUS_NO_MEMORY_
+                        else:
+                            status = max(status, chunk_status[k])
+                finally:
+                    free(chunk_status)
+        finally:
+            free(cs)
+    elif n_threads == 1 or n_chunks == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
         with nogil:
             status = lf_run_units(&c, &a, 0, n_units)
     else:

@@ -22,6 +22,7 @@ from ..core.paramspec import (
     ParamsMixin,
     check_derived,
     check_fields,
+    check_per_unit,
     param,
     with_suggestions,
 )
@@ -144,6 +145,12 @@ class SeedParams(ParamsMixin):
 
     def __post_init__(self) -> None:
         check_fields(self, {"gc_i_reversal": ("e_rev_e", "e_rev_i")})
+        if check_per_unit(self):
+            return  # each distinct parameter set was built, and checked, as scalars
+        self._check_combined()
+
+    def _check_combined(self) -> None:
+        """The checks across fields of a scalar parameter set (its fields already valid)."""
         if self.dt_integ * self.dt_vm_dt > 1.0 or self.dt_integ * self.dt_net_dt > 1.0:
             raise ParameterError(
                 "SeedParams: dt_integ * dt_vm_dt and dt_integ * dt_net_dt must be <= 1"

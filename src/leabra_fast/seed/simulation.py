@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..core.driver import PreparedRun, count, import_compiled
+from ..core.paramspec import unit_groups
+from ..core.perunit import contiguous_bounds, run_groups
 from ..core.schedule import prepare_schedules
 from . import reference
 from .params import SeedParams, derived_constants
 from .state import SeedState
 
 __all__ = ["DEFAULT_PARAMS", "compiled_kernel", "prepare", "runner"]
+
+#: The parameters that set the initial state (the rest only the dynamics).
+_INITIAL = {"v_m_init", "fwt_init", "wt_init"}
 
 #: Frozen: one validated instance serves every call that gives no parameters.
 DEFAULT_PARAMS = SeedParams()
@@ -55,6 +62,10 @@ def prepare(
     if inputs is None:
         raise TypeError("simulate() needs inputs: the sending activity per trial")
     n_cycles = count("n_cycles", 100 if n_cycles is None else n_cycles)
+    per_unit = getattr(params, "_unit_groups", None)
+    first_params = params if per_unit is None else per_unit[1][0][0]
+    if per_unit is not None and n_units is None and state is None:
+        n_units = per_unit[0]  # the per-unit parameters give the number of units
     state_shape = None if state is None else (state.n_units, state.n_inputs)
     sched = prepare_schedules(
         inputs, su_avg_s_eff, su_avg_m, gc_i,
@@ -62,12 +73,44 @@ def prepare(
     )  # fmt: skip
     if state is None:  # built in place: no second copy of a fresh state
         work, unit_block, syn_block = SeedState.initial_packed(
-            params, sched.n_units, sched.n_inputs, fwt=fwt, wt=wt
+            first_params, sched.n_units, sched.n_inputs, fwt=fwt, wt=wt
         )
     else:
         work, unit_block, syn_block = state.packed()  # a copy: the caller's is never modified
-    consts = derived_constants(params, sched.n_inputs)
+    consts = derived_constants(params if per_unit is None else first_params, sched.n_inputs)
     x, s_eff, s_m, g = sched.x, sched.su_avg_s_eff, sched.su_avg_m, sched.gc_i
+    groups = unit_groups(params, sched.n_units)
+    if groups[0][1] is not None:
+        if state is None and _INITIAL & set(params.per_unit):  # per-unit initial values
+            _fill_initial(groups, unit_block, syn_block, sched.n_inputs, fwt, wt)
+        plan = [((derived_constants(p, sched.n_inputs),), idx) for p, idx in groups]
+        bounds = contiguous_bounds([idx for _, idx in groups], sched.n_units)
+        if bounds is not None:  # runs of units: the compiled kernel takes them in one call
+            ordered = sorted(plan, key=lambda item: int(item[1][0]))
+            group_consts = [lead[0] for lead, _ in ordered]
+
+        def call_groups(run: Any, c0: int, c1: int, *recording: Any) -> int:
+            if bounds is not None and run is not reference.run_seed:
+                *common, threads = recording
+                return int(
+                    run(group_consts[0], x, s_eff, s_m, g, unit_block, syn_block, n_cycles,
+                        c0, c1, *common, threads, group_consts, bounds)
+                )  # fmt: skip
+            args = (x, s_eff, s_m, g, unit_block, syn_block, n_cycles, c0, c1, *recording)
+            # positions in args: 0-3 schedules (unit axis 1), 4-5 state blocks (axis 1),
+            # 13 unit_cols, 16 spikes, 17 first_bad (axis 0).
+            axes = {0: 1, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 13: 0, 16: 0, 17: 0}
+            return run_groups(run, plan, args, axes, (4, 5, 16, 17))
+
+        return PreparedRun(
+            params=params,
+            state=work,
+            n_cycles=n_cycles,
+            n_trials=sched.n_trials,
+            reads=(x, s_eff, s_m, g),
+            schedules=sched.compact(),
+            call=call_groups,
+        )
 
     def call(run: Any, c0: int, c1: int, *recording: Any) -> int:
         # recording: rec_first, every, rec_base, slots, unit_rows, unit_buf, syn_buf,
@@ -87,3 +130,16 @@ def prepare(
     )
 
 
+
+
+def _fill_initial(
+    groups: Any, unit_block: np.ndarray, syn_block: np.ndarray, n_inputs: int, fwt: Any, wt: Any
+) -> None:
+    """Each group's initial state, written into its units' rows of the blocks."""
+    n_units = unit_block.shape[1]
+    for p, idx in groups:
+        f = None if fwt is None else np.broadcast_to(np.asarray(fwt), (n_units, n_inputs))[idx]
+        w = None if wt is None else np.broadcast_to(np.asarray(wt), (n_units, n_inputs))[idx]
+        _, ub, sb = SeedState.initial_packed(p, idx.shape[0], n_inputs, fwt=f, wt=w)
+        unit_block[:, idx] = ub
+        syn_block[:, idx] = sb

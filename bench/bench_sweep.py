@@ -1,0 +1,106 @@
+"""Sweep rows of bench/compare.py (issue 14): 10,000 parameter sets of the seed model.
+
+20 trials x 100 cycles, summaries only.  The sweep (one simulate call with per-unit
+parameters) vs a Python loop of simulate calls (the loop is timed on a subset and
+scaled: 10,000 calls take minutes), vs the kernel's uniform-parameter run of the same
+10,000 units, and the sweep on a 2-worker LocalCluster vs a 1-worker one.
+
+    python bench/bench_sweep.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import leabra_fast as lf
+
+
+def _med(f: Any, rep: int) -> float:
+    times = []
+    for _ in range(rep):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, bool]], dict]:
+    """The measurements as (name, result, target, met) rows, and the raw figures."""
+    side = 30 if quick else 100  # side x side grid: 900 or 10,000 parameter sets
+    n = side * side
+    x = np.asarray(lf.NOTEBOOK_INPUT)  # 20 trials
+    grid = {"lrate": np.round(np.linspace(0.0, 0.3, side), 8),
+            "thr": np.round(np.linspace(0.45, 0.55, side), 8)}  # fmt: skip
+    lf.sweep({"lrate": [0.1, 0.2]}, inputs=x)  # imports, first call
+    t_sweep = _med(lambda: lf.sweep(grid, inputs=x, n_threads=1), rep)
+    t_uniform = _med(lambda: lf.simulate(x, n_units=n, record=None, n_threads=1), rep)
+    sub = 200 if quick else 500
+    pts = [(a, b) for a in grid["lrate"] for b in grid["thr"]][:sub]
+    t_loop_sub = _med(
+        lambda: [lf.simulate(x, params=lf.SeedParams(lrate=a, thr=b), record=None, n_threads=1)
+                 for a, b in pts], 1,
+    )  # fmt: skip
+    t_loop = t_loop_sub * n / sub
+    out = [
+        (f"S1. sweep of {n:,} sets (20x100 cycles, summaries) vs Python loop of simulate",
+         f"{t_loop:.2f} s (from {sub} calls) / {t_sweep:.2f} s = {t_loop / t_sweep:.1f}x",
+         ">= 50x", t_loop / t_sweep >= 50),
+        (f"S2. sweep of {n:,} sets vs the kernel with uniform parameters, same units",
+         f"{t_sweep:.3f} s / {t_uniform:.3f} s = {t_sweep / t_uniform:.1f}x slower",
+         "<= 1.5x", t_sweep / t_uniform <= 1.5),
+    ]  # fmt: skip
+    data: dict[str, Any] = {"n_sets": n, "sweep_s": t_sweep, "uniform_s": t_uniform,
+                            "loop_s_scaled": t_loop}  # fmt: skip
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        return out, data
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    os.environ["PYTHONPATH"] = src + os.pathsep + os.environ.get("PYTHONPATH", "")
+    times = {}
+    for workers in (1, 2):
+        cluster_opts = {"processes": True, "threads_per_worker": 1, "dashboard_address": None}
+        with LocalCluster(n_workers=workers, **cluster_opts) as cluster, Client(cluster) as client:
+            client.run(lambda: __import__("leabra_fast"))
+
+            def run(client: Any = client) -> Any:
+                return lf.sweep(grid, inputs=x, client=client, n_threads=1, chunk_size=-(-n // 8))
+
+            run()
+            times[workers] = _med(run, rep)
+    data["dask_s"] = times
+    out.append((
+        f"S3. sweep of {n:,} sets on a LocalCluster: 2 workers vs 1 (8 chunks)",
+        f"{times[1]:.2f} s / {times[2]:.2f} s = {times[1] / times[2]:.2f}x",
+        ">= 1.7x", times[1] / times[2] >= 1.7,
+    ))  # fmt: skip
+    overhead = times[1] / t_sweep - 1.0
+    out.append((
+        f"S4. Dask overhead: 1-worker cluster vs the local sweep, {n:,} sets",
+        f"{times[1]:.2f} s / {t_sweep:.2f} s: +{100 * overhead:.0f}%",
+        "< 10%", overhead < 0.10,
+    ))  # fmt: skip
+    return out, data
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args(argv)
+    table, _ = rows(args.quick, 1 if args.quick else 3)
+    width = max(len(r[0]) for r in table)
+    for name, result, target, ok in table:
+        print(f"{name.ljust(width)}  {result:<52} {target:<10} {'yes' if ok else 'no'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
