@@ -25,6 +25,13 @@ def test_doc_examples_run():
     assert res.trials["Hidden"]["act_m"].shape == (4, 1, 4)
     assert res.stats["Output"]["sse"].shape == (4, 1)
     assert res.weights["InputToHidden"].shape == (1, 4, 4)
+    # The documented net is Go's basic_test.go 4-4-4 net in float64: pattern 0's Hidden
+    # unit 0 at cycles 24 and 99 are TestNetAct's published 0.9427379 and 0.9431544, to the
+    # 4 float32 ulps test_network_go.py allows float64 runs.
+    for cyc, go in ((24, 0.9427379), (99, 0.9431544)):
+        pub = np.float32(go)
+        got = res.cycles["Hidden"]["act"][0, cyc, 0, 0]
+        assert abs(got - float(pub)) <= 4 * float(np.spacing(pub)), (cyc, got, go)
     for block in blocks[1:]:
         exec(block, ns)
     assert ns["res"].stats["Output"]["sse"].shape == (20, 4)

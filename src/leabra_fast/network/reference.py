@@ -341,7 +341,9 @@ _UNIT_VARS = (
     "avg_s_lrn",
 )
 _UNIT_FLAGS = ("has_ext", "has_targ", "has_cmpr")
-_POOL_VARS = (
+# A pool's inhibition and activity statistics, zeroed by InitActs; the running averages
+# after them (Go's ActAvg) carry over from trial to trial.
+_POOL_INIT_VARS = (
     "ffi",
     "fbi",
     "gi",
@@ -353,10 +355,8 @@ _POOL_VARS = (
     "act_m_max",
     "act_p_avg",
     "act_p_max",
-    "act_m_avg_run",
-    "act_p_avg_run",
-    "act_p_avg_eff",
 )
+_POOL_VARS = (*_POOL_INIT_VARS, "act_m_avg_run", "act_p_avg_run", "act_p_avg_eff")
 _LAYER_VARS = ("cos", "cos_avg", "cos_var", "cos_avg_lrn", "mod_avg_l_lrn")
 _PRJN_SYN = ("wt", "lwt", "dwt", "norm", "moment")
 
@@ -493,19 +493,7 @@ def _init_acts(ly: Any, c: LayerConsts, st: dict[str, np.ndarray]) -> None:
         "gi_raw",
     ):
         st[v][...] = 0
-    for v in (
-        "ffi",
-        "fbi",
-        "gi",
-        "ge_avg",
-        "ge_max",
-        "act_avg",
-        "act_max",
-        "act_m_avg",
-        "act_m_max",
-        "act_p_avg",
-        "act_p_max",
-    ):
+    for v in _POOL_INIT_VARS:
         st["pool_" + v][...] = 0
 
 
