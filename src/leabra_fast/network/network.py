@@ -65,6 +65,30 @@ class NetworkResult:
     stats: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     weights: dict[str, np.ndarray] = field(default_factory=dict)
     trial_weights: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Structure, for exports and figures: layer name -> (kind, shape), projection name ->
+    #: (sending layer, receiving layer), in the network's order; cycles per quarter.
+    layer_info: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    prjn_info: dict[str, tuple[str, str]] = field(default_factory=dict)
+    cyc_per_qtr: int = 25
+
+    @property
+    def n_trials(self) -> int:
+        """Trials recorded (rows of ``trials`` and ``stats``)."""
+        first = next(iter(self.stats.values()), {})
+        return int(next(iter(first.values())).shape[0]) if first else 0
+
+    # Thin front ends to leabra_fast.network.export (xarray / pandas imported on use).
+    def to_xarray(self) -> Any:
+        """The result as an ``xarray.Dataset``: :func:`leabra_fast.network.export.to_xarray`."""
+        from .export import to_xarray
+
+        return to_xarray(self)
+
+    def to_dataframe(self, level: str = "all") -> Any:
+        """A long pandas DataFrame: :func:`leabra_fast.network.export.to_dataframe`."""
+        from .export import to_dataframe
+
+        return to_dataframe(self, level)
 
 
 @dataclass
@@ -563,7 +587,11 @@ class Network:
         upd = learn if update_act_avg is None else bool(update_act_avg)
         ncyc = 4 * self.cyc_per_qtr
         cyc_rec = [r for r in record if r != "wt"]
-        res = NetworkResult()
+        res = NetworkResult(
+            layer_info={ly.name: (ly.kind, ly.shape) for ly in self.layers},
+            prjn_info={pj.name: (pj.send, pj.recv) for pj in self.prjns},
+            cyc_per_qtr=self.cyc_per_qtr,
+        )
         for ly in self.layers:
             res.cycles[ly.name] = {
                 v: np.zeros((n_trials, ncyc, self.n_batch, ly.n_units), self.dtype) for v in cyc_rec
