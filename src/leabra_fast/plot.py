@@ -9,8 +9,10 @@ and :func:`plot_report`, which draw what the model of their parameters or
 result draws.  Then each registered model's own figures: the seed notebook's
 (:mod:`leabra_fast.seed.plot`: ``sig_curve``, ``REPORT_PANELS``, ...) and the
 emergent model's (:mod:`leabra_fast.emergent.plot`: ``plot_nxx1_function``,
-``plot_conductances``, ``plot_phase_records``, ...).  Every function accepts
-``ax=`` and returns the Axes (a report returns the Figure).
+``plot_conductances``, ``plot_phase_records``, ...), and the networks'
+(:mod:`leabra_fast.network.plot`: ``plot_layer_activity``, ``plot_prjn_weights``,
+``plot_training_curves``, ...).  Every function accepts ``ax=`` (or ``axes=``) and
+returns the Axes (a report returns the Figure).
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ __all__ = [*_plotting.__all__, "MAX_TRIAL_LINES", "TIME_LABEL"]
 
 
 def _add_model_figures() -> None:
-    """Every registered model's public figures, under their own names."""
-    for name in _registry.names():
-        module = _registry.get(name).figures()
+    """Every registered model's public figures (and the networks'), under their own names."""
+    for figures in _registry.figure_modules():
+        module = figures()
         for attr in module.__all__:
             if attr not in globals():
                 globals()[attr] = getattr(module, attr)
@@ -41,8 +43,8 @@ _add_model_figures()
 
 def __getattr__(name: str) -> Any:
     # A model registered after this module was imported: look its figures up on demand.
-    for model in _registry.names():
-        module = _registry.get(model).figures()
+    for figures in _registry.figure_modules():
+        module = figures()
         if name in getattr(module, "__all__", ()):
             return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -50,6 +52,6 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     # The figures (with any model registered since), not this module's helper imports.
-    extra = {a for m in _registry.names() for a in _registry.get(m).figures().__all__}
+    extra = {a for figures in _registry.figure_modules() for a in figures().__all__}
     return sorted({*__all__, *extra})
 

@@ -110,9 +110,25 @@ def write_all(result: SimulationResult, out: Path, *, report: bool = True) -> li
     return paths
 
 
+def _other_run_file(path: str) -> registry.RunFileKind | None:
+    """The registered run-file kind (networks, ...) of the file at ``path``, if any; None
+    for the models' run files and for unreadable files (``load_config`` reports those)."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except (OSError, ValueError):
+        return None
+    return registry.run_file_kind(doc)
+
+
 def _run(args: argparse.Namespace) -> int:
     from .config import load_config
 
+    kind = _other_run_file(args.config)
+    if kind is not None:
+        return kind.run(args.config, args.out, not args.no_report)
     config = load_config(args.config)
     result = config.simulate()
     out = args.out or out_folder(str(config.path.with_name(config.path.stem + "-out")))
@@ -241,7 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run", help="run the parameters and schedules of a TOML run file and write the same outputs"
     )
-    run.add_argument("--config", required=True, help="TOML run file ([params], [schedule], [run])")
+    run.add_argument(
+        "--config",
+        required=True,
+        help="TOML run file ([params], [schedule], [run]; a network's: [layers], [projections])",
+    )
     run.add_argument(
         "--out", type=out_folder, help="output directory (default: <config name>-out next to it)"
     )

@@ -19,11 +19,16 @@ from typing import Any
 __all__ = [
     "DEFAULT_MODEL",
     "ModelSpec",
+    "RunFileKind",
+    "figure_modules",
     "find",
     "get",
     "lazy_module",
     "names",
     "register",
+    "register_figures",
+    "register_run_file",
+    "run_file_kind",
     "spec_for_params",
     "spec_for_state",
 ]
@@ -157,4 +162,49 @@ def spec_for_state(state: object) -> ModelSpec | None:
     for spec in _MODELS.values():
         if isinstance(state, spec.state_class):
             return spec
+    return None
+
+
+# --- packages that are not ``simulate`` models (networks): figures and run files -------
+
+_FIGURES: dict[str, Callable[[], ModuleType]] = {}
+
+
+def register_figures(name: str, figures: Callable[[], ModuleType]) -> None:
+    """Add a figures module (``() -> module``, its ``__all__`` public) that no model owns;
+    :mod:`leabra_fast.plot` shows it after the models' figures."""
+    _FIGURES[name] = figures
+
+
+def figure_modules() -> tuple[Callable[[], ModuleType], ...]:
+    """Every figures module's loader: the models' (in :func:`names` order), then the others."""
+    return (*(get(n).figures for n in names()), *_FIGURES.values())
+
+
+@dataclass(frozen=True)
+class RunFileKind:
+    """A kind of ``leabra-fast run`` file other than the models' (``[params]``,
+    ``[schedule]``, ``[run]``): a file with any of ``tables`` at its top level is this kind's,
+    and ``run(config, out, report) -> exit code`` runs it (``out`` None: the default folder)."""
+
+    name: str
+    tables: tuple[str, ...]
+    run: Callable[[Any, Any, bool], int]
+
+
+_RUN_FILES: dict[str, RunFileKind] = {}
+
+
+def register_run_file(kind: RunFileKind) -> RunFileKind:
+    """Add a run-file kind (registering a name again replaces it)."""
+    _RUN_FILES[kind.name] = kind
+    return kind
+
+
+def run_file_kind(tables: Any) -> RunFileKind | None:
+    """The registered kind that claims one of the top-level ``tables`` of a run file, or None."""
+    keys = set(tables)
+    for kind in _RUN_FILES.values():
+        if keys & set(kind.tables):
+            return kind
     return None

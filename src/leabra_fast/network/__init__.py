@@ -2,14 +2,19 @@
 as Go emergent v1 computes them: the NumPy reference backend (``run(backend="python")``)
 and the compiled Cython kernel (``run(backend="cython")``, float64).
 
-See ``docs/network_model.md``.
+Around them: :func:`train` (epochs with a progress bar), exports to xarray and pandas
+(``NetworkResult.to_xarray`` / ``to_dataframe``, :mod:`.export`), figures
+(:mod:`.plot`, also in :mod:`leabra_fast.plot`) and run files for ``leabra-fast run``
+(:mod:`.config`).  See ``docs/network_model.md``.
 """
 
+from ..core import registry as _registry
 from . import params
 from .builders import basic_test_net, bench_net, bench_patterns
 from .network import CYCLE_VARS, LAYER_STATS, TRIAL_VARS, Network, NetworkResult
 from .params import LayerParams, PrjnParams
 from .structure import Layer, Projection
+from .training import TrainResult, epoch_stats, train
 from .wts import read_wts, write_wts
 
 __all__ = [
@@ -22,10 +27,24 @@ __all__ = [
     "NetworkResult",
     "PrjnParams",
     "Projection",
+    "TrainResult",
     "basic_test_net",
     "bench_net",
     "bench_patterns",
+    "epoch_stats",
     "params",
     "read_wts",
+    "train",
     "write_wts",
 ]
+
+
+def _run_file(config: object, out: object, report: bool) -> int:
+    from .cli import run_network_file
+
+    return run_network_file(config, out, report)  # type: ignore[arg-type]
+
+
+# The figures in leabra_fast.plot, and ``leabra-fast run`` for files with [layers] tables.
+_registry.register_figures("network", _registry.lazy_module(f"{__name__}.plot"))
+_registry.register_run_file(_registry.RunFileKind("network", ("layers", "projections"), _run_file))
