@@ -98,12 +98,20 @@ def test_training_curves(res):
         nplot.plot_training_curves(res, sse="mse")
 
 
-def test_report(res, tmp_path):
-    fig = nplot.plot_network_report(res, tmp_path / "r.png")
-    assert (tmp_path / "r.png").stat().st_size > 10_000
-    # 5 heat maps, act_m vs act_p of Output, 7 projections' weights, 2 training curves (+ colorbars)
+def test_report(tmp_path):
+    net = basic_test_net(n_batch=2)
+    res = train(net, {"Input": np.eye(4)}, {"Output": np.eye(4)}, epochs=2, record=["act"],
+                progress=False)  # fmt: skip
+    fig = nplot.plot_network_report(res, tmp_path / "r.png", dpi=50)
+    assert (tmp_path / "r.png").stat().st_size > 5_000
+    # 3 heat maps, act_m vs act_p of Output, 3 projections' weights, 2 training curves
+    # (+ colorbars)
     images = [ax for ax in fig.axes if ax.images]
-    assert len(images) == 5 + 7
+    assert len(images) == 3 + 3
+    (scatter,) = [ax for ax in fig.axes if ax.get_title() == "Output: act_m vs act_p"]
+    assert len(scatter.collections) == 8  # every trial
+    curves = [ax for ax in fig.axes if ax.get_xlabel() == "epoch"]
+    np.testing.assert_array_equal(curves[0].lines[0].get_ydata(), res.history["Output"]["sse"].mean(axis=1))
     with pytest.raises(ValueError, match=r"\.png or \.pdf"):
         nplot.plot_network_report(res, tmp_path / "r.txt")
 
