@@ -162,7 +162,9 @@ def test_example_same_numbers_on_both_backends():
     cfg = load_network_config(EXAMPLE)
     b = cfg.train(epochs=4, progress=False, record=[], backend="python")
     np.testing.assert_allclose(a.weights["InputToOutput"], b.weights["InputToOutput"], rtol=1e-12)
-    np.testing.assert_allclose(a.stats["Output"]["act_m_avg"], b.stats["Output"]["act_m_avg"], rtol=1e-12)
+    np.testing.assert_allclose(
+        a.stats["Output"]["act_m_avg"], b.stats["Output"]["act_m_avg"], rtol=1e-12
+    )
 
 
 def test_patterns_from_files(tmp_path):
@@ -181,8 +183,13 @@ def test_nested_and_quoted_param_paths_are_the_same(tmp_path):
     text = SMALL.replace("act.gbar.l = 0.2", '"act.gbar.l" = 0.2')
     b = load_network_config(_write(tmp_path, text, "b.toml")).net
     assert a.layer("Hid").params.act.gbar.l == b.layer("Hid").params.act.gbar.l == 0.2
-    assert a.layer("Out").params.inhib.layer.gi == 1.4 and a.layer("Hid").params.inhib.layer.gi == 1.8
-    assert a.prjn("OutToHid").params.wt_scale.rel == 0.2 and a.prjn("InToHid").params.wt_scale.rel == 1.0
+    assert (
+        a.layer("Out").params.inhib.layer.gi == 1.4 and a.layer("Hid").params.inhib.layer.gi == 1.8
+    )
+    assert (
+        a.prjn("OutToHid").params.wt_scale.rel == 0.2
+        and a.prjn("InToHid").params.wt_scale.rel == 1.0
+    )
 
 
 def _sub(old, new, text=SMALL):
@@ -195,35 +202,94 @@ BAD = [
     (_sub('name = "Small"', "name = 3"), r"\[network\] name must be a string, got 3"),
     (_sub("n_batch = 2", "n_batch = 0"), r"\[network\] n_batch must be a positive int"),
     (_sub("seed = 3", 'flavour = "go"\nseed = 3'), r"\[network\] flavour = 'go': choose one of"),
-    (_sub("shape = [2, 2]", "shpe = [2, 2]"), r"\[layers.In\] unknown key 'shpe' \(did you mean 'shape'\?\)"),
+    (
+        _sub("shape = [2, 2]", "shpe = [2, 2]"),
+        r"\[layers.In\] unknown key 'shpe' \(did you mean 'shape'\?\)",
+    ),
     (_sub("shape = 3", "shape = [3, 0]"), r"\[layers.Hid\] shape must be a positive int"),
     (_sub('kind = "target"', 'kind = "output"'), r"\[layers.Out\] kind = 'output': choose one of"),
-    (_sub('send = "In"', 'send = "Inp"'), r"\[projections.InToHid\] send = 'Inp': no such layer \(did you mean 'In'\?\)"),
-    (_sub('recv = "Out"\n', 'recv = "Out"\npattern = "ful"\n'), r"\[projections.HidToOut\] pattern = 'ful': choose one of"),
-    (_sub('class = "back"', 'class = "backward"'), r"\[projections.OutToHid\] class = 'backward': choose one of"),
+    (
+        _sub('send = "In"', 'send = "Inp"'),
+        r"\[projections.InToHid\] send = 'Inp': no such layer \(did you mean 'In'\?\)",
+    ),
+    (
+        _sub('recv = "Out"\n', 'recv = "Out"\npattern = "ful"\n'),
+        r"\[projections.HidToOut\] pattern = 'ful': choose one of",
+    ),
+    (
+        _sub('class = "back"', 'class = "backward"'),
+        r"\[projections.OutToHid\] class = 'backward': choose one of",
+    ),
     (_sub('recv = "Out"\n', 'recv = "Out"\npattern = "random"\n'), r"\[projections.HidToOut\] .*p"),
-    (_sub("act.gbar.l = 0.2", "act.gbar.ll = 0.2"), r"\[params.Layer\] act.gbar.ll = 0.2: .*gbar.ll"),
-    (_sub("act.gbar.l = 0.2", "inhib.layer.gi = -1"), r"\[params.Layer\] inhib.layer.gi = -1: .*gi must be >= 0"),
-    (_sub("act.gbar.l = 0.2", 'act.gbar.l = "high"'), r"\[params.Layer\] act.gbar.l = 'high': .*must be a real number"),
-    (_sub('[params."#Out"]', '[params."#Outt"]'), r"\[params.'#Outt'\] inhib.layer.gi = 1.4: .*matches no layer"),
-    (_sub("In = [[1, 0, 0, 1]", "Inn = [[1, 0, 0, 1]"), r"\[inputs\] unknown layer 'Inn' \(did you mean 'In'\?\)"),
-    (_sub("In = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]]", "In = [[1, 0, 0], [0, 1, 1], [1, 1, 0]]"),
-     r"\[inputs\] In must be \(n_patterns, 4\) .*got shape \(3, 3\)"),
-    (_sub("In = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]]", 'In = [[1, 0, 0, "a"]]'), r"\[inputs\] In must be numbers"),
-    (_sub("Out = [[1, 0], [0, 1], [1, 0]]", "Out = [[1, 0], [0, 1]]"), r"the patterns must have the same number of rows"),
-    (_sub("[targets]\nOut", "[targets]\nHid = [[1, 0, 0]]\nOut"), r"\[targets\] Hid: a hidden layer takes its patterns in \[inputs\]"),
-    (_sub("In = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]]", 'In = "missing.npy"'), r"\[inputs\] In: file 'missing.npy' not found"),
-    (_sub("In = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]]", 'In = "pats.txt"'), r"\[inputs\] In: 'pats.txt' must be a .npy or .csv file"),
+    (
+        _sub("act.gbar.l = 0.2", "act.gbar.ll = 0.2"),
+        r"\[params.Layer\] act.gbar.ll = 0.2: .*gbar.ll",
+    ),
+    (
+        _sub("act.gbar.l = 0.2", "inhib.layer.gi = -1"),
+        r"\[params.Layer\] inhib.layer.gi = -1: .*gi must be >= 0",
+    ),
+    (
+        _sub("act.gbar.l = 0.2", 'act.gbar.l = "high"'),
+        r"\[params.Layer\] act.gbar.l = 'high': .*must be a real number",
+    ),
+    (
+        _sub('[params."#Out"]', '[params."#Outt"]'),
+        r"\[params.'#Outt'\] inhib.layer.gi = 1.4: .*matches no layer",
+    ),
+    (
+        _sub("In = [[1, 0, 0, 1]", "Inn = [[1, 0, 0, 1]"),
+        r"\[inputs\] unknown layer 'Inn' \(did you mean 'In'\?\)",
+    ),
+    (
+        _sub(
+            "In = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]]",
+            "In = [[1, 0, 0], [0, 1, 1], [1, 1, 0]]",
+        ),
+        r"\[inputs\] In must be \(n_patterns, 4\) .*got shape \(3, 3\)",
+    ),
+    (
+        _sub("In = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]]", 'In = [[1, 0, 0, "a"]]'),
+        r"\[inputs\] In must be numbers",
+    ),
+    (
+        _sub("Out = [[1, 0], [0, 1], [1, 0]]", "Out = [[1, 0], [0, 1]]"),
+        r"the patterns must have the same number of rows",
+    ),
+    (
+        _sub("[targets]\nOut", "[targets]\nHid = [[1, 0, 0]]\nOut"),
+        r"\[targets\] Hid: a hidden layer takes its patterns in \[inputs\]",
+    ),
+    (
+        _sub("In = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]]", 'In = "missing.npy"'),
+        r"\[inputs\] In: file 'missing.npy' not found",
+    ),
+    (
+        _sub("In = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]]", 'In = "pats.txt"'),
+        r"\[inputs\] In: 'pats.txt' must be a .npy or .csv file",
+    ),
     (_sub("epochs = 3", "epochs = 0"), r"\[run\] epochs must be >= 1, got 0"),
     (_sub("epochs = 3", "epocs = 3"), r"\[run\] unknown key 'epocs' \(did you mean 'epochs'\?\)"),
     (_sub("epochs = 3", "epochs = 3.5"), r"\[run\] epochs must be an integer, got 3.5"),
-    (_sub("epochs = 3", 'epochs = 3\norder = "random"'), r"\[run\] order = 'random': choose one of 'sequential', 'permuted'"),
+    (
+        _sub("epochs = 3", 'epochs = 3\norder = "random"'),
+        r"\[run\] order = 'random': choose one of 'sequential', 'permuted'",
+    ),
     (_sub("epochs = 3", "epochs = 3\nlearn = 1"), r"\[run\] learn must be true or false, got 1"),
-    (_sub('record = ["act"]', 'record = ["actt"]'), r"\[run\] record: unknown variable 'actt' \(did you mean 'act'\?\)"),
-    (_sub('record = ["act"]', 'record = ["act"]\nbackend = "c"'), r"\[run\] backend = 'c': choose one of"),
+    (
+        _sub('record = ["act"]', 'record = ["actt"]'),
+        r"\[run\] record: unknown variable 'actt' \(did you mean 'act'\?\)",
+    ),
+    (
+        _sub('record = ["act"]', 'record = ["act"]\nbackend = "c"'),
+        r"\[run\] backend = 'c': choose one of",
+    ),
     (_sub("[inputs]", "[run2]\n[inputs]"), r"unknown table 'run2'"),
     ("[layers]\n", r"\[layers\] must hold one table per layer"),
-    (_sub("In = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]]", ""), r"\[inputs\] must give the patterns of at least one input layer"),
+    (
+        _sub("In = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]]", ""),
+        r"\[inputs\] must give the patterns of at least one input layer",
+    ),
 ]
 
 
@@ -241,6 +307,6 @@ def test_bad_files_are_refused_naming_the_key(tmp_path, capsys, text, match):
 
 
 def test_model_run_files_still_go_to_simulate(tmp_path, capsys):
-    cfg = _write(tmp_path, "[schedule]\ninputs = [1, 0]\n[run]\nrecord = \"v_m\"\n")
+    cfg = _write(tmp_path, '[schedule]\ninputs = [1, 0]\n[run]\nrecord = "v_m"\n')
     assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--no-report"]) == 0
     assert "20 spikes" in capsys.readouterr().out

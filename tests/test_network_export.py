@@ -103,24 +103,35 @@ def test_dataframe_round_trips(res):
         rows = df[(df.variable == "act") & (df.layer == ly)]
         back = rows.value.to_numpy().reshape(4, 100, 2, n)
         np.testing.assert_array_equal(back, res.cycles[ly]["act"])
-        assert rows.cycle.to_numpy().reshape(4, 100, 2, n)[:, :, 0, 0].tolist() == [
-            list(range(100))
-        ] * 4
+        assert (
+            rows.cycle.to_numpy().reshape(4, 100, 2, n)[:, :, 0, 0].tolist()
+            == [list(range(100))] * 4
+        )
         rows = df[(df.variable == "act_p") & (df.layer == ly)]
         assert (rows.cycle == -1).all()
-        np.testing.assert_array_equal(rows.value.to_numpy().reshape(4, 2, n), res.trials[ly]["act_p"])
+        np.testing.assert_array_equal(
+            rows.value.to_numpy().reshape(4, 2, n), res.trials[ly]["act_p"]
+        )
         rows = df[(df.variable == "sse") & (df.layer == ly)]
         assert (rows.unit == -1).all() and (rows.cycle == -1).all()
         np.testing.assert_array_equal(rows.value.to_numpy().reshape(4, 2), res.stats[ly]["sse"])
     # pivot a wide table of one unit, as the docstring says
     one = df[(df.layer == "Hidden") & (df.unit == 0) & (df.batch == 1) & (df.cycle >= 0)]
-    wide = one.pivot_table(index=["trial", "cycle"], columns="variable", values="value", observed=True)
-    np.testing.assert_array_equal(wide["ge"].to_numpy(), res.cycles["Hidden"]["ge"][:, :, 1, 0].ravel())
+    wide = one.pivot_table(
+        index=["trial", "cycle"], columns="variable", values="value", observed=True
+    )
+    np.testing.assert_array_equal(
+        wide["ge"].to_numpy(), res.cycles["Hidden"]["ge"][:, :, 1, 0].ravel()
+    )
     assert df.attrs["cyc_per_qtr"] == 25
 
 
 def test_dataframe_levels(res):
-    for level, vars_ in (("cycle", ["act", "ge"]), ("trial", list(TRIAL_VARS)), ("stats", list(LAYER_STATS))):
+    for level, vars_ in (
+        ("cycle", ["act", "ge"]),
+        ("trial", list(TRIAL_VARS)),
+        ("stats", list(LAYER_STATS)),
+    ):
         df = res.to_dataframe(level)
         assert df.variable.cat.categories.tolist() == vars_
     w = res.to_dataframe("weights")

@@ -28,7 +28,7 @@ def res():
 
 
 def test_layer_activity_heat_map(res):
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     out = lf.plot.plot_layer_activity(res, "Hidden2", trial=5, batch=1, ax=ax)
     assert out is ax
     img = ax.images[0].get_array()
@@ -39,12 +39,14 @@ def test_layer_activity_heat_map(res):
     assert xs == [24.5, 49.5, 74.5]
     assert ax.get_title() == "Hidden2: act, trial 5, batch 1"
     ax2 = nplot.plot_layer_activity(res, "Output", var="ge", colorbar=False)  # new figure
-    np.testing.assert_array_equal(ax2.images[0].get_array(), res.cycles["Output"]["ge"][-1, :, 0, :].T)
+    np.testing.assert_array_equal(
+        ax2.images[0].get_array(), res.cycles["Output"]["ge"][-1, :, 0, :].T
+    )
     assert ax2.get_title() == "Output: ge, trial 11"
 
 
 def test_network_activity_one_axes_per_layer(res):
-    fig, axes = plt.subplots(5, 1)
+    _fig, axes = plt.subplots(5, 1)
     out = nplot.plot_network_activity(res, trial=0, axes=axes)
     assert out == list(axes)
     for ax, ly in zip(axes, res.cycles, strict=True):
@@ -55,11 +57,13 @@ def test_network_activity_one_axes_per_layer(res):
 
 
 def test_act_m_vs_act_p_scatter(res):
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     assert nplot.plot_act_m_vs_act_p(res, "Output", trials=[0, 11], batch=1, ax=ax) is ax
     assert len(ax.collections) == 2
     for coll, t in zip(ax.collections, [0, 11], strict=True):
-        want = np.column_stack([res.trials["Output"]["act_m"][t, 1], res.trials["Output"]["act_p"][t, 1]])
+        want = np.column_stack(
+            [res.trials["Output"]["act_m"][t, 1], res.trials["Output"]["act_p"][t, 1]]
+        )
         np.testing.assert_array_equal(coll.get_offsets(), want)
     ax2 = nplot.plot_act_m_vs_act_p(res, "Output")  # default: every trial (12 <= 20)
     assert len(ax2.collections) == 12
@@ -67,12 +71,17 @@ def test_act_m_vs_act_p_scatter(res):
 
 
 def test_prjn_weights_image(res):
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     assert nplot.plot_prjn_weights(res, "Hidden1ToHidden2", batch=1, ax=ax) is ax
     np.testing.assert_array_equal(ax.images[0].get_array(), res.weights["Hidden1ToHidden2"][1])
-    assert ax.get_xlabel() == "sending unit (Hidden1)" and ax.get_ylabel() == "receiving unit (Hidden2)"
+    assert (
+        ax.get_xlabel() == "sending unit (Hidden1)"
+        and ax.get_ylabel() == "receiving unit (Hidden2)"
+    )
     ax2 = nplot.plot_prjn_weights(res, "OutputToHidden3", trial=2, colorbar=False)
-    np.testing.assert_array_equal(ax2.images[0].get_array(), res.trial_weights["OutputToHidden3"][2, 0])
+    np.testing.assert_array_equal(
+        ax2.images[0].get_array(), res.trial_weights["OutputToHidden3"][2, 0]
+    )
     net = basic_test_net()
     ax3 = nplot.plot_prjn_weights(net, "InputToHidden")
     np.testing.assert_array_equal(ax3.images[0].get_array(), net.weights("InputToHidden")[0])
@@ -82,15 +91,23 @@ def test_prjn_weights_image(res):
 
 
 def test_training_curves(res):
-    fig, axes = plt.subplots(1, 2)
+    _fig, axes = plt.subplots(1, 2)
     out = lf.plot.plot_training_curves(res, axes=axes)
     assert out == list(axes)
     (sse_line,) = axes[0].lines  # the target layer only
     np.testing.assert_array_equal(sse_line.get_xdata(), [1, 2, 3])
-    np.testing.assert_allclose(sse_line.get_ydata(), res.history["Output"]["sse"].mean(axis=1), rtol=1e-15)
-    np.testing.assert_allclose(axes[1].lines[0].get_ydata(), res.history["Output"]["cos_diff"].mean(axis=1), rtol=1e-15)
-    axes = nplot.plot_training_curves(res.history, layers=["Hidden1", "Output"], batch=1, sse="sse_sum")
-    np.testing.assert_array_equal(axes[0].lines[0].get_ydata(), res.history["Hidden1"]["sse_sum"][:, 1])
+    np.testing.assert_allclose(
+        sse_line.get_ydata(), res.history["Output"]["sse"].mean(axis=1), rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        axes[1].lines[0].get_ydata(), res.history["Output"]["cos_diff"].mean(axis=1), rtol=1e-15
+    )
+    axes = nplot.plot_training_curves(
+        res.history, layers=["Hidden1", "Output"], batch=1, sse="sse_sum"
+    )
+    np.testing.assert_array_equal(
+        axes[0].lines[0].get_ydata(), res.history["Hidden1"]["sse_sum"][:, 1]
+    )
     assert [ln.get_label() for ln in axes[0].lines] == ["Hidden1", "Output"]
     with pytest.raises(TypeError, match="needs a TrainResult"):
         nplot.plot_training_curves(object())
@@ -111,7 +128,9 @@ def test_report(tmp_path):
     (scatter,) = [ax for ax in fig.axes if ax.get_title() == "Output: act_m vs act_p"]
     assert len(scatter.collections) == 8  # every trial
     curves = [ax for ax in fig.axes if ax.get_xlabel() == "epoch"]
-    np.testing.assert_array_equal(curves[0].lines[0].get_ydata(), res.history["Output"]["sse"].mean(axis=1))
+    np.testing.assert_array_equal(
+        curves[0].lines[0].get_ydata(), res.history["Output"]["sse"].mean(axis=1)
+    )
     with pytest.raises(ValueError, match=r"\.png or \.pdf"):
         nplot.plot_network_report(res, tmp_path / "r.txt")
 

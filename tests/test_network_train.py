@@ -103,7 +103,9 @@ def test_history_is_the_mean_of_each_epoch():
     np.testing.assert_allclose(h["cos_diff"], cos.mean(axis=1), rtol=1e-15)
     assert h["sse"][0].min() > 0  # the bench net errs at first
     again = epoch_stats(res, res.epoch)
-    np.testing.assert_array_equal(again["Hidden1"]["act_m_avg"], res.history["Hidden1"]["act_m_avg"])
+    np.testing.assert_array_equal(
+        again["Hidden1"]["act_m_avg"], res.history["Hidden1"]["act_m_avg"]
+    )
     with pytest.raises(ValueError, match="one value per trial"):
         epoch_stats(res, [0, 1])
 

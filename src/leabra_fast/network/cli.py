@@ -49,7 +49,9 @@ def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
     return path
 
 
-def write_network_outputs(res: TrainResult, net: Any, out: Path, *, report: bool = True) -> list[Path]:
+def write_network_outputs(
+    res: TrainResult, net: Any, out: Path, *, report: bool = True
+) -> list[Path]:
     """Write a training run's outputs (see the module docstring) into ``out``."""
     from .wts import write_wts
 
@@ -64,12 +66,21 @@ def write_network_outputs(res: TrainResult, net: Any, out: Path, *, report: bool
     layers = list(res.stats)
     stats = ("act_m_avg", "act_p_avg", "sse", "cos_diff")
     rows = [
-        [int(res.epoch[t]), t, int(res.pattern[t]), b, ly, *(float(res.stats[ly][s][t, b]) for s in stats)]
+        [
+            int(res.epoch[t]),
+            t,
+            int(res.pattern[t]),
+            b,
+            ly,
+            *(float(res.stats[ly][s][t, b]) for s in stats),
+        ]
         for t in range(res.n_trials)
         for b in range(net.n_batch)
         for ly in layers
     ]
-    paths.append(_csv(out / "trials.csv", ["epoch", "trial", "pattern", "batch", "layer", *stats], rows))
+    paths.append(
+        _csv(out / "trials.csv", ["epoch", "trial", "pattern", "batch", "layer", *stats], rows)
+    )
     rows = [
         [e, b, ly, *(float(res.history[ly][s][e, b]) for s in EPOCH_STATS)]
         for e in range(res.n_epochs)
@@ -97,16 +108,16 @@ def write_network_outputs(res: TrainResult, net: Any, out: Path, *, report: bool
         "epochs": res.n_epochs,
         "partial": res.partial,
         "stopped_early": res.stopped_early,
-        "last_epoch_sse": {
-            ly: res.history[ly]["sse"][-1].tolist() for ly in outs if res.n_epochs
-        },
+        "last_epoch_sse": {ly: res.history[ly]["sse"][-1].tolist() for ly in outs if res.n_epochs},
     }
     js = out / "summary.json"
     js.write_text(json.dumps(summary, indent=2) + "\n")
     paths.append(js)
     if report:
         if importlib.util.find_spec("matplotlib") is None:
-            print('skipped report.png: matplotlib is not installed (pip install "leabra-fast[plot]")')
+            print(
+                'skipped report.png: matplotlib is not installed (pip install "leabra-fast[plot]")'
+            )
         else:
             from .plot import plot_network_report
 

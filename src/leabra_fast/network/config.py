@@ -77,7 +77,11 @@ _NETWORK_KEYS: dict[str, tuple[type, ...]] = {
     "cyc_per_qtr": (int,),
     "seed": (int,),
 }
-_LAYER_KEYS: dict[str, tuple[type, ...]] = {"shape": (int, list), "kind": (str,), "classes": (list,)}
+_LAYER_KEYS: dict[str, tuple[type, ...]] = {
+    "shape": (int, list),
+    "kind": (str,),
+    "classes": (list,),
+}
 _PRJN_KEYS: dict[str, tuple[type, ...]] = {
     "send": (str,),
     "recv": (str,),
@@ -99,7 +103,13 @@ _RUN_KEYS: dict[str, tuple[type, ...]] = {
     "backend": (str,),
     "n_threads": (int,),
 }
-_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a list", bool: "true or false"}
+_TYPE_NAMES = {
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    bool: "true or false",
+}
 
 
 @dataclass
@@ -272,7 +282,7 @@ def _build(path: Path, doc: dict[str, Any]) -> Network:
             raise ConfigError(f"{pw} {exc}") from None
     sheet = doc.get("params", {})
     if not isinstance(sheet, dict):
-        raise ConfigError(f"{path}: [params] must hold tables: [params.Layer], [params.\"#Name\"]")
+        raise ConfigError(f'{path}: [params] must hold tables: [params.Layer], [params."#Name"]')
     for sel, vals in sheet.items():
         sw = f"{path}: [params.{sel!r}]" if not sel.isidentifier() else f"{path}: [params.{sel}]"
         if not isinstance(vals, dict):

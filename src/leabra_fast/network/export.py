@@ -77,7 +77,9 @@ def _attrs(result: NetworkResult) -> dict[str, Any]:
         "version": __version__,
         "cyc_per_qtr": int(result.cyc_per_qtr),
         "n_trials": int(result.n_trials),
-        "layers": json.dumps({k: [kind, list(shape)] for k, (kind, shape) in result.layer_info.items()}),
+        "layers": json.dumps(
+            {k: [kind, list(shape)] for k, (kind, shape) in result.layer_info.items()}
+        ),
         "projections": json.dumps({k: list(v) for k, v in result.prjn_info.items()}),
     }
     for key in ("n_epochs", "partial"):
@@ -226,7 +228,9 @@ def to_dataframe(result: NetworkResult, level: str = "all") -> Any:
 def _weights_frame(pd: Any, res: NetworkResult) -> Any:
     prjns = list(res.weights)
     per_trial = bool(res.trial_weights)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("trial", "batch", "prjn", "recv", "send", "value")}
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("trial", "batch", "prjn", "recv", "send", "value")
+    }
     for pi, p in enumerate(prjns):
         w = res.trial_weights[p] if per_trial else res.weights[p]
         idx = np.indices(w.shape).reshape(w.ndim, w.size)

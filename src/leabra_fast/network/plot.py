@@ -328,9 +328,7 @@ def plot_network_report(
     outs = outs or layers[-1:]
     prjns = list(res.weights)
     hist = getattr(res, "history", None)
-    has_hist = isinstance(hist, dict) and any(
-        len(next(iter(h.values()))) for h in hist.values()
-    )
+    has_hist = isinstance(hist, dict) and any(len(next(iter(h.values()))) for h in hist.values())
     n_wide = max(len(outs) + len(prjns), 2)
     rows = (len(layers) if has_act else 0) + 1 + (1 if has_hist else 0)
     fig = Figure(figsize=(3.2 * min(n_wide, 5), 2.2 * rows + 1), layout="constrained")

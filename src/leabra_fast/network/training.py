@@ -204,10 +204,7 @@ def train(
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     total = epochs * n_pat
     order_all = np.concatenate(
-        [
-            gen.permutation(n_pat) if order == "permuted" else np.arange(n_pat)
-            for _ in range(epochs)
-        ]
+        [gen.permutation(n_pat) if order == "permuted" else np.arange(n_pat) for _ in range(epochs)]
     ).astype(np.int64)
     watch = [k for k, (kind, _) in _layer_kinds(net).items() if kind in ("target", "compare")]
 
@@ -246,10 +243,11 @@ def train(
                 if bar is not None:
                     bar.update(len(idx))
                     if epoch_done:
-                        sse = [float(out.stats[k]["sse"][done - n_pat : done].mean()) for k in watch]
+                        sse = [
+                            float(out.stats[k]["sse"][done - n_pat : done].mean()) for k in watch
+                        ]
                         bar.set_description(
-                            f"epoch {e + 1}/{epochs}"
-                            + (f" sse {sum(sse):.3g}" if sse else "")
+                            f"epoch {e + 1}/{epochs}" + (f" sse {sum(sse):.3g}" if sse else "")
                         )
                 if callback is not None:
                     callback(e, done - e * n_pat, net)
@@ -279,7 +277,9 @@ def train(
     out.stopped_early = stopped
     # the history holds full epochs only (an interrupted epoch's trials are not in it)
     full = out.n_epochs * n_pat
-    sub = NetworkResult(stats={k: {s: a[:full] for s, a in v.items()} for k, v in out.stats.items()})
+    sub = NetworkResult(
+        stats={k: {s: a[:full] for s, a in v.items()} for k, v in out.stats.items()}
+    )
     out.history = epoch_stats(sub, out.epoch[:full], out.n_epochs)
     out.weights = {pj.name: net.state.prjns[pj.name]["wt"].copy() for pj in net.prjns}
     if interrupted:
