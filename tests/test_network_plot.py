@@ -152,3 +152,19 @@ def test_errors_name_the_argument(res):
         nplot.plot_act_m_vs_act_p(res, "Output", batch=2)
     with pytest.raises(TypeError, match="needs a NetworkResult"):
         nplot.plot_layer_activity({"act": 1}, "Output")
+
+
+def test_example_script(tmp_path, capsys):
+    # examples/network_pattern_associator.py: builds, trains, plots (notebook-style)
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).parent.parent / "examples" / "network_pattern_associator.py"
+    mod = runpy.run_path(str(script), run_name="example")
+    written = mod["main"](tmp_path / "figs")
+    assert sorted(written) == ["activity", "phases_and_weights", "report", "training_curves"]
+    assert all(p.stat().st_size > 5_000 for p in written.values())
+    out = capsys.readouterr().out
+    assert "hard task, error-driven: 8 of 8 networks without error" in out
+    assert "easy task, Hebbian: 0% of trials wrong" in out
+    assert "hard task, Hebbian: 0%" not in out  # Hebbian learning alone fails the hard task
