@@ -39,6 +39,8 @@ def _check(result: Any) -> NetworkResult:
         raise ValueError(
             "result has no layer_info (made by hand?): it is filled by Network.run and train"
         )
+    if not result.stats or not next(iter(result.stats.values())):
+        raise ValueError("result holds no trials (interrupted before the first one finished?)")
     return result
 
 
