@@ -310,3 +310,18 @@ def test_model_run_files_still_go_to_simulate(tmp_path, capsys):
     cfg = _write(tmp_path, '[schedule]\ninputs = [1, 0]\n[run]\nrecord = "v_m"\n')
     assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--no-report"]) == 0
     assert "20 spikes" in capsys.readouterr().out
+
+
+def test_registry_hooks():
+    # the core finds the network's run files and figures through the registry only
+    from leabra_fast.core import registry
+
+    kind = registry.run_file_kind({"layers": {}, "run": {}})
+    assert kind is not None and kind.name == "network" and kind.tables == ("layers", "projections")
+    assert registry.run_file_kind({"params": {}, "schedule": {}, "run": {}}) is None
+    mods = [f().__name__ for f in registry.figure_modules()]
+    assert mods == [
+        "leabra_fast.seed.plot",
+        "leabra_fast.emergent.plot",
+        "leabra_fast.network.plot",
+    ]
