@@ -325,3 +325,13 @@ def test_registry_hooks():
         "leabra_fast.emergent.plot",
         "leabra_fast.network.plot",
     ]
+
+
+def test_the_models_config_reader_points_to_the_network_runner(tmp_path):
+    from leabra_fast.core.config import load_config
+
+    cfg = _write(tmp_path, SMALL)
+    with pytest.raises(
+        ConfigError, match=r"a network run file \(it has \[layers\], \[projections\]\)"
+    ):
+        load_config(cfg)

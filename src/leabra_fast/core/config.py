@@ -189,6 +189,13 @@ def load_config(path: str | Path) -> RunConfig:
         ) from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a folder, not a run file") from None
+    other = registry.run_file_kind(doc)
+    if other is not None:  # e.g. a network's ([layers], [projections]): not simulate's
+        raise ConfigError(
+            f"{path}: a {other.name} run file (it has "
+            f"{', '.join(f'[{t}]' for t in other.tables if t in doc)}): run it with "
+            "leabra-fast run --config"
+        )
     for key, value in doc.items():
         if key not in TABLES or not isinstance(value, dict):
             raise ConfigError(

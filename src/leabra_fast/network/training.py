@@ -180,7 +180,10 @@ def train(
     TrainResult
         Every trial's records (``epoch`` and ``pattern`` say which), the final weights and
         the per-epoch ``history``.  On Ctrl-C (between chunks) training stops, the finished
-        trials are returned with ``partial=True`` and a :class:`PartialRunWarning`.
+        trials are returned with ``partial=True`` and a :class:`PartialRunWarning`, and the
+        network's state is the state after the last of them.  (Outside the main thread
+        Ctrl-C cannot be deferred: a ``KeyboardInterrupt`` inside a chunk loses that
+        chunk's records while the network may have run part of it.)
     """
     epochs = _check_int(epochs, "epochs", 1)
     stop_zero = _check_int(stop_zero_epochs, "stop_zero_epochs", 0)
