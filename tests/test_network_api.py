@@ -438,3 +438,10 @@ def test_progress_bar(capsys):
     x, y = patterns(2)
     net.run({"Input": x}, {"Output": y}, progress=True)
     assert "2/2" in capsys.readouterr().err
+
+
+def test_negative_conductance_is_refused_naming_the_channel():
+    with pytest.raises(ValueError, match=r"ActParams\.gbar\.l must be >= 0, got -0\.1"):
+        with_path(LayerParams(), "act.gbar.l", -0.1)
+    # Reversal potentials share the Chans struct but may be any finite value.
+    assert with_path(LayerParams(), "act.erev.k", -0.1).act.erev.k == -0.1
