@@ -123,28 +123,3 @@ def test_runs_of_units_in_one_kernel_call_equal_uniform_runs(n_threads: int) -> 
         np.testing.assert_array_equal(run["wt"][:, sl], lone["wt"])
         np.testing.assert_array_equal(run.spike_count[sl], lone.spike_count)
         start += size
-
-
-def test_kernel_refuses_bad_group_bounds() -> None:
-    from leabra_fast.seed import compiled
-    from leabra_fast.seed.params import derived_constants
-
-    c = derived_constants(lf.SeedParams(), 1)
-    n = 3
-    x = np.ones((1, n, 1))
-    g = np.zeros((1, n))
-    args = (x, x, x, g, np.zeros((7, n)), np.full((2, n, 1), 0.5), 10, 0, 10, 0, 1, 0,
-            np.full(19, -1, dtype=np.intp), np.full(n, -1, dtype=np.intp),
-            np.zeros((0, 0, 0)), np.zeros((0, 0, 0, 0)), np.zeros(n, dtype=np.int64),
-            np.full(n, -1, dtype=np.int64), 1)  # fmt: skip
-    cases = [  # (number of constant sets, bounds, refused?)
-        (1, [0, 3], False),
-        (2, [0, 1, 3], False),
-        (3, [0, 2, 2, 3], True),  # an empty group
-        (1, [1, 3], True),  # does not start at 0
-        (2, [0, 2], True),  # one bound short
-        (1, [0, 2], True),  # does not end at n_units
-    ]
-    for n_sets, bounds, refused in cases:
-        status = compiled.run_seed(c, *args, [c] * n_sets, np.asarray(bounds, dtype=np.intp))
-        assert (status == compiled.STATUS_BAD_ARGS) is refused, bounds
