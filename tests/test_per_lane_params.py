@@ -135,13 +135,12 @@ def test_random_sets_equal_lone_runs(n, seed, n_inputs, n_threads):
 def test_unit_constants_rows_are_derived_constants():
     """The per-unit table has, row by row, the bits of derived_constants of each set,
     in the kernel's field order (its own row of a dict: consts_row)."""
-    from leabra_fast.core.paramspec import unit_groups
     from leabra_fast.seed.simulation import unit_constants
 
     names = seed_kernel.CONST_NAMES
     fields = _distinct_sets(50)
     params = lf.SeedParams(**fields, adapt_dt=1 / 144, avg_l_max=[1.5] * 25 + [2.0] * 25)
-    table = unit_constants(params, unit_groups(params, 50), 50, 3)
+    table = unit_constants(params, 50, 3)
     for u in range(50):
         p = lf.SeedParams(**{k: float(v[u]) for k, v in fields.items()}, adapt_dt=1 / 144,
                           avg_l_max=1.5 if u < 25 else 2.0)  # fmt: skip
@@ -166,3 +165,42 @@ def test_kernel_refuses_bad_unit_consts_shape():
     for shape in [(n - 1, k), (n + 1, k), (n, k - 1), (n, k + 1)]:
         status = seed_kernel.run_seed(c, *args, np.zeros(shape))
         assert status == seed_kernel.STATUS_BAD_ARGS, shape
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    avg_l_min=st.lists(st.sampled_from([0.1, 0.2, 2.5]), min_size=3, max_size=3),
+    avg_l_max=st.lists(st.sampled_from([0.5, 1.5]), min_size=3, max_size=3),
+    avg_l_lrn_min=st.lists(st.sampled_from([0.0001, 0.0005, 0.1]), min_size=3, max_size=3),
+    avg_l_lrn_max=st.lists(st.sampled_from([0.001, 0.5]), min_size=3, max_size=3),
+    dt_vm_dt=st.lists(st.sampled_from([0.1, 0.3, 1.0]), min_size=3, max_size=3),
+)
+def test_all_units_check_accepts_what_the_scalar_check_accepts(**lists):
+    """Per-unit arrays are checked on all units at once; a set is refused exactly when
+    the scalar check refuses it, and the error names the first bad unit as before."""
+    arrays = {k: np.array(v) for k, v in lists.items()}
+    first_bad, message = None, None
+    for u in range(3):
+        try:
+            lf.SeedParams(**{k: float(v[u]) for k, v in arrays.items()})
+        except lf.ParameterError as exc:
+            first_bad, message = u, str(exc)
+            break
+    if first_bad is None:
+        p = lf.SeedParams(**arrays)
+        fields = {**{k: getattr(p, k) for k in p.to_dict()}, **arrays}
+        assert p._check_combined_units(fields) is True
+    else:
+        with pytest.raises(lf.ParameterError) as info:
+            lf.SeedParams(**arrays)
+        assert str(info.value) == f"unit {first_bad}: {message}"
+
+
+def test_float_array_fields_checked_by_value_and_named_at_first_bad_unit():
+    with pytest.raises(lf.ParameterError, match=r"lrate\[unit 1\] must be a number >= 0"):
+        lf.SeedParams(lrate=np.array([0.1, -1.0, 0.2, -1.0]))
+    with pytest.raises(lf.ParameterError, match=r"thr\[unit 2\] must be"):
+        lf.SeedParams(thr=np.array([0.5, 0.5, np.nan]))
+    p = lf.SeedParams(lrate=np.array([0.1, -0.0, 0.0]))
+    assert p.lrate.tobytes() == np.array([0.1, -0.0, 0.0]).tobytes()
+    assert not p.lrate.flags.writeable
