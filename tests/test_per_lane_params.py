@@ -91,6 +91,26 @@ def test_distinct_sets_in_one_call_equal_lone_runs(restore_simd, n_threads, reco
                 _assert_unit_is_lone(run, lone, u)
 
 
+@pytest.mark.parametrize("n_inputs", [1, 2])
+def test_distinct_sets_streamed_traces_equal_lone_runs(restore_simd, monkeypatch, n_inputs):
+    """Trace rows written by non-temporal stores (full blocks, every level): the same bits."""
+    n = 2 * BLOCK + 5
+    args, kw = _schedule(2, n, n_inputs, seed=11)
+    fields = _distinct_sets(n)
+    lone_runs = [
+        _lone(args, kw, u, lf.SeedParams(**{k: float(v[u]) for k, v in fields.items()}),
+              n_cycles=20, record="all")
+        for u in range(n)
+    ]  # fmt: skip
+    for level in LEVELS:
+        seed_kernel.select_simd(level)
+        monkeypatch.setattr(seed_kernel.current(), "STREAM_MIN_BYTES", 0)
+        run = lf.simulate(*args, **kw, params=lf.SeedParams(**fields), n_cycles=20,
+                          record="all")  # fmt: skip
+        for u in range(n):
+            _assert_unit_is_lone(run, lone_runs[u], u)
+
+
 def test_uniform_and_per_lane_blocks_mixed():
     """A block of one set (scalar constants) next to blocks of distinct sets."""
     n = BLOCK + MID + 40

@@ -104,15 +104,11 @@ def test_per_unit_params_roundtrip_dict() -> None:
 
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_runs_of_units_in_one_kernel_call_equal_uniform_runs(n_threads: int) -> None:
-    """Groups that are runs of units (a sweep's layout) go to the kernel in one call,
-    each run in blocks of 64/16/narrow lanes: each equals a uniform run of its units."""
-    from leabra_fast.core.perunit import contiguous_bounds
-
+    """Runs of units sharing a set, in one kernel call: blocks inside a run take the scalar
+    constants, blocks across two runs per-lane ones; each run equals a uniform run."""
     sizes = [70, 1, 20, 3, 90]  # blocks of every width, and a lone unit
     lr = np.repeat([0.0, 0.1, 0.05, 0.3, 0.02], sizes)
     p = lf.SeedParams(lrate=lr)
-    idx = [i for _, i in p._unit_groups[1]]  # type: ignore[attr-defined]
-    assert contiguous_bounds(idx, lr.size) is not None
     run = lf.simulate(X, params=p, n_cycles=40, record=["v_m", "wt"], n_threads=n_threads)
     start = 0
     for size, value in zip(sizes, [0.0, 0.1, 0.05, 0.3, 0.02], strict=True):
