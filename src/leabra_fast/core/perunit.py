@@ -5,10 +5,12 @@ can be run by grouping the units that share one set of values and calling the mo
 kernel once per group, inside the one ``simulate`` call: the group's unit-indexed
 arguments are gathered into contiguous arrays, run with the group's scalar constants,
 and scattered back.  Units of these models do not interact, so each unit's bits are
-those of a lone run with its parameter set.  The reference backends and the emergent
-kernel run this way; the seed model's compiled kernel needs none of it (it takes each
-unit's constants in one call, ``run_seed(..., unit_consts)``, and its SIMD lanes read
-their own).  With every field scalar nothing of this is used.
+those of a lone run with its parameter set.  The reference backends run this way, and
+the emergent kernel when the groups are scattered (runs of consecutive units, a
+sweep's layout, go to it in one call: :func:`contiguous_bounds`).  The seed model's
+compiled kernel needs none of it: it takes each unit's constants in one call
+(``run_seed(..., unit_consts)``) and its SIMD lanes read their own.  With every field
+scalar nothing of this is used.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["combine_status", "run_groups", "take_units"]
+__all__ = ["combine_status", "contiguous_bounds", "run_groups", "take_units"]
 
 
 def take_units(arr: np.ndarray, idx: np.ndarray, axis: int) -> np.ndarray:
@@ -31,6 +33,26 @@ def take_units(arr: np.ndarray, idx: np.ndarray, axis: int) -> np.ndarray:
         shape[axis] = idx.shape[0]
         return np.broadcast_to(view, tuple(shape))
     return np.ascontiguousarray(np.take(arr, idx, axis=axis))
+
+
+def contiguous_bounds(groups: Sequence[np.ndarray], n_units: int) -> np.ndarray | None:
+    """``[0, b1, ..., n_units]`` when each group is a run of consecutive units, else None.
+
+    The groups in order of their first unit then tile the units; a kernel that takes
+    per-group constants (the emergent one) runs them all in one call.
+    """
+    firsts = sorted(groups, key=lambda idx: int(idx[0]))
+    bounds = [0]
+    for idx in firsts:
+        m = idx.shape[0]
+        if int(idx[0]) != bounds[-1] or int(idx[-1]) != bounds[-1] + m - 1:
+            return None
+        if m > 2 and not bool(np.all(np.diff(idx) == 1)):
+            return None
+        bounds.append(bounds[-1] + m)
+    if bounds[-1] != n_units:
+        return None
+    return np.asarray(bounds, dtype=np.intp)
 
 
 def combine_status(a: int, b: int) -> int:
