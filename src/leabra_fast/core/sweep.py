@@ -187,9 +187,10 @@ def run_chunk(
             out[s] = np.asarray(getattr(res.state, s.removeprefix("final_")))
     for name in record:
         out[f"trace_{name}"] = np.moveaxis(np.asarray(res.traces[name]), 1, 0)
-    out["_trial"] = np.asarray(res.trial)
-    out["_cycle"] = np.asarray(res.cycle_in_trial)
-    out["_n_cycles"] = np.asarray(res.n_cycles)
+    if record:  # the traces' time axis (summaries need none: nothing more to ship)
+        out["_trial"] = np.asarray(res.trial)
+        out["_cycle"] = np.asarray(res.cycle_in_trial)
+        out["_n_cycles"] = np.asarray(res.n_cycles)
     return out
 
 
