@@ -224,3 +224,27 @@ def test_float_array_fields_checked_by_value_and_named_at_first_bad_unit():
     p = lf.SeedParams(lrate=np.array([0.1, -0.0, 0.0]))
     assert p.lrate.tobytes() == np.array([0.1, -0.0, 0.0]).tobytes()
     assert not p.lrate.flags.writeable
+
+
+def test_unit_constants_every_field_varied():
+    """Every float field of SeedParams per unit at once: each table row still has the
+    bits of derived_constants of its unit's set (a new derived constant computed
+    otherwise than by + - * / would show here)."""
+    import dataclasses
+
+    from leabra_fast.seed.simulation import unit_constants
+
+    n = 24
+    defaults = lf.SeedParams()
+    scale = np.linspace(0.9, 1.0, n) + 1e-3 * np.sin(np.arange(n))  # not round numbers
+    fields = {
+        f.name: getattr(defaults, f.name) * np.minimum(scale, 1.0)
+        for f in dataclasses.fields(defaults)
+        if isinstance(getattr(defaults, f.name), float) and getattr(defaults, f.name) != 0.0
+    }
+    assert len(fields) > 25
+    params = lf.SeedParams(**fields)
+    table = unit_constants(params, n, 4)
+    for u in range(n):
+        d = derived_constants(lf.SeedParams(**{k: float(v[u]) for k, v in fields.items()}), 4)
+        assert table[u].tobytes() == np.array([d[k] for k in seed_kernel.CONST_NAMES]).tobytes()
