@@ -1,9 +1,11 @@
 """Sweep rows of bench/compare.py (issue 14): 10,000 parameter sets of the seed model.
 
 20 trials x 100 cycles, summaries only.  The sweep (one simulate call with per-unit
-parameters) vs a Python loop of simulate calls (the loop is timed on a subset and
-scaled: 10,000 calls take minutes), vs the kernel's uniform-parameter run of the same
-10,000 units, and the sweep on a 2-worker LocalCluster vs a 1-worker one.
+parameters, one kernel call whose SIMD lanes each read their own constants) vs a
+Python loop of simulate calls (the loop is timed on a subset and scaled: 10,000 calls
+take seconds), vs the kernel's uniform-parameter run of the same 10,000 units (timed in
+turn with it, medians), the per-unit simulate call alone (parameters built) vs the
+uniform run, and the sweep on a 2-worker LocalCluster vs a 1-worker one.
 
     python bench/bench_sweep.py [--quick]
 """
@@ -32,6 +34,15 @@ def _med(f: Any, rep: int) -> float:
     return statistics.median(times)
 
 
+def _paired(f: Any, g: Any, rep: int) -> tuple[float, float]:
+    """Medians of f's and g's times, the two run in turn (a load change hits both)."""
+    tf, tg = [], []
+    for _ in range(rep):
+        tf.append(_med(f, 1))
+        tg.append(_med(g, 1))
+    return statistics.median(tf), statistics.median(tg)
+
+
 def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, bool]], dict]:
     """The measurements as (name, result, target, met) rows, and the raw figures."""
     side = 30 if quick else 100  # side x side grid: 900 or 10,000 parameter sets
@@ -40,8 +51,20 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
     grid = {"lrate": np.round(np.linspace(0.0, 0.3, side), 8),
             "thr": np.round(np.linspace(0.45, 0.55, side), 8)}  # fmt: skip
     lf.sweep({"lrate": [0.1, 0.2]}, inputs=x)  # imports, first call
-    t_sweep = _med(lambda: lf.sweep(grid, inputs=x, n_threads=1), rep)
-    t_uniform = _med(lambda: lf.simulate(x, n_units=n, record=None, n_threads=1), rep)
+    t_sweep, t_uniform = _paired(
+        lambda: lf.sweep(grid, inputs=x, n_threads=1),
+        lambda: lf.simulate(x, n_units=n, record=None, n_threads=1),
+        max(rep, 5),
+    )
+    # The kernel call alone: the sweep's per-unit parameters built beforehand.
+    a, b = np.meshgrid(grid["lrate"], grid["thr"], indexing="ij")
+    per_unit = lf.SeedParams(lrate=a.reshape(-1), thr=b.reshape(-1))
+    t_per_unit, t_uniform2 = _paired(
+        lambda: lf.simulate(x, params=per_unit, record=None, n_threads=1),
+        lambda: lf.simulate(x, n_units=n, record=None, n_threads=1),
+        max(rep, 5),
+    )
+    t_sweep_all = _med(lambda: lf.sweep(grid, inputs=x), max(rep, 5))  # every core (default)
     sub = 200 if quick else 500
     pts = [(a, b) for a in grid["lrate"] for b in grid["thr"]][:sub]
     t_loop_sub = _med(
@@ -53,21 +76,29 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
         (f"S1. sweep of {n:,} sets (20x100 cycles, summaries) vs Python loop of simulate",
          f"{t_loop:.2f} s (from {sub} calls) / {t_sweep:.2f} s = {t_loop / t_sweep:.1f}x",
          ">= 50x", t_loop / t_sweep >= 50),
+        (f"S1b. the same sweep on every core ({os.cpu_count()}; the default) vs the loop",
+         f"{t_loop:.2f} s / {t_sweep_all:.2f} s = {t_loop / t_sweep_all:.1f}x",
+         ">= 50x", t_loop / t_sweep_all >= 50),
         (f"S2. sweep of {n:,} sets vs the kernel with uniform parameters, same units",
          f"{t_sweep:.3f} s / {t_uniform:.3f} s = {t_sweep / t_uniform:.1f}x slower",
          "<= 1.5x", t_sweep / t_uniform <= 1.5),
+        (f"S2b. simulate with {n:,} per-unit sets (params built) vs uniform parameters",
+         f"{t_per_unit:.3f} s / {t_uniform2:.3f} s = {t_per_unit / t_uniform2:.2f}x",
+         "(kernel)", t_per_unit / t_uniform2 <= 1.5),
     ]  # fmt: skip
     data: dict[str, Any] = {"n_sets": n, "sweep_s": t_sweep, "uniform_s": t_uniform,
-                            "loop_s_scaled": t_loop}  # fmt: skip
+                            "sweep_all_cores_s": t_sweep_all,
+                            "loop_s_scaled": t_loop, "per_unit_simulate_s": t_per_unit,
+                            "uniform_s_paired_with_per_unit": t_uniform2}  # fmt: skip
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         return out, data
     src = str(Path(__file__).resolve().parents[1] / "src")
     os.environ["PYTHONPATH"] = src + os.pathsep + os.environ.get("PYTHONPATH", "")
-    times = {}
+    times, local = {}, {}
     for workers in (1, 2):
-        cluster_opts = {"processes": True, "threads_per_worker": 1, "dashboard_address": None}
+        cluster_opts = {"processes": True, "threads_per_worker": 1, "dashboard_address": ":0"}
         with LocalCluster(n_workers=workers, **cluster_opts) as cluster, Client(cluster) as client:
             client.run(lambda: __import__("leabra_fast"))
 
@@ -75,17 +106,23 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
                 return lf.sweep(grid, inputs=x, client=client, n_threads=1, chunk_size=-(-n // 8))
 
             run()
-            times[workers] = _med(run, rep)
+            # In turn with the local sweep (the cluster idle meanwhile): a change of load
+            # hits both.
+            local[workers], times[workers] = _paired(
+                lambda: lf.sweep(grid, inputs=x, n_threads=1), run, max(rep, 5)
+            )
+    t_local = local[1]
     data["dask_s"] = times
     out.append((
         f"S3. sweep of {n:,} sets on a LocalCluster: 2 workers vs 1 (8 chunks)",
         f"{times[1]:.2f} s / {times[2]:.2f} s = {times[1] / times[2]:.2f}x",
         ">= 1.7x", times[1] / times[2] >= 1.7,
     ))  # fmt: skip
-    overhead = times[1] / t_sweep - 1.0
+    overhead = times[1] / t_local - 1.0
+    data["dask_local_s"] = t_local
     out.append((
         f"S4. Dask overhead: 1-worker cluster vs the local sweep, {n:,} sets",
-        f"{times[1]:.2f} s / {t_sweep:.2f} s: +{100 * overhead:.0f}%",
+        f"{times[1]:.2f} s / {t_local:.2f} s: +{100 * overhead:.0f}%",
         "< 10%", overhead < 0.10,
     ))  # fmt: skip
     return out, data

@@ -31,8 +31,10 @@ environment (``--psyneulink-python``; GPL, bench-only), with the fraction of sen
 that actually send per cycle.
 
 And the sweep rows S1-S4 of issue 14 (bench/bench_sweep.py): 10,000 parameter sets
-as one sweep vs a loop of simulate calls and vs uniform parameters, and on a 2-worker
-Dask LocalCluster vs 1 worker (``--only-sweep`` runs just these, ``--no-sweep`` skips them).
+as one sweep (one kernel call, each SIMD lane with its own constants) vs a loop of
+simulate calls (S1 on one thread, S1b on every core) and vs uniform parameters (S2;
+S2b the per-unit simulate call alone), and on a 2-worker Dask LocalCluster vs 1
+worker (``--only-sweep`` runs just these, ``--no-sweep`` skips them).
 """
 
 from __future__ import annotations

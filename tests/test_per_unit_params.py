@@ -104,15 +104,11 @@ def test_per_unit_params_roundtrip_dict() -> None:
 
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_runs_of_units_in_one_kernel_call_equal_uniform_runs(n_threads: int) -> None:
-    """Groups that are runs of units (a sweep's layout) go to the kernel in one call,
-    each run in blocks of 64/16/narrow lanes: each equals a uniform run of its units."""
-    from leabra_fast.core.perunit import contiguous_bounds
-
+    """Runs of units sharing a set, in one kernel call: blocks inside a run take the scalar
+    constants, blocks across two runs per-lane ones; each run equals a uniform run."""
     sizes = [70, 1, 20, 3, 90]  # blocks of every width, and a lone unit
     lr = np.repeat([0.0, 0.1, 0.05, 0.3, 0.02], sizes)
     p = lf.SeedParams(lrate=lr)
-    idx = [i for _, i in p._unit_groups[1]]  # type: ignore[attr-defined]
-    assert contiguous_bounds(idx, lr.size) is not None
     run = lf.simulate(X, params=p, n_cycles=40, record=["v_m", "wt"], n_threads=n_threads)
     start = 0
     for size, value in zip(sizes, [0.0, 0.1, 0.05, 0.3, 0.02], strict=True):
@@ -125,26 +121,68 @@ def test_runs_of_units_in_one_kernel_call_equal_uniform_runs(n_threads: int) -> 
         start += size
 
 
-def test_kernel_refuses_bad_group_bounds() -> None:
-    from leabra_fast.seed import compiled
-    from leabra_fast.seed.params import derived_constants
+@pytest.mark.parametrize("avg_l_gate", [True, False])
+def test_emergent_runs_of_units_in_one_kernel_call(monkeypatch, avg_l_gate: bool) -> None:
+    """Emergent groups that are runs of units go to the compiled kernel in one call, each
+    group its own layer for the avg_l gate: each run equals a lone run of its units."""
+    from leabra_fast.emergent import simulation as esim
 
-    c = derived_constants(lf.SeedParams(), 1)
-    n = 3
-    x = np.ones((1, n, 1))
-    g = np.zeros((1, n))
-    args = (x, x, x, g, np.zeros((7, n)), np.full((2, n, 1), 0.5), 10, 0, 10, 0, 1, 0,
-            np.full(19, -1, dtype=np.intp), np.full(n, -1, dtype=np.intp),
-            np.zeros((0, 0, 0)), np.zeros((0, 0, 0, 0)), np.zeros(n, dtype=np.int64),
-            np.full(n, -1, dtype=np.int64), 1)  # fmt: skip
-    cases = [  # (number of constant sets, bounds, refused?)
-        (1, [0, 3], False),
-        (2, [0, 1, 3], False),
-        (3, [0, 2, 2, 3], True),  # an empty group
-        (1, [1, 3], True),  # does not start at 0
-        (2, [0, 2], True),  # one bound short
-        (1, [0, 2], True),  # does not end at n_units
-    ]
-    for n_sets, bounds, refused in cases:
-        status = compiled.run_seed(c, *args, [c] * n_sets, np.asarray(bounds, dtype=np.intp))
-        assert (status == compiled.STATUS_BAD_ARGS) is refused, bounds
+    def no_groups(*args: object, **kw: object) -> int:
+        raise AssertionError("one kernel call expected, not one per group")
+
+    base = EmergentParams.neuron("spike").replace(cyc_per_qtr=10, avg_l_gate=avg_l_gate,
+                                                  lay_act_thr=0.02)  # fmt: skip
+    sizes = [3, 1, 70, 2, 17]
+    values = [0.1, 0.3, 0.2, 0.15, 0.25]
+    g = np.repeat(values, sizes)
+    ge = np.linspace(0.0, 0.8, 3)
+    monkeypatch.setattr(esim, "run_groups", no_groups)
+    run = lf.simulate(ge=ge, params=base.replace(g_bar_l=g), model="emergent",
+                      record=["v_m", "act"], n_threads=1)  # fmt: skip
+    monkeypatch.undo()
+    start = 0
+    for size, value in zip(sizes, values, strict=True):
+        lone = lf.simulate(ge=ge, params=base.replace(g_bar_l=value), model="emergent",
+                           n_units=size, record=["v_m", "act"])  # fmt: skip
+        sl = slice(start, start + size)
+        for name in ("v_m", "act"):
+            assert np.asarray(run[name])[:, sl].tobytes() == np.asarray(lone[name]).tobytes()
+        np.testing.assert_array_equal(run.spike_count[sl], lone.spike_count)
+        assert run.state.avg_l[sl].tobytes() == lone.state.avg_l.tobytes()
+        start += size
+    assert run.spike_count.sum() > 0
+
+
+def test_emergent_kernel_refuses_bad_groups(monkeypatch) -> None:
+    """The grouped call re-checks its groups: bounds, one table per set, the trial's shape."""
+    from leabra_fast.emergent import compiled as ekernel
+
+    calls: list[tuple[tuple, dict]] = []
+    real = ekernel.run_emergent
+
+    def spy(*args: object, **kw: object) -> int:
+        calls.append((args, kw))
+        return int(real(*args, **kw))
+
+    monkeypatch.setattr(ekernel, "run_emergent", spy)
+    base = EmergentParams.neuron("spike").replace(cyc_per_qtr=5)
+    lf.simulate(ge=[0.3], params=base.replace(g_bar_l=[0.1, 0.2, 0.3]), model="emergent",
+                n_threads=1)  # fmt: skip
+    monkeypatch.undo()
+    ((args, _kw),) = calls
+    *head, consts, tables, bounds = args
+    assert len(consts) == 3 and bounds.tolist() == [0, 1, 2, 3]
+
+    def status(c: list, t: list, b: list) -> int:
+        fresh = [a.copy() if isinstance(a, np.ndarray) else a for a in head]
+        return int(real(*fresh, c, t, np.asarray(b, dtype=np.intp)))
+
+    assert status(consts, tables, [0, 1, 2, 3]) == ekernel.STATUS_OK
+    bad = ekernel.STATUS_BAD_ARGS
+    assert status(consts, tables, [0, 2, 2, 3]) == bad  # an empty group
+    assert status(consts, tables, [1, 2, 3, 3]) == bad  # not from 0
+    assert status(consts, tables, [0, 1, 2]) == bad  # one bound short
+    assert status(consts, tables[:2], [0, 1, 2, 3]) == bad  # a table missing
+    assert status(consts, [tables[0], np.zeros(1), tables[2]], [0, 1, 2, 3]) == bad
+    other = dict(consts[1], cyc_per_qtr=7.0)
+    assert status([consts[0], other, consts[2]], tables, [0, 1, 2, 3]) == bad

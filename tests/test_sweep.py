@@ -101,6 +101,21 @@ def test_sweep_zarr_store_restart(tmp_path: object) -> None:
         lf.sweep(grid, inputs=X, n_cycles=30, store=path, chunk_size=3)
 
 
+def test_sweep_lazy_store_read_back(tmp_path: object) -> None:
+    """lazy=True: the Dataset reads the Zarr store on demand (Dask arrays), same values."""
+    pytest.importorskip("zarr")
+    pytest.importorskip("dask")
+    path = str(tmp_path) + "/lazy.zarr"  # type: ignore[operator]
+    grid = {"lrate": [0.0, 0.05, 0.1], "thr": [0.45, 0.5]}
+    full = lf.sweep(grid, inputs=X, n_cycles=20, record=["v_m"])
+    lazy = lf.sweep(grid, inputs=X, n_cycles=20, record=["v_m"], store=path, chunk_size=4,
+                    lazy=True)  # fmt: skip
+    assert lazy.spike_count.chunks is not None and lazy.v_m.chunks is not None  # not loaded
+    assert lazy.load().identical(full.assign_attrs(lazy.attrs))
+    with pytest.raises(ValueError, match="lazy=True reads the results back from a store"):
+        lf.sweep(grid, inputs=X, n_cycles=20, lazy=True)
+
+
 def test_sweep_progress_bar_counts_chunks(capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("tqdm")
     lf.sweep({"lrate": [0.0, 0.1, 0.2]}, inputs=X, n_cycles=10, chunk_size=1, progress=True)

@@ -31,6 +31,7 @@ __all__ = [
     "check_derived",
     "check_fields",
     "check_per_unit",
+    "check_unit_count",
     "is_real",
     "param",
     "suggest",
@@ -97,8 +98,10 @@ def _check_per_unit(
     obj: Any, name: str, value: Any, rule: str, choices: Mapping[str, tuple]
 ) -> None:
     # A per-unit value: each element is checked as the scalar would be, its index named.
-    arr = np.asarray(value, dtype=object)
     where = f"{type(obj).__name__}.{name}"
+    # (the shape of a float array is its own: no object copy before the fast path)
+    one_d = isinstance(value, np.ndarray) and value.ndim == 1
+    arr = value if one_d else np.asarray(value, dtype=object)
     if arr.ndim == 0:
         _check_scalar(obj, name, arr.item(), rule, choices, where)
         return
@@ -107,7 +110,20 @@ def _check_per_unit(
             f"{where} must be a scalar or a non-empty 1-D array over units, got shape {arr.shape}"
         )
     slot = _Slot()
-    items = arr.tolist()
+    if isinstance(value, np.ndarray) and value.dtype == np.float64 and rule in RULES:
+        # A float array (a sweep's column): each distinct value checked once; a bad one
+        # is named at its first unit by the loop below.
+        try:
+            for v in np.unique(value).tolist():
+                _check_scalar(slot, "value", v, rule, choices, where, name)
+        except ParameterError:
+            pass
+        else:
+            stored = value.copy()
+            stored.setflags(write=False)
+            object.__setattr__(obj, name, stored)
+            return
+    items = np.asarray(arr, dtype=object).tolist()
     checked: dict[Any, Any] = {}  # each distinct value is checked once, at its first unit
     keys = [(type(v), v.hex() if isinstance(v, float) else v) for v in items]  # -0.0 != 0.0
     for i, (v, key) in enumerate(zip(items, keys, strict=True)):
@@ -320,10 +336,13 @@ def check_per_unit(obj: Any, uniform: tuple[str, ...] = ()) -> bool:
     Called by a model's ``__post_init__`` after :func:`check_fields`; returns False
     (nothing done) when every field is a scalar.  Otherwise the per-unit arrays must
     share one length, ``uniform`` fields (those that shape the run, such as the trial
-    length) may not vary, and each distinct combination of values is built as a scalar
-    instance, so every cross-field and derived-constant check runs on it; an error names
-    the first unit holding that combination.  The scalar instances and the units of
-    each are kept for :func:`unit_groups`.
+    length) may not vary, and every distinct combination of values must pass the
+    model's cross-field and derived-constant checks; an error names the first unit
+    holding a bad combination.  A model with ``_check_combined_units(fields)`` (the same
+    checks on all units at once, True when every unit passes) is checked that way; the
+    scalar sets are then built only if :func:`unit_groups` asks for them.  Otherwise,
+    or when that check finds a bad unit, each distinct combination is built as a
+    scalar instance and checked (the error comes from there).
     """
     arrays = obj.per_unit
     if not arrays:
@@ -337,36 +356,82 @@ def check_per_unit(obj: Any, uniform: tuple[str, ...] = ()) -> bool:
     sizes = {name: a.shape[0] for name, a in arrays.items()}
     if len(set(sizes.values())) > 1:
         raise ParameterError(f"{cls.__name__}: per-unit fields differ in length: {sizes}")
-    n_units = next(iter(sizes.values()))
-    names = list(arrays)
-    columns = [a.tolist() for a in arrays.values()]
-    # Keys by bits (float.hex), so 0.0 and -0.0 are distinct parameter sets.
-    members: dict[tuple, list[int]] = {}
-    for u in range(n_units):
-        key = tuple(
-            col[u].hex() if isinstance(col[u], float) else (type(col[u]).__name__, col[u])
-            for col in columns
-        )
-        members.setdefault(key, []).append(u)
-    base = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name not in arrays}
-    groups = []
-    template = None
-    for units in members.values():
-        first = units[0]
-        values = {name: col[first] for name, col in zip(names, columns, strict=True)}
-        try:
-            if template is None:  # the first set is built in full
-                scalar = template = cls(**base, **values)
-            else:  # fields already valid element by element: only the cross-field checks
-                scalar = copy.copy(template)
-                for name, value in values.items():
-                    object.__setattr__(scalar, name, value)
-                scalar._check_combined()
-        except (ParameterError, TypeError) as exc:
-            raise type(exc)(f"unit {first}: {exc}") from None
-        groups.append((scalar, np.asarray(units, dtype=np.intp)))
-    object.__setattr__(obj, "_unit_groups", (n_units, groups))
+    groups = UnitGroups(obj, arrays, next(iter(sizes.values())))
+    vectorised = getattr(obj, "_check_combined_units", None)
+    if vectorised is None or not vectorised({**vars_of(obj), **arrays}):
+        groups.build(check=True)  # raises, naming the first unit of a bad set
+    object.__setattr__(obj, "_unit_groups", groups)
     return True
+
+
+class UnitGroups:
+    """The units of a per-unit parameter set grouped by distinct values, built on demand.
+
+    ``n_units``; ``groups``: ``[(scalar params, unit indices), ...]`` in order of each
+    set's first unit.  ``obj[0]`` and ``obj[1]`` are the two, as the tuple this replaces.
+    """
+
+    def __init__(self, obj: Any, arrays: Mapping[str, np.ndarray], n_units: int) -> None:
+        self.n_units = n_units
+        self._obj = obj
+        self._arrays = dict(arrays)
+        self._groups: list[tuple[Any, np.ndarray]] | None = None
+
+    def __getitem__(self, k: int) -> Any:
+        return self.n_units if k == 0 else (self.n_units, self.groups)[k]
+
+    @property
+    def groups(self) -> list[tuple[Any, np.ndarray]]:
+        if self._groups is None:
+            self.build(check=False)
+        assert self._groups is not None
+        return self._groups
+
+    def first(self) -> Any:
+        """The parameter set of unit 0, as a scalar instance."""
+        if self._groups is not None:
+            return self._groups[0][0]
+        obj = self._obj
+        values = {name: a[0].item() for name, a in self._arrays.items()}
+        return type(obj)(**{**vars_of(obj), **values})
+
+    def build(self, check: bool) -> None:
+        """Group the units by bits of their values and build each set as a scalar
+        instance; ``check``: run the cross-field checks on each (else already done)."""
+        obj, cls = self._obj, type(self._obj)
+        names = list(self._arrays)
+        columns = [a.tolist() for a in self._arrays.values()]
+        # Keys by bits (float.hex), so 0.0 and -0.0 are distinct parameter sets.
+        members: dict[tuple, list[int]] = {}
+        for u in range(self.n_units):
+            key = tuple(
+                col[u].hex() if isinstance(col[u], float) else (type(col[u]).__name__, col[u])
+                for col in columns
+            )
+            members.setdefault(key, []).append(u)
+        base = {
+            f.name: getattr(obj, f.name)
+            for f in dataclasses.fields(obj)
+            if f.name not in self._arrays
+        }
+        groups = []
+        template = None
+        for units in members.values():
+            first = units[0]
+            values = {name: col[first] for name, col in zip(names, columns, strict=True)}
+            try:
+                if template is None:  # the first set is built in full
+                    scalar = template = cls(**base, **values)
+                else:  # fields already valid element by element: only cross-field checks
+                    scalar = copy.copy(template)
+                    for name, value in values.items():
+                        object.__setattr__(scalar, name, value)
+                    if check:
+                        scalar._check_combined()
+            except (ParameterError, TypeError) as exc:
+                raise type(exc)(f"unit {first}: {exc}") from None
+            groups.append((scalar, np.asarray(units, dtype=np.intp)))
+        self._groups = groups
 
 
 def unit_groups(params: Any, n_units: int) -> list[tuple[Any, Any]]:
@@ -378,9 +443,15 @@ def unit_groups(params: Any, n_units: int) -> list[tuple[Any, Any]]:
     cached = getattr(params, "_unit_groups", None)
     if cached is None:
         return [(params, None)]
-    size, groups = cached
-    if size != n_units:
+    check_unit_count(params, n_units)
+    return list(cached.groups)
+
+
+def check_unit_count(params: Any, n_units: int) -> None:
+    """Raise ValueError when per-unit fields are given for another number of units."""
+    cached = getattr(params, "_unit_groups", None)
+    if cached is not None and cached.n_units != n_units:
         raise ValueError(
-            f"params are given per unit for {size} units, the run has n_units = {n_units}"
+            f"params are given per unit for {cached.n_units} units, the run has "
+            f"n_units = {n_units}"
         )
-    return list(groups)

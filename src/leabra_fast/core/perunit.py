@@ -1,12 +1,16 @@
-"""Running per-unit parameters: one kernel call per distinct parameter set.
+"""Running per-unit parameters group by group: one kernel call per distinct parameter set.
 
 A parameter set given per unit (see :func:`leabra_fast.core.paramspec.check_per_unit`)
-is run by grouping the units that share one set of values and calling the model's
-kernel (compiled or reference) once per group, inside the one ``simulate`` call: the
-group's unit-indexed arguments are gathered into contiguous arrays, run with the
-group's scalar constants, and scattered back.  Units of these models do not interact,
-so each unit's bits are those of a lone run with its parameter set.  With every field
-scalar nothing of this is used: the model calls its kernel once, as before.
+can be run by grouping the units that share one set of values and calling the model's
+kernel once per group, inside the one ``simulate`` call: the group's unit-indexed
+arguments are gathered into contiguous arrays, run with the group's scalar constants,
+and scattered back.  Units of these models do not interact, so each unit's bits are
+those of a lone run with its parameter set.  The reference backends run this way, and
+the emergent kernel when the groups are scattered (runs of consecutive units, a
+sweep's layout, go to it in one call: :func:`contiguous_bounds`).  The seed model's
+compiled kernel needs none of it: it takes each unit's constants in one call
+(``run_seed(..., unit_consts)``) and its SIMD lanes read their own.  With every field
+scalar nothing of this is used.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ def contiguous_bounds(groups: Sequence[np.ndarray], n_units: int) -> np.ndarray 
     """``[0, b1, ..., n_units]`` when each group is a run of consecutive units, else None.
 
     The groups in order of their first unit then tile the units; a kernel that takes
-    per-group constants runs them all in one call (a sweep's points are such runs).
+    per-group constants (the emergent one) runs them all in one call.
     """
     firsts = sorted(groups, key=lambda idx: int(idx[0]))
     bounds = [0]

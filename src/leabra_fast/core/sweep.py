@@ -71,6 +71,11 @@ class SweepPlan:
         """The swept values of point ``i``."""
         return {n: self.columns[n][i].item() for n in self.names}
 
+    def part(self, start: int, stop: int) -> SweepPlan:
+        """The plan of points ``start .. stop-1`` only (what a Dask task is sent)."""
+        columns = {n: c[start:stop] for n, c in self.columns.items()}
+        return dataclasses.replace(self, columns=columns, _whole=[])
+
     def chunk_params(self, start: int, stop: int) -> Any:
         """The per-unit parameters of points ``start .. stop-1``."""
         if (start, stop) == (0, self.n_points) and self._whole:
@@ -182,9 +187,10 @@ def run_chunk(
             out[s] = np.asarray(getattr(res.state, s.removeprefix("final_")))
     for name in record:
         out[f"trace_{name}"] = np.moveaxis(np.asarray(res.traces[name]), 1, 0)
-    out["_trial"] = np.asarray(res.trial)
-    out["_cycle"] = np.asarray(res.cycle_in_trial)
-    out["_n_cycles"] = np.asarray(res.n_cycles)
+    if record:  # the traces' time axis (summaries need none: nothing more to ship)
+        out["_trial"] = np.asarray(res.trial)
+        out["_cycle"] = np.asarray(res.cycle_in_trial)
+        out["_n_cycles"] = np.asarray(res.n_cycles)
     return out
 
 
@@ -241,8 +247,20 @@ class _Store:
             self.root[name][start:stop] = arr
         self.done[k] = True  # after the data: a chunk marked done is complete
 
-    def read(self) -> dict[str, np.ndarray]:
-        return {name: np.asarray(arr[...]) for name, arr in self.root.arrays() if name != "_done"}
+    def read(self, lazy: bool = False) -> dict[str, Any]:
+        """The stored arrays: loaded, or (``lazy``) as Dask arrays reading the store on
+        demand (the small ``_`` arrays are always loaded)."""
+        out: dict[str, Any] = {}
+        for name, arr in self.root.arrays():
+            if name == "_done":
+                continue
+            if lazy and not name.startswith("_"):
+                import dask.array as da
+
+                out[name] = da.from_zarr(arr)
+            else:
+                out[name] = np.asarray(arr[...])
+        return out
 
 
 def sweep(
@@ -257,6 +275,7 @@ def sweep(
     client: Any = None,
     chunk_size: int | None = None,
     store: Any = None,
+    lazy: bool = False,
     progress: bool = False,
     max_trace_bytes: int = DEFAULT_MAX_TRACE_BYTES,
     **run_options: Any,
@@ -291,6 +310,9 @@ def sweep(
     store : str or zarr store, optional
         Write each chunk to this Zarr group as it finishes; a sweep restarted with the
         same store skips the chunks already there.
+    lazy : bool
+        With ``store``: return a Dataset backed by Dask arrays that read the store on
+        demand, instead of loading it (for sweeps larger than memory; needs dask).
     progress : bool
         A bar over chunks (tqdm, when installed), locally and with a client.
 
@@ -305,6 +327,8 @@ def sweep(
     import xarray as xr
 
     plan = plan_sweep(grid, model=model, params=params)
+    if lazy and store is None:
+        raise ValueError("sweep: lazy=True reads the results back from a store; give store=")
     bad = [k for k in run_options if k in _RESERVED]
     if bad:
         raise TypeError(f"sweep: {bad[0]!r} is set by the sweep itself")
@@ -366,10 +390,12 @@ def sweep(
             from distributed import as_completed
 
             token = _token(plan, inputs, rec, summ, options, chunk_size)
-            plan = dataclasses.replace(plan, _whole=[])  # the workers build their own chunks
+            # Each task is sent its own points only (the workers build their parameters);
+            # the inputs go with each task (not scattered: a lost worker would lose them).
             futures = {
-                client.submit(run_chunk, plan, *chunks[k], inputs, rec, summ, options,
-                              key=f"leabra-sweep-{token}-{k}", retries=2): k
+                client.submit(run_chunk, plan.part(*chunks[k]), 0, chunks[k][1] - chunks[k][0],
+                              inputs, rec, summ, options, key=f"leabra-sweep-{token}-{k}",
+                              retries=2): k
                 for k in todo
             }  # fmt: skip
             try:
@@ -382,7 +408,7 @@ def sweep(
         if bar is not None:
             bar.close()
     if stored is not None:
-        flat = stored.read()
+        flat = stored.read(lazy)
     else:
         flat = {
             name: np.concatenate([parts[k][name] for k in range(len(chunks))])

@@ -1374,8 +1374,17 @@ def run_emergent(
     long long[::1] first_bad,
     double[:, :, ::1] act_q,
     int n_threads=1,
+    list group_consts=None,
+    list group_tables=None,
+    const Py_ssize_t[::1] group_bounds=None,
 ):
     """Run schedule cycles ``c0 .. c1-1`` of all units, in place; return a status code.
+
+    Per-unit parameters in one call: ``group_consts`` and ``group_tables`` (one constant
+    dict and NXX1 table per parameter set) with ``group_bounds`` (``0 = b[0] < b[1] <
+    ... < b[n] = n_units``) run units ``b[g] .. b[g+1]-1`` with set ``g``, each group as
+    its own layer (the avg_l gate averages its units only), on one thread; ``consts``
+    and ``table`` are then the first set's.
 
     Same contract as :func:`leabra_fast.emergent.reference.run_emergent`.  The
     arguments must already be validated (the driver does it); only cheap shape
@@ -1442,6 +1451,10 @@ def run_emergent(
     # Empty buffers (nothing recorded of that kind) are never written.
     a.has_ub = unit_buf.shape[0] * unit_buf.shape[1] * unit_buf.shape[2] > 0
     a.has_sb = syn_buf.shape[0] * syn_buf.shape[1] * syn_buf.shape[2] * syn_buf.shape[3] > 0
+    if group_consts is not None:
+        return _run_groups(group_consts, group_tables, group_bounds, &c, &a, x, su_s, su_m, ge,
+                           gc_i, ext, targ, unit_state, syn_state, unit_cols, unit_buf, syn_buf,
+                           act_q, spikes, first_bad)
 
     # Chunks of whole blocks, about 8 per thread so a busy core does not hold the others up.
     # (cdivision: C integer division truncates, so ceilings are written out.)
@@ -1505,6 +1518,77 @@ def run_emergent(
             "unit; the state may be partially updated"
         )
     return status
+
+
+cdef int _run_groups(
+    list group_consts, list group_tables, const Py_ssize_t[::1] bounds, const EConsts* c,
+    Run* a, const double[:, :, :] x, const double[:, :, :] su_s, const double[:, :, :] su_m,
+    const double[:, :, :] ge, const double[:, :, :] gc_i, const double[:, :, :] ext,
+    const double[:, :, :] targ, double[:, ::1] us, double[:, :, ::1] ss,
+    const Py_ssize_t[::1] unit_cols, double[:, :, ::1] ub, double[:, :, :, ::1] sb,
+    double[:, :, ::1] act_q, long long[::1] spikes, long long[::1] first_bad,
+) except -9:
+    """run_emergent's per-unit path: each group's units through the run with its constants
+    and table, each group its own layer for the avg_l gate (as when run alone)."""
+    cdef Py_ssize_t n_groups = len(group_consts)
+    cdef Py_ssize_t g, lo, hi, seg0, seg1
+    cdef int st, status = STATUS_OK_
+    cdef EConsts* cs
+    cdef const double[::1] tg
+    cdef Scratch s
+    if (n_groups < 1 or group_tables is None or len(group_tables) != n_groups
+            or bounds is None or bounds.shape[0] != n_groups + 1 or bounds[0] != 0
+            or bounds[n_groups] != a.n_units):
+        return STATUS_BAD_ARGS_
+    for g in range(n_groups):
+        tg = group_tables[g]
+        if bounds[g + 1] <= bounds[g] or tg.shape[0] < 2:
+            return STATUS_BAD_ARGS_
+    cs = <EConsts*>malloc(n_groups * sizeof(EConsts))
+    if cs == NULL:
+        raise MemoryError("leabra_fast emergent kernel: cannot allocate the per-unit constants")
+    try:
+        for g in range(n_groups):
+            cs[g] = group_consts[g]
+            if cs[g].cyc_per_qtr != c.cyc_per_qtr:   # the trial's shape is one for all
+                return STATUS_BAD_ARGS_
+        s = scratch_alloc(a.n_inputs)
+        if s.raw == NULL:
+            raise MemoryError(
+                f"leabra_fast emergent kernel: cannot allocate scratch for {a.n_inputs} "
+                "inputs per unit")
+        try:
+            for g in range(n_groups):
+                tg = group_tables[g]
+                a.n_table = tg.shape[0]
+                lo, hi = bounds[g], bounds[g + 1]
+                with nogil:
+                    seg0 = a.c0
+                    while seg0 < a.c1:
+                        seg1 = segment_end(&cs[g], seg0, a.c1, a.n_cycles)
+                        a.avg_l_open = _avg_l_open_units(&cs[g], us, seg0, a.n_cycles, lo, hi)
+                        st = run_blocks(&cs[g], a, &s, tg, x, su_s, su_m, ge, gc_i, ext, targ,
+                                        us, ss, unit_cols, ub, sb, act_q, spikes, first_bad,
+                                        lo, hi, seg0, seg1)
+                        status = max(status, st)
+                        seg0 = seg1
+        finally:
+            free(s.raw)
+    finally:
+        free(cs)
+    return status
+
+
+cdef int _avg_l_open_units(const EConsts* c, const double[:, ::1] us, Py_ssize_t t,
+                           Py_ssize_t n_cycles, Py_ssize_t lo, Py_ssize_t hi) except -1 nogil:
+    """avg_l_open for the layer of units lo .. hi-1 (one parameter set's units)."""
+    cdef double total = 0.0
+    cdef Py_ssize_t u
+    if c.avg_l_gate == 0.0 or c.quirk_avg_l_seed != 0.0 or t % n_cycles != 0 or hi <= lo:
+        return 1
+    for u in range(lo, hi):
+        total += us[S_ACT_ND, u]
+    return total / <double>(hi - lo) >= c.lay_act_thr
 
 
 cdef int _status_of(const long long[::1] first_bad):

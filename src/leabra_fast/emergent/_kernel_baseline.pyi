@@ -39,6 +39,9 @@ def run_emergent(
     first_bad: npt.NDArray[np.int64],
     act_q: npt.NDArray[np.float64],
     n_threads: int = 1,
+    group_consts: list[dict[str, float]] | None = None,
+    group_tables: list[npt.NDArray[np.float64]] | None = None,
+    group_bounds: npt.NDArray[np.intp] | None = None,
 ) -> int: ...
 def noisy_xx1_scalar(consts: dict[str, float], x: float) -> float: ...
 def nxx1_lookup_scalar(

@@ -26,7 +26,7 @@ import numpy as np
 from ..core import driver
 from ..core.driver import PreparedRun, count, import_compiled
 from ..core.paramspec import unit_groups
-from ..core.perunit import run_groups
+from ..core.perunit import contiguous_bounds, run_groups
 from ..core.result import SimulationResult
 from ..core.schedule import _numeric, _resolve, _synapse_schedule, broadcast, check_synapses
 from ..core.statebase import check_allocation
@@ -296,9 +296,24 @@ def prepare(
                 unit_block[:, idx] = ub
                 syn_block[:, idx] = sb
         plan = [(_constants(p, ni), idx) for p, idx in groups]
+        bounds = contiguous_bounds([idx for _, idx in groups], nu)
+        one_call = None
+        if bounds is not None:  # runs of units (a sweep's points): one compiled call
+            ordered = sorted(plan, key=lambda item: int(item[1][0]))
+            one_call = ([lead[0] for lead, _ in ordered], [lead[1] for lead, _ in ordered])
 
         def call_groups(run: Any, c0: int, c1: int, *recording: Any) -> int:
             *common, threads = recording
+            # The kernel runs the groups one after another on one thread: for groups
+            # smaller than a block on average, where threads inside a group gain nothing.
+            if (one_call is not None and run is not reference.run_emergent
+                    and (threads == 1 or len(groups) * 64 >= nu)):
+                consts_list, tables = one_call
+                return int(
+                    run(consts_list[0], tables[0], x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
+                        unit_block, syn_block, n_cycles, c0, c1, *common, act_q, threads,
+                        consts_list, tables, bounds)
+                )  # fmt: skip
             args = (x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a, unit_block, syn_block,
                     n_cycles, c0, c1, *common, act_q, threads)  # fmt: skip
             # positions: 0-2 synapse schedules (unit axis 1), 3-6 unit schedules (axis 2),

@@ -36,6 +36,7 @@ from libc.math cimport fabs, pow
 from libc.stdint cimport uintptr_t
 from libc.stdio cimport fprintf, stderr
 from libc.stdlib cimport abort, free, malloc
+from libc.string cimport memcmp, memcpy
 
 from leabra_fast.core._lf_isa cimport lf_isa_supported
 from leabra_fast.core._lf_math cimport (LF_EXP_NORMAL_MAX, lf_exp, lf_exp_normal,
@@ -111,6 +112,29 @@ ctypedef struct SeedConsts:
     double d_thr, d_rev, rev_fac, gain, off, sig_eps, inv_n_inputs
 
 
+cdef enum:
+    # Each constant's position in SeedConsts (all doubles, so also its index in a row
+    # of the per-unit table, CONST_NAMES order) and in LFLaneConsts.
+    K_K_NET, K_K_VM, K_NOISE, K_GC_L, K_E_REV_E, K_E_REV_L, K_E_INH, K_THR, K_EXP_SLOPE,
+    K_K_EXP, K_SPK_THR, K_VM_R, K_VM_GAIN, K_SPIKE_GAIN, K_ADAPT_DIV, K_K_SS, K_K_S, K_K_M,
+    K_L_DT, K_AVG_L_MIN, K_AVG_L_LRN_MIN, K_LRN_FAC, K_M_IN_S, K_ONE_M_IN_S, K_LRATE,
+    K_M_LRN, K_D_THR, K_D_REV, K_REV_FAC, K_GAIN, K_OFF, K_SIG_EPS, K_INV_N_INPUTS,
+    LF_N_CONSTS
+
+
+ctypedef struct LFLaneConsts:
+    # Per-unit parameters: each constant of SeedConsts once per lane of a block.
+    double v[33][64]   # [LF_N_CONSTS][LF_BLOCK]
+
+
+# A block runs with one parameter set (SeedConsts: the constants are scalars) or with
+# one per lane (LFLaneConsts: each constant is read from its lane's entry).  lf_k reads
+# either; both give each lane the bits of a lone run with its parameter set.
+ctypedef fused consts_t:
+    SeedConsts
+    LFLaneConsts
+
+
 ctypedef struct LFSchedule:
     # A read-only schedule: base pointer, byte strides (0 where broadcast) and shape
     # (for the debug build's bounds checks).
@@ -138,7 +162,10 @@ ctypedef struct LFRun:
 
 
 ctypedef struct LFLanes:
-    # The unit state and per-cycle values of a block, one element per lane.
+    # The unit state and per-cycle values of a block, one element per lane; kc holds
+    # the per-lane constants of a block with per-unit parameters (inside this struct so
+    # the compiler sees its loads cannot alias the lanes' stores).
+    LFLaneConsts kc
     double net[64]
     double v_m[64]
     double adapt[64]
@@ -207,10 +234,19 @@ cdef inline void lf_check_span(const double* p, Py_ssize_t n, const double* base
 
 # ----------------------------------------------------------------------- scalars
 
-cdef inline double lf_xcal(double x, double th, const SeedConsts* c) noexcept nogil:
+cdef inline double lf_k(const consts_t* c, int k, int i) noexcept nogil:
+    """Constant k (a K_* position) of lane i: the scalar, or the lane's own value.
+    k is a literal at every call, so this folds to one load."""
+    if consts_t is SeedConsts:
+        return (<const double*>c)[k]
+    else:
+        return c.v[k][i]
+
+
+cdef inline double lf_xcal(double x, double th, const consts_t* c, int i) noexcept nogil:
     """XCAL check mark: 0 below d_thr, x - th above th*d_rev, else -x*(1-d_rev)/d_rev."""
-    cdef double lin = x - th if x > th * c.d_rev else -x * c.rev_fac
-    return 0.0 if x < c.d_thr else lin
+    cdef double lin = x - th if x > th * lf_k(c, K_D_REV, i) else -x * lf_k(c, K_REV_FAC, i)
+    return 0.0 if x < lf_k(c, K_D_THR, i) else lin
 
 
 cdef inline double lf_soft_bound(double dwt, double fwt) noexcept nogil:
@@ -218,15 +254,19 @@ cdef inline double lf_soft_bound(double dwt, double fwt) noexcept nogil:
     return dwt * (1.0 - fwt) if dwt > 0 else dwt * fwt
 
 
-cdef inline double lf_sig_base(double w, const SeedConsts* c) noexcept nogil:
+cdef inline double lf_sig_base(double w, const consts_t* c, int i) noexcept nogil:
     """The base of SIG's power: off*(1 - w) / (w + sig_eps)."""
-    return (c.off * (1.0 - w)) / (w + c.sig_eps)
+    return (lf_k(c, K_OFF, i) * (1.0 - w)) / (w + lf_k(c, K_SIG_EPS, i))
+
+
+cdef inline double lf_sig_pow(double b, double gain) noexcept nogil:
+    """1 / (1 + b**gain): x*sqrt(x) for a gain of exactly 1.5, else libm's pow."""
+    return 1.0 / (1.0 + (lf_pow_1_5(b) if gain == 1.5 else pow(b, gain)))
 
 
 cdef inline double lf_sig(double w, const SeedConsts* c) noexcept nogil:
     """The notebook's SIG contrast enhancement of the linear weight (scalar, any gain)."""
-    cdef double b = lf_sig_base(w, c)
-    return 1.0 / (1.0 + (lf_pow_1_5(b) if c.gain == 1.5 else pow(b, c.gain)))
+    return lf_sig_pow(lf_sig_base(w, c, 0), c.gain)
 
 
 # ------------------------------------------------------------------ block kernel
@@ -295,7 +335,7 @@ cdef inline void lf_store_unit(double* dst, const Py_ssize_t* col, int n, int co
                 dst[col[i]] = v[i]
 
 
-cdef inline void lf_learn_plane(const SeedConsts* c, double_r fw, double_r w,
+cdef inline void lf_learn_plane(const consts_t* c, double_r fw, double_r w,
                                 cdouble_r ss_j, cdouble_r sm_j, cdouble_r avg_s_eff,
                                 cdouble_r avg_m, cdouble_r avg_l, cdouble_r avg_l_lrn,
                                 double_r r_dwt, double_r r_srs, double_r r_srm,
@@ -306,13 +346,14 @@ cdef inline void lf_learn_plane(const SeedConsts* c, double_r fw, double_r w,
     for i in range(W):
         srs = avg_s_eff[i] * ss_j[i]
         srm = avg_m[i] * sm_j[i]
-        xcal_l = lf_xcal(srs, avg_l[i], c)
-        dwt = 0.0 + c.lrate * (c.m_lrn * lf_xcal(srs, srm, c) + avg_l_lrn[i] * xcal_l)
+        xcal_l = lf_xcal(srs, avg_l[i], c, i)
+        dwt = 0.0 + lf_k(c, K_LRATE, i) * (lf_k(c, K_M_LRN, i) * lf_xcal(srs, srm, c, i)
+                                           + avg_l_lrn[i] * xcal_l)
         f = fw[i]
         dwt = lf_soft_bound(dwt, f)
         f = f + dwt
         fw[i] = f
-        b = lf_sig_base(f, c)
+        b = lf_sig_base(f, c, i)
         w[i] = 1.0 / (1.0 + lf_pow_1_5(b)) if fast_pow else b
         if rec:
             r_dwt[i] = dwt
@@ -320,11 +361,11 @@ cdef inline void lf_learn_plane(const SeedConsts* c, double_r fw, double_r w,
             r_srm[i] = srm
             r_xcal[i] = xcal_l
     if not fast_pow:   # general gain: pow is a libm call, kept out of the vector loop
-        for i in range(W):
-            w[i] = 1.0 / (1.0 + pow(w[i], c.gain))
+        for i in range(W):   # (per-unit gains: lanes with 1.5 as in a lone run)
+            w[i] = lf_sig_pow(w[i], lf_k(c, K_GAIN, i))
 
 
-cdef inline void lf_learn(const SeedConsts* c, const LFScratch* s, Py_ssize_t J,
+cdef inline void lf_learn(const consts_t* c, const LFScratch* s, Py_ssize_t J,
                           const LFLanes* L, int fast_pow, int rec, int W) noexcept nogil:
     """XCAL learning of every synapse of a block, one cycle: sender-receiver products,
     the check mark against avg_l and the medium-term floating threshold, soft bounding,
@@ -337,61 +378,73 @@ cdef inline void lf_learn(const SeedConsts* c, const LFScratch* s, Py_ssize_t J,
                        s.rec + (2 * J + j) * W, s.rec + (5 * J + j) * W, fast_pow, rec, W)
 
 
-cdef inline void lf_lane_input(LFLanes* L, const SeedConsts* c, int i) noexcept nogil:
+cdef inline void lf_lane_input(LFLanes* L, const consts_t* c, int i) noexcept nogil:
     """Net input from the summed synaptic drive, then the membrane current of every
     conductance but the AdEx term, whose exponent goes to ex."""
-    L.net_raw[i] = c.inv_n_inputs * L.acc[i]
-    L.net[i] = L.net[i] + c.k_net * (L.net_raw[i] - L.net[i])
+    L.net_raw[i] = lf_k(c, K_INV_N_INPUTS, i) * L.acc[i]
+    L.net[i] = L.net[i] + lf_k(c, K_K_NET, i) * (L.net_raw[i] - L.net[i])
     cdef double vm = L.v_m[i]
-    L.i_net[i] = (L.net[i] * (c.e_rev_e - vm) + c.gc_l * (c.e_rev_l - vm)
-                  + L.g_i[i] * (c.e_inh - vm) + c.noise)
-    L.ex[i] = (vm - c.thr) / c.exp_slope
+    L.i_net[i] = (L.net[i] * (lf_k(c, K_E_REV_E, i) - vm)
+                  + lf_k(c, K_GC_L, i) * (lf_k(c, K_E_REV_L, i) - vm)
+                  + L.g_i[i] * (lf_k(c, K_E_INH, i) - vm) + lf_k(c, K_NOISE, i))
+    L.ex[i] = (vm - lf_k(c, K_THR, i)) / lf_k(c, K_EXP_SLOPE, i)
 
 
-cdef inline int lf_lane_spike(LFLanes* L, const SeedConsts* c, int i) noexcept nogil:
+cdef inline int lf_lane_spike(LFLanes* L, const consts_t* c, int i) noexcept nogil:
     """v_m from I_net (ex now holds the exponential), spike and reset, adaptation
     without decay (seed quirk), the short and medium averages.  1 if I_net is not finite."""
-    cdef double in_ = L.i_net[i] + c.k_exp * L.ex[i]
-    cdef double vm = L.v_m[i] + c.k_vm * (in_ - L.adapt[i])
+    cdef double in_ = L.i_net[i] + lf_k(c, K_K_EXP, i) * L.ex[i]
+    cdef double vm = L.v_m[i] + lf_k(c, K_K_VM, i) * (in_ - L.adapt[i])
     L.i_net[i] = in_
-    cdef bint spike = vm > c.spk_thr
-    vm = c.vm_r if spike else vm
+    cdef bint spike = vm > lf_k(c, K_SPK_THR, i)
+    vm = lf_k(c, K_VM_R, i) if spike else vm
     cdef double a_ = 1.0 if spike else 0.0
     L.act[i] = a_
     L.v_m[i] = vm
-    L.adapt[i] = L.adapt[i] + ((c.vm_gain * (vm - c.e_rev_l)) + a_ * c.spike_gain) / c.adapt_div
+    L.adapt[i] = L.adapt[i] + ((lf_k(c, K_VM_GAIN, i) * (vm - lf_k(c, K_E_REV_L, i)))
+                               + a_ * lf_k(c, K_SPIKE_GAIN, i)) / lf_k(c, K_ADAPT_DIV, i)
     L.n_spk[i] += a_
-    L.avg_ss[i] = L.avg_ss[i] + c.k_ss * (a_ - L.avg_ss[i])
-    L.avg_s[i] = L.avg_s[i] + c.k_s * (L.avg_ss[i] - L.avg_s[i])
-    L.avg_m[i] = L.avg_m[i] + c.k_m * (L.avg_s[i] - L.avg_m[i])
+    L.avg_ss[i] = L.avg_ss[i] + lf_k(c, K_K_SS, i) * (a_ - L.avg_ss[i])
+    L.avg_s[i] = L.avg_s[i] + lf_k(c, K_K_S, i) * (L.avg_ss[i] - L.avg_s[i])
+    L.avg_m[i] = L.avg_m[i] + lf_k(c, K_K_M, i) * (L.avg_s[i] - L.avg_m[i])
     return not lf_finite(in_)
 
 
-cdef inline void lf_lane_avg_l(LFLanes* L, const SeedConsts* c, int i,
+cdef inline void lf_lane_avg_l(LFLanes* L, const consts_t* c, int i,
                                int new_trial) noexcept nogil:
     """avg_l once per trial (seed quirk: at the trial's first cycle; new_trial is a
     constant at each call), then the values learning reads."""
     cdef double al = L.avg_l[i]
-    al = al + c.l_dt * (L.avg_m[i] - al) if new_trial else al
+    al = al + lf_k(c, K_L_DT, i) * (L.avg_m[i] - al) if new_trial else al
     L.avg_l[i] = al
-    L.avg_l_lrn[i] = c.avg_l_lrn_min + (al - c.avg_l_min) * c.lrn_fac
-    L.avg_s_eff[i] = c.m_in_s * L.avg_m[i] + c.one_m_in_s * L.avg_s[i]
+    L.avg_l_lrn[i] = (lf_k(c, K_AVG_L_LRN_MIN, i)
+                      + (al - lf_k(c, K_AVG_L_MIN, i)) * lf_k(c, K_LRN_FAC, i))
+    L.avg_s_eff[i] = lf_k(c, K_M_IN_S, i) * L.avg_m[i] + lf_k(c, K_ONE_M_IN_S, i) * L.avg_s[i]
 
 
-cdef int lf_run_block(width_t* tag, const SeedConsts* consts, const LFRun* a,
+cdef int lf_run_block(width_t* tag, const consts_t* consts, const LFRun* a,
                       const LFScratch* s, Py_ssize_t u0, int n, Py_ssize_t t0,
                       Py_ssize_t t1, int fast_pow) noexcept nogil:
     """Run units u0 .. u0+n-1 (n <= the width) through schedule cycles t0 .. t1-1.
 
-    Returns STATUS_OK_ or STATUS_NONFINITE_.
+    consts: one parameter set (SeedConsts), or per-lane ones (LFLaneConsts, which must
+    be s.L.kc, filled by the caller).  Returns STATUS_OK_ or STATUS_NONFINITE_.
     """
     cdef int W = sizeof(tag[0].lanes)   # lanes: LF_BLOCK, LF_MID or LF_NARROW
-    # A local copy: the compiler then knows no store below can change a constant.
-    cdef SeedConsts k_local = consts[0]
-    cdef const SeedConsts* c = &k_local
     cdef Py_ssize_t J = a.n_inputs
     cdef Py_ssize_t U = a.n_units
     cdef LFLanes* L = s.L
+    # A local copy: the compiler then knows no store below can change a constant.
+    # Per-lane constants are read through L, for the same reason (one base, fixed
+    # offsets: no aliasing with the lanes).
+    cdef SeedConsts k_local
+    cdef const consts_t* c
+    if consts_t is SeedConsts:
+        k_local = consts[0]
+        c = &k_local
+    else:
+        lf_check(consts == &L.kc, b"lane constants")
+        c = &L.kc
     cdef Py_ssize_t* col = L.col
     cdef int any_rec = 0
     cdef int contiguous = 1
@@ -777,13 +830,13 @@ cdef inline int lf_run_one_j(const SeedConsts* c, const LFRun* a, Py_ssize_t u,
         for j in range(J):
             srs = avg_s_eff * sus[j]
             srm = avg_m * sum_[j]
-            xcal_l = lf_xcal(srs, avg_l, c)
-            dwt = 0.0 + c.lrate * (c.m_lrn * lf_xcal(srs, srm, c) + avg_l_lrn * xcal_l)
+            xcal_l = lf_xcal(srs, avg_l, c, 0)
+            dwt = 0.0 + c.lrate * (c.m_lrn * lf_xcal(srs, srm, c, 0) + avg_l_lrn * xcal_l)
             f = fw[j]
             dwt = lf_soft_bound(dwt, f)
             f = f + dwt
             fw[j] = f
-            b = lf_sig_base(f, c)
+            b = lf_sig_base(f, c, 0)
             w[j] = 1.0 / (1.0 + (lf_pow_1_5(b) if fast_pow else pow(b, c.gain)))
             if rec:
                 if sdst[0] != NULL: sdst[0][off + j] = dwt
@@ -845,16 +898,51 @@ cdef int lf_records(const LFRun* a) noexcept nogil:
     return any_slot and (a.ub != NULL or a.sb != NULL)
 
 
-cdef int lf_run_blocks(const SeedConsts* c, const LFRun* a, const LFScratch* s,
-                       Py_ssize_t u_start, Py_ssize_t u_stop) noexcept nogil:
-    """One sweep of units u_start .. u_stop-1 in blocks of the three widths."""
+cdef inline int lf_same_params(const double* table, Py_ssize_t u0, int n) noexcept nogil:
+    """Do units u0 .. u0+n-1 have the same constants, bit for bit (rows of the table)?"""
+    cdef int i
+    for i in range(1, n):
+        if memcmp(table + (u0 + i) * LF_N_CONSTS, table + u0 * LF_N_CONSTS,
+                  LF_N_CONSTS * sizeof(double)) != 0:
+            return 0
+    return 1
+
+
+cdef inline int lf_fill_lanes(LFLaneConsts* kc, const double* table, Py_ssize_t u0, int n,
+                              int W) noexcept nogil:
+    """Each lane's constants from its unit's row (padding lanes repeat the last unit's);
+    returns 1 if every lane's SIG gain is 1.5 (the block may take the fast power)."""
+    cdef int i, k
+    cdef int fast_pow = 1
+    cdef const double* row
+    for i in range(W):
+        row = table + (u0 + (i if i < n else n - 1)) * LF_N_CONSTS
+        for k in range(LF_N_CONSTS):
+            kc.v[k][i] = row[k]
+        fast_pow &= row[K_GAIN] == 1.5
+    return fast_pow
+
+
+cdef int lf_run_blocks(const SeedConsts* c, const double* table, const LFRun* a,
+                       const LFScratch* s, Py_ssize_t u_start, Py_ssize_t u_stop) noexcept nogil:
+    """One sweep of units u_start .. u_stop-1 in blocks of the three widths.
+
+    Per-unit parameters: table (else NULL) holds each unit's constants as a row
+    (LF_N_CONSTS doubles, SeedConsts order).  A block whose units share one set runs
+    with it as scalars, exactly as a uniform run; any other runs its lanes with their
+    own constants (a 64- or 16-lane block: one call for 10,000 distinct sets).
+    """
     cdef int status = STATUS_OK_
-    cdef int st, n
-    cdef int fast_pow = c.gain == 1.5
+    cdef int st, n, fp
+    cdef int fast_pow = 0
     cdef WideTag wide
     cdef MidTag mid
     cdef NarrowTag narrow
+    cdef SeedConsts one
+    cdef const SeedConsts* cb = c
     cdef Py_ssize_t t0, t1, u0, left
+    if table == NULL:
+        fast_pow = c.gain == 1.5
     # Recording: sweep all blocks through a window of cycles, then the next window, so
     # the trace rows being written stay few (cache and TLB friendly) instead of every
     # block walking all rows of every trace.  Without traces: one window.
@@ -868,16 +956,31 @@ cdef int lf_run_blocks(const SeedConsts* c, const LFRun* a, const LFScratch* s,
             left = u_stop - u0
             if left > 3 * LF_MID:   # a full block, or nearly: 64 lanes
                 n = <int>(left if left < LF_BLOCK else LF_BLOCK)
-                st = lf_run_block(&wide, c, a, s, u0, n, t0, t1, fast_pow)
             elif left > LF_NARROW:   # the rest in blocks of 16
                 n = <int>(left if left < LF_MID else LF_MID)
-                st = lf_run_block(&mid, c, a, s, u0, n, t0, t1, fast_pow)
-            elif left > 1:   # a few units
+            else:   # a few units, or one
                 n = <int>left
-                st = lf_run_block(&narrow, c, a, s, u0, n, t0, t1, fast_pow)
-            else:   # one (the notebook's): the scalar narrow path
-                n = 1
-                st = lf_run_one(c, a, s, u0, t0, t1, fast_pow)
+            if table != NULL and not lf_same_params(table, u0, n):
+                # per-lane constants (a few left-over units: a padded 16-lane block)
+                if n > LF_MID:
+                    fp = lf_fill_lanes(&s.L.kc, table, u0, n, LF_BLOCK)
+                    st = lf_run_block(&wide, &s.L.kc, a, s, u0, n, t0, t1, fp)
+                else:
+                    fp = lf_fill_lanes(&s.L.kc, table, u0, n, LF_MID)
+                    st = lf_run_block(&mid, &s.L.kc, a, s, u0, n, t0, t1, fp)
+            else:
+                if table != NULL:   # one set for the whole block: as a uniform run
+                    memcpy(&one, table + u0 * LF_N_CONSTS, sizeof(SeedConsts))
+                    cb = &one
+                    fast_pow = one.gain == 1.5
+                if n > LF_MID:
+                    st = lf_run_block(&wide, cb, a, s, u0, n, t0, t1, fast_pow)
+                elif n > LF_NARROW:
+                    st = lf_run_block(&mid, cb, a, s, u0, n, t0, t1, fast_pow)
+                elif n > 1:
+                    st = lf_run_block(&narrow, cb, a, s, u0, n, t0, t1, fast_pow)
+                else:   # one (the notebook's): the scalar narrow path
+                    st = lf_run_one(cb, a, s, u0, t0, t1, fast_pow)
             u0 += n
             if st > status:
                 status = st
@@ -885,8 +988,8 @@ cdef int lf_run_blocks(const SeedConsts* c, const LFRun* a, const LFScratch* s,
     return status
 
 
-cdef int lf_run_units(const SeedConsts* c, const LFRun* a, Py_ssize_t u_start,
-                      Py_ssize_t u_stop) noexcept nogil:
+cdef int lf_run_units(const SeedConsts* c, const double* table, const LFRun* a,
+                      Py_ssize_t u_start, Py_ssize_t u_stop) noexcept nogil:
     """Run units u_start .. u_stop-1: what one thread does with its share.
 
     Returns STATUS_OK_, STATUS_NONFINITE_ or STATUS_NO_MEMORY_.
@@ -897,38 +1000,9 @@ cdef int lf_run_units(const SeedConsts* c, const LFRun* a, Py_ssize_t u_start,
         return STATUS_OK_
     if lf_scratch_alloc(&s, a.n_inputs) != 0:
         return STATUS_NO_MEMORY_
-    status = lf_run_blocks(c, a, &s, u_start, u_stop)
+    status = lf_run_blocks(c, table, a, &s, u_start, u_stop)
     if a.stream:
         lf_stream_fence()   # this thread's streamed stores visible before they are read
-    free(s.mem)
-    return status
-
-
-cdef int lf_run_units_grouped(const SeedConsts* cs, const Py_ssize_t* bounds, Py_ssize_t n_groups,
-                              const LFRun* a, Py_ssize_t u_start,
-                              Py_ssize_t u_stop) noexcept nogil:
-    """:func:`lf_run_units` with per-unit parameters: units bounds[g] .. bounds[g+1]-1
-    run with the constants cs[g] (the groups of units sharing one parameter set)."""
-    cdef LFScratch s
-    cdef int status = STATUS_OK_
-    cdef int st
-    cdef Py_ssize_t g = 0
-    cdef Py_ssize_t lo, hi
-    if u_stop <= u_start:
-        return STATUS_OK_
-    if lf_scratch_alloc(&s, a.n_inputs) != 0:
-        return STATUS_NO_MEMORY_
-    while g < n_groups and bounds[g + 1] <= u_start:
-        g += 1
-    while g < n_groups and bounds[g] < u_stop:
-        lo = bounds[g] if bounds[g] > u_start else u_start
-        hi = bounds[g + 1] if bounds[g + 1] < u_stop else u_stop
-        st = lf_run_blocks(&cs[g], a, &s, lo, hi)
-        if st > status:
-            status = st
-        g += 1
-    if a.stream:
-        lf_stream_fence()
     free(s.mem)
     return status
 
@@ -936,6 +1010,13 @@ cdef int lf_run_units_grouped(const SeedConsts* cs, const Py_ssize_t* bounds, Py
 # ------------------------------------------------------------------- entry point
 
 STATUS_OK = STATUS_OK_
+#: The constants of a parameter set in SeedConsts order: the columns of ``unit_consts``.
+CONST_NAMES = ("k_net", "k_vm", "noise", "gc_l", "e_rev_e", "e_rev_l", "e_inh", "thr",
+               "exp_slope", "k_exp", "spk_thr", "vm_r", "vm_gain", "spike_gain", "adapt_div",
+               "k_ss", "k_s", "k_m", "l_dt", "avg_l_min", "avg_l_lrn_min", "lrn_fac", "m_in_s",
+               "one_m_in_s", "lrate", "m_lrn", "d_thr", "d_rev", "rev_fac", "gain", "off",
+               "sig_eps", "inv_n_inputs")
+assert len(CONST_NAMES) == LF_N_CONSTS and sizeof(SeedConsts) == LF_N_CONSTS * sizeof(double)
 STATUS_NONFINITE = STATUS_NONFINITE_
 STATUS_BAD_ARGS = STATUS_BAD_ARGS_
 #: Units that run side by side in one SIMD block (tests use it to probe remainders).
@@ -987,14 +1068,15 @@ def run_seed(
     long long[::1] spikes,
     long long[::1] first_bad,
     int n_threads=1,
-    list group_consts=None,
-    const Py_ssize_t[::1] group_bounds=None,
+    const double[:, ::1] unit_consts=None,
 ):
     """Run schedule cycles ``c0 .. c1-1`` of all units, in place; return a status code.
 
-    Per-unit parameters: ``group_consts`` (a list of constant dicts, one per parameter
-    set) and ``group_bounds`` (``0 = b[0] < b[1] < ... < b[n] = n_units``) run units
-    ``b[g] .. b[g+1]-1`` with ``group_consts[g]``; ``consts`` is then unused.
+    Per-unit parameters: ``unit_consts`` (``n_units`` x ``len(CONST_NAMES)``, C order)
+    gives each unit its constants (a row of ``consts``'s values in ``CONST_NAMES``
+    order); ``consts`` is then unused.  Blocks of units with one set run as a uniform
+    run does; blocks of distinct sets run each lane with its own constants, and every
+    unit gets the bits of a lone run with its set.
 
     Same contract as :func:`leabra_fast.reference.run_seed`.  The arguments
     must already be validated (the driver does it); only cheap shape
@@ -1014,9 +1096,7 @@ def run_seed(
     cdef LFRun a
     cdef int status = STATUS_OK_
     cdef int* chunk_status
-    cdef Py_ssize_t n_groups = 0
-    cdef SeedConsts* cs = NULL
-    cdef const Py_ssize_t* gb = NULL
+    cdef const double* table = NULL
 
     if (n_cycles < 1 or c0 < 0 or c1 < c0 or every < 1 or abs0 < 0 or n_threads < 1
             or unit_state.shape[0] != LF_N_UNIT_STATE or syn_state.shape[0] != 2
@@ -1031,14 +1111,10 @@ def run_seed(
             return STATUS_BAD_ARGS_
     if gc_i.shape[0] <= max_trial or gc_i.shape[1] != n_units:
         return STATUS_BAD_ARGS_
-    if group_consts is not None:
-        n_groups = len(group_consts)
-        if (n_groups < 1 or group_bounds is None or group_bounds.shape[0] != n_groups + 1
-                or group_bounds[0] != 0 or group_bounds[n_groups] != n_units):
+    if unit_consts is not None:
+        if unit_consts.shape[0] != n_units or unit_consts.shape[1] != LF_N_CONSTS:
             return STATUS_BAD_ARGS_
-        for k in range(n_groups):
-            if group_bounds[k + 1] <= group_bounds[k]:
-                return STATUS_BAD_ARGS_
+        table = &unit_consts[0, 0]
     for k in range(LF_N_TRACES):
         a.slot[k] = slots[k]
         if a.slot[k] >= (unit_buf.shape[0] if k < LF_T_DWT else syn_buf.shape[0]):
@@ -1077,44 +1153,9 @@ def run_seed(
     chunk = (n_units + 8 * n_threads - 1) // (8 * n_threads)
     chunk = max(LF_BLOCK, (chunk + LF_BLOCK - 1) // LF_BLOCK * LF_BLOCK)
     n_chunks = (n_units + chunk - 1) // chunk
-    if n_groups:
-        cs = <SeedConsts*>malloc(n_groups * sizeof(SeedConsts))
-        if cs == NULL:
-            raise MemoryError("leabra_fast kernel: cannot allocate the per-unit constants")
-        try:
-            for k in range(n_groups):
-                cs[k] = group_consts[k]
-        except BaseException:
-            free(cs)
-            raise
-        gb = &group_bounds[0]
-        try:
-            if n_threads == 1 or n_chunks == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
-                with nogil:
-                    status = lf_run_units_grouped(cs, gb, n_groups, &a, 0, n_units)
-            else:
-                _mark_threads_used()
-                chunk_status = <int*>malloc(n_chunks * sizeof(int))
-                if chunk_status == NULL:
-                    raise MemoryError("leabra_fast kernel: cannot allocate per-chunk status")
-                try:
-                    for k in prange(n_chunks, nogil=True, num_threads=n_threads,
-                                    schedule="dynamic"):
-                        u0 = k * chunk
-                        u1 = min(u0 + chunk, n_units)
-                        chunk_status[k] = lf_run_units_grouped(cs, gb, n_groups, &a, u0, u1)
-                    for k in range(n_chunks):
-                        if chunk_status[k] == STATUS_NO_MEMORY_ or status == STATUS_NO_MEMORY_:
-                            status = STATUS_NO_MEMORY_
-                        else:
-                            status = max(status, chunk_status[k])
-                finally:
-                    free(chunk_status)
-        finally:
-            free(cs)
-    elif n_threads == 1 or n_chunks == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
+    if n_threads == 1 or n_chunks == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
         with nogil:
-            status = lf_run_units(&c, &a, 0, n_units)
+            status = lf_run_units(&c, table, &a, 0, n_units)
     else:
         _mark_threads_used()
         chunk_status = <int*>malloc(n_chunks * sizeof(int))
@@ -1124,7 +1165,7 @@ def run_seed(
             for k in prange(n_chunks, nogil=True, num_threads=n_threads, schedule="dynamic"):
                 u0 = k * chunk
                 u1 = min(u0 + chunk, n_units)
-                chunk_status[k] = lf_run_units(&c, &a, u0, u1)
+                chunk_status[k] = lf_run_units(&c, table, &a, u0, u1)
             for k in range(n_chunks):
                 if chunk_status[k] == STATUS_NO_MEMORY_ or status == STATUS_NO_MEMORY_:
                     status = STATUS_NO_MEMORY_
@@ -1171,7 +1212,7 @@ cdef bint _recording_fits(const Py_ssize_t[::1] unit_cols, double[:, :, ::1] ub,
 def xcal_scalar(dict consts, double x, double th):
     """The kernel's ``xcal`` on one value (for tests against the Python one)."""
     cdef SeedConsts c = consts
-    return lf_xcal(x, th, &c)
+    return lf_xcal(x, th, &c, 0)
 
 
 def sig_scalar(dict consts, double w):
@@ -1210,3 +1251,13 @@ def cpu_levels():
     the others may not even import on a CPU without their instructions)."""
     return tuple(name for k, name in enumerate(("avx512", "avx2", "baseline"))
                  if lf_isa_supported(k))
+
+
+def consts_row(dict consts):
+    """A parameter set's constants as the kernel holds them: a row of ``unit_consts``."""
+    import numpy as np
+    cdef SeedConsts c = consts
+    out = np.empty(LF_N_CONSTS)
+    cdef double[::1] o = out
+    memcpy(&o[0], &c, sizeof(SeedConsts))
+    return out

@@ -56,7 +56,7 @@ _current: ModuleType = _baseline
 
 #: The exported names of the module in use, rebound by :func:`select_simd`.
 _EXPORTS = ("run_seed", "xcal_scalar", "sig_scalar", "soft_bound_scalar", "exp_scalar",
-            "exp_array")
+            "exp_array", "consts_row")
 
 #: Constants, the same in every level's module.
 STATUS_OK: int = _baseline.STATUS_OK
@@ -66,6 +66,9 @@ BLOCK: int = _baseline.BLOCK
 WIDTHS: tuple[int, int, int] = _baseline.WIDTHS
 EXP_NORMAL_MAX: float = _baseline.EXP_NORMAL_MAX
 STREAM_MIN_BYTES: int = _baseline.STREAM_MIN_BYTES
+#: The derived constants in the kernel's order: the columns of ``run_seed``'s
+#: ``unit_consts`` (each unit's constants, for per-unit parameters).
+CONST_NAMES: tuple[str, ...] = _baseline.CONST_NAMES
 #: True when built with LEABRA_FAST_DEBUG=1 (bounds, wraparound and initialisation
 #: checks on, and index checks in the kernel's loops).
 DEBUG_BUILD: bool = _baseline.DEBUG_BUILD
@@ -114,5 +117,6 @@ sig_scalar: Any
 soft_bound_scalar: Any
 exp_scalar: Any
 exp_array: Any
+consts_row: Any
 
 _simd.select_from_environment(select_simd)

@@ -14,8 +14,11 @@ field's description.  The canonical equations are a separate model.
 from __future__ import annotations
 
 import math
+import types
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import numpy as np
 
 from ..core.paramspec import (
     ParameterError,
@@ -165,6 +168,25 @@ class SeedParams(ParamsMixin):
                 f"SeedParams.avg_l_min ({self.avg_l_min}) must be <= avg_l_max ({self.avg_l_max})"
             )
         check_derived(self, lambda p: derived_constants(p, 1))
+
+    def _check_combined_units(self, fields: dict[str, Any]) -> bool:
+        """:meth:`_check_combined` on every unit at once (``fields``: scalars and per-unit
+        arrays by name): True when every unit passes.  NumPy rounds these products and
+        quotients as Python does, so it accepts exactly the sets the scalar check does;
+        on False the caller finds the bad set with the scalar check and its message."""
+        if isinstance(fields["gc_i_reversal"], np.ndarray):
+            return False  # a choice per unit: left to the scalar check
+        f = types.SimpleNamespace(**fields)
+        with np.errstate(all="ignore"):
+            ok = (f.dt_integ * f.dt_vm_dt <= 1.0) & (f.dt_integ * f.dt_net_dt <= 1.0)
+            ok = ok & (f.avg_l_lrn_min <= f.avg_l_lrn_max) & (f.avg_l_min <= f.avg_l_max)
+            try:
+                derived = derived_constants(f, 1)  # type: ignore[arg-type]
+            except (ZeroDivisionError, OverflowError, ValueError, FloatingPointError):
+                return False
+            for value in derived.values():
+                ok = ok & np.isfinite(value)
+        return bool(np.all(ok))
 
     @classmethod
     def from_sdc(cls, sdc: float = 5.0, **overrides: Any) -> SeedParams:

@@ -7,19 +7,20 @@ place the seed model reaches its compiled kernel.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from ..core.driver import PreparedRun, count, import_compiled
-from ..core.paramspec import unit_groups
-from ..core.perunit import contiguous_bounds, run_groups
+from ..core.paramspec import check_unit_count, unit_groups, vars_of
+from ..core.perunit import run_groups
 from ..core.schedule import prepare_schedules
 from . import reference
 from .params import SeedParams, derived_constants
 from .state import SeedState
 
-__all__ = ["DEFAULT_PARAMS", "compiled_kernel", "prepare", "runner"]
+__all__ = ["DEFAULT_PARAMS", "compiled_kernel", "prepare", "runner", "unit_constants"]
 
 #: The parameters that set the initial state (the rest only the dynamics).
 _INITIAL = {"v_m_init", "fwt_init", "wt_init"}
@@ -63,9 +64,9 @@ def prepare(
         raise TypeError("simulate() needs inputs: the sending activity per trial")
     n_cycles = count("n_cycles", 100 if n_cycles is None else n_cycles)
     per_unit = getattr(params, "_unit_groups", None)
-    first_params = params if per_unit is None else per_unit[1][0][0]
+    first_params = params if per_unit is None else per_unit.first()
     if per_unit is not None and n_units is None and state is None:
-        n_units = per_unit[0]  # the per-unit parameters give the number of units
+        n_units = per_unit.n_units  # the per-unit parameters give the number of units
     state_shape = None if state is None else (state.n_units, state.n_inputs)
     sched = prepare_schedules(
         inputs, su_avg_s_eff, su_avg_m, gc_i,
@@ -79,23 +80,25 @@ def prepare(
         work, unit_block, syn_block = state.packed()  # a copy: the caller's is never modified
     consts = derived_constants(params if per_unit is None else first_params, sched.n_inputs)
     x, s_eff, s_m, g = sched.x, sched.su_avg_s_eff, sched.su_avg_m, sched.gc_i
-    groups = unit_groups(params, sched.n_units)
-    if groups[0][1] is not None:
+    if per_unit is not None:
+        check_unit_count(params, sched.n_units)
         if state is None and _INITIAL & set(params.per_unit):  # per-unit initial values
-            _fill_initial(groups, unit_block, syn_block, sched.n_inputs, fwt, wt)
-        plan = [((derived_constants(p, sched.n_inputs),), idx) for p, idx in groups]
-        bounds = contiguous_bounds([idx for _, idx in groups], sched.n_units)
-        if bounds is not None:  # runs of units: the compiled kernel takes them in one call
-            ordered = sorted(plan, key=lambda item: int(item[1][0]))
-            group_consts = [lead[0] for lead, _ in ordered]
+            _fill_initial(unit_groups(params, sched.n_units), unit_block, syn_block,
+                          sched.n_inputs, fwt, wt)  # fmt: skip
+        table: list[np.ndarray] = []  # the compiled kernel's per-unit constants, once built
+        plan: list[tuple[tuple[Any, ...], np.ndarray]] = []
 
         def call_groups(run: Any, c0: int, c1: int, *recording: Any) -> int:
-            if bounds is not None and run is not reference.run_seed:
-                *common, threads = recording
+            if run is not reference.run_seed:  # the compiled kernel: all units in one call
+                if not table:
+                    table.append(unit_constants(params, sched.n_units, sched.n_inputs))
                 return int(
-                    run(group_consts[0], x, s_eff, s_m, g, unit_block, syn_block, n_cycles,
-                        c0, c1, *common, threads, group_consts, bounds)
+                    run(consts, x, s_eff, s_m, g, unit_block, syn_block, n_cycles, c0, c1,
+                        *recording, table[0])
                 )  # fmt: skip
+            if not plan:  # the reference backend: one call per parameter set
+                plan.extend(((derived_constants(p, sched.n_inputs),), idx)
+                            for p, idx in unit_groups(params, sched.n_units))  # fmt: skip
             args = (x, s_eff, s_m, g, unit_block, syn_block, n_cycles, c0, c1, *recording)
             # positions in args: 0-3 schedules (unit axis 1), 4-5 state blocks (axis 1),
             # 13 unit_cols, 16 spikes, 17 first_bad (axis 0).
@@ -130,6 +133,30 @@ def prepare(
     )
 
 
+
+
+def unit_constants(params: SeedParams, n_units: int, n_inputs: int) -> np.ndarray:
+    """Each unit's derived constants as a row (the compiled kernel's ``unit_consts``).
+
+    Computed on the per-unit arrays at once: :func:`derived_constants` only adds,
+    subtracts, multiplies and divides, which NumPy rounds as Python does, so every
+    row has the bits of ``derived_constants`` of that unit's parameter set.  (A
+    per-unit ``gc_i_reversal``, a choice, goes group by group.)
+    """
+    names = compiled_kernel().CONST_NAMES
+    arrays = params.per_unit
+    table = np.empty((n_units, len(names)))
+    if "gc_i_reversal" in arrays:
+        for p, idx in unit_groups(params, n_units):
+            d = derived_constants(p, n_inputs)
+            table[idx] = [d[name] for name in names]
+        return table
+    fields = {name: arrays.get(name, getattr(params, name)) for name in vars_of(params)}
+    with np.errstate(all="ignore"):  # every set was checked finite when params was built
+        d = derived_constants(SimpleNamespace(**fields), n_inputs)  # type: ignore[arg-type]
+    for k, name in enumerate(names):
+        table[:, k] = d[name]
+    return table
 
 
 def _fill_initial(
