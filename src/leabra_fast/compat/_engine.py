@@ -23,6 +23,7 @@ Layout (all float64 unless said):
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -156,7 +157,8 @@ def force(p: Packed, sl: slice, vals: np.ndarray) -> None:
     U[U_I_NET, sl] = 0.0
     U[U_ACT, sl] = vals
     U[U_ACT_ND, sl] = vals
-    U[U_V_M, sl] = np.where(vals == 0, UP[P_E_REV_L, sl], UP[P_ACT_THR, sl] + vals / UP[P_ACT_GAIN, sl])
+    U[U_V_M, sl] = np.where(vals == 0, UP[P_E_REV_L, sl],
+                            UP[P_ACT_THR, sl] + vals / UP[P_ACT_GAIN, sl])
     U[U_V_M_EQ, sl] = U[U_V_M, sl]
 
 
@@ -294,8 +296,19 @@ def _learn(p: Packed) -> None:
             dwt = dwt * np.where(dwt > 0, 1 - fwt, fwt)
             fwt += dwt
             with np.errstate(divide="ignore", invalid="ignore"):
-                wt[:] = 1 / (1 + (cp[CP_SIG_OFF] * (1 - fwt) / fwt) ** cp[CP_SIG_GAIN])
+                base = cp[CP_SIG_OFF] * (1 - fwt) / fwt
+            # libm's pow, as the package's float ** and the kernel (NumPy's may round otherwise)
+            gain = float(cp[CP_SIG_GAIN])
+            powed = np.array([_pow(b, gain) for b in base.tolist()])
+            wt[:] = 1 / (1 + powed)
         np.clip(wt, 0.0, 1.0, out=wt)
+
+
+def _pow(b: float, e: float) -> float:
+    try:
+        return math.pow(b, e)
+    except (ValueError, OverflowError):
+        return math.nan if b < 0 else math.inf
 
 
 def _update_avg_l(p: Packed) -> None:

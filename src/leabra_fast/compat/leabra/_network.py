@@ -67,7 +67,8 @@ class Network:
         self.connections = list(connections)
         for ly in self.layers:
             if not isinstance(ly, O.Layer):
-                raise CompatArgumentError(f"layers: expected Layer objects, got {type(ly).__name__}")
+                raise CompatArgumentError(
+                    f"layers: expected Layer objects, got {type(ly).__name__}")
         for c in self.connections:
             if not isinstance(c, O.Connection):
                 raise CompatArgumentError(
@@ -309,7 +310,7 @@ class Network:
         sse = 0.0
         for name, activities in self._outputs.items():
             ly = self._get_layer(name)
-            for a, m in zip(activities, ly._U[E.U_ACT_M].tolist()):
+            for a, m in zip(activities, ly._U[E.U_ACT_M].tolist(), strict=False):
                 sse += (a - m) ** 2
         return sse
 

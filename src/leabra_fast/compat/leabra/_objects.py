@@ -51,6 +51,9 @@ class Unit:
     Standalone units (``Unit(spec, genre)``) get a one-unit layer of their own.
     """
 
+    if TYPE_CHECKING:  # the state properties are added below the class
+        def __getattr__(self, name: str) -> Any: ...
+
     def __init__(self, spec: UnitSpec | None = None, genre: int = HIDDEN,
                  log_names: tuple[str, ...] = LOG_NAMES, *, _layer: Layer | None = None,
                  _index: int = 0) -> None:
@@ -211,7 +214,10 @@ for _name, _row in (("g_e", E.U_G_E), ("I_net", E.U_I_NET), ("I_net_r", E.U_I_NE
 
 
 class Layer:
-    """A layer of ``size`` units (leabra-psyneulink's ``Layer(size, spec, unit_spec, genre, name)``)."""
+    """A layer of ``size`` units (``Layer(size, spec, unit_spec, genre, name)``)."""
+
+    if TYPE_CHECKING:  # gc_i, ffi, fbi, avg_act are added below the class
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, size: int, spec: LayerSpec | None = None,
                  unit_spec: UnitSpec | None = None, genre: int = HIDDEN,
@@ -411,7 +417,7 @@ def _layer_values(layer: Layer, values: Any, arg: str) -> np.ndarray:
 class Link:
     """A view onto one synapse of a connection."""
 
-    __slots__ = ("_conn", "_k", "pre", "post")
+    __slots__ = ("_conn", "_k", "post", "pre")
 
     def __init__(self, conn: Connection, k: int, pre: Unit, post: Unit) -> None:
         self._conn, self._k, self.pre, self.post = conn, k, pre, post

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -26,7 +26,10 @@ class CompatArgumentError(TypeError, AssertionError):
 class _Spec:
     """Attribute changes bump the global parameter version; unknown keywords are errors."""
 
-    _DEFAULTS: dict[str, Any] = {}
+    _DEFAULTS: ClassVar[dict[str, Any]] = {}
+
+    if TYPE_CHECKING:  # the parameters are set from _DEFAULTS
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, **kwargs: Any) -> None:
         for k, v in self._DEFAULTS.items():
@@ -63,7 +66,7 @@ class _Spec:
 class UnitSpec(_Spec):
     """Unit parameters (leabra-psyneulink's UnitSpec: same names, same defaults)."""
 
-    _DEFAULTS = dict(
+    _DEFAULTS: ClassVar[dict[str, Any]] = dict(
         tau_net=1.4, tau_v_m=3.3, g_l=1.0, g_bar_e=1.0, g_bar_l=0.1, g_bar_i=1.0,
         e_rev_e=1.0, e_rev_l=0.3, e_rev_i=0.25, act_thr=0.5, act_gain=100, noisy_act=True,
         act_sd=0.01, act_min=0.0, act_max=0.95, spk_thr=1.2, v_m_init=0.4, v_m_r=0.3,
@@ -115,7 +118,7 @@ class UnitSpec(_Spec):
 class LayerSpec(_Spec):
     """Layer parameters (leabra-psyneulink's LayerSpec)."""
 
-    _DEFAULTS = dict(
+    _DEFAULTS: ClassVar[dict[str, Any]] = dict(
         lay_inhib=True, fb_dt=1 / 1.4, fb=1.0, ff=1.0, g_i=1.8, trial_decay=1.0, ff0=0.1,
         avg_act_targ_init=0.2, avg_act_adjust=1.0, avg_act_fixed=False,
         avg_act_use_first=False, avg_act_tau=False,
@@ -134,7 +137,7 @@ class ConnectionSpec(_Spec):
 
     legal_proj = ("full", "1to1")
 
-    _DEFAULTS = dict(
+    _DEFAULTS: ClassVar[dict[str, Any]] = dict(
         inhib=False, proj="full", rnd_type="uniform", rnd_mean=0.5, rnd_var=0.25,
         lrule=None, lrate=0.01, m_lrn=1.0, d_thr=0.0001, d_rev=0.1, sig_off=1.0,
         sig_gain=6.0, wt_scale_abs=1.0, wt_scale_rel=1.0,
@@ -173,7 +176,7 @@ class ConnectionSpec(_Spec):
 class NetworkSpec(_Spec):
     """Network parameters: ``quarter_size``, the number of cycles in a quarter (25)."""
 
-    _DEFAULTS = dict(quarter_size=25)
+    _DEFAULTS: ClassVar[dict[str, Any]] = dict(quarter_size=25)
 
     def __init__(self, quarter_size: int = 25, **kwargs: Any) -> None:
         super().__init__(quarter_size=quarter_size, **kwargs)

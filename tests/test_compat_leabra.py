@@ -1,0 +1,302 @@
+"""leabra_fast.compat.leabra against leabra-psyneulink 0.3.2 itself (a test-only dependency:
+``pip install --no-deps leabra-psyneulink==0.3.2``), cycle by cycle, and the compiled
+kernel against the NumPy reference of the flavour."""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import leabra_fast.compat.leabra as fast
+from leabra_fast.compat import _engine as E
+
+orig = pytest.importorskip(
+    "leabra", reason="leabra-psyneulink is not installed (pip install --no-deps "
+    "leabra-psyneulink==0.3.2)")
+if orig is fast:  # pragma: no cover - install() left active by another test
+    pytest.skip("import leabra resolves to the compat module", allow_module_level=True)
+
+UNIT_VARS = ("g_e", "I_net", "I_net_r", "v_m", "v_m_eq", "act", "act_nd", "act_m", "adapt",
+             "avg_ss", "avg_s", "avg_m", "avg_l", "avg_s_eff")
+LAYER_VARS = ("gc_i", "ffi", "fbi", "avg_act")
+RTOL, ATOL = 1e-9, 1e-12
+
+
+def build(mod: Any, desc: dict[str, Any], seed: int) -> Any:
+    """The network ``desc`` in module ``mod`` (leabra or the compat module), weights drawn
+    after ``random.seed(seed)``."""
+    random.seed(seed)
+    layers = []
+    for i, (size, genre, uspec, lspec) in enumerate(desc["layers"]):
+        g = {"input": mod.INPUT, "hidden": mod.HIDDEN, "output": mod.OUTPUT}[genre]
+        layers.append(mod.Layer(size, spec=mod.LayerSpec(**lspec),
+                                unit_spec=mod.UnitSpec(**uspec) if uspec is not None else None,
+                                genre=g, name=f"L{i}"))
+    conns = [mod.Connection(layers[a], layers[b], mod.ConnectionSpec(**cs))
+             for a, b, cs in desc["conns"]]
+    return mod.Network(spec=mod.NetworkSpec(quarter_size=desc["qs"]), layers=layers,
+                       connections=conns)
+
+
+def weights(conn: Any) -> np.ndarray:
+    return np.array([[lk.wt, lk.fwt] for lk in conn.links])
+
+
+def check_state(a: Any, b: Any, where: str) -> None:
+    for la, lb in zip(a.layers, b.layers, strict=True):
+        for v in LAYER_VARS:
+            np.testing.assert_allclose(getattr(lb, v), getattr(la, v), RTOL, ATOL,
+                                       err_msg=f"{where} layer {la.name} {v}")
+        for v in UNIT_VARS:
+            np.testing.assert_allclose([getattr(u, v) for u in lb.units],
+                                       [getattr(u, v) for u in la.units], RTOL, ATOL,
+                                       err_msg=f"{where} layer {la.name} {v}")
+    for ca, cb in zip(a.connections, b.connections, strict=True):
+        np.testing.assert_allclose(weights(cb), weights(ca), RTOL, ATOL, err_msg=f"{where} wts")
+    assert (b.cycle_count, b.quarter_nb, b.trial_count, b.phase) == (
+        a.cycle_count, a.quarter_nb, a.trial_count, a.phase)
+
+
+def patterns(desc: dict[str, Any], n_trials: int, seed: int) -> list[tuple[dict, dict]]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_trials):
+        ins = {f"L{i}": rng.choice([0.0, 1.0, 0.5, 0.95], size=s).tolist()
+               for i, (s, g, _, _) in enumerate(desc["layers"]) if g == "input"}
+        outs = {f"L{i}": rng.choice([0.0, 1.0, 0.95], size=s).tolist()
+                for i, (s, g, _, _) in enumerate(desc["layers"]) if g == "output"}
+        out.append((ins, outs))
+    return out
+
+
+def compare_cycles(desc: dict[str, Any], seed: int, n_trials: int, backend: str) -> None:
+    """Every unit and layer variable after every cycle, stepping both with cycle()."""
+    prev = fast.set_backend(backend)
+    try:
+        a, b = build(orig, desc, seed), build(fast, desc, seed)
+        check_state(a, b, "init")
+        for t, (ins, outs) in enumerate(patterns(desc, n_trials, seed)):
+            for net in (a, b):
+                net.set_inputs(ins)
+                net.set_outputs(outs)
+            for c in range(4 * desc["qs"]):
+                a.cycle()
+                b.cycle()
+                check_state(a, b, f"trial {t} cycle {c}")
+            assert b.compute_sse() == pytest.approx(a.compute_sse(), rel=RTOL, abs=ATOL)
+    finally:
+        fast.set_backend(prev)
+
+
+def compare_trials(desc: dict[str, Any], seed: int, n_trials: int, backend: str) -> None:
+    """Whole trials (one compiled call each): sse, state after each trial, and the unit and
+    layer logs of every cycle."""
+    prev = fast.set_backend(backend)
+    try:
+        a, b = build(orig, desc, seed), build(fast, desc, seed)
+        for t, (ins, outs) in enumerate(patterns(desc, n_trials, seed)):
+            for net in (a, b):
+                net.set_inputs(ins)
+                net.set_outputs(outs)
+            sa, sb = a.trial(), b.trial()
+            assert sb == pytest.approx(sa, rel=RTOL, abs=ATOL)
+            check_state(a, b, f"trial {t}")
+        for la, lb in zip(a.layers, b.layers, strict=True):
+            np.testing.assert_allclose(lb.logs["gc_i"], la.logs["gc_i"], RTOL, ATOL)
+            for ua, ub in zip(la.units, lb.units, strict=True):
+                for name in ua.log_names:
+                    np.testing.assert_allclose(ub.logs[name], ua.logs[name], RTOL, ATOL,
+                                               err_msg=f"log {name}")
+    finally:
+        fast.set_backend(prev)
+
+
+#: the bench network of bench/psyneulink_bench.py at 25 units per layer, scaled down in
+#: cycles; and the package's pattern-associator shape (25 inputs -> 25 outputs, learning)
+def bench_desc(n: int, qs: int) -> dict[str, Any]:
+    us = {"g_bar_l": 0.2}
+    lay = [(n, "input", us, {})] + [(n, "hidden", us, {}) for _ in range(3)] + [
+        (n, "output", us, {"g_i": 1.4})]
+    fwd = [(i, i + 1, {"lrule": "leabra", "lrate": 0.04}) for i in range(4)]
+    back = [(i + 1, i, {"lrule": "leabra", "lrate": 0.04, "wt_scale_rel": 0.2})
+            for i in (3, 2, 1)]
+    return {"layers": lay, "conns": fwd + back, "qs": qs}
+
+
+PATTERN_ASSOCIATOR = {"layers": [(25, "input", None, {}), (25, "output", None, {})],
+                      "conns": [(0, 1, {"lrule": "leabra"})], "qs": 25}
+
+
+@pytest.mark.parametrize("backend", ["python", "cython"])
+def test_pattern_associator_trials(backend: str) -> None:
+    compare_trials(PATTERN_ASSOCIATOR, 3, 3, backend)
+
+
+@pytest.mark.parametrize("backend", ["python", "cython"])
+def test_bench_network_trials(backend: str) -> None:
+    compare_trials(bench_desc(25, 25), 5, 2, backend)
+
+
+def test_cycles_small_net() -> None:
+    desc = {"layers": [(3, "input", None, {}), (4, "hidden", {"adapt_on": True}, {}),
+                       (2, "output", None, {"g_i": 1.4})],
+            "conns": [(0, 1, {"lrule": "leabra"}), (1, 2, {"lrule": "leabra"}),
+                      (2, 1, {"wt_scale_rel": 0.3, "lrule": "leabra"})], "qs": 5}
+    compare_cycles(desc, 11, 3, "cython")
+
+
+unit_specs = st.one_of(st.none(), st.fixed_dictionaries({}, optional={
+    "noisy_act": st.booleans(), "adapt_on": st.booleans(),
+    "act_thr": st.sampled_from([0.4, 0.5, 0.55]), "act_gain": st.sampled_from([40, 100, 200]),
+    "act_sd": st.sampled_from([0.005, 0.01, 0.02]), "g_bar_l": st.sampled_from([0.1, 0.2, 0.3]),
+    "g_bar_i": st.sampled_from([0.5, 1.0]), "tau_net": st.sampled_from([1.4, 2.0]),
+    "avg_m_in_s": st.sampled_from([0.1, 0.3]), "avg_l_init": st.sampled_from([0.2, 0.4, 1.0]),
+}))
+layer_specs = st.fixed_dictionaries({}, optional={
+    "g_i": st.sampled_from([1.0, 1.4, 1.8, 2.2]), "ff": st.sampled_from([0.5, 1.0]),
+    "fb": st.sampled_from([0.5, 1.0]), "ff0": st.sampled_from([0.0, 0.1]),
+    "lay_inhib": st.booleans(), "trial_decay": st.sampled_from([0.5, 1.0]),
+    "avg_act_targ_init": st.sampled_from([0.1, 0.2, 0.5]),
+})
+conn_specs = st.fixed_dictionaries({}, optional={
+    "lrule": st.sampled_from([None, "leabra"]), "lrate": st.sampled_from([0.01, 0.04, 0.2]),
+    "m_lrn": st.sampled_from([0.0, 1.0]), "wt_scale_abs": st.sampled_from([0.5, 1.0, 2.0]),
+    "wt_scale_rel": st.sampled_from([0.2, 1.0]), "rnd_mean": st.sampled_from([0.3, 0.5]),
+    "rnd_var": st.sampled_from([0.05, 0.25]), "rnd_type": st.sampled_from(["uniform"]),
+})
+
+
+@st.composite
+def networks(draw: Any) -> dict[str, Any]:
+    n_layers = draw(st.integers(2, 4))
+    layers = []
+    for i in range(n_layers):
+        genre = "input" if i == 0 else (draw(st.sampled_from(["output", "hidden"]))
+                                        if i == n_layers - 1 else "hidden")
+        layers.append((draw(st.integers(1, 5)), genre, draw(unit_specs), draw(layer_specs)))
+    conns = []
+    for _ in range(draw(st.integers(1, 5))):
+        a = draw(st.integers(0, n_layers - 1))
+        b = draw(st.integers(1, n_layers - 1))
+        cs = draw(conn_specs)
+        if layers[a][0] == layers[b][0] and draw(st.booleans()):
+            cs = {**cs, "proj": "1to1"}
+        conns.append((a, b, cs))
+    return {"layers": layers, "conns": conns, "qs": draw(st.integers(2, 6))}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(desc=networks(), seed=st.integers(0, 1000))
+def test_random_networks_cycles(desc: dict[str, Any], seed: int) -> None:
+    compare_cycles(desc, seed, 2, "cython")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(desc=networks(), seed=st.integers(0, 1000))
+def test_random_networks_trials(desc: dict[str, Any], seed: int) -> None:
+    compare_trials(desc, seed, 3, "python")
+
+
+def test_noisy_xx1_table_matches() -> None:
+    """The table and its interpolation give the package's values (also at grid points)."""
+    a, b = orig.UnitSpec(), fast.UnitSpec()
+    xs = np.concatenate([np.linspace(-0.05, 1.05, 501), E.nxx1_table(0.01, 100.0)[0][::97]])
+    for x in xs.tolist():
+        assert b.noisy_xx1(x) == pytest.approx(a.noisy_xx1(x), rel=1e-12, abs=1e-15)
+
+
+def test_same_weights_from_global_random() -> None:
+    desc = bench_desc(6, 5)
+    desc["conns"][0][2]["rnd_type"] = "gaussian"
+    desc["conns"][0][2]["rnd_var"] = 0.01
+    a = build(orig, desc, 42)
+    state_a = random.getstate()
+    b = build(fast, desc, 42)
+    assert random.getstate() == state_a  # the same draws, no more, no fewer
+    for ca, cb in zip(a.connections, b.connections, strict=True):
+        np.testing.assert_array_equal(cb.weights, ca.weights)
+        np.testing.assert_array_equal(weights(cb), weights(ca))
+
+
+def test_runtime_spec_changes_honoured() -> None:
+    """lrule switched off and on, quarter_size changed, wt_scale_rel rebuilt: mid-run."""
+    desc = bench_desc(4, 4)
+    a, b = build(orig, desc, 1), build(fast, desc, 1)
+    pats = patterns(desc, 4, 1)
+    for t, (ins, outs) in enumerate(pats):
+        for net in (a, b):
+            net.set_inputs(ins)
+            net.set_outputs(outs)
+            net.connections[0].spec.lrule = None if t == 1 else "leabra"
+            if t == 2:
+                net.spec.quarter_size = 3
+                net.connections[5].spec.wt_scale_rel = 0.5
+                net.build()
+            if t == 3:
+                net.layers[1].units[0].spec.act_thr = 0.45  # per-unit spec of a unit
+        assert b.trial() == pytest.approx(a.trial(), rel=RTOL, abs=ATOL)
+        check_state(a, b, f"trial {t}")
+
+
+def test_mixed_stepping() -> None:
+    """cycle(), quarter() and trial() mixed give the package's counters and numbers."""
+    desc = bench_desc(3, 4)
+    a, b = build(orig, desc, 2), build(fast, desc, 2)
+    ins, outs = patterns(desc, 1, 2)[0]
+    for net in (a, b):
+        net.set_inputs(ins)
+        net.set_outputs(outs)
+    for step in ("cycle", "cycle", "quarter", "trial", "quarter", "cycle", "trial", "trial"):
+        getattr(a, step)()
+        getattr(b, step)()
+        check_state(a, b, step)
+
+
+def test_deepcopy_is_independent_and_equal() -> None:
+    desc = bench_desc(5, 5)
+    b = build(fast, desc, 3)
+    pats = patterns(desc, 3, 3)
+    b.set_inputs(pats[0][0])
+    b.set_outputs(pats[0][1])
+    b.trial()
+    c = copy.deepcopy(b)
+    for net in (b, c):
+        for ins, outs in pats[1:]:
+            net.set_inputs(ins)
+            net.set_outputs(outs)
+            net.trial()
+    check_state(b, c, "copy")
+    c.layers[1].units[0].v_m = 0.123
+    assert b.layers[1].units[0].v_m != 0.123
+    c.connections[0].weights = np.full((5, 5), 0.3)
+    assert b.connections[0].weights[0, 0] != 0.3
+
+
+def test_compiled_equals_reference_bits() -> None:
+    desc = bench_desc(7, 6)
+    nets = {}
+    for be in ("python", "cython"):
+        prev = fast.set_backend(be)
+        try:
+            net = build(fast, desc, 9)
+            for ins, outs in patterns(desc, 3, 9):
+                net.set_inputs(ins)
+                net.set_outputs(outs)
+                net.trial()
+        finally:
+            fast.set_backend(prev)
+        nets[be] = net
+    p, c = nets["python"], nets["cython"]
+    for lp, lc in zip(p.layers, c.layers, strict=True):
+        np.testing.assert_allclose(lc._U, lp._U, rtol=1e-12, atol=0)
+        for k in range(3):
+            np.testing.assert_allclose(lc._log_chunks[k][0], lp._log_chunks[k][0], rtol=1e-12,
+                                       atol=1e-300)
+    for cp, cc in zip(p.connections, c.connections, strict=True):
+        np.testing.assert_allclose(cc._wt, cp._wt, rtol=1e-12, atol=0)
