@@ -238,8 +238,10 @@ def test_runtime_spec_changes_honoured() -> None:
                 net.spec.quarter_size = 3
                 net.connections[5].spec.wt_scale_rel = 0.5
                 net.build()
+                net.connections[1].weights = np.linspace(0.1, 0.9, 16).reshape(4, 4)
             if t == 3:
                 net.layers[1].units[0].spec.act_thr = 0.45  # per-unit spec of a unit
+                net.connections[2].links[5].wt = 0.77  # a weight set after learning
         assert b.trial() == pytest.approx(a.trial(), rel=RTOL, abs=ATOL)
         check_state(a, b, f"trial {t}")
 
@@ -300,3 +302,17 @@ def test_compiled_equals_reference_bits() -> None:
                                        atol=1e-300)
     for cp, cc in zip(p.connections, c.connections, strict=True):
         np.testing.assert_allclose(cc._wt, cp._wt, rtol=1e-12, atol=0)
+
+
+def test_record_logs_off_same_numbers() -> None:
+    desc = bench_desc(5, 5)
+    a, b = build(fast, desc, 4), build(fast, desc, 4)
+    b.record_logs = False
+    for ins, outs in patterns(desc, 3, 4):
+        for net in (a, b):
+            net.set_inputs(ins)
+            net.set_outputs(outs)
+        assert a.trial() == b.trial()
+    check_state(a, b, "logs off")
+    assert len(a.layers[1].units[0].logs["act"]) == 60
+    assert b.layers[1].units[0].logs["act"] == []

@@ -15,7 +15,7 @@ Layout (all float64 unless said):
 * ``UP[par, unit]``: unit parameters (a unit spec per unit, as the package allows).
 * ``LS[var, layer]`` / ``LP[par, layer]``: layer state and parameters.
 * ``CI[conn, :]`` (intp): pre layer, post layer, pattern (0 full, 1 one-to-one), learn flag,
-  weight offset; ``CP[conn, :]``: scaling and learning parameters; ``WT`` / ``FWT``: the
+  weight offset, synced flag (1: the weights are those of the last learning step); ``CP[conn, :]``: scaling and learning parameters; ``WT`` / ``FWT``: the
   weights of all connections, each sender-major, concatenated.
 * ``TX`` / ``TY`` / ``TLEN``: the noisy-XX1 lookup tables (one per distinct act_sd/act_gain).
 * ``CT`` (int64): cycle_count, quarter_nb, trial_count, phase (0 minus, 1 plus), cycle_tot.
@@ -53,7 +53,7 @@ LAYER_PARAMS = ("lay_inhib", "fb_dt", "fb", "ff", "g_i", "trial_decay", "ff0")
 LP_LAY_INHIB, LP_FB_DT, LP_FB, LP_FF, LP_G_I, LP_TRIAL_DECAY, LP_FF0, LP_N = range(8)
 
 # connections
-C_PRE, C_POST, C_PROJ, C_LEARN, C_OFF, C_N = range(6)
+C_PRE, C_POST, C_PROJ, C_LEARN, C_OFF, C_SYNCED, C_N = range(7)
 (CP_ABS, CP_ACT_CUR, CP_ACT_NEXT, CP_REL_EFF, CP_LRATE, CP_M_LRN, CP_D_THR, CP_D_REV,
  CP_SIG_OFF, CP_SIG_GAIN, CP_N) = range(11)
 PROJ_FULL, PROJ_1TO1 = 0, 1
@@ -175,7 +175,7 @@ def _send(p: Packed) -> None:
     U = p.U
     U[U_NET_RAW] = 0.0
     for ci in range(p.CI.shape[0]):
-        pre, post, proj, _, off = (int(v) for v in p.CI[ci])
+        pre, post, proj, _, off, _ = (int(v) for v in p.CI[ci])
         scale = p.CP[ci, CP_ABS] * (p.CP[ci, CP_ACT_CUR] * p.CP[ci, CP_REL_EFF])
         s0, s1 = int(p.lay_off[pre]), int(p.lay_off[pre + 1])
         r0, r1 = int(p.lay_off[post]), int(p.lay_off[post + 1])
@@ -268,7 +268,7 @@ def _xcal(x: np.ndarray, th: np.ndarray, d_thr: float, d_rev: float) -> np.ndarr
 def _learn(p: Packed) -> None:
     U, UP = p.U, p.UP
     for ci in range(p.CI.shape[0]):
-        pre, post, proj, learn, off = (int(v) for v in p.CI[ci])
+        pre, post, proj, learn, off, _ = (int(v) for v in p.CI[ci])
         s0, s1 = int(p.lay_off[pre]), int(p.lay_off[pre + 1])
         r0, r1 = int(p.lay_off[post]), int(p.lay_off[post + 1])
         ns, nr = s1 - s0, r1 - r0
@@ -301,6 +301,7 @@ def _learn(p: Packed) -> None:
             gain = float(cp[CP_SIG_GAIN])
             powed = np.array([_pow(b, gain) for b in base.tolist()])
             wt[:] = 1 / (1 + powed)
+            p.CI[ci, C_SYNCED] = 1
         np.clip(wt, 0.0, 1.0, out=wt)
 
 

@@ -1543,7 +1543,7 @@ cdef enum:
     LLP_LAY_INHIB, LLP_FB_DT, LLP_FB, LLP_FF, LLP_G_I, LLP_TRIAL_DECAY, LLP_FF0, LLP_N
 
 cdef enum:
-    LC_PRE, LC_POST, LC_PROJ, LC_LEARN, LC_OFF, LC_N
+    LC_PRE, LC_POST, LC_PROJ, LC_LEARN, LC_OFF, LC_SYNCED, LC_N
 
 cdef enum:
     LCP_ABS, LCP_ACT_CUR, LCP_ACT_NEXT, LCP_REL_EFF, LCP_LRATE, LCP_M_LRN, LCP_D_THR,
@@ -1590,18 +1590,22 @@ cdef inline double lpn_nxx1(const double* tx, const double* ty, Py_ssize_t n, do
                             double v) noexcept nogil:
     """The package's noisy XX1: 0 below the table, XX1 above, else scipy interp1d's linear
     interpolation (interval from a left searchsorted, clipped to [1, n-1])."""
-    cdef Py_ssize_t lo = 0, hi = n, mid
+    cdef Py_ssize_t lo
     cdef double slope
     if v < tx[0]:
         return 0.0
     if v > tx[n - 1]:
         return lpn_xx1(gain, v)
-    while lo < hi:  # first k with tx[k] >= v
-        mid = (lo + hi) // 2
-        if tx[mid] < v:
-            lo = mid + 1
-        else:
-            hi = mid
+    # first k with tx[k] >= v: the uniform grid's guess, then corrected against the table
+    lo = <Py_ssize_t>((v - tx[0]) / (tx[1] - tx[0]))
+    if lo > n - 1:
+        lo = n - 1
+    if lo < 0:
+        lo = 0
+    while lo < n - 1 and tx[lo] < v:
+        lo += 1
+    while lo > 0 and tx[lo - 1] >= v:
+        lo -= 1
     if lo < 1:
         lo = 1
     if lo > n - 1:
@@ -1707,6 +1711,8 @@ cdef void lpn_send(double[:, ::1] U, const Py_ssize_t[::1] off, const Py_ssize_t
     """Net input: per receiver, connection by connection, sender by sender."""
     cdef Py_ssize_t ci, i, j, s0, r0, ns, nr, w0
     cdef double scale, a
+    cdef double* acc
+    cdef const double* w
     U[LU_NET_RAW, :] = 0.0
     for ci in range(CI.shape[0]):
         scale = CP[ci, LCP_ABS] * (CP[ci, LCP_ACT_CUR] * CP[ci, LCP_REL_EFF])
@@ -1716,19 +1722,25 @@ cdef void lpn_send(double[:, ::1] U, const Py_ssize_t[::1] off, const Py_ssize_t
         nr = off[CI[ci, LC_POST] + 1] - r0
         w0 = CI[ci, LC_OFF]
         if CI[ci, LC_PROJ] == 0:
+            acc = &U[LU_NET_RAW, r0]
             for i in range(ns):
                 a = U[LU_ACT, s0 + i]
-                for j in range(nr):
-                    U[LU_NET_RAW, r0 + j] += (scale * WT[w0 + i * nr + j]) * a
+                if a == 0.0:  # adds +0 to sums that are never -0: skipping keeps the bits
+                    continue
+                w = &WT[w0 + i * nr]
+                for j in range(nr):  # receivers independent: vectorisable, same bits
+                    acc[j] += (scale * w[j]) * a
         else:
             for j in range(nr):
                 U[LU_NET_RAW, r0 + j] += (scale * WT[w0 + j]) * U[LU_ACT, s0 + j]
 
 
 cdef void lpn_learn(double[:, ::1] U, const double[:, ::1] UP, const Py_ssize_t[::1] off,
-                    const Py_ssize_t[:, ::1] CI, const double[:, ::1] CP, double[::1] WT,
+                    Py_ssize_t[:, ::1] CI, const double[:, ::1] CP, double[::1] WT,
                     double[::1] FWT) noexcept nogil:
-    """XCAL on the linear weight, contrast enhancement, clipping to [0, 1]."""
+    """XCAL on the linear weight, contrast enhancement, clipping to [0, 1].  A connection
+    whose weights are those of its last learning step (LC_SYNCED) skips links with no
+    change: recomputing them would give the same bits."""
     cdef Py_ssize_t ci, i, j, k, s0, r0, ns, nr, w0, s, r, full
     cdef double srs, srm, lo, hi, lmin, l_lrn, dwt, fwt, w, d_thr, d_rev, r_l
     for ci in range(CI.shape[0]):
@@ -1758,6 +1770,8 @@ cdef void lpn_learn(double[:, ::1] U, const double[:, ::1] UP, const Py_ssize_t[
                         l_lrn = lo + (hi - lo) / (UP[LQ_AVG_L_GAIN, r] - lmin) * (r_l - lmin)
                     dwt = CP[ci, LCP_LRATE] * (CP[ci, LCP_M_LRN] * lpn_xcal(srs, srm, d_thr, d_rev)
                                                + l_lrn * lpn_xcal(srs, r_l, d_thr, d_rev))
+                    if dwt == 0.0 and CI[ci, LC_SYNCED]:
+                        continue
                     fwt = FWT[k]
                     dwt = dwt * ((1 - fwt) if dwt > 0 else fwt)
                     fwt = fwt + dwt
@@ -1768,6 +1782,8 @@ cdef void lpn_learn(double[:, ::1] U, const double[:, ::1] UP, const Py_ssize_t[
                 elif w > 1.0:
                     w = 1.0
                 WT[k] = w
+        if CI[ci, LC_LEARN]:
+            CI[ci, LC_SYNCED] = 1
 
 
 def lpn_run(
@@ -1776,7 +1792,7 @@ def lpn_run(
     double[:, ::1] LS,
     const double[:, ::1] LP,
     const Py_ssize_t[::1] lay_off,
-    const Py_ssize_t[:, ::1] CI,
+    Py_ssize_t[:, ::1] CI,
     double[:, ::1] CP,
     double[::1] WT,
     double[::1] FWT,

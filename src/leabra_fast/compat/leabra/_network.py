@@ -78,6 +78,9 @@ class Network:
         self._packed: E.Packed | None = None
         self._pack_key: tuple[Any, ...] = ()
         self._param_version = -1
+        #: leabra_fast extension: False stops recording the per-cycle unit logs (the
+        #: package always records them; storing them is a good part of a small trial's time)
+        self.record_logs = True
         self.build()
 
     # counters --------------------------------------------------------------------------------
@@ -177,8 +180,9 @@ class Network:
             p.WT[off:off + n] = c._wt
             p.FWT[off:off + n] = c._fwt
             c._wt, c._fwt = p.WT[off:off + n], p.FWT[off:off + n]
-            p.CI[ci] = (index[id(c.pre)], index[id(c.post)], c._proj, 0, off)
+            p.CI[ci] = (index[id(c.pre)], index[id(c.post)], c._proj, 0, off, 0)
             c._net = self
+            c._ci = p.CI[ci]
             off += n
         p.CP = np.zeros((len(conns), E.CP_N))
         p.CT = self._CT
@@ -263,15 +267,17 @@ class Network:
         self._clamps(p, self._inputs, p.in_vals, p.in_mask, "set_inputs")
         self._clamps(p, self._outputs, p.out_vals, p.out_mask, "set_outputs")
         nL = len(self.layers)
-        logs = np.empty((n, len(O.LOG_NAMES), p.U.shape[1]))
+        rows = O._LOG_ROWS if self.record_logs else O._LOG_ROWS[:0]
+        logs = np.empty((n, len(rows), p.U.shape[1]))
         gci = np.empty((n, nL))
         run = _compiled_run() if _BACKEND[0] == "cython" else None
-        (run or _reference_run)(p, n, int(qs), O._LOG_ROWS, logs, gci)
+        (run or _reference_run)(p, n, int(qs), rows, logs, gci)
         for ci, c in enumerate(self.connections):
             c.wt_scale_act = float(p.CP[ci, E.CP_ACT_CUR])
-        for i, ly in enumerate(self.layers):
-            a, b = int(p.lay_off[i]), int(p.lay_off[i + 1])
-            ly._log_chunks.append((logs[:, :, a:b], gci[:, i]))
+        if self.record_logs:
+            for i, ly in enumerate(self.layers):
+                a, b = int(p.lay_off[i]), int(p.lay_off[i + 1])
+                ly._log_chunks.append((logs[:, :, a:b], gci[:, i]))
 
     def _quarter_cycles(self, cc: int, qn: int, qs: int) -> tuple[int, int, int]:
         """Cycles of one quarter() from counters (cc, qn); the counters after it."""

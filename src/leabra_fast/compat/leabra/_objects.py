@@ -429,6 +429,7 @@ class Link:
     @wt.setter
     def wt(self, v: float) -> None:
         self._conn._wt[self._k] = v
+        self._conn._unsync()
 
     @property
     def fwt(self) -> float:
@@ -437,6 +438,7 @@ class Link:
     @fwt.setter
     def fwt(self, v: float) -> None:
         self._conn._fwt[self._k] = v
+        self._conn._unsync()
 
     @property
     def dwt(self) -> float:
@@ -486,6 +488,12 @@ class Connection:
         self._wt = np.array(w, dtype=np.float64)
         self._fwt = np.array([sig_inv(x) for x in w], dtype=np.float64)
         self._net: Network | None = None
+        self._ci: np.ndarray | None = None  # its row of the packed CI, once packed
+
+    def _unsync(self) -> None:
+        """The weights no longer follow the last learning step (the kernel recomputes all)."""
+        if self._ci is not None:
+            self._ci[E.C_SYNCED] = 0
 
     @property
     def n_links(self) -> int:
@@ -527,6 +535,7 @@ class Connection:
         flat = w.ravel().tolist()
         self._wt[:] = flat
         self._fwt[:] = [self.spec.sig_inv(x) for x in flat]
+        self._unsync()
 
     def compute_netin_scaling(self) -> None:
         """The expected-activity scaling ``wt_scale_act`` (from the sender's avg_act_p_eff)."""
