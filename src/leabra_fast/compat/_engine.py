@@ -15,8 +15,9 @@ Layout (all float64 unless said):
 * ``UP[par, unit]``: unit parameters (a unit spec per unit, as the package allows).
 * ``LS[var, layer]`` / ``LP[par, layer]``: layer state and parameters.
 * ``CI[conn, :]`` (intp): pre layer, post layer, pattern (0 full, 1 one-to-one), learn flag,
-  weight offset, synced flag (1: the weights are those of the last learning step); ``CP[conn, :]``: scaling and learning parameters; ``WT`` / ``FWT``: the
-  weights of all connections, each sender-major, concatenated.
+  weight offset, synced flag (1: the weights are those of the last learning step);
+  ``CP[conn, :]``: scaling and learning parameters; ``WT`` / ``FWT``: the weights of all
+  connections, each sender-major, concatenated.
 * ``TX`` / ``TY`` / ``TLEN``: the noisy-XX1 lookup tables (one per distinct act_sd/act_gain).
 * ``CT`` (int64): cycle_count, quarter_nb, trial_count, phase (0 minus, 1 plus), cycle_tot.
 """

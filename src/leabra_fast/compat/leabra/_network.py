@@ -139,13 +139,15 @@ class Network:
     def set_inputs(self, act_map: dict[str, Any]) -> None:
         """Activities clamped on the named layers from the start of every trial."""
         if not isinstance(act_map, dict):
-            raise CompatArgumentError(f"act_map must be a dict, got {type(act_map).__name__}")
+            raise CompatArgumentError(
+                f"set_inputs: act_map must be a dict, got {type(act_map).__name__}")
         self._inputs = act_map
 
     def set_outputs(self, act_map: dict[str, Any]) -> None:
         """Activities clamped on the named layers in the plus phase (and used by the sse)."""
         if not isinstance(act_map, dict):
-            raise CompatArgumentError(f"act_map must be a dict, got {type(act_map).__name__}")
+            raise CompatArgumentError(
+                f"set_outputs: act_map must be a dict, got {type(act_map).__name__}")
         self._outputs = act_map
 
     # packing ----------------------------------------------------------------------------------
@@ -257,12 +259,16 @@ class Network:
             mask[i] = 1
 
     # running ----------------------------------------------------------------------------------
-    def _run(self, n: int) -> None:
-        if n <= 0:
-            return
+    def _quarter_size(self) -> int:
         qs = self.spec.quarter_size
         if isinstance(qs, bool) or not isinstance(qs, (int, np.integer)) or qs < 1:
             raise CompatArgumentError(f"spec.quarter_size must be a positive integer, got {qs!r}")
+        return int(qs)
+
+    def _run(self, n: int) -> None:
+        if n <= 0:
+            return
+        qs = self._quarter_size()
         p = self._sync()
         self._clamps(p, self._inputs, p.in_vals, p.in_mask, "set_inputs")
         self._clamps(p, self._outputs, p.out_vals, p.out_mask, "set_outputs")
@@ -297,15 +303,19 @@ class Network:
 
     def quarter(self) -> None:
         """Run to the end of the current quarter (a whole quarter at a quarter's end)."""
-        n, _, _ = self._quarter_cycles(self.cycle_count, self.quarter_nb, self.spec.quarter_size)
+        n, _, _ = self._quarter_cycles(self.cycle_count, self.quarter_nb, self._quarter_size())
         self._run(n)
 
     def trial(self) -> float:
         """Run to the end of the plus phase in one call; return the sse of the outputs."""
-        qs = self.spec.quarter_size
+        qs = self._quarter_size()
         n, cc, qn = self._quarter_cycles(self.cycle_count, self.quarter_nb, qs)
         total = n
         while qn != 4:
+            if cc != qs:  # the package's assertion (quarter_size lowered mid-quarter)
+                raise CompatArgumentError(
+                    f"trial: cycle_count {cc} passed spec.quarter_size {qs}; the quarter "
+                    "cannot end")
             n, cc, qn = self._quarter_cycles(cc, qn, qs)
             total += n
         self._run(total)
