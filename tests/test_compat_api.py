@@ -207,3 +207,25 @@ def test_psyneulink_leabra_mechanism_on_compat() -> None:
     assert runs["orig"][0] == "leabra.network"
     np.testing.assert_allclose([float(x) for x in runs["lf"][1].split()],
                                [float(x) for x in runs["orig"][1].split()], rtol=1e-9, atol=1e-12)
+
+
+def test_readme_compat_block_runs() -> None:
+    """The README's compat example (a ```py block) runs and learns."""
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    if not readme.exists():
+        pytest.skip("README.md not next to the tests")
+    import re
+
+    blocks = re.findall(r"```py\n(.*?)```", readme.read_text(), re.S)
+    assert blocks
+    before = sys.modules.get("leabra")
+    ns: dict = {}
+    try:
+        exec(compile(blocks[0], str(readme), "exec"), ns)
+    finally:
+        import leabra_fast.compat as compat
+
+        compat.uninstall()
+    assert sys.modules.get("leabra") is before
+    assert ns["sse"][-1] < ns["sse"][0]
+    assert len(ns["acts"]) == 25
