@@ -298,8 +298,8 @@ def test_compiled_equals_reference_bits() -> None:
     for lp, lc in zip(p.layers, c.layers, strict=True):
         np.testing.assert_allclose(lc._U, lp._U, rtol=1e-12, atol=0)
         for k in range(3):
-            np.testing.assert_allclose(lc._log_chunks[k][0], lp._log_chunks[k][0], rtol=1e-12,
-                                       atol=1e-300)
+            np.testing.assert_allclose(lc._log_chunks[k][0].logs(), lp._log_chunks[k][0].logs(),
+                                       rtol=1e-12, atol=1e-300)
     for cp, cc in zip(p.connections, c.connections, strict=True):
         np.testing.assert_allclose(cc._wt, cp._wt, rtol=1e-12, atol=0)
 

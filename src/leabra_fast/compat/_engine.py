@@ -303,7 +303,9 @@ def _learn(p: Packed) -> None:
             powed = np.array([_pow(b, gain) for b in base.tolist()])
             wt[:] = 1 / (1 + powed)
             p.CI[ci, C_SYNCED] = 1
-        np.clip(wt, 0.0, 1.0, out=wt)
+        # the package's max(0.0, min(1.0, wt)) (a NaN becomes 1)
+        wt[:] = np.where(wt < 1.0, wt, 1.0)
+        wt[:] = np.where(wt > 0.0, wt, 0.0)
 
 
 def _pow(b: float, e: float) -> float:

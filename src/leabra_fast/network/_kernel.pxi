@@ -1586,18 +1586,18 @@ cdef inline double lpn_xx1(double gain, double x) noexcept nogil:
     return g / (g + 1)
 
 
-cdef inline double lpn_nxx1(const double* tx, const double* ty, Py_ssize_t n, double gain,
-                            double v) noexcept nogil:
+cdef inline double lpn_nxx1(const double* tx, const double* ty, const double* slope,
+                            Py_ssize_t n, double inv_step, double gain, double v) noexcept nogil:
     """The package's noisy XX1: 0 below the table, XX1 above, else scipy interp1d's linear
-    interpolation (interval from a left searchsorted, clipped to [1, n-1])."""
+    interpolation (interval from a left searchsorted, clipped to [1, n-1]; ``slope[k]`` is
+    ``(ty[k] - ty[k-1]) / (tx[k] - tx[k-1])``, the division it does at each call)."""
     cdef Py_ssize_t lo
-    cdef double slope
     if v < tx[0]:
         return 0.0
     if v > tx[n - 1]:
         return lpn_xx1(gain, v)
     # first k with tx[k] >= v: the uniform grid's guess, then corrected against the table
-    lo = <Py_ssize_t>((v - tx[0]) / (tx[1] - tx[0]))
+    lo = <Py_ssize_t>((v - tx[0]) * inv_step)
     if lo > n - 1:
         lo = n - 1
     if lo < 0:
@@ -1608,10 +1608,7 @@ cdef inline double lpn_nxx1(const double* tx, const double* ty, Py_ssize_t n, do
         lo -= 1
     if lo < 1:
         lo = 1
-    if lo > n - 1:
-        lo = n - 1
-    slope = (ty[lo] - ty[lo - 1]) / (tx[lo] - tx[lo - 1])
-    return slope * (v - tx[lo - 1]) + ty[lo - 1]
+    return slope[lo] * (v - tx[lo - 1]) + ty[lo - 1]
 
 
 cdef inline double lpn_current(double gc_e, double gc_i, double gc_l, double e_e, double e_i,
@@ -1648,62 +1645,67 @@ cdef void lpn_force(double[:, ::1] U, const double[:, ::1] UP, Py_ssize_t a, Py_
         U[LU_V_M_EQ, j] = U[LU_V_M, j]
 
 
-cdef void lpn_unit(double[:, ::1] U, const double[:, ::1] UP, const double[:, ::1] TX,
-                   const double[:, ::1] TY, const Py_ssize_t[::1] TLEN, Py_ssize_t j,
-                   double g_i) noexcept nogil:
+cdef void lpn_unit(double* U, const double* UP, Py_ssize_t N, const double* TX,
+                   const double* TY, Py_ssize_t L, const double* slope, const double* inv_step,
+                   const Py_ssize_t* TLEN, Py_ssize_t j, double g_i) noexcept nogil:
     """One cycle of unit j (g_e already integrated): membrane potentials, rate, adaptation
-    for a free unit; the running averages for every unit."""
+    for a free unit; the running averages for every unit.  ``U`` and ``UP`` are the
+    (row, unit) arrays' data, rows N apart (raw pointers: no memoryview per call)."""
     cdef double dt_v, gc_e, gc_i, gc_l, e_e, e_l, e_i, adapt, v, i1, i_net, i_r, v_m, v_m_eq
     cdef double thr, g_e_thr, x, new_act, act_nd, spk, m_in_s
     cdef Py_ssize_t t
-    if U[LU_FORCED, j] == 0.0:
-        dt_v = UP[LQ_DT_V_M, j]
-        gc_e = UP[LQ_G_BAR_E, j] * U[LU_G_E, j]
-        gc_i = UP[LQ_G_BAR_I, j] * g_i
-        gc_l = UP[LQ_G_BAR_L, j] * UP[LQ_G_L, j]
-        e_e = UP[LQ_E_REV_E, j]
-        e_l = UP[LQ_E_REV_L, j]
-        e_i = UP[LQ_E_REV_I, j]
-        adapt = U[LU_ADAPT, j]
-        v = U[LU_V_M, j]
+    if U[LU_FORCED * N + j] == 0.0:
+        dt_v = UP[LQ_DT_V_M * N + j]
+        gc_e = UP[LQ_G_BAR_E * N + j] * U[LU_G_E * N + j]
+        gc_i = UP[LQ_G_BAR_I * N + j] * g_i
+        gc_l = UP[LQ_G_BAR_L * N + j] * UP[LQ_G_L * N + j]
+        e_e = UP[LQ_E_REV_E * N + j]
+        e_l = UP[LQ_E_REV_L * N + j]
+        e_i = UP[LQ_E_REV_I * N + j]
+        adapt = U[LU_ADAPT * N + j]
+        v = U[LU_V_M * N + j]
         i1 = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, adapt, v)
         i_net = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, adapt, v + (0.5 * dt_v) * i1)
-        i_r = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, adapt, U[LU_V_M_EQ, j])
+        i_r = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, adapt, U[LU_V_M_EQ * N + j])
         v_m = v + dt_v * i_net
-        v_m_eq = U[LU_V_M_EQ, j] + dt_v * i_r
-        thr = UP[LQ_ACT_THR, j]
+        v_m_eq = U[LU_V_M_EQ * N + j] + dt_v * i_r
+        thr = UP[LQ_ACT_THR * N + j]
         spk = 0.0
         if v_m > thr:
             spk = 1.0
-            v_m = UP[LQ_V_M_R, j]
+            v_m = UP[LQ_V_M_R * N + j]
             i_net = 0.0
         if v_m_eq <= thr:
             x = v_m_eq - thr
         else:
             g_e_thr = (gc_i * (e_i - thr) + gc_l * (e_l - thr) - adapt) / (thr - e_e)
             x = gc_e - g_e_thr
-        if UP[LQ_NOISY, j] != 0.0:
-            t = <Py_ssize_t>UP[LQ_TABLE, j]
-            new_act = lpn_nxx1(&TX[t, 0], &TY[t, 0], TLEN[t], UP[LQ_ACT_GAIN, j], x)
+        if UP[LQ_NOISY * N + j] != 0.0:
+            t = <Py_ssize_t>UP[LQ_TABLE * N + j]
+            new_act = lpn_nxx1(TX + t * L, TY + t * L, slope + t * L, TLEN[t],
+                               inv_step[t], UP[LQ_ACT_GAIN * N + j], x)
         else:
-            new_act = lpn_xx1(UP[LQ_ACT_GAIN, j], x)
-        act_nd = U[LU_ACT_ND, j] + dt_v * (new_act - U[LU_ACT_ND, j])
-        if UP[LQ_ADAPT_ON, j] != 0.0:
-            adapt = adapt + (UP[LQ_DT_ADAPT, j] * (UP[LQ_V_M_GAIN, j] * (v_m - e_l) - adapt)
-                             + spk * UP[LQ_SPIKE_GAIN, j])
-        U[LU_I_NET, j] = i_net
-        U[LU_I_NET_R, j] = i_r
-        U[LU_V_M, j] = v_m
-        U[LU_V_M_EQ, j] = v_m_eq
-        U[LU_SPIKE, j] = spk
-        U[LU_ACT_ND, j] = act_nd
-        U[LU_ACT, j] = act_nd
-        U[LU_ADAPT, j] = adapt
-    U[LU_AVG_SS, j] += UP[LQ_AVG_SS_DT, j] * (U[LU_ACT_ND, j] - U[LU_AVG_SS, j])
-    U[LU_AVG_S, j] += UP[LQ_AVG_S_DT, j] * (U[LU_AVG_SS, j] - U[LU_AVG_S, j])
-    U[LU_AVG_M, j] += UP[LQ_AVG_M_DT, j] * (U[LU_AVG_S, j] - U[LU_AVG_M, j])
-    m_in_s = UP[LQ_AVG_M_IN_S, j]
-    U[LU_AVG_S_EFF, j] = m_in_s * U[LU_AVG_M, j] + (1 - m_in_s) * U[LU_AVG_S, j]
+            new_act = lpn_xx1(UP[LQ_ACT_GAIN * N + j], x)
+        act_nd = U[LU_ACT_ND * N + j] + dt_v * (new_act - U[LU_ACT_ND * N + j])
+        if UP[LQ_ADAPT_ON * N + j] != 0.0:
+            adapt = adapt + (UP[LQ_DT_ADAPT * N + j]
+                             * (UP[LQ_V_M_GAIN * N + j] * (v_m - e_l) - adapt)
+                             + spk * UP[LQ_SPIKE_GAIN * N + j])
+        U[LU_I_NET * N + j] = i_net
+        U[LU_I_NET_R * N + j] = i_r
+        U[LU_V_M * N + j] = v_m
+        U[LU_V_M_EQ * N + j] = v_m_eq
+        U[LU_SPIKE * N + j] = spk
+        U[LU_ACT_ND * N + j] = act_nd
+        U[LU_ACT * N + j] = act_nd
+        U[LU_ADAPT * N + j] = adapt
+    U[LU_AVG_SS * N + j] += UP[LQ_AVG_SS_DT * N + j] * (U[LU_ACT_ND * N + j]
+                                                       - U[LU_AVG_SS * N + j])
+    U[LU_AVG_S * N + j] += UP[LQ_AVG_S_DT * N + j] * (U[LU_AVG_SS * N + j] - U[LU_AVG_S * N + j])
+    U[LU_AVG_M * N + j] += UP[LQ_AVG_M_DT * N + j] * (U[LU_AVG_S * N + j] - U[LU_AVG_M * N + j])
+    m_in_s = UP[LQ_AVG_M_IN_S * N + j]
+    U[LU_AVG_S_EFF * N + j] = (m_in_s * U[LU_AVG_M * N + j]
+                               + (1 - m_in_s) * U[LU_AVG_S * N + j])
 
 
 cdef void lpn_send(double[:, ::1] U, const Py_ssize_t[::1] off, const Py_ssize_t[:, ::1] CI,
@@ -1740,9 +1742,11 @@ cdef void lpn_learn(double[:, ::1] U, const double[:, ::1] UP, const Py_ssize_t[
                     double[::1] FWT) noexcept nogil:
     """XCAL on the linear weight, contrast enhancement, clipping to [0, 1].  A connection
     whose weights are those of its last learning step (LC_SYNCED) skips links with no
-    change: recomputing them would give the same bits."""
+    change (dwt 0, as whenever srs < d_thr): recomputing them would give the same bits."""
     cdef Py_ssize_t ci, i, j, k, s0, r0, ns, nr, w0, s, r, full
+    cdef bint learn, synced
     cdef double srs, srm, lo, hi, lmin, l_lrn, dwt, fwt, w, d_thr, d_rev, r_l
+    cdef double lrate, m_lrn, sig_off, sig_gain
     for ci in range(CI.shape[0]):
         s0 = off[CI[ci, LC_PRE]]
         ns = off[CI[ci, LC_PRE] + 1] - s0
@@ -1750,16 +1754,24 @@ cdef void lpn_learn(double[:, ::1] U, const double[:, ::1] UP, const Py_ssize_t[
         nr = off[CI[ci, LC_POST] + 1] - r0
         w0 = CI[ci, LC_OFF]
         full = CI[ci, LC_PROJ] == 0
+        learn = CI[ci, LC_LEARN] != 0
+        synced = CI[ci, LC_SYNCED] != 0
         d_thr = CP[ci, LCP_D_THR]
         d_rev = CP[ci, LCP_D_REV]
+        lrate = CP[ci, LCP_LRATE]
+        m_lrn = CP[ci, LCP_M_LRN]
+        sig_off = CP[ci, LCP_SIG_OFF]
+        sig_gain = CP[ci, LCP_SIG_GAIN]
         for i in range(ns if full else 1):
             for j in range(nr):
                 k = w0 + i * nr + j
                 r = r0 + j
                 s = s0 + i if full else s0 + j
                 w = WT[k]
-                if CI[ci, LC_LEARN]:
+                if learn:
                     srs = U[LU_AVG_S_EFF, r] * U[LU_AVG_S_EFF, s]
+                    if synced and srs < d_thr:  # both XCAL terms 0: dwt is +-0
+                        continue
                     srm = U[LU_AVG_M, r] * U[LU_AVG_M, s]
                     r_l = U[LU_AVG_L, r]
                     l_lrn = 0.0
@@ -1768,21 +1780,18 @@ cdef void lpn_learn(double[:, ::1] U, const double[:, ::1] UP, const Py_ssize_t[
                         hi = UP[LQ_AVG_LRN_MAX, r]
                         lmin = UP[LQ_AVG_L_MIN, r]
                         l_lrn = lo + (hi - lo) / (UP[LQ_AVG_L_GAIN, r] - lmin) * (r_l - lmin)
-                    dwt = CP[ci, LCP_LRATE] * (CP[ci, LCP_M_LRN] * lpn_xcal(srs, srm, d_thr, d_rev)
-                                               + l_lrn * lpn_xcal(srs, r_l, d_thr, d_rev))
-                    if dwt == 0.0 and CI[ci, LC_SYNCED]:
+                    dwt = lrate * (m_lrn * lpn_xcal(srs, srm, d_thr, d_rev)
+                                   + l_lrn * lpn_xcal(srs, r_l, d_thr, d_rev))
+                    if dwt == 0.0 and synced:
                         continue
                     fwt = FWT[k]
                     dwt = dwt * ((1 - fwt) if dwt > 0 else fwt)
                     fwt = fwt + dwt
                     FWT[k] = fwt
-                    w = 1 / (1 + pow(CP[ci, LCP_SIG_OFF] * (1 - fwt) / fwt, CP[ci, LCP_SIG_GAIN]))
-                if w < 0.0:
-                    w = 0.0
-                elif w > 1.0:
-                    w = 1.0
-                WT[k] = w
-        if CI[ci, LC_LEARN]:
+                    w = 1 / (1 + pow(sig_off * (1 - fwt) / fwt, sig_gain))
+                w = w if w < 1.0 else 1.0  # Python's max(0.0, min(1.0, w)): NaN -> 1
+                WT[k] = w if w > 0.0 else 0.0
+        if learn:
             CI[ci, LC_SYNCED] = 1
 
 
@@ -1814,8 +1823,10 @@ def lpn_run(
     of ``leabra_fast.compat._engine.Packed``); return a status code.  Sizes and indices are
     checked here (``STATUS_BAD_ARGS``), values in Python."""
     cdef Py_ssize_t N = U.shape[1], nL = LS.shape[1], nC = CI.shape[0], nT = TX.shape[0]
-    cdef Py_ssize_t c, li, j, k, a, b, ci, t, n_w
+    cdef Py_ssize_t c, li, j, k, a, b, ci, t, n_w, L = TX.shape[1]
     cdef double v
+    cdef double* slope
+    cdef double* inv_step
     if (U.shape[0] != LU_N or UP.shape[0] != LQ_N or UP.shape[1] != N or LS.shape[0] != LL_N
             or LP.shape[0] != LLP_N or LP.shape[1] != nL or lay_off.shape[0] != nL + 1
             or CI.shape[1] != LC_N or CP.shape[0] != nC or CP.shape[1] != LCP_N
@@ -1855,6 +1866,17 @@ def lpn_run(
             return STATUS_BAD_ARGS_
         if CI[ci, LC_OFF] + n_w > WT.shape[0]:
             return STATUS_BAD_ARGS_
+    slope = <double*>malloc((nT * L + 1) * sizeof(double))
+    inv_step = <double*>malloc((nT + 1) * sizeof(double))
+    if slope == NULL or inv_step == NULL:
+        free(slope)
+        free(inv_step)
+        return STATUS_NO_MEMORY_
+    for t in range(nT):
+        inv_step[t] = 1.0 / (TX[t, 1] - TX[t, 0])
+        slope[t * L] = 0.0
+        for k in range(1, TLEN[t]):
+            slope[t * L + k] = (TY[t, k] - TY[t, k - 1]) / (TX[t, k] - TX[t, k - 1])
     with nogil:
         for c in range(n_cycles):
             if CT[LT_CC] == quarter_size:
@@ -1905,7 +1927,8 @@ def lpn_run(
                     else:
                         LS[LL_GC_I, li] = 0.0
                 for j in range(a, b):
-                    lpn_unit(U, UP, TX, TY, TLEN, j, LS[LL_GC_I, li])
+                    lpn_unit(&U[0, 0], &UP[0, 0], N, &TX[0, 0], &TY[0, 0], L, slope, inv_step,
+                             &TLEN[0], j, LS[LL_GC_I, li])
                 LS[LL_AVG_ACT, li] = lpn_pairwise_sum(&U[LU_ACT, a], b - a) / (b - a)
             for k in range(log_rows.shape[0]):
                 if log_rows[k] == -1:
@@ -1931,4 +1954,6 @@ def lpn_run(
                         if U[LU_AVG_L, j] < UP[LQ_AVG_L_MIN, j]:
                             U[LU_AVG_L, j] = UP[LQ_AVG_L_MIN, j]
                     CT[LT_PHASE] = 0
+    free(slope)
+    free(inv_step)
     return STATUS_OK_

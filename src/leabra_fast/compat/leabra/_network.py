@@ -54,6 +54,39 @@ def set_backend(name: str) -> str:
     return prev
 
 
+class _Replay:
+    """The inputs of one run: its unit logs are recomputed, bit for bit, when first read.
+
+    Storing the logs of every cycle costs more than running the cycles (fresh memory for
+    six values per unit and cycle); a copy of the state the run started from is a tenth
+    of that, and the run is deterministic.
+    """
+
+    _STATE = ("U", "LS", "WT", "FWT", "CI", "CP", "CT", "in_vals", "in_mask", "out_vals",
+              "out_mask")
+    _SHARED = ("UP", "LP", "lay_off", "TX", "TY", "TLEN")  # replaced, never changed in place
+
+    def __init__(self, p: E.Packed, n: int, qs: int, run: Callable[..., None]) -> None:
+        self._p: E.Packed | None = E.Packed()
+        for k in self._STATE:
+            setattr(self._p, k, getattr(p, k).copy())
+        for k in self._SHARED:
+            setattr(self._p, k, getattr(p, k))
+        self._n, self._qs, self._run = n, qs, run
+        self._logs: np.ndarray | None = None
+
+    def logs(self) -> np.ndarray:
+        """(cycle, log variable, unit) of the run, computed on first use."""
+        if self._logs is None:
+            q = self._p
+            assert q is not None
+            logs = np.empty((self._n, len(O.LOG_NAMES), q.U.shape[1]))
+            self._run(q, self._n, self._qs, O._LOG_ROWS, logs,
+                      np.empty((self._n, q.LS.shape[1])))
+            self._logs, self._p = logs, None
+        return self._logs
+
+
 class Network:
     """A network of layers and connections (``Network(spec, layers, connections)``)."""
 
@@ -273,17 +306,16 @@ class Network:
         self._clamps(p, self._inputs, p.in_vals, p.in_mask, "set_inputs")
         self._clamps(p, self._outputs, p.out_vals, p.out_mask, "set_outputs")
         nL = len(self.layers)
-        rows = O._LOG_ROWS if self.record_logs else O._LOG_ROWS[:0]
-        logs = np.empty((n, len(rows), p.U.shape[1]))
         gci = np.empty((n, nL))
-        run = _compiled_run() if _BACKEND[0] == "cython" else None
-        (run or _reference_run)(p, n, int(qs), rows, logs, gci)
+        run = (_compiled_run() if _BACKEND[0] == "cython" else None) or _reference_run
+        replay = _Replay(p, n, qs, run) if self.record_logs else None
+        run(p, n, qs, O._LOG_ROWS[:0], np.empty((n, 0, p.U.shape[1])), gci)
         for ci, c in enumerate(self.connections):
             c.wt_scale_act = float(p.CP[ci, E.CP_ACT_CUR])
-        if self.record_logs:
+        if replay is not None:
             for i, ly in enumerate(self.layers):
-                a, b = int(p.lay_off[i]), int(p.lay_off[i + 1])
-                ly._log_chunks.append((logs[:, :, a:b], gci[:, i]))
+                ly._log_chunks.append((replay, gci[:, i], int(p.lay_off[i]),
+                                       int(p.lay_off[i + 1])))
 
     def _quarter_cycles(self, cc: int, qn: int, qs: int) -> tuple[int, int, int]:
         """Cycles of one quarter() from counters (cc, qn); the counters after it."""

@@ -244,7 +244,9 @@ class Layer:
         self._L = np.zeros(E.L_N)
         self._pending: list[list[float]] = [[] for _ in range(n)]
         self._unit_objs: list[Unit] | None = None
-        self._log_chunks: list[tuple[np.ndarray, np.ndarray]] = []
+        # per run: (unit logs (cycle, variable, unit) or the run's _Replay, gc_i, first and
+        # last unit of this layer in it)
+        self._log_chunks: list[tuple[Any, np.ndarray, int, int]] = []
         self.avg_act_p_eff = self.spec.avg_act_targ_init
         self.from_connections: list[Connection] = []
         self.to_connections: list[Connection] = []
@@ -321,8 +323,9 @@ class Layer:
         out: dict[str, list[Any]] = {}
         for k, name in enumerate(LOG_NAMES):
             vals: list[Any] = []
-            for block, _ in self._log_chunks:
-                vals.extend(block[:, k, j].tolist())
+            for block, _, a, _ in self._log_chunks:
+                arr = block if isinstance(block, np.ndarray) else block.logs()
+                vals.extend(arr[:, k, a + j].tolist())
             out[name] = vals
         return out
 
@@ -334,13 +337,13 @@ class Layer:
                 block[0, k] *= self._U[E.U_G_E]
             else:
                 block[0, k] = self._U[r]
-        self._log_chunks.append((block, np.array([self.gc_i])))
+        self._log_chunks.append((block, np.array([self.gc_i]), 0, self._n))
 
     @property
     def logs(self) -> dict[str, list[float]]:
         """Per-cycle records of the layer's inhibition, ``{'gc_i': [...]}``."""
         vals: list[float] = []
-        for _, g in self._log_chunks:
+        for _, g, _, _ in self._log_chunks:
             vals.extend(g.tolist())
         return {"gc_i": vals}
 

@@ -104,6 +104,9 @@ class UnitSpec(_Spec):
 
     def params(self) -> list[float]:
         """The values of the packed parameter rows (``_engine.UNIT_PARAMS``)."""
+        if self._num("avg_l_gain") == self._num("avg_l_min"):
+            raise CompatArgumentError("UnitSpec.avg_l_gain must differ from avg_l_min (avg_l_lrn "
+                                      "divides by their difference)")
         out = []
         for name in E.UNIT_PARAMS:
             if name == "dt_net":
