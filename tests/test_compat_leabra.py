@@ -316,3 +316,58 @@ def test_record_logs_off_same_numbers() -> None:
     check_state(a, b, "logs off")
     assert len(a.layers[1].units[0].logs["act"]) == 60
     assert b.layers[1].units[0].logs["act"] == []
+
+
+def test_same_bits_at_every_instruction_set() -> None:
+    from leabra_fast.network import compiled
+
+    desc = bench_desc(6, 5)
+    finals = {}
+    prev = compiled.select_simd()
+    try:
+        for level in compiled.simd_levels():
+            compiled.select_simd(level)
+            net = build(fast, desc, 8)
+            for ins, outs in patterns(desc, 3, 8):
+                net.set_inputs(ins)
+                net.set_outputs(outs)
+                net.trial()
+            finals[level] = np.concatenate([ly._U.ravel() for ly in net.layers]
+                                           + [c._wt for c in net.connections])
+    finally:
+        compiled.select_simd(prev)
+    first = next(iter(finals.values()))
+    for level, arr in finals.items():
+        np.testing.assert_array_equal(arr, first, err_msg=level)
+
+
+def test_kernel_refuses_inconsistent_arrays() -> None:
+    from leabra_fast.network import compiled
+
+    net = build(fast, bench_desc(3, 3), 0)
+    p = net._sync()
+    mod = compiled.current()
+    rows = np.zeros(0, dtype=np.intp)
+
+    def call(**over: Any) -> int:
+        a = {k: getattr(p, k) for k in ("U", "UP", "LS", "LP", "lay_off", "CI", "CP", "WT",
+                                         "FWT", "TX", "TY", "TLEN", "CT", "in_vals", "in_mask",
+                                         "out_vals", "out_mask")}
+        a.update(over)
+        return mod.lpn_run(*a.values(), 2, 3, rows, np.empty((2, 0, p.U.shape[1])),
+                           np.empty((2, p.LS.shape[1])))
+
+    assert call() == mod.STATUS_OK
+    bad_ci = p.CI.copy()
+    bad_ci[0, E.C_POST] = 99
+    assert call(CI=bad_ci) == mod.STATUS_BAD_ARGS
+    bad_off = p.CI.copy()
+    bad_off[0, E.C_OFF] = len(p.WT)
+    assert call(CI=bad_off) == mod.STATUS_BAD_ARGS
+    bad_lay = p.lay_off.copy()
+    bad_lay[-1] += 1
+    assert call(lay_off=bad_lay) == mod.STATUS_BAD_ARGS
+    bad_tab = p.UP.copy()
+    bad_tab[E.P_TABLE] = 5
+    assert call(UP=bad_tab) == mod.STATUS_BAD_ARGS
+    assert call(FWT=p.FWT[:-1]) == mod.STATUS_BAD_ARGS
