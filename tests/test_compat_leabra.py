@@ -371,3 +371,51 @@ def test_kernel_refuses_inconsistent_arrays() -> None:
     bad_tab[E.P_TABLE] = 5
     assert call(UP=bad_tab) == mod.STATUS_BAD_ARGS
     assert call(FWT=p.FWT[:-1]) == mod.STATUS_BAD_ARGS
+
+
+def test_growing_network_repacks_with_its_state() -> None:
+    """add_layer / add_connection after trials: the state carries over into the new packing."""
+    nets = []
+    for mod in (orig, fast):
+        random.seed(5)
+        a = mod.Layer(4, genre=mod.INPUT, name="a")
+        b = mod.Layer(3, name="b")
+        net = mod.Network(layers=[a, b], connections=[
+            mod.Connection(a, b, mod.ConnectionSpec(lrule="leabra"))])
+        net.set_inputs({"a": [1, 0, 1, 0]})
+        net.trial()
+        c = mod.Layer(2, genre=mod.OUTPUT, name="c")
+        net.add_layer(c)
+        net.add_connection(mod.Connection(b, c, mod.ConnectionSpec(lrule="leabra")))
+        net.set_outputs({"c": [0, 1]})
+        net.trial()
+        net.trial()
+        nets.append(net)
+    check_state(nets[0], nets[1], "grown")
+
+
+def test_psyneulink_mechanism_network_shape() -> None:
+    """The network PsyNeuLink's LeabraMechanism builds (all layers of genre HIDDEN, adapt on,
+    weights 0.75 +- 0.2, one shared spec per kind, quarter 50), trained with clamped input
+    and output layers as its execute() does, against the package."""
+    nets = []
+    for mod in (orig, fast):
+        random.seed(11)
+        us = mod.UnitSpec(adapt_on=True, noisy_act=True)
+        ls = mod.LayerSpec(lay_inhib=True)
+        cs = mod.ConnectionSpec(proj="full", rnd_type="uniform", rnd_mean=0.75, rnd_var=0.2,
+                                lrule="leabra")
+        lays = [mod.Layer(n, spec=ls, unit_spec=us, name=nm)
+                for n, nm in ((4, "input_layer"), (3, "hidden_layer_0"), (2, "output_layer"))]
+        conns = [mod.Connection(lays[0], lays[1], spec=cs),
+                 mod.Connection(lays[1], lays[2], spec=cs)]
+        net = mod.Network(layers=lays, connections=conns, spec=mod.NetworkSpec(quarter_size=50))
+        for k in range(3):
+            net.set_inputs({"input_layer": [1, 0, k % 2, 0]})
+            net.set_outputs({"output_layer": [0, 1]})
+            net.trial()
+        nets.append(net)
+    check_state(nets[0], nets[1], "LeabraMechanism net")
+    for la, lb in zip(nets[0].layers, nets[1].layers, strict=True):
+        for ua, ub in zip(la.units, lb.units, strict=True):
+            np.testing.assert_allclose(ub.logs["adapt"], ua.logs["adapt"], RTOL, ATOL)
