@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import random
+import time
 from typing import Any
 
 import numpy as np
@@ -267,7 +268,12 @@ def test_deepcopy_is_independent_and_equal() -> None:
     b.set_inputs(pats[0][0])
     b.set_outputs(pats[0][1])
     b.trial()
+    for _ in range(200):  # a history of logs, which the copy shares
+        b.trial()
+    t0 = time.perf_counter()
     c = copy.deepcopy(b)
+    assert time.perf_counter() - t0 < 0.5
+    assert c.layers[1].units[3].logs == b.layers[1].units[3].logs
     for net in (b, c):
         for ins, outs in pats[1:]:
             net.set_inputs(ins)

@@ -376,6 +376,11 @@ class Network:
     def __deepcopy__(self, memo: dict[int, Any]) -> Network:
         new = Network.__new__(Network)
         memo[id(self)] = new
+        # the logs of past runs never change: the copy shares them (a cheap copy)
+        for ly in self.layers:
+            for blk, g, _, _ in ly._log_chunks:
+                memo[id(blk)] = blk
+                memo[id(g)] = g
         for k, v in self.__dict__.items():
             if k == "_packed":
                 new._packed = None  # re-packed from the copied layers on the next run
