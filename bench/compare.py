@@ -28,7 +28,8 @@ N = 25, 100, 625, 1024, ms per trial with learning on the compiled kernel (1 and
 threads), against this project's NumPy dense implementation of the same trial
 (bench/network_numpy.py) and, at N = 25, leabra-psyneulink run in a separate virtual
 environment (``--psyneulink-python``; GPL, bench-only), with the fraction of senders
-that actually send per cycle.
+that actually send per cycle; and row N6: the same leabra-psyneulink script run unchanged
+on ``leabra_fast.compat.leabra`` (issue #15), per trial, against leabra-psyneulink.
 
 And the sweep rows S1-S4 of issue 14 (bench/bench_sweep.py): 10,000 parameter sets
 as one sweep (one kernel call, each SIMD lane with its own constants) vs a loop of
@@ -199,6 +200,46 @@ def network_rows(
                     f"{ms_25:.3g} vs {ms_p:.0f} ms/trial = {ms_p / ms_25:,.0f}x", ">= 2000x",
                     ms_p / ms_25 >= 2000,
                 ))  # fmt: skip
+    compat_row(quick, pnl_python, rows, net_data)
+
+
+def compat_times(n_units: int, n_trials: int) -> list[float] | str:
+    """Seconds per trial of bench/psyneulink_bench.py run unchanged on
+    leabra_fast.compat.leabra (``leabra_fast.compat.install()`` first), in a subprocess."""
+    script = Path(__file__).resolve().parent / "psyneulink_bench.py"
+    code = ("import runpy, sys, leabra_fast.compat as c; c.install(); "
+            f"sys.argv = ['psyneulink_bench.py', '{n_units}', '{n_trials}']; "
+            f"runpy.run_path({str(script)!r}, run_name='__main__')")
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True, timeout=3600)
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as err:
+        return f"not run: {type(err).__name__}"
+    return list(json.loads(proc.stdout.strip().splitlines()[-1])["trial_s"])
+
+
+def compat_row(quick: bool, pnl_python: str | None, rows: list, net_data: dict) -> None:
+    """N6: the same leabra-psyneulink script (bench network, N=25, its logs kept) on
+    leabra_fast.compat.leabra, per trial, against leabra-psyneulink itself."""
+    ct = compat_times(25, 100 if quick else 400)
+    if isinstance(ct, str):
+        rows.append(("N6. compat API (leabra_fast.compat.leabra) at N=25", ct, ">= 1000x", None))
+        return
+    ct = ct[10:]  # warm-up trials (first packing, caches)
+    net_data["compat_s"] = ct
+    ms_c = med(ct) * 1e3
+    pt = net_data.get("psyneulink_s")
+    if not pt:
+        rows.append(("N6. compat API (leabra_fast.compat.leabra) at N=25, same script",
+                     f"{ms_c:.3g} ms/trial; no --psyneulink-python to compare", ">= 1000x", None))
+        return
+    ms_p = med(pt) * 1e3
+    rows.append((
+        "N6. compat API (leabra_fast.compat.leabra) vs leabra-psyneulink 0.3.2 at N=25, "
+        "same script",
+        f"{ms_c:.3g} vs {ms_p:.0f} ms/trial = {ms_p / ms_c:,.0f}x", ">= 1000x",
+        ms_p / ms_c >= 1000,
+    ))  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

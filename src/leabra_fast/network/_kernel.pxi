@@ -1516,3 +1516,444 @@ def cpu_levels():
     """The instruction sets this CPU runs, best first (call it in the baseline module)."""
     return tuple(name for k, name in enumerate(("avx512", "avx2", "baseline"))
                  if lf_isa_supported(k))
+
+
+# ----------------------------------------------------------------------------------------
+# The leabra-psyneulink flavour (leabra_fast.compat): leabra-psyneulink 0.3.2's own unit,
+# layer and trial, on the packed arrays of leabra_fast.compat._engine (whose NumPy
+# reference this mirrors expression by expression).  Self-contained: it shares no loop
+# with the Go v1 kernel above.  Rows and columns are the _engine constants, repeated here.
+
+cdef enum:
+    LU_G_E, LU_I_NET, LU_I_NET_R, LU_V_M, LU_V_M_EQ, LU_ACT, LU_ACT_ND, LU_ACT_M, LU_ADAPT,
+    LU_SPIKE, LU_AVG_SS, LU_AVG_S, LU_AVG_M, LU_AVG_L, LU_AVG_S_EFF, LU_ACT_EXT, LU_FORCED,
+    LU_NET_RAW, LU_N
+
+cdef enum:
+    LQ_DT_NET, LQ_DT_V_M, LQ_G_L, LQ_G_BAR_E, LQ_G_BAR_L, LQ_G_BAR_I, LQ_E_REV_E, LQ_E_REV_L,
+    LQ_E_REV_I, LQ_ACT_THR, LQ_ACT_GAIN, LQ_NOISY, LQ_V_M_INIT, LQ_V_M_R, LQ_ADAPT_ON,
+    LQ_DT_ADAPT, LQ_V_M_GAIN, LQ_SPIKE_GAIN, LQ_AVG_SS_DT, LQ_AVG_S_DT, LQ_AVG_M_DT,
+    LQ_AVG_L_DT, LQ_AVG_L_GAIN, LQ_AVG_L_MIN, LQ_AVG_M_IN_S, LQ_AVG_LRN_MIN, LQ_AVG_LRN_MAX,
+    LQ_HIDDEN, LQ_TABLE, LQ_N
+
+cdef enum:
+    LL_GC_I, LL_FFI, LL_FBI, LL_AVG_ACT, LL_N
+
+cdef enum:
+    LLP_LAY_INHIB, LLP_FB_DT, LLP_FB, LLP_FF, LLP_G_I, LLP_TRIAL_DECAY, LLP_FF0, LLP_N
+
+cdef enum:
+    LC_PRE, LC_POST, LC_PROJ, LC_LEARN, LC_OFF, LC_SYNCED, LC_N
+
+cdef enum:
+    LCP_ABS, LCP_ACT_CUR, LCP_ACT_NEXT, LCP_REL_EFF, LCP_LRATE, LCP_M_LRN, LCP_D_THR,
+    LCP_D_REV, LCP_SIG_OFF, LCP_SIG_GAIN, LCP_N
+
+cdef enum:
+    LT_CC, LT_QN, LT_TC, LT_PHASE, LT_CTOT, LT_N
+
+
+cdef inline double lpn_pairwise_sum(const double* a, Py_ssize_t n) noexcept nogil:
+    """NumPy's pairwise summation of float64 (so a layer mean has np.mean's bits)."""
+    cdef double res, r0, r1, r2, r3, r4, r5, r6, r7
+    cdef Py_ssize_t i, n2
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0 = a[0]; r1 = a[1]; r2 = a[2]; r3 = a[3]
+        r4 = a[4]; r5 = a[5]; r6 = a[6]; r7 = a[7]
+        i = 8
+        while i < n - (n % 8):
+            r0 += a[i]; r1 += a[i + 1]; r2 += a[i + 2]; r3 += a[i + 3]
+            r4 += a[i + 4]; r5 += a[i + 5]; r6 += a[i + 6]; r7 += a[i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return lpn_pairwise_sum(a, n2) + lpn_pairwise_sum(a + n2, n - n2)
+
+
+cdef inline double lpn_xx1(double gain, double x) noexcept nogil:
+    """x/(x+1) of gain * max(x, 0)."""
+    cdef double g = gain * (x if x > 0.0 else 0.0)
+    return g / (g + 1)
+
+
+cdef inline double lpn_nxx1(const double* tx, const double* ty, const double* slope,
+                            Py_ssize_t n, double inv_step, double gain, double v) noexcept nogil:
+    """The package's noisy XX1: 0 below the table, XX1 above, else scipy interp1d's linear
+    interpolation (interval from a left searchsorted, clipped to [1, n-1]; ``slope[k]`` is
+    ``(ty[k] - ty[k-1]) / (tx[k] - tx[k-1])``, the division it does at each call)."""
+    cdef Py_ssize_t lo
+    if v < tx[0]:
+        return 0.0
+    if v > tx[n - 1]:
+        return lpn_xx1(gain, v)
+    # first k with tx[k] >= v: the uniform grid's guess, then corrected against the table
+    lo = <Py_ssize_t>((v - tx[0]) * inv_step)
+    if lo > n - 1:
+        lo = n - 1
+    if lo < 0:
+        lo = 0
+    while lo < n - 1 and tx[lo] < v:
+        lo += 1
+    while lo > 0 and tx[lo - 1] >= v:
+        lo -= 1
+    if lo < 1:
+        lo = 1
+    return slope[lo] * (v - tx[lo - 1]) + ty[lo - 1]
+
+
+cdef inline double lpn_current(double gc_e, double gc_i, double gc_l, double e_e, double e_i,
+                               double e_l, double adapt, double v) noexcept nogil:
+    """Net current at membrane potential v."""
+    return gc_e * (e_e - v) + gc_i * (e_i - v) + gc_l * (e_l - v) - adapt
+
+
+cdef inline double lpn_xcal(double x, double th, double d_thr, double d_rev) noexcept nogil:
+    """XCAL's check mark, the package's form."""
+    if x < d_thr:
+        return 0.0
+    if x > th * d_rev:
+        return x - th
+    return -x * ((1 - d_rev) / d_rev)
+
+
+cdef void lpn_force(double[:, ::1] U, const double[:, ::1] UP, Py_ssize_t a, Py_ssize_t b,
+                    const double[::1] vals) noexcept nogil:
+    cdef Py_ssize_t j
+    cdef double v
+    for j in range(a, b):
+        v = vals[j]
+        U[LU_ACT_EXT, j] = v
+        U[LU_FORCED, j] = 1.0
+        U[LU_G_E, j] = v / UP[LQ_G_BAR_E, j]
+        U[LU_I_NET, j] = 0.0
+        U[LU_ACT, j] = v
+        U[LU_ACT_ND, j] = v
+        if v == 0:
+            U[LU_V_M, j] = UP[LQ_E_REV_L, j]
+        else:
+            U[LU_V_M, j] = UP[LQ_ACT_THR, j] + v / UP[LQ_ACT_GAIN, j]
+        U[LU_V_M_EQ, j] = U[LU_V_M, j]
+
+
+cdef void lpn_unit(double* U, const double* UP, Py_ssize_t N, const double* TX,
+                   const double* TY, Py_ssize_t L, const double* slope, const double* inv_step,
+                   const Py_ssize_t* TLEN, Py_ssize_t j, double g_i) noexcept nogil:
+    """One cycle of unit j (g_e already integrated): membrane potentials, rate, adaptation
+    for a free unit; the running averages for every unit.  ``U`` and ``UP`` are the
+    (row, unit) arrays' data, rows N apart (raw pointers: no memoryview per call)."""
+    cdef double dt_v, gc_e, gc_i, gc_l, e_e, e_l, e_i, adapt, v, i1, i_net, i_r, v_m, v_m_eq
+    cdef double thr, g_e_thr, x, new_act, act_nd, spk, m_in_s
+    cdef Py_ssize_t t
+    if U[LU_FORCED * N + j] == 0.0:
+        dt_v = UP[LQ_DT_V_M * N + j]
+        gc_e = UP[LQ_G_BAR_E * N + j] * U[LU_G_E * N + j]
+        gc_i = UP[LQ_G_BAR_I * N + j] * g_i
+        gc_l = UP[LQ_G_BAR_L * N + j] * UP[LQ_G_L * N + j]
+        e_e = UP[LQ_E_REV_E * N + j]
+        e_l = UP[LQ_E_REV_L * N + j]
+        e_i = UP[LQ_E_REV_I * N + j]
+        adapt = U[LU_ADAPT * N + j]
+        v = U[LU_V_M * N + j]
+        i1 = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, adapt, v)
+        i_net = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, adapt, v + (0.5 * dt_v) * i1)
+        i_r = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, adapt, U[LU_V_M_EQ * N + j])
+        v_m = v + dt_v * i_net
+        v_m_eq = U[LU_V_M_EQ * N + j] + dt_v * i_r
+        thr = UP[LQ_ACT_THR * N + j]
+        spk = 0.0
+        if v_m > thr:
+            spk = 1.0
+            v_m = UP[LQ_V_M_R * N + j]
+            i_net = 0.0
+        if v_m_eq <= thr:
+            x = v_m_eq - thr
+        else:
+            g_e_thr = (gc_i * (e_i - thr) + gc_l * (e_l - thr) - adapt) / (thr - e_e)
+            x = gc_e - g_e_thr
+        if UP[LQ_NOISY * N + j] != 0.0:
+            t = <Py_ssize_t>UP[LQ_TABLE * N + j]
+            new_act = lpn_nxx1(TX + t * L, TY + t * L, slope + t * L, TLEN[t],
+                               inv_step[t], UP[LQ_ACT_GAIN * N + j], x)
+        else:
+            new_act = lpn_xx1(UP[LQ_ACT_GAIN * N + j], x)
+        act_nd = U[LU_ACT_ND * N + j] + dt_v * (new_act - U[LU_ACT_ND * N + j])
+        if UP[LQ_ADAPT_ON * N + j] != 0.0:
+            adapt = adapt + (UP[LQ_DT_ADAPT * N + j]
+                             * (UP[LQ_V_M_GAIN * N + j] * (v_m - e_l) - adapt)
+                             + spk * UP[LQ_SPIKE_GAIN * N + j])
+        U[LU_I_NET * N + j] = i_net
+        U[LU_I_NET_R * N + j] = i_r
+        U[LU_V_M * N + j] = v_m
+        U[LU_V_M_EQ * N + j] = v_m_eq
+        U[LU_SPIKE * N + j] = spk
+        U[LU_ACT_ND * N + j] = act_nd
+        U[LU_ACT * N + j] = act_nd
+        U[LU_ADAPT * N + j] = adapt
+    U[LU_AVG_SS * N + j] += UP[LQ_AVG_SS_DT * N + j] * (U[LU_ACT_ND * N + j]
+                                                       - U[LU_AVG_SS * N + j])
+    U[LU_AVG_S * N + j] += UP[LQ_AVG_S_DT * N + j] * (U[LU_AVG_SS * N + j] - U[LU_AVG_S * N + j])
+    U[LU_AVG_M * N + j] += UP[LQ_AVG_M_DT * N + j] * (U[LU_AVG_S * N + j] - U[LU_AVG_M * N + j])
+    m_in_s = UP[LQ_AVG_M_IN_S * N + j]
+    U[LU_AVG_S_EFF * N + j] = (m_in_s * U[LU_AVG_M * N + j]
+                               + (1 - m_in_s) * U[LU_AVG_S * N + j])
+
+
+cdef void lpn_send(double[:, ::1] U, const Py_ssize_t[::1] off, const Py_ssize_t[:, ::1] CI,
+                   const double[:, ::1] CP, const double[::1] WT) noexcept nogil:
+    """Net input: per receiver, connection by connection, sender by sender."""
+    cdef Py_ssize_t ci, i, j, s0, r0, ns, nr, w0
+    cdef double scale, a
+    cdef double* acc
+    cdef const double* w
+    U[LU_NET_RAW, :] = 0.0
+    for ci in range(CI.shape[0]):
+        scale = CP[ci, LCP_ABS] * (CP[ci, LCP_ACT_CUR] * CP[ci, LCP_REL_EFF])
+        s0 = off[CI[ci, LC_PRE]]
+        ns = off[CI[ci, LC_PRE] + 1] - s0
+        r0 = off[CI[ci, LC_POST]]
+        nr = off[CI[ci, LC_POST] + 1] - r0
+        w0 = CI[ci, LC_OFF]
+        if CI[ci, LC_PROJ] == 0:
+            acc = &U[LU_NET_RAW, r0]
+            for i in range(ns):
+                a = U[LU_ACT, s0 + i]
+                if a == 0.0:  # adds +0 to sums that are never -0: skipping keeps the bits
+                    continue
+                w = &WT[w0 + i * nr]
+                for j in range(nr):  # receivers independent: vectorisable, same bits
+                    acc[j] += (scale * w[j]) * a
+        else:
+            for j in range(nr):
+                U[LU_NET_RAW, r0 + j] += (scale * WT[w0 + j]) * U[LU_ACT, s0 + j]
+
+
+cdef void lpn_learn(double[:, ::1] U, const double[:, ::1] UP, const Py_ssize_t[::1] off,
+                    Py_ssize_t[:, ::1] CI, const double[:, ::1] CP, double[::1] WT,
+                    double[::1] FWT) noexcept nogil:
+    """XCAL on the linear weight, contrast enhancement, clipping to [0, 1].  A connection
+    whose weights are those of its last learning step (LC_SYNCED) skips links with no
+    change (dwt 0, as whenever srs < d_thr): recomputing them would give the same bits."""
+    cdef Py_ssize_t ci, i, j, k, s0, r0, ns, nr, w0, s, r, full
+    cdef bint learn, synced
+    cdef double srs, srm, lo, hi, lmin, l_lrn, dwt, fwt, w, d_thr, d_rev, r_l
+    cdef double lrate, m_lrn, sig_off, sig_gain
+    for ci in range(CI.shape[0]):
+        s0 = off[CI[ci, LC_PRE]]
+        ns = off[CI[ci, LC_PRE] + 1] - s0
+        r0 = off[CI[ci, LC_POST]]
+        nr = off[CI[ci, LC_POST] + 1] - r0
+        w0 = CI[ci, LC_OFF]
+        full = CI[ci, LC_PROJ] == 0
+        learn = CI[ci, LC_LEARN] != 0
+        synced = CI[ci, LC_SYNCED] != 0
+        d_thr = CP[ci, LCP_D_THR]
+        d_rev = CP[ci, LCP_D_REV]
+        lrate = CP[ci, LCP_LRATE]
+        m_lrn = CP[ci, LCP_M_LRN]
+        sig_off = CP[ci, LCP_SIG_OFF]
+        sig_gain = CP[ci, LCP_SIG_GAIN]
+        for i in range(ns if full else 1):
+            for j in range(nr):
+                k = w0 + i * nr + j
+                r = r0 + j
+                s = s0 + i if full else s0 + j
+                w = WT[k]
+                if learn:
+                    srs = U[LU_AVG_S_EFF, r] * U[LU_AVG_S_EFF, s]
+                    if synced and srs < d_thr:  # both XCAL terms 0: dwt is +-0
+                        continue
+                    srm = U[LU_AVG_M, r] * U[LU_AVG_M, s]
+                    r_l = U[LU_AVG_L, r]
+                    l_lrn = 0.0
+                    if UP[LQ_HIDDEN, r] != 0.0:
+                        lo = UP[LQ_AVG_LRN_MIN, r]
+                        hi = UP[LQ_AVG_LRN_MAX, r]
+                        lmin = UP[LQ_AVG_L_MIN, r]
+                        l_lrn = lo + (hi - lo) / (UP[LQ_AVG_L_GAIN, r] - lmin) * (r_l - lmin)
+                    dwt = lrate * (m_lrn * lpn_xcal(srs, srm, d_thr, d_rev)
+                                   + l_lrn * lpn_xcal(srs, r_l, d_thr, d_rev))
+                    if dwt == 0.0 and synced:
+                        continue
+                    fwt = FWT[k]
+                    dwt = dwt * ((1 - fwt) if dwt > 0 else fwt)
+                    fwt = fwt + dwt
+                    FWT[k] = fwt
+                    w = 1 / (1 + pow(sig_off * (1 - fwt) / fwt, sig_gain))
+                w = w if w < 1.0 else 1.0  # Python's max(0.0, min(1.0, w)): NaN -> 1
+                WT[k] = w if w > 0.0 else 0.0
+        if learn:
+            CI[ci, LC_SYNCED] = 1
+
+
+def lpn_run(
+    double[:, ::1] U,
+    const double[:, ::1] UP,
+    double[:, ::1] LS,
+    const double[:, ::1] LP,
+    const Py_ssize_t[::1] lay_off,
+    Py_ssize_t[:, ::1] CI,
+    double[:, ::1] CP,
+    double[::1] WT,
+    double[::1] FWT,
+    const double[:, ::1] TX,
+    const double[:, ::1] TY,
+    const Py_ssize_t[::1] TLEN,
+    long long[::1] CT,
+    const double[::1] in_vals,
+    const unsigned char[::1] in_mask,
+    const double[::1] out_vals,
+    const unsigned char[::1] out_mask,
+    Py_ssize_t n_cycles,
+    Py_ssize_t quarter_size,
+    const Py_ssize_t[::1] log_rows,
+    double[:, :, ::1] logs,
+    double[:, ::1] gci,
+):
+    """Run ``n_cycles`` cycles of a leabra-psyneulink-flavour network in place (the arrays
+    of ``leabra_fast.compat._engine.Packed``); return a status code.  Sizes and indices are
+    checked here (``STATUS_BAD_ARGS``), values in Python."""
+    cdef Py_ssize_t N = U.shape[1], nL = LS.shape[1], nC = CI.shape[0], nT = TX.shape[0]
+    cdef Py_ssize_t c, li, j, k, a, b, ci, t, n_w, L = TX.shape[1]
+    cdef double v
+    cdef double* slope
+    cdef double* inv_step
+    if (U.shape[0] != LU_N or UP.shape[0] != LQ_N or UP.shape[1] != N or LS.shape[0] != LL_N
+            or LP.shape[0] != LLP_N or LP.shape[1] != nL or lay_off.shape[0] != nL + 1
+            or CI.shape[1] != LC_N or CP.shape[0] != nC or CP.shape[1] != LCP_N
+            or FWT.shape[0] != WT.shape[0] or TY.shape[0] != nT or TY.shape[1] != TX.shape[1]
+            or TLEN.shape[0] != nT or CT.shape[0] != LT_N or in_vals.shape[0] != N
+            or out_vals.shape[0] != N or in_mask.shape[0] != nL or out_mask.shape[0] != nL
+            or n_cycles < 0 or quarter_size < 1 or logs.shape[0] != n_cycles
+            or logs.shape[1] != log_rows.shape[0] or logs.shape[2] != N
+            or gci.shape[0] != n_cycles or gci.shape[1] != nL or nL < 1):
+        return STATUS_BAD_ARGS_
+    if lay_off[0] != 0 or lay_off[nL] != N:
+        return STATUS_BAD_ARGS_
+    for li in range(nL):
+        if lay_off[li + 1] <= lay_off[li]:
+            return STATUS_BAD_ARGS_
+    for t in range(nT):
+        if TLEN[t] < 2 or TLEN[t] > TX.shape[1]:
+            return STATUS_BAD_ARGS_
+    for j in range(N):
+        v = UP[LQ_TABLE, j]
+        if UP[LQ_NOISY, j] != 0.0 and not (v >= 0 and v < nT and v == floor(v)):
+            return STATUS_BAD_ARGS_
+    for k in range(log_rows.shape[0]):
+        if log_rows[k] < -1 or log_rows[k] >= LU_N:
+            return STATUS_BAD_ARGS_
+    for ci in range(nC):
+        if (CI[ci, LC_PRE] < 0 or CI[ci, LC_PRE] >= nL or CI[ci, LC_POST] < 0
+                or CI[ci, LC_POST] >= nL or CI[ci, LC_OFF] < 0):
+            return STATUS_BAD_ARGS_
+        a = lay_off[CI[ci, LC_PRE] + 1] - lay_off[CI[ci, LC_PRE]]
+        b = lay_off[CI[ci, LC_POST] + 1] - lay_off[CI[ci, LC_POST]]
+        if CI[ci, LC_PROJ] == 0:
+            n_w = a * b
+        elif CI[ci, LC_PROJ] == 1 and a == b:
+            n_w = b
+        else:
+            return STATUS_BAD_ARGS_
+        if CI[ci, LC_OFF] + n_w > WT.shape[0]:
+            return STATUS_BAD_ARGS_
+    slope = <double*>malloc((nT * L + 1) * sizeof(double))
+    inv_step = <double*>malloc((nT + 1) * sizeof(double))
+    if slope == NULL or inv_step == NULL:
+        free(slope)
+        free(inv_step)
+        return STATUS_NO_MEMORY_
+    for t in range(nT):
+        inv_step[t] = 1.0 / (TX[t, 1] - TX[t, 0])
+        slope[t * L] = 0.0
+        for k in range(1, TLEN[t]):
+            slope[t * L + k] = (TY[t, k] - TY[t, k - 1]) / (TX[t, k] - TX[t, k - 1])
+    with nogil:
+        for c in range(n_cycles):
+            if CT[LT_CC] == quarter_size:
+                CT[LT_QN] += 1
+                if CT[LT_QN] == 5:
+                    CT[LT_TC] += 1
+                    CT[LT_QN] = 1
+                CT[LT_CC] = 0
+            if CT[LT_CC] == 0:
+                for ci in range(nC):
+                    CP[ci, LCP_ACT_CUR] = CP[ci, LCP_ACT_NEXT]
+                if CT[LT_QN] == 1:
+                    for j in range(N):  # trial start: reset units
+                        U[LU_G_E, j] = 0.0
+                        U[LU_I_NET, j] = 0.0
+                        U[LU_I_NET_R, j] = 0.0
+                        U[LU_ACT, j] = 0.0
+                        U[LU_ACT_ND, j] = 0.0
+                        U[LU_ACT_M, j] = 0.0
+                        U[LU_ADAPT, j] = 0.0
+                        U[LU_ACT_EXT, j] = 0.0
+                        U[LU_FORCED, j] = 0.0
+                        U[LU_V_M, j] = UP[LQ_V_M_INIT, j]
+                        U[LU_V_M_EQ, j] = U[LU_V_M, j]
+                    for li in range(nL):
+                        LS[LL_FFI, li] -= LP[LLP_TRIAL_DECAY, li] * LS[LL_FFI, li]
+                        LS[LL_FBI, li] -= LP[LLP_TRIAL_DECAY, li] * LS[LL_FBI, li]
+                        if in_mask[li]:
+                            lpn_force(U, UP, lay_off[li], lay_off[li + 1], in_vals)
+                elif CT[LT_QN] == 4:
+                    for li in range(nL):
+                        if out_mask[li]:
+                            lpn_force(U, UP, lay_off[li], lay_off[li + 1], out_vals)
+            lpn_send(U, lay_off, CI, CP, WT)
+            for li in range(nL):
+                a = lay_off[li]
+                b = lay_off[li + 1]
+                for j in range(a, b):
+                    if U[LU_FORCED, j] == 0.0:
+                        U[LU_G_E, j] = U[LU_G_E, j] + UP[LQ_DT_NET, j] * (U[LU_NET_RAW, j] - U[LU_G_E, j])
+                if CT[LT_PHASE] == 0:
+                    if LP[LLP_LAY_INHIB, li] != 0.0:
+                        v = lpn_pairwise_sum(&U[LU_G_E, a], b - a) / (b - a) - LP[LLP_FF0, li]
+                        LS[LL_FFI, li] = LP[LLP_FF, li] * (v if v > 0.0 else 0.0)
+                        LS[LL_FBI, li] += LP[LLP_FB_DT, li] * (LP[LLP_FB, li] * LS[LL_AVG_ACT, li]
+                                                              - LS[LL_FBI, li])
+                        LS[LL_GC_I, li] = LP[LLP_G_I, li] * (LS[LL_FFI, li] + LS[LL_FBI, li])
+                    else:
+                        LS[LL_GC_I, li] = 0.0
+                for j in range(a, b):
+                    lpn_unit(&U[0, 0], &UP[0, 0], N, &TX[0, 0], &TY[0, 0], L, slope, inv_step,
+                             &TLEN[0], j, LS[LL_GC_I, li])
+                LS[LL_AVG_ACT, li] = lpn_pairwise_sum(&U[LU_ACT, a], b - a) / (b - a)
+            for k in range(log_rows.shape[0]):
+                if log_rows[k] == -1:
+                    for j in range(N):
+                        logs[c, k, j] = UP[LQ_G_BAR_E, j] * U[LU_G_E, j]
+                else:
+                    for j in range(N):
+                        logs[c, k, j] = U[log_rows[k], j]
+            for li in range(nL):
+                gci[c, li] = LS[LL_GC_I, li]
+            CT[LT_CC] += 1
+            CT[LT_CTOT] += 1
+            if CT[LT_CC] == quarter_size:
+                if CT[LT_QN] == 3:
+                    for j in range(N):
+                        U[LU_ACT_M, j] = U[LU_ACT, j]
+                    CT[LT_PHASE] = 1
+                if CT[LT_QN] == 4:
+                    lpn_learn(U, UP, lay_off, CI, CP, WT, FWT)
+                    for j in range(N):
+                        U[LU_AVG_L, j] += UP[LQ_AVG_L_DT, j] * (UP[LQ_AVG_L_GAIN, j] * U[LU_AVG_M, j]
+                                                               - U[LU_AVG_L, j])
+                        if U[LU_AVG_L, j] < UP[LQ_AVG_L_MIN, j]:
+                            U[LU_AVG_L, j] = UP[LQ_AVG_L_MIN, j]
+                    CT[LT_PHASE] = 0
+    free(slope)
+    free(inv_step)
+    return STATUS_OK_

@@ -49,3 +49,27 @@ def run_trials(
 def nxx1_scalar(layer: dict[str, Any], x: float) -> float: ...
 def exp_scalar(x: float) -> float: ...
 def cpu_levels() -> tuple[str, ...]: ...
+def lpn_run(
+    U: npt.NDArray[np.float64],
+    UP: npt.NDArray[np.float64],
+    LS: npt.NDArray[np.float64],
+    LP: npt.NDArray[np.float64],
+    lay_off: npt.NDArray[np.intp],
+    CI: npt.NDArray[np.intp],
+    CP: npt.NDArray[np.float64],
+    WT: npt.NDArray[np.float64],
+    FWT: npt.NDArray[np.float64],
+    TX: npt.NDArray[np.float64],
+    TY: npt.NDArray[np.float64],
+    TLEN: npt.NDArray[np.intp],
+    CT: npt.NDArray[np.int64],
+    in_vals: npt.NDArray[np.float64],
+    in_mask: npt.NDArray[np.uint8],
+    out_vals: npt.NDArray[np.float64],
+    out_mask: npt.NDArray[np.uint8],
+    n_cycles: int,
+    quarter_size: int,
+    log_rows: npt.NDArray[np.intp],
+    logs: npt.NDArray[np.float64],
+    gci: npt.NDArray[np.float64],
+) -> int: ...
