@@ -201,8 +201,9 @@ class ActParams:
         _check(self, "xx1", self.xx1.thr != self.erev.e, "with thr != erev.e")
         # Conductances scale channel openings: a negative maximum would flip a current's sign.
         for ch in ("e", "l", "i", "k"):
-            if getattr(self.gbar, ch) < 0:
-                raise ValueError(f"ActParams.gbar.{ch} must be >= 0, got {getattr(self.gbar, ch)!r}")
+            g = getattr(self.gbar, ch)
+            if g < 0:
+                raise ValueError(f"ActParams.gbar.{ch} must be >= 0, got {g!r}")
 
 
 # ----------------------------------------------------------------------------- inhib
