@@ -36,6 +36,11 @@ from leabra_fast.core._forkguard import mark_threads_used as _mark_threads_used
 cdef extern from *:
     int LEABRA_FAST_DEBUG
     int LEABRA_FAST_OPENMP
+    # Pointers the compiler may assume unaliased (C99 restrict; CYTHON_RESTRICT is
+    # Cython's spelling for each compiler): GCC gives up vectorising loops over many
+    # arrays it must check against each other.
+    ctypedef double* double_r "double * CYTHON_RESTRICT"
+    ctypedef const double* cdouble_r "const double * CYTHON_RESTRICT"
 
 
 cdef enum:
@@ -692,11 +697,20 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef double* avg_s = lf_u(net, U_AVG_S, b, Lp)
     cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
     cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
     cdef Py_ssize_t i, i0, u, m, blk
-    cdef bint no_k
+    cdef bint no_k, clamped
     for blk in range((u1 - u0 + LF_W - 1) // LF_W):
         i0 = u0 + blk * LF_W
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
+        if L.hard:
+            # a block of hard-clamped units: lf_hard_clamp below overwrites every value
+            # the lanes would store (Go's VmFmG / ActFmG return early for them)
+            clamped = True
+            for i in range(m):
+                clamped = clamped and he[i0 + i] != 0
+            if clamped:
+                continue
         lf_load(x.vm, vm + i0, m)
         lf_load(x.act, act + i0, m)
         lf_load(x.act_lrn, act_lrn + i0, m)
@@ -1029,88 +1043,63 @@ cdef void lf_wt_row(const PrjnC* p, Py_ssize_t nr, const double* wb_inc, const d
             dwt[r] = 0.0
 
 
-ctypedef struct LearnLanes:
-    # LF_W synapses of a row for lf_learn_lanes (DWt known to be zero before).
-    double s_lrn[16]
-    double m[16]
-    double l[16]
-    double l_lrn[16]
-    double norm[16]
-    double mom[16]
-    double lwt[16]
-    double wt[16]
-    double inc[16]
-    double dec[16]
-
-
-cdef inline void lf_learn_lanes(const PrjnC* c, double su_s_lrn, double su_m, LearnLanes* x,
-                                bint norm_on, bint mom_on, bint soft) noexcept nogil:
-    """DWt then WtFmDWt (SIG gain 6) of LF_W synapses whose DWt was zero: the same
-    operations as lf_dwt_lanes and lf_wt_lanes with DWt = 0 + Lrate dwt kept in a
-    register, so DWt is neither read nor written (it ends zero, as WtFmDWt leaves it)."""
-    cdef int r
-    cdef double srs, srm, bcm, err, dd, nn, norm_f, nm, d, lw, w
-    for r in range(LF_W):
-        srs = su_s_lrn * x.s_lrn[r]
-        srm = su_m * x.m[r]
-        bcm = lf_xcal(c, srs, x.l[r])
+cdef inline void lf_learn_span(const PrjnC* c, Py_ssize_t nr, double su_s_lrn, double su_m,
+                               cdouble_r s_lrn, cdouble_r m, cdouble_r l, cdouble_r l_lrn,
+                               cdouble_r inc, cdouble_r dec, double_r norm, double_r mom,
+                               double_r lwt, double_r wt, bint norm_on, bint mom_on,
+                               bint soft, bint wb) noexcept nogil:
+    """lf_dwt_lanes' then lf_wt_lanes' operations straight on a full row's arrays (restrict: the row's
+    planes and the receivers' arrays never overlap, so GCC vectorises the loop without
+    copies into lane blocks; the flags are constants at each call site)."""
+    cdef Py_ssize_t r
+    cdef double srs, srm, bcm, err, dd, nn, norm_f, nm, d, lw, w, lw0, ic, dc
+    for r in range(nr):
+        srs = su_s_lrn * s_lrn[r]
+        srm = su_m * m[r]
+        bcm = lf_xcal(c, srs, l[r])
         err = lf_xcal(c, srs, srm)
-        bcm = bcm * (c.l_lrn if c.set_l_lrn else x.l_lrn[r])
+        bcm = bcm * (c.l_lrn if c.set_l_lrn else l_lrn[r])
         err = err * c.m_lrn
         dd = bcm + err
         norm_f = 1.0
         if norm_on:
-            nn = c.norm_decay_dt_c * x.norm[r]
+            nn = c.norm_decay_dt_c * norm[r]
             nn = fabs(dd) if fabs(dd) > nn else nn
             norm_f = 1.0 if nn == 0 else c.norm_lr_comp / (c.norm_min if nn < c.norm_min else nn)
-            x.norm[r] = nn
+            norm[r] = nn
         if mom_on:
-            nm = c.mom_dt_c * x.mom[r] + dd
-            x.mom[r] = nm
+            nm = c.mom_dt_c * mom[r] + dd
+            mom[r] = nm
             dd = norm_f * (c.mom_lr_comp * nm)
         else:
             dd = dd * norm_f
         d = 0.0 + c.lrate * dd
-        lw = lf_clip(x.lwt[r] + lf_bound(d, x.lwt[r], x.inc[r], x.dec[r], soft), 0.0, 1.0)
+        lw0 = lwt[r]
+        ic = inc[r] if wb else 1.0
+        dc = dec[r] if wb else 1.0
+        lw = lf_clip(lw0 + lf_bound(d, lw0, ic, dc, soft), 0.0, 1.0)
         w = lf_sig6(lw)
-        x.lwt[r] = lw if d != 0 else x.lwt[r]
-        x.wt[r] = w if d != 0 else x.wt[r]
+        lwt[r] = lw if d != 0 else lw0
+        wt[r] = w if d != 0 else wt[r]
 
 
 cdef void lf_learn_row(const PrjnC* p, Py_ssize_t nr, double su_s_lrn, double su_m,
                        const double* r_avg_s_lrn, const double* r_avg_m, const double* r_avg_l,
                        const double* r_avg_l_lrn, const double* wb_inc, const double* wb_dec,
                        double* norm, double* mom, double* lwt, double* wt) noexcept nogil:
-    """lf_learn_lanes over a full row whose DWt is zero, in blocks of LF_W lanes."""
+    """DWt then WtFmDWt (SIG gain 6) of a full row whose DWt is zero (lf_learn_span),
+    the usual flag sets compiled with the flags as constants."""
     cdef PrjnC c = p[0]
-    cdef LearnLanes x
-    cdef Py_ssize_t r, r0, u, m, blk
-    for blk in range((nr + LF_W - 1) // LF_W):
-        r0 = blk * LF_W
-        m = nr - r0 if nr - r0 < LF_W else LF_W
-        lf_load(x.s_lrn, r_avg_s_lrn + r0, m)
-        lf_load(x.m, r_avg_m + r0, m)
-        lf_load(x.l, r_avg_l + r0, m)
-        lf_load(x.l_lrn, r_avg_l_lrn + r0, m)
-        lf_load(x.norm, norm + r0, m)
-        lf_load(x.mom, mom + r0, m)
-        lf_load(x.lwt, lwt + r0, m)
-        lf_load(x.wt, wt + r0, m)
-        if c.wb_on:
-            lf_load(x.inc, wb_inc + r0, m)
-            lf_load(x.dec, wb_dec + r0, m)
-        else:
-            lf_fill(x.inc, 1.0)
-            lf_fill(x.dec, 1.0)
-        if c.norm_on and c.mom_on and c.soft_bound:
-            lf_learn_lanes(&c, su_s_lrn, su_m, &x, True, True, True)
-        else:
-            lf_learn_lanes(&c, su_s_lrn, su_m, &x, c.norm_on, c.mom_on, c.soft_bound)
-        for r in range(m):
-            norm[r0 + r] = x.norm[r]
-            mom[r0 + r] = x.mom[r]
-            lwt[r0 + r] = x.lwt[r]
-            wt[r0 + r] = x.wt[r]
+    if c.norm_on and c.mom_on and c.soft_bound and not c.wb_on:
+        lf_learn_span(&c, nr, su_s_lrn, su_m, r_avg_s_lrn, r_avg_m, r_avg_l, r_avg_l_lrn,
+                      wb_inc, wb_dec, norm, mom, lwt, wt, True, True, True, False)
+    elif not c.norm_on and not c.mom_on and c.soft_bound and not c.wb_on:
+        lf_learn_span(&c, nr, su_s_lrn, su_m, r_avg_s_lrn, r_avg_m, r_avg_l, r_avg_l_lrn,
+                      wb_inc, wb_dec, norm, mom, lwt, wt, False, False, True, False)
+    else:
+        lf_learn_span(&c, nr, su_s_lrn, su_m, r_avg_s_lrn, r_avg_m, r_avg_l, r_avg_l_lrn,
+                      wb_inc, wb_dec, norm, mom, lwt, wt, c.norm_on, c.mom_on, c.soft_bound,
+                      c.wb_on)
 
 
 cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_clean,
