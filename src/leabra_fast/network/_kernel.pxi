@@ -18,6 +18,11 @@
 # delta * row to the receivers' accumulators only for senders whose activity changed by
 # more than opt_thresh (a sparse scatter), and learning runs over contiguous rows.
 #
+# Indexing: run_trials checks every table against the arrays' sizes (STATUS_BAD_ARGS),
+# so the loops run unchecked; the debug build (LEABRA_FAST_DEBUG=1) also checks each
+# span the loops address (lf_check_row in the addressing functions, sender indices,
+# slices, receive lists) and aborts naming the array.
+#
 # Bits: every expression in the NumPy reference's order (reference.py), no FMA
 # (-ffp-contract=off), sums in index order; exp is lf_exp, which the reference mirrors
 # in NumPy (reference._exp).  Batch copies are independent, so threads over copies give
@@ -25,7 +30,8 @@
 
 from cython.parallel cimport prange
 from libc.math cimport fabs, floor, pow, sqrt
-from libc.stdlib cimport free, malloc
+from libc.stdio cimport fprintf, stderr
+from libc.stdlib cimport abort, free, malloc
 
 from leabra_fast.core._lf_isa cimport lf_isa_supported
 from leabra_fast.core._lf_math cimport lf_exp
@@ -148,6 +154,7 @@ ctypedef struct Net:
     long long* n_sent                # (n_batch,)
     long long* wt_bal_ctr_out        # (n_batch,)
     Py_ssize_t max_n                 # largest layer / receiving layer (scratch size)
+    Py_ssize_t m_tot                 # mask bytes (M's size; for the debug checks)
 
 
 ctypedef struct Scratch:
@@ -160,31 +167,80 @@ ctypedef struct Scratch:
     double* cnt
 
 
+# ------------------------------------------------------------------- debug checks
+
+cdef inline void lf_check(bint ok, const char* what) noexcept nogil:
+    """In the debug build (LEABRA_FAST_DEBUG=1), stop the process at an index outside
+    its array, naming the array (the loops cannot raise); in the release build, nothing
+    (LEABRA_FAST_DEBUG folds to 0, so the checks compile away)."""
+    if LEABRA_FAST_DEBUG and not ok:
+        fprintf(stderr, b"leabra_fast network kernel: index out of range: %s\n", what)
+        abort()
+
+
+cdef inline void lf_check_row(Py_ssize_t k, Py_ssize_t n_k, Py_ssize_t b, Py_ssize_t n_b,
+                              Py_ssize_t off, Py_ssize_t n, Py_ssize_t row,
+                              const char* what) noexcept nogil:
+    """Debug build: variable k of batch copy b, elements off .. off+n-1 of its row."""
+    if LEABRA_FAST_DEBUG:
+        lf_check(0 <= k < n_k and 0 <= b < n_b and off >= 0 and n >= 0 and off + n <= row,
+                 what)
+
+
 # ------------------------------------------------------------------------ addressing
+# Each returns the start of one layer's / pool set's / projection's span; the debug
+# build checks the whole span lies in its array.
 
 cdef inline double* lf_u(const Net* net, int k, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    lf_check_row(k, U_N, b, net.n_batch, L.off, L.n, net.n_tot, b"unit state U")
     return net.U + (k * net.n_batch + b) * net.n_tot + L.off
 
 
 cdef inline unsigned char* lf_f(const Net* net, int k, Py_ssize_t b,
                                 const LayerC* L) noexcept nogil:
+    lf_check_row(k, F_N, b, net.n_batch, L.off, L.n, net.n_tot, b"unit flags F")
     return net.F + (k * net.n_batch + b) * net.n_tot + L.off
 
 
 cdef inline double* lf_p(const Net* net, int k, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    lf_check_row(k, P_N, b, net.n_batch, L.pool_off, 1 + L.n_pools, net.p_tot, b"pools P")
     return net.P + (k * net.n_batch + b) * net.p_tot + L.pool_off
 
 
 cdef inline double* lf_l(const Net* net, int k, Py_ssize_t b, Py_ssize_t li) noexcept nogil:
+    lf_check_row(k, L_N, b, net.n_batch, li, 1, net.n_layers, b"layer scalars LV")
     return net.LV + (k * net.n_batch + b) * net.n_layers + li
 
 
 cdef inline double* lf_s(const Net* net, int k, Py_ssize_t b, const PrjnC* p) noexcept nogil:
+    lf_check_row(k, S_N, b, net.n_batch, p.syn_off + b * p.ns * p.nr, p.ns * p.nr, net.s_tot,
+                 b"synapses S")
     return net.S + k * net.s_tot + p.syn_off + b * p.ns * p.nr
 
 
 cdef inline double* lf_r(const Net* net, int k, Py_ssize_t b, const PrjnC* p) noexcept nogil:
+    lf_check_row(k, R_N, b, net.n_batch, p.recv_off, p.nr, net.r_tot, b"receiver state R")
     return net.R + (k * net.n_batch + b) * net.r_tot + p.recv_off
+
+
+cdef inline const unsigned char* lf_m(const Net* net, const PrjnC* p) noexcept nogil:
+    lf_check_row(0, 1, 0, 1, p.mask_off, p.ns * p.nr, net.m_tot, b"masks M")
+    return net.M + p.mask_off
+
+
+cdef inline double* lf_g(const Net* net, Py_ssize_t b, Py_ssize_t pi) noexcept nogil:
+    lf_check_row(0, 1, b, net.n_batch, pi, 1, net.n_prjns, b"projection scales G")
+    return net.G + b * net.n_prjns + pi
+
+
+cdef inline const PrjnC* lf_recv_prjn(const Net* net, Py_ssize_t li,
+                                      Py_ssize_t k) noexcept nogil:
+    """Layer li's receiving projection number k (recv0 <= k < recv1)."""
+    lf_check(net.lc[li].recv0 <= k < net.lc[li].recv1, b"recv_list (layer range)")
+    lf_check(0 <= net.recv_list[k] < net.n_prjns, b"recv_list (projection)")
+    lf_check(net.pc[net.recv_list[k]].recv == li
+             and net.pc[net.recv_list[k]].nr == net.lc[li].n, b"recv_list (receiver)")
+    return &net.pc[net.recv_list[k]]
 
 
 # ----------------------------------------------------------------------- scalars
@@ -333,6 +389,7 @@ cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_
     cdef double* inet = lf_u(net, U_INET, b, L)
     cdef Py_ssize_t i
     cdef double clmp
+    lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (hard clamp)")
     for i in range(u0, u1):
         if he[i]:
             clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
@@ -394,19 +451,19 @@ cdef void lf_gscale(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogi
     cdef const PrjnC* p
     cdef double* g
     for k in range(L.recv0, L.recv1):
-        p = &net.pc[net.recv_list[k]]
+        p = lf_recv_prjn(net, L - net.lc, k)
         sa = lf_p(net, P_ACT_P_AVG_EFF, b, &net.lc[p.send])[0]
-        g = net.G + b * net.n_prjns + net.recv_list[k]
+        g = lf_g(net, b, net.recv_list[k])
         g[0] = p.abs_ * p.rel * lf_slay_act_scale(sa, p.snu, p.ncon)
         if p.inhib:
             tot_gi = tot_gi + p.rel
         else:
             tot_ge = tot_ge + p.rel
     for k in range(L.recv0, L.recv1):
-        p = &net.pc[net.recv_list[k]]
+        p = lf_recv_prjn(net, L - net.lc, k)
         tot = tot_gi if p.inhib else tot_ge
         if tot > 0:
-            g = net.G + b * net.n_prjns + net.recv_list[k]
+            g = lf_g(net, b, net.recv_list[k])
             g[0] = g[0] / tot
 
 
@@ -467,7 +524,7 @@ cdef void lf_alpha_cyc_init(const Net* net, Py_ssize_t b) noexcept nogil:
         lf_zero(lf_u(net, U_GE_RAW, b, L), L.n)
         lf_zero(lf_u(net, U_GI_RAW, b, L), L.n)
         for k in range(L.recv0, L.recv1):
-            p = &net.pc[net.recv_list[k]]
+            p = lf_recv_prjn(net, li, k)
             lf_zero(lf_r(net, R_GINC, b, p), p.nr)
         if L.hard and L.kind == K_INPUT:
             lf_hard_clamp(net, b, L, 0, L.n)
@@ -511,11 +568,13 @@ cdef void lf_scatter(const Net* net, Py_ssize_t b, Py_ssize_t pi, const Py_ssize
     cdef const PrjnC* p = &net.pc[pi]
     cdef double* ginc = lf_r(net, R_GINC, b, p)
     cdef const double* w = lf_s(net, S_WT, b, p)
-    cdef double gs = net.G[b * net.n_prjns + pi]
+    cdef double gs = lf_g(net, b, pi)[0]
     cdef Py_ssize_t j, r, nr = p.nr
     cdef double scd
     cdef const double* row
+    lf_check(0 <= r0 <= r1 <= nr, b"receiver slice of a projection")
     for j in range(n_send):
+        lf_check(0 <= idx[j] < p.ns, b"sender index (scratch idx)")
         scd = d[j] * gs
         row = w + idx[j] * nr
         for r in range(r0, r1):
@@ -537,7 +596,7 @@ cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
     cdef double g, gs
     for k in range(L.recv0, L.recv1):
-        p = &net.pc[net.recv_list[k]]
+        p = lf_recv_prjn(net, Lp - net.lc, k)
         raw = gi_raw if p.inhib else ge_raw
         ginc = lf_r(net, R_GINC, b, p)
         for i in range(L.n):
@@ -609,6 +668,7 @@ cdef void lf_inhib(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil
         else:
             gi_self[i] = 0.0
         k = 1 + i // L.pool_size if L.n_pools else 0
+        lf_check(k <= L.n_pools, b"pool of a unit (P)")
         gi[i] = pgi[k] + gi_self[i] + gi_syn[i]
 
 
@@ -700,6 +760,7 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
     cdef Py_ssize_t i, i0, u, m, blk
     cdef bint no_k, clamped
+    lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (ActFmG)")
     for blk in range((u1 - u0 + LF_W - 1) // LF_W):
         i0 = u0 + blk * LF_W
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
@@ -1128,7 +1189,7 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_c
     cdef double* dwt0 = lf_s(net, S_DWT, b, p)
     cdef double* norm0 = lf_s(net, S_NORM, b, p)
     cdef double* mom0 = lf_s(net, S_MOMENT, b, p)
-    cdef const unsigned char* mask0 = net.M + p.mask_off
+    cdef const unsigned char* mask0 = lf_m(net, p)
     cdef const unsigned char* mask
     cdef double* norm
     cdef Py_ssize_t s, r, o, nr = p.nr
@@ -1137,6 +1198,7 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_c
     cdef double d1[1]
     cdef double n1[1]
     cdef double m1[1]
+    lf_check(0 <= s0 <= s1 <= p.ns, b"sender slice of a projection (learning)")
     for s in range(s0, s1):
         active = not (s_avg_s[s] < p.lrn_thr and s_avg_m[s] < p.lrn_thr)
         if not active and dwt_clean:
@@ -1186,7 +1248,7 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_c
 cdef void lf_wt_bal(const Net* net, Py_ssize_t b, const PrjnC* p, Scratch* sc) noexcept nogil:
     """Go WtBalFmWt: per receiver, the mean of its weights >= AvgThr sets Inc / Dec."""
     cdef const double* wt0 = lf_s(net, S_WT, b, p)
-    cdef const unsigned char* mask0 = net.M + p.mask_off
+    cdef const unsigned char* mask0 = lf_m(net, p)
     cdef const unsigned char* ht = lf_f(net, F_HAS_TARG, b, &net.lc[p.recv])
     cdef double* wb_avg = lf_r(net, R_WB_AVG, b, p)
     cdef double* wb_fact = lf_r(net, R_WB_FACT, b, p)
@@ -1197,6 +1259,7 @@ cdef void lf_wt_bal(const Net* net, Py_ssize_t b, const PrjnC* p, Scratch* sc) n
     cdef double* ncon = sc.d
     cdef Py_ssize_t s, r, nr = p.nr
     cdef double w, avg, lo_avg, lo_fact, hi_fact, lo_dec, hi_inc
+    lf_check(nr <= net.max_n, b"WtBal scratch (acc, cnt)")
     for r in range(nr):
         acc[r] = 0.0
         cnt[r] = 0.0
@@ -1246,6 +1309,7 @@ cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept n
     cdef const double* x
     cdef const double* y
     cdef double sse, d
+    lf_check(0 <= t < nt and 0 <= b < nb, b"rec_trial / rec_stats (trial, copy)")
     for k in range(N_TRIAL_VARS):
         lf_copy(net.rec_trial + ((k * nt + t) * nb + b) * net.n_tot,
                 net.U + (tv[k] * nb + b) * net.n_tot, net.n_tot)
@@ -1287,6 +1351,7 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
     sc.n_send = sc.idx + net.n_tot
     for t in range(nt):
         for li in range(net.n_layers):
+            lf_check(net.lc[li].off + net.lc[li].n <= net.n_tot, b"pats (layer span)")
             lf_apply_pattern(net, b, &net.lc[li],
                              net.pats + (t * nb + b) * net.n_tot + net.lc[li].off)
         lf_alpha_cyc_init(net, b)
@@ -1295,6 +1360,7 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
                 n_sent += lf_cycle(net, b, &sc, nth)
                 ci = q * net.cyc_per_qtr + cyc
                 for k in range(net.n_rec):
+                    lf_check(0 <= net.rec_vars[k] < U_N and ci < ncyc, b"rec_cyc / rec_vars")
                     lf_copy(net.rec_cyc + (((k * nt + t) * ncyc + ci) * nb + b) * net.n_tot,
                             net.U + (net.rec_vars[k] * nb + b) * net.n_tot, net.n_tot)
             lf_quarter_final(net, b, q)
@@ -1365,6 +1431,7 @@ def run_trials(
     bint dwt_clean,
     double sse_tol,
     int n_threads=1,
+    bint _validate=True,
 ):
     """Run ``pats.shape[0]`` trials of every batch copy in place; return a status code.
 
@@ -1373,7 +1440,8 @@ def run_trials(
     bounds).  ``layers`` / ``prjns`` are dicts of the ``LayerC`` / ``PrjnC`` fields.
     Threads run batch copies (``n_threads`` > 1, OpenMP builds); copies are independent,
     so the bits do not depend on the thread count.  ``wt_bal_ctr[0]`` is the WtBal
-    counter in and out.
+    counter in and out.  ``_validate=False`` (debug build only, for its tests) skips the
+    table checks so that the kernel's own index checks meet a bad table.
     """
     cdef Net net
     cdef Py_ssize_t nL = len(layers), nP = len(prjns), i, b, nb = U.shape[1]
@@ -1383,6 +1451,8 @@ def run_trials(
     cdef int status = STATUS_OK_
     cdef int* st
     cdef long long[::1] ctr_out
+    if not _validate and not LEABRA_FAST_DEBUG:
+        raise ValueError("_validate=False needs the debug build (LEABRA_FAST_DEBUG=1)")
     if (nL < 1 or U.shape[0] != U_N or F.shape[0] != F_N or P.shape[0] != P_N
             or LV.shape[0] != L_N or S.shape[0] != S_N or R.shape[0] != R_N
             or F.shape[1] != nb or P.shape[1] != nb or LV.shape[1] != nb or R.shape[1] != nb
@@ -1413,28 +1483,36 @@ def run_trials(
             raise MemoryError("leabra_fast network kernel: cannot allocate its tables")
         for i in range(nL):
             lc[i] = layers[i]
-            if (lc[i].off < 0 or lc[i].n < 1 or lc[i].off + lc[i].n > U.shape[2]
+            max_n = max(max_n, lc[i].n)
+            if _validate and (lc[i].off < 0 or lc[i].n < 1 or lc[i].off + lc[i].n > U.shape[2]
                     or lc[i].pool_off < 0 or lc[i].pool_off + 1 + lc[i].n_pools > P.shape[2]
                     or lc[i].pool_size < 1
                     or (lc[i].n_pools and lc[i].n_pools * lc[i].pool_size != lc[i].n)
                     or lc[i].send0 < 0 or lc[i].send1 > send_list.shape[0]
                     or lc[i].recv0 < 0 or lc[i].recv1 > recv_list.shape[0]):
                 return STATUS_BAD_ARGS_
-            max_n = max(max_n, lc[i].n)
         for i in range(send_list.shape[0]):
-            if send_list[i] < 0 or send_list[i] >= nP:
+            if _validate and (send_list[i] < 0 or send_list[i] >= nP):
                 return STATUS_BAD_ARGS_
         for i in range(recv_list.shape[0]):
-            if recv_list[i] < 0 or recv_list[i] >= nP:
+            if _validate and (recv_list[i] < 0 or recv_list[i] >= nP):
                 return STATUS_BAD_ARGS_
         for i in range(nP):
             pc[i] = prjns[i]
-            if (pc[i].send < 0 or pc[i].send >= nL or pc[i].recv < 0 or pc[i].recv >= nL
+            if _validate and (pc[i].send < 0 or pc[i].send >= nL or pc[i].recv < 0 or pc[i].recv >= nL
                     or pc[i].ns != lc[pc[i].send].n or pc[i].nr != lc[pc[i].recv].n
                     or pc[i].syn_off < 0 or pc[i].syn_off + nb * pc[i].ns * pc[i].nr > S.shape[1]
                     or pc[i].mask_off < 0 or pc[i].mask_off + pc[i].ns * pc[i].nr > M.shape[0]
                     or pc[i].recv_off < 0 or pc[i].recv_off + pc[i].nr > R.shape[2]):
                 return STATUS_BAD_ARGS_
+        for i in range(nL if _validate else 0):
+            # each layer's lists name projections that send from / receive into it
+            for b in range(lc[i].send0, lc[i].send1):
+                if pc[send_list[b]].send != i:
+                    return STATUS_BAD_ARGS_
+            for b in range(lc[i].recv0, lc[i].recv1):
+                if pc[recv_list[b]].recv != i:
+                    return STATUS_BAD_ARGS_
         net.lc, net.pc = lc, pc
         net.send_list = &send_list[0] if send_list.shape[0] else NULL
         net.recv_list = &recv_list[0] if recv_list.shape[0] else NULL
@@ -1457,6 +1535,7 @@ def run_trials(
         net.n_sent = &n_sent[0]
         net.wt_bal_ctr_out = &ctr_out[0]
         net.max_n = max_n
+        net.m_tot = M.shape[0]
         if n_threads == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
             with nogil:
                 for b in range(nb):
