@@ -780,42 +780,42 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
     cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
-    cdef Py_ssize_t i, i0, u, m, blk
-    cdef bint no_k, clamped
+    cdef Py_ssize_t i, i0, u, m, blk, n_clamped
+    cdef bint no_k
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (ActFmG)")
     for blk in range((u1 - u0 + LF_W - 1) // LF_W):
         i0 = u0 + blk * LF_W
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
+        n_clamped = 0
         if L.hard:
-            # a block of hard-clamped units: lf_hard_clamp below overwrites every value
-            # the lanes would store (Go's VmFmG / ActFmG return early for them)
-            clamped = True
             for i in range(m):
-                clamped = clamped and he[i0 + i] != 0
-            if clamped:
-                continue
-        lf_load(x.vm, vm + i0, m)
-        lf_load(x.act, act + i0, m)
-        lf_load(x.act_lrn, act_lrn + i0, m)
-        lf_load(x.ge, ge_ + i0, m)
-        lf_load(x.gi, gi_ + i0, m)
-        lf_load(x.gk, gk_ + i0, m)
-        no_k = True
-        for i in range(LF_W):
-            no_k = no_k and x.gk[i] == 0
-        if no_k:
-            lf_act_lanes(&L, &x, True)
-        else:
-            lf_act_lanes(&L, &x, False)
-        for i in range(m):
-            u = i0 + i
-            vm[u] = x.vm[i]
-            act[u] = x.act[i]
-            act_lrn[u] = x.act_lrn[i]
-            inet[u] = x.inet[i]
-            act_del[u] = x.act_del[i]
-    if L.hard:
-        lf_hard_clamp(net, b, Lp, u0, u1)
+                n_clamped += he[i0 + i] != 0
+        if n_clamped < m:
+            lf_load(x.vm, vm + i0, m)
+            lf_load(x.act, act + i0, m)
+            lf_load(x.act_lrn, act_lrn + i0, m)
+            lf_load(x.ge, ge_ + i0, m)
+            lf_load(x.gi, gi_ + i0, m)
+            lf_load(x.gk, gk_ + i0, m)
+            no_k = True
+            for i in range(LF_W):
+                no_k = no_k and x.gk[i] == 0
+            if no_k:
+                lf_act_lanes(&L, &x, True)
+            else:
+                lf_act_lanes(&L, &x, False)
+            for i in range(m):
+                u = i0 + i
+                vm[u] = x.vm[i]
+                act[u] = x.act[i]
+                act_lrn[u] = x.act_lrn[i]
+                inet[u] = x.inet[i]
+                act_del[u] = x.act_del[i]
+        if n_clamped:
+            # hard-clamped units take Ext (Go's VmFmG / ActFmG return early for them):
+            # every value the lanes stored for them is overwritten, so a block of only
+            # clamped units skips the lanes
+            lf_hard_clamp(net, b, Lp, i0, i0 + m)
     for i in range(u0, u1):
         avg_ss[i] += L.ss_dt * (act_lrn[i] - avg_ss[i])
         avg_s[i] += L.s_dt * (avg_ss[i] - avg_s[i])
