@@ -28,7 +28,7 @@
 # in NumPy (reference._exp).  Batch copies are independent, so threads over copies give
 # the same bits at any thread count.
 
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport fabs, floor, pow, sqrt
 from libc.stdio cimport fprintf, stderr
 from libc.stdlib cimport abort, free, malloc
@@ -47,6 +47,53 @@ cdef extern from *:
     # arrays it must check against each other.
     ctypedef double* double_r "double * CYTHON_RESTRICT"
     ctypedef const double* cdouble_r "const double * CYTHON_RESTRICT"
+
+
+cdef extern from *:
+    """
+    /* Atomics of the network kernel's work pool (lf_pool_*): GCC / Clang builtins or
+       MSVC intrinsics, sequentially consistent on 64-bit words. */
+    #if defined(_MSC_VER)
+    #ifndef WIN32_LEAN_AND_MEAN
+    #define WIN32_LEAN_AND_MEAN
+    #endif
+    #ifndef NOMINMAX
+    #define NOMINMAX
+    #endif
+    #include <windows.h>
+    #include <intrin.h>
+    static __inline long long lfn_load(long long* p)
+    { return _InterlockedCompareExchange64((volatile long long*)p, 0, 0); }
+    static __inline void lfn_store(long long* p, long long v)
+    { _InterlockedExchange64((volatile long long*)p, v); }
+    static __inline int lfn_cas(long long* p, long long expected, long long desired)
+    { return _InterlockedCompareExchange64((volatile long long*)p, desired, expected) == expected; }
+    static __inline long long lfn_add(long long* p, long long v)
+    { return _InterlockedExchangeAdd64((volatile long long*)p, v); }
+    static __inline void lfn_relax(void) { YieldProcessor(); }
+    static __inline void lfn_yield(void) { SwitchToThread(); }
+    #else
+    #include <sched.h>
+    static inline long long lfn_load(long long* p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+    static inline void lfn_store(long long* p, long long v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
+    static inline int lfn_cas(long long* p, long long expected, long long desired)
+    { return __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); }
+    static inline long long lfn_add(long long* p, long long v)
+    { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
+    #if defined(__x86_64__) || defined(__i386__)
+    static inline void lfn_relax(void) { __builtin_ia32_pause(); }
+    #else
+    static inline void lfn_relax(void) { }
+    #endif
+    static inline void lfn_yield(void) { sched_yield(); }
+    #endif
+    """
+    long long lfn_load(long long* p) noexcept nogil
+    void lfn_store(long long* p, long long v) noexcept nogil
+    bint lfn_cas(long long* p, long long expected, long long desired) noexcept nogil
+    long long lfn_add(long long* p, long long v) noexcept nogil
+    void lfn_relax() noexcept nogil
+    void lfn_yield() noexcept nogil
 
 
 cdef enum:
@@ -95,6 +142,14 @@ cdef enum:
 cdef enum:
     N_TRIAL_VARS = 9
     N_STATS = 4
+
+cdef enum:
+    # Jobs of the work pool: the parallel steps inside one batch copy.
+    JOB_SEND, JOB_ACT, JOB_LEARN
+    # Chunks per thread of a job (slices of receivers, units or sender rows).
+    LF_CHUNKS_PER_THREAD = 4
+    # Spins (pause) before a waiting thread starts yielding its core.
+    LF_SPINS = 2000
 
 
 ctypedef struct LayerC:
@@ -165,6 +220,25 @@ ctypedef struct Scratch:
     double* d
     double* acc
     double* cnt
+
+
+ctypedef struct Pool:
+    # Threads inside one batch copy: the thread running the copy publishes each parallel
+    # step as a job of n chunks; every thread (itself included) claims chunks until none
+    # is left.  ``word`` = epoch << 32 | n << 16 | next chunk: a claim is a compare-and-
+    # swap of the whole word, so it is valid only within its job, and the job's fields
+    # stay fixed until its last chunk is done (the publisher waits for ``done`` = n).
+    # No thread waits for another that holds no chunk: a descheduled thread delays a
+    # step only if it was preempted in the middle of a chunk.
+    long long word
+    long long done
+    long long stop
+    const Net* net
+    Scratch* sc
+    const PrjnC* p
+    Py_ssize_t b, ns
+    int kind
+    bint clean
 
 
 # ------------------------------------------------------------------- debug checks
@@ -828,12 +902,13 @@ cdef inline Py_ssize_t lf_cut(Py_ssize_t n, Py_ssize_t k, Py_ssize_t n_slices) n
     return n * k // n_slices
 
 
-cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, int nth) noexcept nogil:
-    """Go Network.Cycle: each step over all layers before the next.  With nth > 1 threads
-    the sending (slices of each projection's receivers) and ActFmG (slices of each
-    layer's units) run in parallel: every receiver still adds its senders in index
-    order and every unit is computed alone, so the bits do not depend on nth."""
-    cdef Py_ssize_t li, k, pi, sl, ns = 2 * nth
+cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Pool* pl) noexcept nogil:
+    """Go Network.Cycle: each step over all layers before the next.  With a work pool
+    (threads inside the copy) the sending (slices of each projection's receivers) and
+    ActFmG (slices of each layer's units) are its jobs: every receiver still adds its
+    senders in index order and every unit is computed alone, so the bits do not depend
+    on the thread count or on which thread takes a slice."""
+    cdef Py_ssize_t li, pi
     cdef const LayerC* L
     cdef long long n_sent = 0
     for li in range(net.n_layers):
@@ -841,14 +916,8 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, int nth) noex
         sc.n_send[li] = lf_send_decide(net, b, L, sc.idx + L.off, sc.d + L.off)
         if L.send1 > L.send0:
             n_sent += sc.n_send[li]
-    if nth > 1:
-        for k in prange(net.n_prjns * ns, num_threads=nth, schedule="static"):
-            pi = k // ns
-            sl = k % ns
-            L = &net.lc[net.pc[pi].send]
-            if sc.n_send[net.pc[pi].send]:
-                lf_scatter(net, b, pi, sc.idx + L.off, sc.d + L.off, sc.n_send[net.pc[pi].send],
-                           lf_cut(net.pc[pi].nr, sl, ns), lf_cut(net.pc[pi].nr, sl + 1, ns))
+    if pl != NULL:
+        lf_pool_run(pl, JOB_SEND, net.n_prjns * pl.ns)
     else:
         for pi in range(net.n_prjns):
             L = &net.lc[net.pc[pi].send]
@@ -861,12 +930,8 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, int nth) noex
         lf_pool_stats(net, b, &net.lc[li], U_GE, P_GE_AVG, P_GE_MAX)
     for li in range(net.n_layers):
         lf_inhib(net, b, &net.lc[li])
-    if nth > 1:
-        for k in prange(net.n_layers * ns, num_threads=nth, schedule="static"):
-            li = k // ns
-            sl = k % ns
-            lf_act_from_g(net, b, &net.lc[li], lf_cut(net.lc[li].n, sl, ns),
-                          lf_cut(net.lc[li].n, sl + 1, ns))
+    if pl != NULL:
+        lf_pool_run(pl, JOB_ACT, net.n_layers * pl.ns)
     else:
         for li in range(net.n_layers):
             lf_act_from_g(net, b, &net.lc[li], 0, net.lc[li].n)
@@ -1318,6 +1383,83 @@ cdef void lf_wt_bal(const Net* net, Py_ssize_t b, const PrjnC* p, Scratch* sc) n
             wb_dec[r] = 1.0
 
 
+# ----------------------------------------------------------------------- work pool
+
+cdef void lf_job_chunk(Pool* pl, Py_ssize_t k) noexcept nogil:
+    """Chunk k of the pool's current job."""
+    cdef const Net* net = pl.net
+    cdef Scratch* sc = pl.sc
+    cdef Py_ssize_t ns = pl.ns, pi, li, sl = k % pl.ns
+    cdef const LayerC* L
+    if pl.kind == JOB_SEND:
+        pi = k // ns
+        lf_check(0 <= pi < net.n_prjns, b"pool chunk (projection)")
+        L = &net.lc[net.pc[pi].send]
+        if sc.n_send[net.pc[pi].send]:
+            lf_scatter(net, pl.b, pi, sc.idx + L.off, sc.d + L.off, sc.n_send[net.pc[pi].send],
+                       lf_cut(net.pc[pi].nr, sl, ns), lf_cut(net.pc[pi].nr, sl + 1, ns))
+    elif pl.kind == JOB_ACT:
+        li = k // ns
+        lf_check(0 <= li < net.n_layers, b"pool chunk (layer)")
+        lf_act_from_g(net, pl.b, &net.lc[li], lf_cut(net.lc[li].n, sl, ns),
+                      lf_cut(net.lc[li].n, sl + 1, ns))
+    else:
+        lf_learn_prjn(net, pl.b, pl.p, pl.clean, lf_cut(pl.p.ns, k, ns),
+                      lf_cut(pl.p.ns, k + 1, ns))
+
+
+cdef void lf_pool_claim(Pool* pl, long long epoch) noexcept nogil:
+    """Run chunks of job ``epoch`` until none is left (or another job replaced it)."""
+    cdef long long v, n, k
+    while True:
+        v = lfn_load(&pl.word)
+        if (v >> 32) != epoch:
+            return
+        n = (v >> 16) & 0xFFFF
+        k = v & 0xFFFF
+        if k >= n:
+            return
+        if lfn_cas(&pl.word, v, v + 1):
+            lf_job_chunk(pl, k)
+            lfn_add(&pl.done, 1)
+
+
+cdef void lf_pool_run(Pool* pl, int kind, Py_ssize_t n) noexcept nogil:
+    """Publish a job of n chunks (n < 65536), take chunks with the other threads, return
+    when all are done."""
+    cdef long long epoch = (lfn_load(&pl.word) >> 32) + 1
+    cdef long long spins = 0
+    lf_check(0 < n < 0x10000, b"pool job size")
+    pl.kind = kind
+    lfn_store(&pl.done, 0)
+    lfn_store(&pl.word, (epoch << 32) | (<long long>n << 16))
+    lf_pool_claim(pl, epoch)
+    while lfn_load(&pl.done) < n:
+        spins += 1
+        if spins < LF_SPINS:
+            lfn_relax()
+        else:
+            lfn_yield()
+
+
+cdef void lf_pool_worker(Pool* pl) noexcept nogil:
+    """A helping thread: take chunks of each new job until the pool stops."""
+    cdef long long seen = 0, e
+    cdef long long spins = 0
+    while not lfn_load(&pl.stop):
+        e = lfn_load(&pl.word) >> 32
+        if e != seen:
+            seen = e
+            lf_pool_claim(pl, e)
+            spins = 0
+        else:
+            spins += 1
+            if spins < LF_SPINS:
+                lfn_relax()
+            else:
+                lfn_yield()
+
+
 # ----------------------------------------------------------------------- trials
 
 cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept nogil:
@@ -1351,8 +1493,9 @@ cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept n
         st[3 * nt * nb * net.n_layers] = lf_l(net, L_COS, b, li)[0]
 
 
-cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
-    """All trials of batch copy b, on nth threads; returns a status code."""
+cdef int lf_run_copy(const Net* net, Py_ssize_t b, Pool* pl) noexcept nogil:
+    """All trials of batch copy b (with the work pool's threads if ``pl`` is not NULL);
+    returns a status code."""
     cdef Scratch sc
     cdef void* mem = malloc(net.n_tot * (sizeof(Py_ssize_t) + sizeof(double))
                             + 2 * net.max_n * sizeof(double)
@@ -1361,7 +1504,6 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
     cdef Py_ssize_t ncyc = 4 * net.cyc_per_qtr
     cdef long long ctr = net.wt_bal_ctr0
     cdef long long n_sent = 0
-    cdef Py_ssize_t sl, ns = 2 * nth
     cdef const PrjnC* p
     cdef bint clean = net.dwt_clean
     if mem == NULL:
@@ -1371,6 +1513,9 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
     sc.cnt = sc.acc + net.max_n
     sc.idx = <Py_ssize_t*>(sc.cnt + net.max_n)
     sc.n_send = sc.idx + net.n_tot
+    if pl != NULL:
+        pl.sc = &sc
+        pl.b = b
     for t in range(nt):
         for li in range(net.n_layers):
             lf_check(net.lc[li].off + net.lc[li].n <= net.n_tot, b"pats (layer span)")
@@ -1379,7 +1524,7 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
         lf_alpha_cyc_init(net, b)
         for q in range(4):
             for cyc in range(net.cyc_per_qtr):
-                n_sent += lf_cycle(net, b, &sc, nth)
+                n_sent += lf_cycle(net, b, &sc, pl)
                 ci = q * net.cyc_per_qtr + cyc
                 for k in range(net.n_rec):
                     lf_check(0 <= net.rec_vars[k] < U_N and ci < ncyc, b"rec_cyc / rec_vars")
@@ -1392,10 +1537,10 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
                 p = &net.pc[k]
                 if not p.learn:
                     continue
-                if nth > 1:
-                    for sl in prange(ns, num_threads=nth, schedule="static"):
-                        lf_learn_prjn(net, b, p, clean, lf_cut(p.ns, sl, ns),
-                                      lf_cut(p.ns, sl + 1, ns))
+                if pl != NULL:
+                    pl.p = p
+                    pl.clean = clean
+                    lf_pool_run(pl, JOB_LEARN, pl.ns)
                 else:
                     lf_learn_prjn(net, b, p, clean, 0, p.ns)
             clean = True
@@ -1466,6 +1611,7 @@ def run_trials(
     table checks so that the kernel's own index checks meet a bad table.
     """
     cdef Net net
+    cdef Pool pool
     cdef Py_ssize_t nL = len(layers), nP = len(prjns), i, b, nb = U.shape[1]
     cdef Py_ssize_t nt = pats.shape[0], ncyc = 4 * cyc_per_qtr, need, max_n = 1
     cdef LayerC* lc
@@ -1561,23 +1707,31 @@ def run_trials(
         if n_threads == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
             with nogil:
                 for b in range(nb):
-                    st[b] = lf_run_copy(&net, b, 1)
+                    st[b] = lf_run_copy(&net, b, NULL)
         elif nb >= n_threads:
             # threads over batch copies
             _mark_threads_used()
             for b in prange(nb, nogil=True, num_threads=n_threads, schedule="static", chunksize=1):
-                st[b] = lf_run_copy(&net, b, 1)
+                st[b] = lf_run_copy(&net, b, NULL)
         elif max_n < LF_MIN_UNITS_THREADS:
             # small layers: the work of a step is too small to share (measured: slower)
             with nogil:
                 for b in range(nb):
-                    st[b] = lf_run_copy(&net, b, 1)
+                    st[b] = lf_run_copy(&net, b, NULL)
         else:
-            # fewer copies than threads: threads inside each copy (units, receivers, rows)
+            # fewer copies than threads: threads inside each copy (a work pool: the thread
+            # running the copy publishes each parallel step, all threads take its chunks)
             _mark_threads_used()
-            with nogil:
-                for b in range(nb):
-                    st[b] = lf_run_copy(&net, b, n_threads)
+            pool.word, pool.done, pool.stop = 0, 0, 0
+            pool.net = &net
+            pool.ns = LF_CHUNKS_PER_THREAD * n_threads
+            with nogil, parallel(num_threads=n_threads):
+                if threadid() == 0:
+                    for b in range(nb):
+                        st[b] = lf_run_copy(&net, b, &pool)
+                    lfn_store(&pool.stop, 1)
+                else:
+                    lf_pool_worker(&pool)
         for b in range(nb):
             if st[b] != STATUS_OK_:
                 status = st[b]
