@@ -422,3 +422,27 @@ def test_debug_build_index_checks_name_the_array(field, what):
     )  # fmt: skip
     assert proc.returncode == -signal.SIGABRT, (proc.returncode, proc.stdout, proc.stderr)
     assert f"leabra_fast network kernel: index out of range: {what}" in proc.stderr
+
+
+def test_new_params_reach_the_kernel():
+    """The kernel's tables are cached per network; parameters applied between runs (and a
+    run without a target pattern) must still reach it."""
+    pats = bench_patterns(3, 16, rng=5)
+    inp, tg = {"Input": pats["Input"]}, {"Output": pats["Output"]}
+    nets = {}
+    for backend in ("python", "cython"):
+        net = bench_net(16, rng=6)
+        net.run(inp, tg, backend=backend)
+        net.apply_params([("Layer", {"act.gbar.l": 0.3}), ("Prjn", {"learn.lrate": 0.1})])
+        net.run(inp, tg, backend=backend)
+        net.run(inp, backend=backend)  # Output free: no target this time
+        nets[backend] = net
+    sa, sb = nets["python"].get_state(), nets["cython"].get_state()
+    for k in sa:
+        _close(sa[k], sb[k], f"state {k}")
+    # and they changed something: the same runs without them end elsewhere
+    same = bench_net(16, rng=6)
+    for _ in range(2):
+        same.run(inp, tg)
+    same.run(inp)
+    assert not np.array_equal(same.get_state()["layer/Hidden1/act"], sb["layer/Hidden1/act"])
