@@ -327,10 +327,15 @@ cdef inline double lf_xx1_gain_cor(const LayerC* c, double x) noexcept nogil:
     return gx / (gx + 1.0)
 
 
+cdef inline double lf_nxx1_below(const LayerC* c, double x) noexcept nogil:
+    """NoisyXX1 below 0: the sigmoid."""
+    return c.sig_mult_eff / (1.0 + lf_exp(-(x * c.sig_gain_nvar)))
+
+
 cdef inline double lf_nxx1(const LayerC* c, double x) noexcept nogil:
     """Go's NoisyXX1: sigmoid below 0, linear on [0, interp_range), XX1GainCor above."""
     # all three forms, then a select: branch-free, so loops over units vectorise
-    cdef double below = c.sig_mult_eff / (1.0 + lf_exp(-(x * c.sig_gain_nvar)))
+    cdef double below = lf_nxx1_below(c, x)
     cdef double interp = 1.0 - ((c.interp_range - x) / c.interp_range)
     cdef double mid = c.sig_val_at_0 + interp * c.interp_val
     cdef double above = lf_xx1_gain_cor(c, x)
@@ -797,17 +802,17 @@ ctypedef struct ActLanes:
     double gk[16]
     double inet[16]
     double act_del[16]
+    double drv[16]         # NXX1's argument for Act
+    double drv_nok[16]     # and for ActLrn (without K)
 
 
-cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k) noexcept nogil:
-    """VmFmG and ActFmG of LF_W lanes: Vm by one Euler step, NXX1 of the argument chosen
-    first (Vm - Thr below threshold, else Ge - its threshold, without K for ActLrn: the
-    same values as the reference's selection after three NXX1), Act and ActLrn.
-    ``no_k`` (every lane's Gk is 0, as always without KNa adaptation): the K term adds
-    a zero, so both arguments, hence both NXX1 values, are the same bits: one NXX1."""
+cdef inline void lf_act_drive(const LayerC* c, ActLanes* x) noexcept nogil:
+    """VmFmG of LF_W lanes (Vm by one Euler step) and NXX1's arguments, chosen first:
+    Vm - Thr below threshold, else Ge - its threshold (without K for ActLrn): the same
+    values as the reference's selection after three NXX1."""
     cdef int i
     cdef bint sub
-    cdef double ge, gi, gk, v, net_i, ge_thr, ge_thr_nok, ge_e, nw_sub, nw_act, nw_lrn, a
+    cdef double ge, gi, gk, v, net_i, ge_thr, ge_thr_nok, ge_e, nw_sub
     for i in range(LF_W):
         ge = x.ge[i] * c.gbar_e
         gi = x.gi[i] * c.gbar_i
@@ -818,16 +823,30 @@ cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k) noexcept 
         x.inet[i] = net_i
         v = lf_clip(v + c.vm_dt * net_i, c.vm_min, c.vm_max)
         x.vm[i] = v
-        a = x.act[i]
         ge_thr = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l
                    + c.gbar_k * x.gk[i] * c.erev_sub_thr_k) / c.thr_sub_erev_e)
         ge_thr_nok = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i
                        + c.gbar_l * c.erev_sub_thr_l) / c.thr_sub_erev_e)
         ge_e = x.ge[i] * c.gbar_e
-        sub = a < c.vm_act_thr and v <= c.thr
+        sub = x.act[i] < c.vm_act_thr and v <= c.thr
         nw_sub = v - c.thr
-        nw_act = lf_nxx1(c, nw_sub if sub else ge_e - ge_thr)
-        nw_lrn = nw_act if no_k else lf_nxx1(c, nw_sub if sub else ge_e - ge_thr_nok)
+        x.drv[i] = nw_sub if sub else ge_e - ge_thr
+        x.drv_nok[i] = nw_sub if sub else ge_e - ge_thr_nok
+
+
+cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k,
+                              bint below) noexcept nogil:
+    """ActFmG of LF_W lanes from lf_act_drive's arguments: NXX1, Act and ActLrn.
+    ``no_k`` (every lane's Gk is 0, as always without KNa adaptation): the K term adds
+    a zero, so both arguments, hence both NXX1 values, are the same bits: one NXX1.
+    ``below`` (every argument < 0): NXX1 is its sigmoid piece, the one the select
+    would take, so the other two pieces (four divisions) are not computed."""
+    cdef int i
+    cdef double nw_act, nw_lrn, a
+    for i in range(LF_W):
+        a = x.act[i]
+        nw_act = lf_nxx1_below(c, x.drv[i]) if below else lf_nxx1(c, x.drv[i])
+        nw_lrn = nw_act if no_k else lf_nxx1(c, x.drv_nok[i])
         nw_act = a + c.vm_dt * (nw_act - a)
         x.act_del[i] = nw_act - a
         x.act[i] = nw_act
@@ -854,7 +873,7 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
     cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
-    cdef Py_ssize_t i, i0, u, m, blk, n_clamped
+    cdef Py_ssize_t i, i0, u, m, blk, n_clamped, n_below
     cdef bint no_k
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (ActFmG)")
     for blk in range((u1 - u0 + LF_W - 1) // LF_W):
@@ -874,10 +893,16 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             no_k = True
             for i in range(LF_W):
                 no_k = no_k and x.gk[i] == 0
-            if no_k:
-                lf_act_lanes(&L, &x, True)
+            lf_act_drive(&L, &x)
+            n_below = 0
+            for i in range(LF_W):
+                n_below += x.drv[i] < 0
+            if no_k and n_below == LF_W:
+                lf_act_lanes(&L, &x, True, True)
+            elif no_k:
+                lf_act_lanes(&L, &x, True, False)
             else:
-                lf_act_lanes(&L, &x, False)
+                lf_act_lanes(&L, &x, False, False)
             for i in range(m):
                 u = i0 + i
                 vm[u] = x.vm[i]
