@@ -1738,8 +1738,10 @@ def run_trials(
             _mark_threads_used()
             for b in prange(nb, nogil=True, num_threads=n_threads, schedule="static", chunksize=1):
                 st[b] = lf_run_copy(&net, b, NULL)
-        elif max_n < LF_MIN_UNITS_THREADS:
-            # small layers: the work of a step is too small to share (measured: slower)
+        elif max_n < LF_MIN_UNITS_THREADS or max(nP, nL) > 0xFFFF // LF_CHUNKS_PER_THREAD:
+            # small layers: the work of a step is too small to share (measured: slower);
+            # (a pool job has at most 0xFFFF chunks: more layers or projections than a
+            # few thousand run on one thread too)
             with nogil:
                 for b in range(nb):
                     st[b] = lf_run_copy(&net, b, NULL)
@@ -1750,6 +1752,8 @@ def run_trials(
             pool.word, pool.done, pool.stop = 0, 0, 0
             pool.net = &net
             pool.ns = LF_CHUNKS_PER_THREAD * n_threads
+            if max(nP, nL) * pool.ns > 0xFFFF:
+                pool.ns = 0xFFFF // max(nP, nL)
             with nogil, parallel(num_threads=n_threads):
                 if threadid() == 0:
                     for b in range(nb):
