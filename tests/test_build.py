@@ -16,6 +16,7 @@ import pytest
 
 import leabra_fast as lf
 from leabra_fast.emergent import compiled as emergent_compiled
+from leabra_fast.network import compiled as network_compiled
 from leabra_fast.seed import compiled as seed_kernel
 
 #: The compiled extension modules this CPU can import, each with a hand-written stub (one
@@ -32,6 +33,7 @@ def test_debug_build_flag_matches_the_build_that_was_asked_for():
         pytest.skip("LEABRA_FAST_EXPECT_DEBUG not set: no build mode to check against")
     assert seed_kernel.DEBUG_BUILD is (expected not in ("", "0"))
     assert emergent_compiled.DEBUG_BUILD is (expected not in ("", "0"))
+    assert network_compiled.DEBUG_BUILD is (expected not in ("", "0"))
 
 
 @pytest.mark.parametrize("name", KERNELS)

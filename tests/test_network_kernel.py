@@ -346,3 +346,103 @@ def test_kernel_status_on_inconsistent_arrays():
     bad[0]["syn_off"] = ps.S.shape[1]
     assert call(prj=bad) == k.STATUS_BAD_ARGS
     assert call() == k.STATUS_OK
+    # a layer's receive list naming a projection into another layer
+    bad_rl = rl.copy()
+    hid = next(i for i, ly in enumerate(net.layers) if layers[i]["recv1"] > layers[i]["recv0"])
+    other = next(j for j, p in enumerate(prjns) if p["recv"] != hid)
+    bad_rl[layers[hid]["recv0"]] = other
+    assert k.run_trials(
+        layers, prjns, sl, bad_rl, ps.U, ps.F.view(np.uint8), ps.P, ps.LV, ps.S, ps.M, ps.R,
+        ps.G, np.zeros((1, nb, n_tot)), np.zeros(0, np.intp), np.zeros((0, 0, 0, 0, 0)),
+        np.zeros((9, 1, nb, n_tot)), np.zeros((4, 1, nb, nl)), np.zeros(nb, np.int64),
+        np.zeros(1, np.int64), 25, 10, True, True, True, 0.5, 1,
+    ) == k.STATUS_BAD_ARGS
+
+
+_DEBUG_CHILD = """
+import sys
+import numpy as np
+from leabra_fast.network import bench_net, bench_patterns, compiled_backend
+
+field, value = sys.argv[1], int(sys.argv[2])
+real = compiled_backend._kernel()
+
+
+class Corrupted:
+    # the kernel, called with one projection's offset moved out of its array and the
+    # table checks skipped, so the kernel's own index checks meet it
+    STATUS_OK = real.STATUS_OK
+
+    def run_trials(self, layers, prjns, *args):
+        prjns[0][field] = value
+        return real.run_trials(layers, prjns, *args, _validate=False)
+
+
+compiled_backend._kernel = Corrupted
+pats = bench_patterns(2, 16, rng=1)
+bench_net(16, rng=1).run({"Input": pats["Input"]}, {"Output": pats["Output"]})
+print("no check stopped the kernel")
+"""
+
+
+@pytest.mark.parametrize(
+    ("field", "what"), [("syn_off", "synapses S"), ("recv_off", "receiver state R")]
+)
+def test_debug_build_index_checks_name_the_array(field, what):
+    """The debug build (LEABRA_FAST_DEBUG=1, tools/check_debug.sh) checks the kernel's
+    indexing: an offset outside its array stops the process with the array's name
+    (the kernel's loops cannot raise).  The release build refuses to skip the table
+    checks that keep such offsets out."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from leabra_fast.network import compiled_backend
+
+    net = bench_net(16, rng=1)
+    if not compiled.DEBUG_BUILD:
+        layers, prjns, sl, rl = compiled_backend.layer_tables(net)
+        ps = net._packed
+        n_tot, nl = ps.U.shape[2], len(net.layers)
+        with pytest.raises(ValueError, match="_validate=False needs the debug build"):
+            compiled.current().run_trials(
+                layers, prjns, sl, rl, ps.U, ps.F.view(np.uint8), ps.P, ps.LV, ps.S, ps.M,
+                ps.R, ps.G, np.zeros((1, 1, n_tot)), np.zeros(0, np.intp),
+                np.zeros((0, 0, 0, 0, 0)), np.zeros((9, 1, 1, n_tot)), np.zeros((4, 1, 1, nl)),
+                np.zeros(1, np.int64), np.zeros(1, np.int64), 25, 10, True, True, True, 0.5, 1,
+                _validate=False,
+            )
+        pytest.skip("release build: the kernel's index checks compile away")
+    size = net._packed.S.shape[1] if field == "syn_off" else net._packed.R.shape[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.run(
+        [sys.executable, "-c", _DEBUG_CHILD, field, str(size)],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert proc.returncode == -signal.SIGABRT, (proc.returncode, proc.stdout, proc.stderr)
+    assert f"leabra_fast network kernel: index out of range: {what}" in proc.stderr
+
+
+def test_new_params_reach_the_kernel():
+    """The kernel's tables are cached per network; parameters applied between runs (and a
+    run without a target pattern) must still reach it."""
+    pats = bench_patterns(3, 16, rng=5)
+    inp, tg = {"Input": pats["Input"]}, {"Output": pats["Output"]}
+    nets = {}
+    for backend in ("python", "cython"):
+        net = bench_net(16, rng=6)
+        net.run(inp, tg, backend=backend)
+        net.apply_params([("Layer", {"act.gbar.l": 0.3}), ("Prjn", {"learn.lrate": 0.1})])
+        net.run(inp, tg, backend=backend)
+        net.run(inp, backend=backend)  # Output free: no target this time
+        nets[backend] = net
+    sa, sb = nets["python"].get_state(), nets["cython"].get_state()
+    for k in sa:
+        _close(sa[k], sb[k], f"state {k}")
+    # and they changed something: the same runs without them end elsewhere
+    same = bench_net(16, rng=6)
+    for _ in range(2):
+        same.run(inp, tg)
+    same.run(inp)
+    assert not np.array_equal(same.get_state()["layer/Hidden1/act"], sb["layer/Hidden1/act"])

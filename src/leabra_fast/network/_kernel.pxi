@@ -18,14 +18,20 @@
 # delta * row to the receivers' accumulators only for senders whose activity changed by
 # more than opt_thresh (a sparse scatter), and learning runs over contiguous rows.
 #
+# Indexing: run_trials checks every table against the arrays' sizes (STATUS_BAD_ARGS),
+# so the loops run unchecked; the debug build (LEABRA_FAST_DEBUG=1) also checks each
+# span the loops address (lf_check_row in the addressing functions, sender indices,
+# slices, receive lists) and aborts naming the array.
+#
 # Bits: every expression in the NumPy reference's order (reference.py), no FMA
 # (-ffp-contract=off), sums in index order; exp is lf_exp, which the reference mirrors
 # in NumPy (reference._exp).  Batch copies are independent, so threads over copies give
 # the same bits at any thread count.
 
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport fabs, floor, pow, sqrt
-from libc.stdlib cimport free, malloc
+from libc.stdio cimport fprintf, stderr
+from libc.stdlib cimport abort, free, malloc
 
 from leabra_fast.core._lf_isa cimport lf_isa_supported
 from leabra_fast.core._lf_math cimport lf_exp
@@ -36,6 +42,58 @@ from leabra_fast.core._forkguard import mark_threads_used as _mark_threads_used
 cdef extern from *:
     int LEABRA_FAST_DEBUG
     int LEABRA_FAST_OPENMP
+    # Pointers the compiler may assume unaliased (C99 restrict; CYTHON_RESTRICT is
+    # Cython's spelling for each compiler): GCC gives up vectorising loops over many
+    # arrays it must check against each other.
+    ctypedef double* double_r "double * CYTHON_RESTRICT"
+    ctypedef const double* cdouble_r "const double * CYTHON_RESTRICT"
+
+
+cdef extern from *:
+    """
+    /* Atomics of the network kernel's work pool (lf_pool_*): GCC / Clang builtins or
+       MSVC intrinsics, sequentially consistent on 64-bit words. */
+    #if defined(_MSC_VER)
+    #ifndef WIN32_LEAN_AND_MEAN
+    #define WIN32_LEAN_AND_MEAN
+    #endif
+    #ifndef NOMINMAX
+    #define NOMINMAX
+    #endif
+    #include <windows.h>
+    #include <intrin.h>
+    static __inline long long lfn_load(long long* p)
+    { return _InterlockedCompareExchange64((volatile long long*)p, 0, 0); }
+    static __inline void lfn_store(long long* p, long long v)
+    { _InterlockedExchange64((volatile long long*)p, v); }
+    static __inline int lfn_cas(long long* p, long long expected, long long desired)
+    { return _InterlockedCompareExchange64((volatile long long*)p, desired, expected) == expected; }
+    static __inline long long lfn_add(long long* p, long long v)
+    { return _InterlockedExchangeAdd64((volatile long long*)p, v); }
+    static __inline void lfn_relax(void) { YieldProcessor(); }
+    static __inline void lfn_yield(void) { SwitchToThread(); }
+    #else
+    #include <sched.h>
+    static inline long long lfn_load(long long* p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+    static inline void lfn_store(long long* p, long long v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
+    static inline int lfn_cas(long long* p, long long expected, long long desired)
+    { return __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); }
+    static inline long long lfn_add(long long* p, long long v)
+    { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
+    #if defined(__x86_64__) || defined(__i386__)
+    static inline void lfn_relax(void) { __builtin_ia32_pause(); }
+    #else
+    static inline void lfn_relax(void) { }
+    #endif
+    static inline void lfn_yield(void) { sched_yield(); }
+    #endif
+    """
+    long long lfn_load(long long* p) noexcept nogil
+    void lfn_store(long long* p, long long v) noexcept nogil
+    bint lfn_cas(long long* p, long long expected, long long desired) noexcept nogil
+    long long lfn_add(long long* p, long long v) noexcept nogil
+    void lfn_relax() noexcept nogil
+    void lfn_yield() noexcept nogil
 
 
 cdef enum:
@@ -84,6 +142,15 @@ cdef enum:
 cdef enum:
     N_TRIAL_VARS = 9
     N_STATS = 4
+
+cdef enum:
+    # Jobs of the work pool: the parallel steps inside one batch copy.
+    JOB_SEND, JOB_ACT, JOB_LEARN
+    # Chunks per thread of a job (slices of receivers, units or sender rows).
+    LF_CHUNKS_PER_THREAD = 4
+    # Spins (pause, ~2 us in all) before a waiting thread yields its core: on a machine
+    # whose cores are all busy, 2000 spins made 2 threads ~15% slower than 20-100 did.
+    LF_SPINS = 100
 
 
 ctypedef struct LayerC:
@@ -143,6 +210,7 @@ ctypedef struct Net:
     long long* n_sent                # (n_batch,)
     long long* wt_bal_ctr_out        # (n_batch,)
     Py_ssize_t max_n                 # largest layer / receiving layer (scratch size)
+    Py_ssize_t m_tot                 # mask bytes (M's size; for the debug checks)
 
 
 ctypedef struct Scratch:
@@ -155,31 +223,99 @@ ctypedef struct Scratch:
     double* cnt
 
 
+ctypedef struct Pool:
+    # Threads inside one batch copy: the thread running the copy publishes each parallel
+    # step as a job of n chunks; every thread (itself included) claims chunks until none
+    # is left.  ``word`` = epoch << 32 | n << 16 | next chunk: a claim is a compare-and-
+    # swap of the whole word, so it is valid only within its job, and the job's fields
+    # stay fixed until its last chunk is done (the publisher waits for ``done`` = n).
+    # No thread waits for another that holds no chunk: a descheduled thread delays a
+    # step only if it was preempted in the middle of a chunk.
+    long long word
+    long long done
+    long long stop
+    const Net* net
+    Scratch* sc
+    const PrjnC* p
+    Py_ssize_t b, ns
+    int kind
+    bint clean
+
+
+# ------------------------------------------------------------------- debug checks
+
+cdef inline void lf_check(bint ok, const char* what) noexcept nogil:
+    """In the debug build (LEABRA_FAST_DEBUG=1), stop the process at an index outside
+    its array, naming the array (the loops cannot raise); in the release build, nothing
+    (LEABRA_FAST_DEBUG folds to 0, so the checks compile away)."""
+    if LEABRA_FAST_DEBUG and not ok:
+        fprintf(stderr, b"leabra_fast network kernel: index out of range: %s\n", what)
+        abort()
+
+
+cdef inline void lf_check_row(Py_ssize_t k, Py_ssize_t n_k, Py_ssize_t b, Py_ssize_t n_b,
+                              Py_ssize_t off, Py_ssize_t n, Py_ssize_t row,
+                              const char* what) noexcept nogil:
+    """Debug build: variable k of batch copy b, elements off .. off+n-1 of its row."""
+    if LEABRA_FAST_DEBUG:
+        lf_check(0 <= k < n_k and 0 <= b < n_b and off >= 0 and n >= 0 and off + n <= row,
+                 what)
+
+
 # ------------------------------------------------------------------------ addressing
+# Each returns the start of one layer's / pool set's / projection's span; the debug
+# build checks the whole span lies in its array.
 
 cdef inline double* lf_u(const Net* net, int k, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    lf_check_row(k, U_N, b, net.n_batch, L.off, L.n, net.n_tot, b"unit state U")
     return net.U + (k * net.n_batch + b) * net.n_tot + L.off
 
 
 cdef inline unsigned char* lf_f(const Net* net, int k, Py_ssize_t b,
                                 const LayerC* L) noexcept nogil:
+    lf_check_row(k, F_N, b, net.n_batch, L.off, L.n, net.n_tot, b"unit flags F")
     return net.F + (k * net.n_batch + b) * net.n_tot + L.off
 
 
 cdef inline double* lf_p(const Net* net, int k, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    lf_check_row(k, P_N, b, net.n_batch, L.pool_off, 1 + L.n_pools, net.p_tot, b"pools P")
     return net.P + (k * net.n_batch + b) * net.p_tot + L.pool_off
 
 
 cdef inline double* lf_l(const Net* net, int k, Py_ssize_t b, Py_ssize_t li) noexcept nogil:
+    lf_check_row(k, L_N, b, net.n_batch, li, 1, net.n_layers, b"layer scalars LV")
     return net.LV + (k * net.n_batch + b) * net.n_layers + li
 
 
 cdef inline double* lf_s(const Net* net, int k, Py_ssize_t b, const PrjnC* p) noexcept nogil:
+    lf_check_row(k, S_N, b, net.n_batch, p.syn_off + b * p.ns * p.nr, p.ns * p.nr, net.s_tot,
+                 b"synapses S")
     return net.S + k * net.s_tot + p.syn_off + b * p.ns * p.nr
 
 
 cdef inline double* lf_r(const Net* net, int k, Py_ssize_t b, const PrjnC* p) noexcept nogil:
+    lf_check_row(k, R_N, b, net.n_batch, p.recv_off, p.nr, net.r_tot, b"receiver state R")
     return net.R + (k * net.n_batch + b) * net.r_tot + p.recv_off
+
+
+cdef inline const unsigned char* lf_m(const Net* net, const PrjnC* p) noexcept nogil:
+    lf_check_row(0, 1, 0, 1, p.mask_off, p.ns * p.nr, net.m_tot, b"masks M")
+    return net.M + p.mask_off
+
+
+cdef inline double* lf_g(const Net* net, Py_ssize_t b, Py_ssize_t pi) noexcept nogil:
+    lf_check_row(0, 1, b, net.n_batch, pi, 1, net.n_prjns, b"projection scales G")
+    return net.G + b * net.n_prjns + pi
+
+
+cdef inline const PrjnC* lf_recv_prjn(const Net* net, Py_ssize_t li,
+                                      Py_ssize_t k) noexcept nogil:
+    """Layer li's receiving projection number k (recv0 <= k < recv1)."""
+    lf_check(net.lc[li].recv0 <= k < net.lc[li].recv1, b"recv_list (layer range)")
+    lf_check(0 <= net.recv_list[k] < net.n_prjns, b"recv_list (projection)")
+    lf_check(net.pc[net.recv_list[k]].recv == li
+             and net.pc[net.recv_list[k]].nr == net.lc[li].n, b"recv_list (receiver)")
+    return &net.pc[net.recv_list[k]]
 
 
 # ----------------------------------------------------------------------- scalars
@@ -192,10 +328,15 @@ cdef inline double lf_xx1_gain_cor(const LayerC* c, double x) noexcept nogil:
     return gx / (gx + 1.0)
 
 
+cdef inline double lf_nxx1_below(const LayerC* c, double x) noexcept nogil:
+    """NoisyXX1 below 0: the sigmoid."""
+    return c.sig_mult_eff / (1.0 + lf_exp(-(x * c.sig_gain_nvar)))
+
+
 cdef inline double lf_nxx1(const LayerC* c, double x) noexcept nogil:
     """Go's NoisyXX1: sigmoid below 0, linear on [0, interp_range), XX1GainCor above."""
     # all three forms, then a select: branch-free, so loops over units vectorise
-    cdef double below = c.sig_mult_eff / (1.0 + lf_exp(-(x * c.sig_gain_nvar)))
+    cdef double below = lf_nxx1_below(c, x)
     cdef double interp = 1.0 - ((c.interp_range - x) / c.interp_range)
     cdef double mid = c.sig_val_at_0 + interp * c.interp_val
     cdef double above = lf_xx1_gain_cor(c, x)
@@ -328,6 +469,7 @@ cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_
     cdef double* inet = lf_u(net, U_INET, b, L)
     cdef Py_ssize_t i
     cdef double clmp
+    lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (hard clamp)")
     for i in range(u0, u1):
         if he[i]:
             clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
@@ -389,19 +531,19 @@ cdef void lf_gscale(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogi
     cdef const PrjnC* p
     cdef double* g
     for k in range(L.recv0, L.recv1):
-        p = &net.pc[net.recv_list[k]]
+        p = lf_recv_prjn(net, L - net.lc, k)
         sa = lf_p(net, P_ACT_P_AVG_EFF, b, &net.lc[p.send])[0]
-        g = net.G + b * net.n_prjns + net.recv_list[k]
+        g = lf_g(net, b, net.recv_list[k])
         g[0] = p.abs_ * p.rel * lf_slay_act_scale(sa, p.snu, p.ncon)
         if p.inhib:
             tot_gi = tot_gi + p.rel
         else:
             tot_ge = tot_ge + p.rel
     for k in range(L.recv0, L.recv1):
-        p = &net.pc[net.recv_list[k]]
+        p = lf_recv_prjn(net, L - net.lc, k)
         tot = tot_gi if p.inhib else tot_ge
         if tot > 0:
-            g = net.G + b * net.n_prjns + net.recv_list[k]
+            g = lf_g(net, b, net.recv_list[k])
             g[0] = g[0] / tot
 
 
@@ -462,7 +604,7 @@ cdef void lf_alpha_cyc_init(const Net* net, Py_ssize_t b) noexcept nogil:
         lf_zero(lf_u(net, U_GE_RAW, b, L), L.n)
         lf_zero(lf_u(net, U_GI_RAW, b, L), L.n)
         for k in range(L.recv0, L.recv1):
-            p = &net.pc[net.recv_list[k]]
+            p = lf_recv_prjn(net, li, k)
             lf_zero(lf_r(net, R_GINC, b, p), p.nr)
         if L.hard and L.kind == K_INPUT:
             lf_hard_clamp(net, b, L, 0, L.n)
@@ -498,23 +640,47 @@ cdef Py_ssize_t lf_send_decide(const Net* net, Py_ssize_t b, const LayerC* Lp,
     return n_send
 
 
+cdef inline void lf_add_rows4(double_r ginc, cdouble_r w0, cdouble_r w1, cdouble_r w2,
+                              cdouble_r w3, double s0, double s1, double s2, double s3,
+                              Py_ssize_t r0, Py_ssize_t r1) noexcept nogil:
+    """Four senders' rows into GInc in one pass: each receiver still adds them one after
+    the other, in sender order (the same sums as four passes), but GInc is loaded and
+    stored once and four rows stream at a time."""
+    cdef Py_ssize_t r
+    for r in range(r0, r1):
+        ginc[r] = (((ginc[r] + w0[r] * s0) + w1[r] * s1) + w2[r] * s2) + w3[r] * s3
+
+
+cdef inline void lf_add_row(double_r ginc, cdouble_r w0, double s0, Py_ssize_t r0,
+                            Py_ssize_t r1) noexcept nogil:
+    cdef Py_ssize_t r
+    for r in range(r0, r1):
+        ginc[r] = ginc[r] + w0[r] * s0
+
+
 cdef void lf_scatter(const Net* net, Py_ssize_t b, Py_ssize_t pi, const Py_ssize_t* idx,
                      const double* d, Py_ssize_t n_send, Py_ssize_t r0,
                      Py_ssize_t r1) noexcept nogil:
     """Go SendGDelta's sending into projection pi, receivers r0 .. r1-1: each sender adds
-    delta * GScale * its (contiguous) row of weights to GInc, senders in index order."""
+    delta * GScale * its (contiguous) row of weights to GInc, senders in index order
+    (four at a time: lf_add_rows4)."""
     cdef const PrjnC* p = &net.pc[pi]
     cdef double* ginc = lf_r(net, R_GINC, b, p)
     cdef const double* w = lf_s(net, S_WT, b, p)
-    cdef double gs = net.G[b * net.n_prjns + pi]
-    cdef Py_ssize_t j, r, nr = p.nr
-    cdef double scd
-    cdef const double* row
+    cdef double gs = lf_g(net, b, pi)[0]
+    cdef Py_ssize_t j, nr = p.nr
+    lf_check(0 <= r0 <= r1 <= nr, b"receiver slice of a projection")
     for j in range(n_send):
-        scd = d[j] * gs
-        row = w + idx[j] * nr
-        for r in range(r0, r1):
-            ginc[r] += row[r] * scd
+        lf_check(0 <= idx[j] < p.ns, b"sender index (scratch idx)")
+    j = 0
+    while j + 4 <= n_send:
+        lf_add_rows4(ginc, w + idx[j] * nr, w + idx[j + 1] * nr, w + idx[j + 2] * nr,
+                     w + idx[j + 3] * nr, d[j] * gs, d[j + 1] * gs, d[j + 2] * gs,
+                     d[j + 3] * gs, r0, r1)
+        j += 4
+    while j < n_send:
+        lf_add_row(ginc, w + idx[j] * nr, d[j] * gs, r0, r1)
+        j += 1
 
 
 cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept nogil:
@@ -532,7 +698,7 @@ cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
     cdef double g, gs
     for k in range(L.recv0, L.recv1):
-        p = &net.pc[net.recv_list[k]]
+        p = lf_recv_prjn(net, Lp - net.lc, k)
         raw = gi_raw if p.inhib else ge_raw
         ginc = lf_r(net, R_GINC, b, p)
         for i in range(L.n):
@@ -604,6 +770,7 @@ cdef void lf_inhib(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil
         else:
             gi_self[i] = 0.0
         k = 1 + i // L.pool_size if L.n_pools else 0
+        lf_check(k <= L.n_pools, b"pool of a unit (P)")
         gi[i] = pgi[k] + gi_self[i] + gi_syn[i]
 
 
@@ -636,17 +803,17 @@ ctypedef struct ActLanes:
     double gk[16]
     double inet[16]
     double act_del[16]
+    double drv[16]         # NXX1's argument for Act
+    double drv_nok[16]     # and for ActLrn (without K)
 
 
-cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k) noexcept nogil:
-    """VmFmG and ActFmG of LF_W lanes: Vm by one Euler step, NXX1 of the argument chosen
-    first (Vm - Thr below threshold, else Ge - its threshold, without K for ActLrn: the
-    same values as the reference's selection after three NXX1), Act and ActLrn.
-    ``no_k`` (every lane's Gk is 0, as always without KNa adaptation): the K term adds
-    a zero, so both arguments, hence both NXX1 values, are the same bits: one NXX1."""
+cdef inline void lf_act_drive(const LayerC* c, ActLanes* x) noexcept nogil:
+    """VmFmG of LF_W lanes (Vm by one Euler step) and NXX1's arguments, chosen first:
+    Vm - Thr below threshold, else Ge - its threshold (without K for ActLrn): the same
+    values as the reference's selection after three NXX1."""
     cdef int i
     cdef bint sub
-    cdef double ge, gi, gk, v, net_i, ge_thr, ge_thr_nok, ge_e, nw_sub, nw_act, nw_lrn, a
+    cdef double ge, gi, gk, v, net_i, ge_thr, ge_thr_nok, ge_e, nw_sub
     for i in range(LF_W):
         ge = x.ge[i] * c.gbar_e
         gi = x.gi[i] * c.gbar_i
@@ -657,16 +824,30 @@ cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k) noexcept 
         x.inet[i] = net_i
         v = lf_clip(v + c.vm_dt * net_i, c.vm_min, c.vm_max)
         x.vm[i] = v
-        a = x.act[i]
         ge_thr = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l
                    + c.gbar_k * x.gk[i] * c.erev_sub_thr_k) / c.thr_sub_erev_e)
         ge_thr_nok = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i
                        + c.gbar_l * c.erev_sub_thr_l) / c.thr_sub_erev_e)
         ge_e = x.ge[i] * c.gbar_e
-        sub = a < c.vm_act_thr and v <= c.thr
+        sub = x.act[i] < c.vm_act_thr and v <= c.thr
         nw_sub = v - c.thr
-        nw_act = lf_nxx1(c, nw_sub if sub else ge_e - ge_thr)
-        nw_lrn = nw_act if no_k else lf_nxx1(c, nw_sub if sub else ge_e - ge_thr_nok)
+        x.drv[i] = nw_sub if sub else ge_e - ge_thr
+        x.drv_nok[i] = nw_sub if sub else ge_e - ge_thr_nok
+
+
+cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k,
+                              bint below) noexcept nogil:
+    """ActFmG of LF_W lanes from lf_act_drive's arguments: NXX1, Act and ActLrn.
+    ``no_k`` (every lane's Gk is 0, as always without KNa adaptation): the K term adds
+    a zero, so both arguments, hence both NXX1 values, are the same bits: one NXX1.
+    ``below`` (every argument < 0): NXX1 is its sigmoid piece, the one the select
+    would take, so the other two pieces (four divisions) are not computed."""
+    cdef int i
+    cdef double nw_act, nw_lrn, a
+    for i in range(LF_W):
+        a = x.act[i]
+        nw_act = lf_nxx1_below(c, x.drv[i]) if below else lf_nxx1(c, x.drv[i])
+        nw_lrn = nw_act if no_k else lf_nxx1(c, x.drv_nok[i])
         nw_act = a + c.vm_dt * (nw_act - a)
         x.act_del[i] = nw_act - a
         x.act[i] = nw_act
@@ -692,33 +873,49 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef double* avg_s = lf_u(net, U_AVG_S, b, Lp)
     cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
     cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
-    cdef Py_ssize_t i, i0, u, m, blk
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
+    cdef Py_ssize_t i, i0, u, m, blk, n_clamped, n_below
     cdef bint no_k
+    lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (ActFmG)")
     for blk in range((u1 - u0 + LF_W - 1) // LF_W):
         i0 = u0 + blk * LF_W
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
-        lf_load(x.vm, vm + i0, m)
-        lf_load(x.act, act + i0, m)
-        lf_load(x.act_lrn, act_lrn + i0, m)
-        lf_load(x.ge, ge_ + i0, m)
-        lf_load(x.gi, gi_ + i0, m)
-        lf_load(x.gk, gk_ + i0, m)
-        no_k = True
-        for i in range(LF_W):
-            no_k = no_k and x.gk[i] == 0
-        if no_k:
-            lf_act_lanes(&L, &x, True)
-        else:
-            lf_act_lanes(&L, &x, False)
-        for i in range(m):
-            u = i0 + i
-            vm[u] = x.vm[i]
-            act[u] = x.act[i]
-            act_lrn[u] = x.act_lrn[i]
-            inet[u] = x.inet[i]
-            act_del[u] = x.act_del[i]
-    if L.hard:
-        lf_hard_clamp(net, b, Lp, u0, u1)
+        n_clamped = 0
+        if L.hard:
+            for i in range(m):
+                n_clamped += he[i0 + i] != 0
+        if n_clamped < m:
+            lf_load(x.vm, vm + i0, m)
+            lf_load(x.act, act + i0, m)
+            lf_load(x.act_lrn, act_lrn + i0, m)
+            lf_load(x.ge, ge_ + i0, m)
+            lf_load(x.gi, gi_ + i0, m)
+            lf_load(x.gk, gk_ + i0, m)
+            no_k = True
+            for i in range(LF_W):
+                no_k = no_k and x.gk[i] == 0
+            lf_act_drive(&L, &x)
+            n_below = 0
+            for i in range(LF_W):
+                n_below += x.drv[i] < 0
+            if no_k and n_below == LF_W:
+                lf_act_lanes(&L, &x, True, True)
+            elif no_k:
+                lf_act_lanes(&L, &x, True, False)
+            else:
+                lf_act_lanes(&L, &x, False, False)
+            for i in range(m):
+                u = i0 + i
+                vm[u] = x.vm[i]
+                act[u] = x.act[i]
+                act_lrn[u] = x.act_lrn[i]
+                inet[u] = x.inet[i]
+                act_del[u] = x.act_del[i]
+        if n_clamped:
+            # hard-clamped units take Ext (Go's VmFmG / ActFmG return early for them):
+            # every value the lanes stored for them is overwritten, so a block of only
+            # clamped units skips the lanes
+            lf_hard_clamp(net, b, Lp, i0, i0 + m)
     for i in range(u0, u1):
         avg_ss[i] += L.ss_dt * (act_lrn[i] - avg_ss[i])
         avg_s[i] += L.s_dt * (avg_ss[i] - avg_s[i])
@@ -731,12 +928,13 @@ cdef inline Py_ssize_t lf_cut(Py_ssize_t n, Py_ssize_t k, Py_ssize_t n_slices) n
     return n * k // n_slices
 
 
-cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, int nth) noexcept nogil:
-    """Go Network.Cycle: each step over all layers before the next.  With nth > 1 threads
-    the sending (slices of each projection's receivers) and ActFmG (slices of each
-    layer's units) run in parallel: every receiver still adds its senders in index
-    order and every unit is computed alone, so the bits do not depend on nth."""
-    cdef Py_ssize_t li, k, pi, sl, ns = 2 * nth
+cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Pool* pl) noexcept nogil:
+    """Go Network.Cycle: each step over all layers before the next.  With a work pool
+    (threads inside the copy) the sending (slices of each projection's receivers) and
+    ActFmG (slices of each layer's units) are its jobs: every receiver still adds its
+    senders in index order and every unit is computed alone, so the bits do not depend
+    on the thread count or on which thread takes a slice."""
+    cdef Py_ssize_t li, pi
     cdef const LayerC* L
     cdef long long n_sent = 0
     for li in range(net.n_layers):
@@ -744,14 +942,8 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, int nth) noex
         sc.n_send[li] = lf_send_decide(net, b, L, sc.idx + L.off, sc.d + L.off)
         if L.send1 > L.send0:
             n_sent += sc.n_send[li]
-    if nth > 1:
-        for k in prange(net.n_prjns * ns, num_threads=nth, schedule="static"):
-            pi = k // ns
-            sl = k % ns
-            L = &net.lc[net.pc[pi].send]
-            if sc.n_send[net.pc[pi].send]:
-                lf_scatter(net, b, pi, sc.idx + L.off, sc.d + L.off, sc.n_send[net.pc[pi].send],
-                           lf_cut(net.pc[pi].nr, sl, ns), lf_cut(net.pc[pi].nr, sl + 1, ns))
+    if pl != NULL:
+        lf_pool_run(pl, JOB_SEND, net.n_prjns * pl.ns)
     else:
         for pi in range(net.n_prjns):
             L = &net.lc[net.pc[pi].send]
@@ -764,12 +956,8 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, int nth) noex
         lf_pool_stats(net, b, &net.lc[li], U_GE, P_GE_AVG, P_GE_MAX)
     for li in range(net.n_layers):
         lf_inhib(net, b, &net.lc[li])
-    if nth > 1:
-        for k in prange(net.n_layers * ns, num_threads=nth, schedule="static"):
-            li = k // ns
-            sl = k % ns
-            lf_act_from_g(net, b, &net.lc[li], lf_cut(net.lc[li].n, sl, ns),
-                          lf_cut(net.lc[li].n, sl + 1, ns))
+    if pl != NULL:
+        lf_pool_run(pl, JOB_ACT, net.n_layers * pl.ns)
     else:
         for li in range(net.n_layers):
             lf_act_from_g(net, b, &net.lc[li], 0, net.lc[li].n)
@@ -1029,88 +1217,63 @@ cdef void lf_wt_row(const PrjnC* p, Py_ssize_t nr, const double* wb_inc, const d
             dwt[r] = 0.0
 
 
-ctypedef struct LearnLanes:
-    # LF_W synapses of a row for lf_learn_lanes (DWt known to be zero before).
-    double s_lrn[16]
-    double m[16]
-    double l[16]
-    double l_lrn[16]
-    double norm[16]
-    double mom[16]
-    double lwt[16]
-    double wt[16]
-    double inc[16]
-    double dec[16]
-
-
-cdef inline void lf_learn_lanes(const PrjnC* c, double su_s_lrn, double su_m, LearnLanes* x,
-                                bint norm_on, bint mom_on, bint soft) noexcept nogil:
-    """DWt then WtFmDWt (SIG gain 6) of LF_W synapses whose DWt was zero: the same
-    operations as lf_dwt_lanes and lf_wt_lanes with DWt = 0 + Lrate dwt kept in a
-    register, so DWt is neither read nor written (it ends zero, as WtFmDWt leaves it)."""
-    cdef int r
-    cdef double srs, srm, bcm, err, dd, nn, norm_f, nm, d, lw, w
-    for r in range(LF_W):
-        srs = su_s_lrn * x.s_lrn[r]
-        srm = su_m * x.m[r]
-        bcm = lf_xcal(c, srs, x.l[r])
+cdef inline void lf_learn_span(const PrjnC* c, Py_ssize_t nr, double su_s_lrn, double su_m,
+                               cdouble_r s_lrn, cdouble_r m, cdouble_r l, cdouble_r l_lrn,
+                               cdouble_r inc, cdouble_r dec, double_r norm, double_r mom,
+                               double_r lwt, double_r wt, bint norm_on, bint mom_on,
+                               bint soft, bint wb) noexcept nogil:
+    """lf_dwt_lanes' then lf_wt_lanes' operations straight on a full row's arrays (restrict: the row's
+    planes and the receivers' arrays never overlap, so GCC vectorises the loop without
+    copies into lane blocks; the flags are constants at each call site)."""
+    cdef Py_ssize_t r
+    cdef double srs, srm, bcm, err, dd, nn, norm_f, nm, d, lw, w, lw0, ic, dc
+    for r in range(nr):
+        srs = su_s_lrn * s_lrn[r]
+        srm = su_m * m[r]
+        bcm = lf_xcal(c, srs, l[r])
         err = lf_xcal(c, srs, srm)
-        bcm = bcm * (c.l_lrn if c.set_l_lrn else x.l_lrn[r])
+        bcm = bcm * (c.l_lrn if c.set_l_lrn else l_lrn[r])
         err = err * c.m_lrn
         dd = bcm + err
         norm_f = 1.0
         if norm_on:
-            nn = c.norm_decay_dt_c * x.norm[r]
+            nn = c.norm_decay_dt_c * norm[r]
             nn = fabs(dd) if fabs(dd) > nn else nn
             norm_f = 1.0 if nn == 0 else c.norm_lr_comp / (c.norm_min if nn < c.norm_min else nn)
-            x.norm[r] = nn
+            norm[r] = nn
         if mom_on:
-            nm = c.mom_dt_c * x.mom[r] + dd
-            x.mom[r] = nm
+            nm = c.mom_dt_c * mom[r] + dd
+            mom[r] = nm
             dd = norm_f * (c.mom_lr_comp * nm)
         else:
             dd = dd * norm_f
         d = 0.0 + c.lrate * dd
-        lw = lf_clip(x.lwt[r] + lf_bound(d, x.lwt[r], x.inc[r], x.dec[r], soft), 0.0, 1.0)
+        lw0 = lwt[r]
+        ic = inc[r] if wb else 1.0
+        dc = dec[r] if wb else 1.0
+        lw = lf_clip(lw0 + lf_bound(d, lw0, ic, dc, soft), 0.0, 1.0)
         w = lf_sig6(lw)
-        x.lwt[r] = lw if d != 0 else x.lwt[r]
-        x.wt[r] = w if d != 0 else x.wt[r]
+        lwt[r] = lw if d != 0 else lw0
+        wt[r] = w if d != 0 else wt[r]
 
 
 cdef void lf_learn_row(const PrjnC* p, Py_ssize_t nr, double su_s_lrn, double su_m,
                        const double* r_avg_s_lrn, const double* r_avg_m, const double* r_avg_l,
                        const double* r_avg_l_lrn, const double* wb_inc, const double* wb_dec,
                        double* norm, double* mom, double* lwt, double* wt) noexcept nogil:
-    """lf_learn_lanes over a full row whose DWt is zero, in blocks of LF_W lanes."""
+    """DWt then WtFmDWt (SIG gain 6) of a full row whose DWt is zero (lf_learn_span),
+    the usual flag sets compiled with the flags as constants."""
     cdef PrjnC c = p[0]
-    cdef LearnLanes x
-    cdef Py_ssize_t r, r0, u, m, blk
-    for blk in range((nr + LF_W - 1) // LF_W):
-        r0 = blk * LF_W
-        m = nr - r0 if nr - r0 < LF_W else LF_W
-        lf_load(x.s_lrn, r_avg_s_lrn + r0, m)
-        lf_load(x.m, r_avg_m + r0, m)
-        lf_load(x.l, r_avg_l + r0, m)
-        lf_load(x.l_lrn, r_avg_l_lrn + r0, m)
-        lf_load(x.norm, norm + r0, m)
-        lf_load(x.mom, mom + r0, m)
-        lf_load(x.lwt, lwt + r0, m)
-        lf_load(x.wt, wt + r0, m)
-        if c.wb_on:
-            lf_load(x.inc, wb_inc + r0, m)
-            lf_load(x.dec, wb_dec + r0, m)
-        else:
-            lf_fill(x.inc, 1.0)
-            lf_fill(x.dec, 1.0)
-        if c.norm_on and c.mom_on and c.soft_bound:
-            lf_learn_lanes(&c, su_s_lrn, su_m, &x, True, True, True)
-        else:
-            lf_learn_lanes(&c, su_s_lrn, su_m, &x, c.norm_on, c.mom_on, c.soft_bound)
-        for r in range(m):
-            norm[r0 + r] = x.norm[r]
-            mom[r0 + r] = x.mom[r]
-            lwt[r0 + r] = x.lwt[r]
-            wt[r0 + r] = x.wt[r]
+    if c.norm_on and c.mom_on and c.soft_bound and not c.wb_on:
+        lf_learn_span(&c, nr, su_s_lrn, su_m, r_avg_s_lrn, r_avg_m, r_avg_l, r_avg_l_lrn,
+                      wb_inc, wb_dec, norm, mom, lwt, wt, True, True, True, False)
+    elif not c.norm_on and not c.mom_on and c.soft_bound and not c.wb_on:
+        lf_learn_span(&c, nr, su_s_lrn, su_m, r_avg_s_lrn, r_avg_m, r_avg_l, r_avg_l_lrn,
+                      wb_inc, wb_dec, norm, mom, lwt, wt, False, False, True, False)
+    else:
+        lf_learn_span(&c, nr, su_s_lrn, su_m, r_avg_s_lrn, r_avg_m, r_avg_l, r_avg_l_lrn,
+                      wb_inc, wb_dec, norm, mom, lwt, wt, c.norm_on, c.mom_on, c.soft_bound,
+                      c.wb_on)
 
 
 cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_clean,
@@ -1139,7 +1302,7 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_c
     cdef double* dwt0 = lf_s(net, S_DWT, b, p)
     cdef double* norm0 = lf_s(net, S_NORM, b, p)
     cdef double* mom0 = lf_s(net, S_MOMENT, b, p)
-    cdef const unsigned char* mask0 = net.M + p.mask_off
+    cdef const unsigned char* mask0 = lf_m(net, p)
     cdef const unsigned char* mask
     cdef double* norm
     cdef Py_ssize_t s, r, o, nr = p.nr
@@ -1148,6 +1311,7 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_c
     cdef double d1[1]
     cdef double n1[1]
     cdef double m1[1]
+    lf_check(0 <= s0 <= s1 <= p.ns, b"sender slice of a projection (learning)")
     for s in range(s0, s1):
         active = not (s_avg_s[s] < p.lrn_thr and s_avg_m[s] < p.lrn_thr)
         if not active and dwt_clean:
@@ -1197,7 +1361,7 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_c
 cdef void lf_wt_bal(const Net* net, Py_ssize_t b, const PrjnC* p, Scratch* sc) noexcept nogil:
     """Go WtBalFmWt: per receiver, the mean of its weights >= AvgThr sets Inc / Dec."""
     cdef const double* wt0 = lf_s(net, S_WT, b, p)
-    cdef const unsigned char* mask0 = net.M + p.mask_off
+    cdef const unsigned char* mask0 = lf_m(net, p)
     cdef const unsigned char* ht = lf_f(net, F_HAS_TARG, b, &net.lc[p.recv])
     cdef double* wb_avg = lf_r(net, R_WB_AVG, b, p)
     cdef double* wb_fact = lf_r(net, R_WB_FACT, b, p)
@@ -1208,6 +1372,7 @@ cdef void lf_wt_bal(const Net* net, Py_ssize_t b, const PrjnC* p, Scratch* sc) n
     cdef double* ncon = sc.d
     cdef Py_ssize_t s, r, nr = p.nr
     cdef double w, avg, lo_avg, lo_fact, hi_fact, lo_dec, hi_inc
+    lf_check(nr <= net.max_n, b"WtBal scratch (acc, cnt)")
     for r in range(nr):
         acc[r] = 0.0
         cnt[r] = 0.0
@@ -1244,6 +1409,83 @@ cdef void lf_wt_bal(const Net* net, Py_ssize_t b, const PrjnC* p, Scratch* sc) n
             wb_dec[r] = 1.0
 
 
+# ----------------------------------------------------------------------- work pool
+
+cdef void lf_job_chunk(Pool* pl, Py_ssize_t k) noexcept nogil:
+    """Chunk k of the pool's current job."""
+    cdef const Net* net = pl.net
+    cdef Scratch* sc = pl.sc
+    cdef Py_ssize_t ns = pl.ns, pi, li, sl = k % pl.ns
+    cdef const LayerC* L
+    if pl.kind == JOB_SEND:
+        pi = k // ns
+        lf_check(0 <= pi < net.n_prjns, b"pool chunk (projection)")
+        L = &net.lc[net.pc[pi].send]
+        if sc.n_send[net.pc[pi].send]:
+            lf_scatter(net, pl.b, pi, sc.idx + L.off, sc.d + L.off, sc.n_send[net.pc[pi].send],
+                       lf_cut(net.pc[pi].nr, sl, ns), lf_cut(net.pc[pi].nr, sl + 1, ns))
+    elif pl.kind == JOB_ACT:
+        li = k // ns
+        lf_check(0 <= li < net.n_layers, b"pool chunk (layer)")
+        lf_act_from_g(net, pl.b, &net.lc[li], lf_cut(net.lc[li].n, sl, ns),
+                      lf_cut(net.lc[li].n, sl + 1, ns))
+    else:
+        lf_learn_prjn(net, pl.b, pl.p, pl.clean, lf_cut(pl.p.ns, k, ns),
+                      lf_cut(pl.p.ns, k + 1, ns))
+
+
+cdef void lf_pool_claim(Pool* pl, long long epoch) noexcept nogil:
+    """Run chunks of job ``epoch`` until none is left (or another job replaced it)."""
+    cdef long long v, n, k
+    while True:
+        v = lfn_load(&pl.word)
+        if (v >> 32) != epoch:
+            return
+        n = (v >> 16) & 0xFFFF
+        k = v & 0xFFFF
+        if k >= n:
+            return
+        if lfn_cas(&pl.word, v, v + 1):
+            lf_job_chunk(pl, k)
+            lfn_add(&pl.done, 1)
+
+
+cdef void lf_pool_run(Pool* pl, int kind, Py_ssize_t n) noexcept nogil:
+    """Publish a job of n chunks (n < 65536), take chunks with the other threads, return
+    when all are done."""
+    cdef long long epoch = (lfn_load(&pl.word) >> 32) + 1
+    cdef long long spins = 0
+    lf_check(0 < n < 0x10000, b"pool job size")
+    pl.kind = kind
+    lfn_store(&pl.done, 0)
+    lfn_store(&pl.word, (epoch << 32) | (<long long>n << 16))
+    lf_pool_claim(pl, epoch)
+    while lfn_load(&pl.done) < n:
+        spins += 1
+        if spins < LF_SPINS:
+            lfn_relax()
+        else:
+            lfn_yield()
+
+
+cdef void lf_pool_worker(Pool* pl) noexcept nogil:
+    """A helping thread: take chunks of each new job until the pool stops."""
+    cdef long long seen = 0, e
+    cdef long long spins = 0
+    while not lfn_load(&pl.stop):
+        e = lfn_load(&pl.word) >> 32
+        if e != seen:
+            seen = e
+            lf_pool_claim(pl, e)
+            spins = 0
+        else:
+            spins += 1
+            if spins < LF_SPINS:
+                lfn_relax()
+            else:
+                lfn_yield()
+
+
 # ----------------------------------------------------------------------- trials
 
 cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept nogil:
@@ -1257,6 +1499,7 @@ cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept n
     cdef const double* x
     cdef const double* y
     cdef double sse, d
+    lf_check(0 <= t < nt and 0 <= b < nb, b"rec_trial / rec_stats (trial, copy)")
     for k in range(N_TRIAL_VARS):
         lf_copy(net.rec_trial + ((k * nt + t) * nb + b) * net.n_tot,
                 net.U + (tv[k] * nb + b) * net.n_tot, net.n_tot)
@@ -1276,8 +1519,9 @@ cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept n
         st[3 * nt * nb * net.n_layers] = lf_l(net, L_COS, b, li)[0]
 
 
-cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
-    """All trials of batch copy b, on nth threads; returns a status code."""
+cdef int lf_run_copy(const Net* net, Py_ssize_t b, Pool* pl) noexcept nogil:
+    """All trials of batch copy b (with the work pool's threads if ``pl`` is not NULL);
+    returns a status code."""
     cdef Scratch sc
     cdef void* mem = malloc(net.n_tot * (sizeof(Py_ssize_t) + sizeof(double))
                             + 2 * net.max_n * sizeof(double)
@@ -1286,7 +1530,6 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
     cdef Py_ssize_t ncyc = 4 * net.cyc_per_qtr
     cdef long long ctr = net.wt_bal_ctr0
     cdef long long n_sent = 0
-    cdef Py_ssize_t sl, ns = 2 * nth
     cdef const PrjnC* p
     cdef bint clean = net.dwt_clean
     if mem == NULL:
@@ -1296,16 +1539,21 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
     sc.cnt = sc.acc + net.max_n
     sc.idx = <Py_ssize_t*>(sc.cnt + net.max_n)
     sc.n_send = sc.idx + net.n_tot
+    if pl != NULL:
+        pl.sc = &sc
+        pl.b = b
     for t in range(nt):
         for li in range(net.n_layers):
+            lf_check(net.lc[li].off + net.lc[li].n <= net.n_tot, b"pats (layer span)")
             lf_apply_pattern(net, b, &net.lc[li],
                              net.pats + (t * nb + b) * net.n_tot + net.lc[li].off)
         lf_alpha_cyc_init(net, b)
         for q in range(4):
             for cyc in range(net.cyc_per_qtr):
-                n_sent += lf_cycle(net, b, &sc, nth)
+                n_sent += lf_cycle(net, b, &sc, pl)
                 ci = q * net.cyc_per_qtr + cyc
                 for k in range(net.n_rec):
+                    lf_check(0 <= net.rec_vars[k] < U_N and ci < ncyc, b"rec_cyc / rec_vars")
                     lf_copy(net.rec_cyc + (((k * nt + t) * ncyc + ci) * nb + b) * net.n_tot,
                             net.U + (net.rec_vars[k] * nb + b) * net.n_tot, net.n_tot)
             lf_quarter_final(net, b, q)
@@ -1315,10 +1563,10 @@ cdef int lf_run_copy(const Net* net, Py_ssize_t b, int nth) noexcept nogil:
                 p = &net.pc[k]
                 if not p.learn:
                     continue
-                if nth > 1:
-                    for sl in prange(ns, num_threads=nth, schedule="static"):
-                        lf_learn_prjn(net, b, p, clean, lf_cut(p.ns, sl, ns),
-                                      lf_cut(p.ns, sl + 1, ns))
+                if pl != NULL:
+                    pl.p = p
+                    pl.clean = clean
+                    lf_pool_run(pl, JOB_LEARN, pl.ns)
                 else:
                     lf_learn_prjn(net, b, p, clean, 0, p.ns)
             clean = True
@@ -1376,6 +1624,7 @@ def run_trials(
     bint dwt_clean,
     double sse_tol,
     int n_threads=1,
+    bint _validate=True,
 ):
     """Run ``pats.shape[0]`` trials of every batch copy in place; return a status code.
 
@@ -1384,9 +1633,11 @@ def run_trials(
     bounds).  ``layers`` / ``prjns`` are dicts of the ``LayerC`` / ``PrjnC`` fields.
     Threads run batch copies (``n_threads`` > 1, OpenMP builds); copies are independent,
     so the bits do not depend on the thread count.  ``wt_bal_ctr[0]`` is the WtBal
-    counter in and out.
+    counter in and out.  ``_validate=False`` (debug build only, for its tests) skips the
+    table checks so that the kernel's own index checks meet a bad table.
     """
     cdef Net net
+    cdef Pool pool
     cdef Py_ssize_t nL = len(layers), nP = len(prjns), i, b, nb = U.shape[1]
     cdef Py_ssize_t nt = pats.shape[0], ncyc = 4 * cyc_per_qtr, need, max_n = 1
     cdef LayerC* lc
@@ -1394,6 +1645,8 @@ def run_trials(
     cdef int status = STATUS_OK_
     cdef int* st
     cdef long long[::1] ctr_out
+    if not _validate and not LEABRA_FAST_DEBUG:
+        raise ValueError("_validate=False needs the debug build (LEABRA_FAST_DEBUG=1)")
     if (nL < 1 or U.shape[0] != U_N or F.shape[0] != F_N or P.shape[0] != P_N
             or LV.shape[0] != L_N or S.shape[0] != S_N or R.shape[0] != R_N
             or F.shape[1] != nb or P.shape[1] != nb or LV.shape[1] != nb or R.shape[1] != nb
@@ -1424,28 +1677,36 @@ def run_trials(
             raise MemoryError("leabra_fast network kernel: cannot allocate its tables")
         for i in range(nL):
             lc[i] = layers[i]
-            if (lc[i].off < 0 or lc[i].n < 1 or lc[i].off + lc[i].n > U.shape[2]
+            max_n = max(max_n, lc[i].n)
+            if _validate and (lc[i].off < 0 or lc[i].n < 1 or lc[i].off + lc[i].n > U.shape[2]
                     or lc[i].pool_off < 0 or lc[i].pool_off + 1 + lc[i].n_pools > P.shape[2]
                     or lc[i].pool_size < 1
                     or (lc[i].n_pools and lc[i].n_pools * lc[i].pool_size != lc[i].n)
                     or lc[i].send0 < 0 or lc[i].send1 > send_list.shape[0]
                     or lc[i].recv0 < 0 or lc[i].recv1 > recv_list.shape[0]):
                 return STATUS_BAD_ARGS_
-            max_n = max(max_n, lc[i].n)
         for i in range(send_list.shape[0]):
-            if send_list[i] < 0 or send_list[i] >= nP:
+            if _validate and (send_list[i] < 0 or send_list[i] >= nP):
                 return STATUS_BAD_ARGS_
         for i in range(recv_list.shape[0]):
-            if recv_list[i] < 0 or recv_list[i] >= nP:
+            if _validate and (recv_list[i] < 0 or recv_list[i] >= nP):
                 return STATUS_BAD_ARGS_
         for i in range(nP):
             pc[i] = prjns[i]
-            if (pc[i].send < 0 or pc[i].send >= nL or pc[i].recv < 0 or pc[i].recv >= nL
+            if _validate and (pc[i].send < 0 or pc[i].send >= nL or pc[i].recv < 0 or pc[i].recv >= nL
                     or pc[i].ns != lc[pc[i].send].n or pc[i].nr != lc[pc[i].recv].n
                     or pc[i].syn_off < 0 or pc[i].syn_off + nb * pc[i].ns * pc[i].nr > S.shape[1]
                     or pc[i].mask_off < 0 or pc[i].mask_off + pc[i].ns * pc[i].nr > M.shape[0]
                     or pc[i].recv_off < 0 or pc[i].recv_off + pc[i].nr > R.shape[2]):
                 return STATUS_BAD_ARGS_
+        for i in range(nL if _validate else 0):
+            # each layer's lists name projections that send from / receive into it
+            for b in range(lc[i].send0, lc[i].send1):
+                if pc[send_list[b]].send != i:
+                    return STATUS_BAD_ARGS_
+            for b in range(lc[i].recv0, lc[i].recv1):
+                if pc[recv_list[b]].recv != i:
+                    return STATUS_BAD_ARGS_
         net.lc, net.pc = lc, pc
         net.send_list = &send_list[0] if send_list.shape[0] else NULL
         net.recv_list = &recv_list[0] if recv_list.shape[0] else NULL
@@ -1468,26 +1729,39 @@ def run_trials(
         net.n_sent = &n_sent[0]
         net.wt_bal_ctr_out = &ctr_out[0]
         net.max_n = max_n
+        net.m_tot = M.shape[0]
         if n_threads == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
             with nogil:
                 for b in range(nb):
-                    st[b] = lf_run_copy(&net, b, 1)
+                    st[b] = lf_run_copy(&net, b, NULL)
         elif nb >= n_threads:
             # threads over batch copies
             _mark_threads_used()
             for b in prange(nb, nogil=True, num_threads=n_threads, schedule="static", chunksize=1):
-                st[b] = lf_run_copy(&net, b, 1)
-        elif max_n < LF_MIN_UNITS_THREADS:
-            # small layers: the work of a step is too small to share (measured: slower)
+                st[b] = lf_run_copy(&net, b, NULL)
+        elif max_n < LF_MIN_UNITS_THREADS or max(nP, nL) > 0xFFFF // LF_CHUNKS_PER_THREAD:
+            # small layers: the work of a step is too small to share (measured: slower);
+            # (a pool job has at most 0xFFFF chunks: more layers or projections than a
+            # few thousand run on one thread too)
             with nogil:
                 for b in range(nb):
-                    st[b] = lf_run_copy(&net, b, 1)
+                    st[b] = lf_run_copy(&net, b, NULL)
         else:
-            # fewer copies than threads: threads inside each copy (units, receivers, rows)
+            # fewer copies than threads: threads inside each copy (a work pool: the thread
+            # running the copy publishes each parallel step, all threads take its chunks)
             _mark_threads_used()
-            with nogil:
-                for b in range(nb):
-                    st[b] = lf_run_copy(&net, b, n_threads)
+            pool.word, pool.done, pool.stop = 0, 0, 0
+            pool.net = &net
+            pool.ns = LF_CHUNKS_PER_THREAD * n_threads
+            if max(nP, nL) * pool.ns > 0xFFFF:
+                pool.ns = 0xFFFF // max(nP, nL)
+            with nogil, parallel(num_threads=n_threads):
+                if threadid() == 0:
+                    for b in range(nb):
+                        st[b] = lf_run_copy(&net, b, &pool)
+                    lfn_store(&pool.stop, 1)
+                else:
+                    lf_pool_worker(&pool)
         for b in range(nb):
             if st[b] != STATUS_OK_:
                 status = st[b]

@@ -9,6 +9,7 @@ arrays allocated here.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,6 +55,26 @@ def available() -> bool:
     except ImportError:
         return False
     return True
+
+
+#: Per network: its constants and packed state (by identity) and the tables made from
+#: them (about 0.15 ms of Python per call saved: small nets run calls of a few ms).
+_TABLES: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _cached_tables(net: Network) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Any, Any]:
+    """``layer_tables(net)``, made again only when the network's constants or state
+    buffers were replaced (apply_params, build)."""
+    key = (net._lc, net._pc, net._packed)
+    hit = _TABLES.get(net)
+    if hit is not None and all(a is b for a, b in zip(hit[0], key, strict=True)):
+        tables = hit[1]
+    else:
+        tables = layer_tables(net)
+        _TABLES[net] = (key, tables)
+    return tables
 
 
 def layer_tables(net: Network) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Any, Any]:
@@ -153,11 +174,12 @@ def run_trials(
         raise ValueError(f"n_threads must be a positive int, got {n_threads!r}")
     k = _kernel()
     ps = net._packed
-    layers, prjns, send_list, recv_list = layer_tables(net)
+    layers, prjns, send_list, recv_list = _cached_tables(net)
     nt, nb = t1 - t0, net.n_batch
     n_tot = ps.U.shape[2]
     pat = np.zeros((nt, nb, n_tot))
     for li, ly in enumerate(net.layers):
+        layers[li]["pat_mode"] = PAT_NONE
         if ly.name in pats:
             o = ps.unit_off[li]
             pat[:, :, o : o + ly.n_units] = pats[ly.name][t0:t1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +36,8 @@ class Layer:
 
     @property
     def n_units(self) -> int:
-        return int(np.prod(self.shape))
+        # math.prod: run() asks for it ~70 times per call (np.prod costs ~8 us each)
+        return int(math.prod(self.shape))
 
     @property
     def n_pools(self) -> int:
