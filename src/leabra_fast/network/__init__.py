@@ -11,10 +11,12 @@ Around them: :func:`train` (epochs with a progress bar), exports to xarray and p
 from ..core import registry as _registry
 from . import params
 from .builders import basic_test_net, bench_net, bench_patterns
-from .network import CYCLE_VARS, LAYER_STATS, TRIAL_VARS, Network, NetworkResult
+from .network import Network
 from .params import LayerParams, PrjnParams
+from .result import NetworkResult
 from .structure import Layer, Projection
 from .training import TrainResult, epoch_stats, train
+from .variables import CYCLE_VARS, LAYER_STATS, TRIAL_VARS
 from .wts import read_wts, write_wts
 
 __all__ = [

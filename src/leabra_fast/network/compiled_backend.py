@@ -10,14 +10,12 @@ arrays allocated here.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import reference as ref
-
-if TYPE_CHECKING:
-    from .network import Network
+from .built import BuiltNetwork
 
 __all__ = ["available", "layer_tables", "run_trials"]
 
@@ -42,6 +40,9 @@ _PRJN_CONSTS = (
 )  # fmt: skip
 
 
+#: layer tables, projection tables and the two packed index arrays the kernel reads
+_Tables = tuple[list[dict[str, Any]], list[dict[str, Any]], Any, Any]
+
 def _kernel() -> Any:
     from . import compiled
 
@@ -64,7 +65,7 @@ _TABLES: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], Any]] = (
 )
 
 
-def _cached_tables(net: Network) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Any, Any]:
+def _cached_tables(net: BuiltNetwork) -> _Tables:
     """``layer_tables(net)``, made again only when the network's constants or state
     buffers were replaced (apply_params, build)."""
     key = (net._lc, net._pc, net._packed)
@@ -77,7 +78,7 @@ def _cached_tables(net: Network) -> tuple[list[dict[str, Any]], list[dict[str, A
     return tables
 
 
-def layer_tables(net: Network) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Any, Any]:
+def layer_tables(net: BuiltNetwork) -> _Tables:
     """The kernel's per-layer and per-projection tables (LayerC / PrjnC fields) and the
     send / receive projection lists."""
     ps = net._packed
@@ -150,7 +151,7 @@ def layer_tables(net: Network) -> tuple[list[dict[str, Any]], list[dict[str, Any
 
 
 def run_trials(
-    net: Network,
+    net: BuiltNetwork,
     pats: dict[str, np.ndarray],
     t0: int,
     t1: int,

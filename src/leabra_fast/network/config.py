@@ -58,10 +58,11 @@ from typing import Any
 import numpy as np
 
 from ..core.config import ConfigError, suggest
-from .network import CYCLE_VARS, Network
+from .network import Network
 from .params import FLAVOURS
 from .structure import LAYER_KINDS, PATTERNS, PRJN_CLASSES
 from .training import ORDERS, TrainResult, train
+from .variables import CYCLE_VARS
 
 __all__ = ["NETWORK_TABLES", "NetworkRunConfig", "is_network_file", "load_network_config"]
 

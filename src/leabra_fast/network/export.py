@@ -24,7 +24,10 @@ from typing import Any
 import numpy as np
 
 from ..core.export import _require
-from .network import LAYER_STATS, TRIAL_VARS, NetworkResult
+from .variables import LAYER_STATS, TRIAL_VARS
+
+# ``result`` below is a NetworkResult; this module does not import its class (result.py
+# imports this one for its to_xarray/to_dataframe methods).
 
 __all__ = ["LEVELS", "to_dataframe", "to_xarray"]
 
@@ -32,8 +35,11 @@ __all__ = ["LEVELS", "to_dataframe", "to_xarray"]
 LEVELS = ("all", "cycle", "trial", "stats", "weights")
 
 
-def _check(result: Any) -> NetworkResult:
-    if not isinstance(result, NetworkResult):
+_RESULT_FIELDS = ("cycles", "trials", "stats", "weights", "layer_info", "prjn_info", "cyc_per_qtr")
+
+
+def _check(result: Any) -> Any:
+    if not all(hasattr(result, f) for f in _RESULT_FIELDS):
         raise TypeError(f"result must be a NetworkResult, got {type(result).__name__}")
     if not result.layer_info:
         raise ValueError(
@@ -44,35 +50,35 @@ def _check(result: Any) -> NetworkResult:
     return result
 
 
-def _layers(result: NetworkResult) -> list[str]:
+def _layers(result: Any) -> list[str]:
     return list(result.layer_info)
 
 
-def _cycle_vars(result: NetworkResult) -> list[str]:
+def _cycle_vars(result: Any) -> list[str]:
     first = result.cycles.get(_layers(result)[0], {})
     return list(first)
 
 
-def _n_cycles(result: NetworkResult) -> int:
+def _n_cycles(result: Any) -> int:
     vs = _cycle_vars(result)
     return int(result.cycles[_layers(result)[0]][vs[0]].shape[1]) if vs else 0
 
 
-def _n_batch(result: NetworkResult) -> int:
+def _n_batch(result: Any) -> int:
     return int(result.stats[_layers(result)[0]]["sse"].shape[1])
 
 
-def _cat(result: NetworkResult, part: str, var: str) -> np.ndarray:
+def _cat(result: Any, part: str, var: str) -> np.ndarray:
     d = getattr(result, part)
     return np.concatenate([d[ly][var] for ly in _layers(result)], axis=-1)
 
 
-def _quarter_phase(result: NetworkResult, n_cycles: int) -> tuple[np.ndarray, np.ndarray]:
+def _quarter_phase(result: Any, n_cycles: int) -> tuple[np.ndarray, np.ndarray]:
     quarter = np.arange(n_cycles, dtype=np.int64) // result.cyc_per_qtr
     return quarter, np.where(quarter < 3, "minus", "plus")
 
 
-def _attrs(result: NetworkResult) -> dict[str, Any]:
+def _attrs(result: Any) -> dict[str, Any]:
     from ..core import __version__
 
     out: dict[str, Any] = {
@@ -90,7 +96,7 @@ def _attrs(result: NetworkResult) -> dict[str, Any]:
     return out
 
 
-def to_xarray(result: NetworkResult) -> Any:
+def to_xarray(result: Any) -> Any:
     """A network result as an :class:`xarray.Dataset` (see the module docstring).
 
     Coordinates: ``trial`` (0..n_trials-1; with ``epoch`` and ``pattern`` along it for a
@@ -145,7 +151,7 @@ def to_xarray(result: NetworkResult) -> Any:
     return xr.Dataset(data, coords=coords, attrs=_attrs(res))
 
 
-def to_dataframe(result: NetworkResult, level: str = "all") -> Any:
+def to_dataframe(result: Any, level: str = "all") -> Any:
     """A network result as a long :class:`pandas.DataFrame` (see the module docstring).
 
     ``level``: "cycle" (recorded cycle variables), "trial" (``TRIAL_VARS``, cycle -1),
@@ -227,7 +233,7 @@ def to_dataframe(result: NetworkResult, level: str = "all") -> Any:
     return df
 
 
-def _weights_frame(pd: Any, res: NetworkResult) -> Any:
+def _weights_frame(pd: Any, res: Any) -> Any:
     prjns = list(res.weights)
     per_trial = bool(res.trial_weights)
     parts: dict[str, list[np.ndarray]] = {

@@ -12,84 +12,11 @@ import numpy as np
 from . import compiled_backend, layout
 from . import reference as ref
 from .params import LayerParams, PrjnParams, flavour_overrides, with_path
+from .result import NetworkResult
 from .structure import LAYER_KINDS, PRJN_CLASSES, Layer, Projection, make_mask
+from .variables import CYCLE_VARS, LAYER_STATS, TRIAL_VARS
 
 __all__ = ["CYCLE_VARS", "LAYER_STATS", "TRIAL_VARS", "Network", "NetworkResult"]
-
-#: Unit variables that can be recorded every cycle (``record=``).
-CYCLE_VARS = (
-    "act",
-    "act_lrn",
-    "ge",
-    "gi",
-    "gi_syn",
-    "gi_self",
-    "vm",
-    "inet",
-    "ge_raw",
-    "gi_raw",
-    "avg_ss",
-    "avg_s",
-    "avg_m",
-    "avg_s_lrn",
-)
-#: Unit variables recorded once per trial (after the plus phase, before learning).
-TRIAL_VARS = (
-    "act_q0",
-    "act_q1",
-    "act_q2",
-    "act_m",
-    "act_p",
-    "act_dif",
-    "avg_l",
-    "avg_l_lrn",
-    "act_avg",
-)
-#: Layer statistics recorded once per trial, shape (n_trials, n_batch).
-LAYER_STATS = ("act_m_avg", "act_p_avg", "sse", "cos_diff")
-
-
-@dataclass
-class NetworkResult:
-    """What ``Network.run`` returns.
-
-    ``cycles[layer][var]`` has shape (n_trials, n_cycles_per_trial, n_batch, n_units) for
-    each recorded cycle variable; ``trials[layer][var]`` (n_trials, n_batch, n_units);
-    ``stats[layer][stat]`` (n_trials, n_batch); ``weights[prjn]`` the weights after the run
-    (n_batch, n_recv, n_send) and ``trial_weights[prjn]`` (n_trials, n_batch, n_recv,
-    n_send) if "wt" was recorded.
-    """
-
-    cycles: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    trials: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    stats: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    weights: dict[str, np.ndarray] = field(default_factory=dict)
-    trial_weights: dict[str, np.ndarray] = field(default_factory=dict)
-    #: Structure, for exports and figures: layer name -> (kind, shape), projection name ->
-    #: (sending layer, receiving layer), in the network's order; cycles per quarter.
-    layer_info: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
-    prjn_info: dict[str, tuple[str, str]] = field(default_factory=dict)
-    cyc_per_qtr: int = 25
-
-    @property
-    def n_trials(self) -> int:
-        """Trials recorded (rows of ``trials`` and ``stats``)."""
-        first = next(iter(self.stats.values()), {})
-        return int(next(iter(first.values())).shape[0]) if first else 0
-
-    # Thin front ends to leabra_fast.network.export (xarray / pandas imported on use).
-    def to_xarray(self) -> Any:
-        """The result as an ``xarray.Dataset``: :func:`leabra_fast.network.export.to_xarray`."""
-        from .export import to_xarray
-
-        return to_xarray(self)
-
-    def to_dataframe(self, level: str = "all") -> Any:
-        """A long pandas DataFrame: :func:`leabra_fast.network.export.to_dataframe`."""
-        from .export import to_dataframe
-
-        return to_dataframe(self, level)
-
 
 @dataclass
 class _State:

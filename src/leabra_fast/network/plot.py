@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from ..core import plotting as _plot
-from .network import Network, NetworkResult
+from .network import Network
+from .result import NetworkResult
 
 __all__ = [
     "plot_act_m_vs_act_p",

@@ -17,12 +17,11 @@ XCal, WtSig, Norm, Momentum, WtBal), ``prjn.go`` (SendGDelta, DWt, WtFmDWt, WtBa
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .network import Network
+from .built import BuiltNetwork
 
 __all__ = [
     "LayerConsts",
@@ -413,7 +412,7 @@ def _unit_pool(ly: Any, pool_vals: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- init
 
 
-def init_weights(net: Network, rng: np.random.Generator) -> None:
+def init_weights(net: BuiltNetwork, rng: np.random.Generator) -> None:
     """Go Network.InitWeights: random weights, unit averages and activations reset."""
     dt = net.dtype
     for pj in net.prjns:
@@ -500,7 +499,7 @@ def _init_acts(ly: Any, c: LayerConsts, st: dict[str, np.ndarray]) -> None:
 # ----------------------------------------------------------------------------- trial start
 
 
-def alpha_cyc_init(net: Network, updt_act_avg: bool) -> None:
+def alpha_cyc_init(net: BuiltNetwork, updt_act_avg: bool) -> None:
     """Go Network.AlphaCycInit: each layer in order (so a layer's projection scales use the
     running averages of later layers from the previous trial, as in Go)."""
     for ly in net.layers:
@@ -567,7 +566,7 @@ def _round_half_away(x: Any) -> float:
     return float(np.sign(x) * np.floor(np.abs(x) + 0.5))
 
 
-def _gscale_from_avg_act(net: Network, ly: Any) -> None:
+def _gscale_from_avg_act(net: BuiltNetwork, ly: Any) -> None:
     f = net.dtype.type
     tot_ge, tot_gi = f(0), f(0)
     rp = net.recv_prjns(ly.name)
@@ -614,7 +613,7 @@ def _hard_clamp(c: LayerConsts, st: dict[str, np.ndarray], where: np.ndarray) ->
 # ----------------------------------------------------------------------------- cycle
 
 
-def cycle(net: Network) -> None:
+def cycle(net: BuiltNetwork) -> None:
     """Go Network.Cycle: each step over all layers before the next step."""
     for ly in net.layers:
         _send_g_delta(net, ly)
@@ -632,7 +631,7 @@ def cycle(net: Network) -> None:
         _pool_stats(ly, st["act"], st["pool_act_avg"], st["pool_act_max"])
 
 
-def _send_g_delta(net: Network, ly: Any) -> None:
+def _send_g_delta(net: BuiltNetwork, ly: Any) -> None:
     c, st = net._lc[ly.name], net.state.layers[ly.name]
     act, sent = st["act"], st["act_sent"]
     above = act > c.send
@@ -650,7 +649,7 @@ def _send_g_delta(net: Network, ly: Any) -> None:
         pst["ginc"] += _ssum(pst["wt"] * scdel[:, None, :], 2)
 
 
-def _g_from_inc(net: Network, ly: Any) -> None:
+def _g_from_inc(net: BuiltNetwork, ly: Any) -> None:
     c, st = net._lc[ly.name], net.state.layers[ly.name]
     for pj in net.recv_prjns(ly.name):
         pst = net.state.prjns[pj.name]
@@ -686,7 +685,7 @@ def _fffb(fc: dict[str, Any], st: dict[str, np.ndarray], sl: slice) -> None:
     st["pool_gi"][:, sl] = fc["gi"] * (ffi + fbi)
 
 
-def _inhib_from_ge_act(net: Network, ly: Any) -> None:
+def _inhib_from_ge_act(net: BuiltNetwork, ly: Any) -> None:
     c, st = net._lc[ly.name], net.state.layers[ly.name]
     _fffb(c.lay_fffb, st, slice(0, 1))
     if ly.n_pools:
@@ -749,7 +748,7 @@ def _act_from_g(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
 # ----------------------------------------------------------------------------- quarters
 
 
-def quarter_final(net: Network, qtr: int) -> None:
+def quarter_final(net: BuiltNetwork, qtr: int) -> None:
     """Go Layer.QuarterFinal for quarter ``qtr`` (0-based): ActQ1, ActQ2, minus phase
     (ActM, targets become clamped inputs), plus phase (ActP, ActDif, ActAvg, CosDiff)."""
     for ly in net.layers:
@@ -802,7 +801,7 @@ def _cos_diff(ly: Any, c: LayerConsts, st: dict[str, np.ndarray]) -> None:
 # ----------------------------------------------------------------------------- learning
 
 
-def dwt(net: Network) -> None:
+def dwt(net: BuiltNetwork) -> None:
     """Go Prjn.DWt for every learning projection: XCAL error-driven + BCM terms, Norm and
     Momentum; Norm is then set to its max over each sender's synapses (SEND_CONS)."""
     for pj in net.prjns:
@@ -840,7 +839,7 @@ def dwt(net: Network) -> None:
             pst["norm"][...] = np.where(upd, mx[:, None, :], pst["norm"])
 
 
-def wt_from_dwt(net: Network) -> None:
+def wt_from_dwt(net: BuiltNetwork) -> None:
     """Go Prjn.WtFmDWt (soft bounding with the weight-balance factors, SIG), then
     WtBalFmWt every ``wt_bal_interval`` calls (Go Network.WtFmDWt)."""
     for pj in net.prjns:
@@ -865,7 +864,7 @@ def wt_from_dwt(net: Network) -> None:
         wt_bal_from_wt(net)
 
 
-def wt_bal_from_wt(net: Network) -> None:
+def wt_bal_from_wt(net: BuiltNetwork) -> None:
     """Go Prjn.WtBalFmWt: per receiver, mean of weights >= AvgThr sets Inc/Dec."""
     for pj in net.prjns:
         c, pst = net._pc[pj.name], net.state.prjns[pj.name]

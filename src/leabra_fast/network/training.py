@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..core.progress import PartialRunWarning, defer_sigint, in_jupyter
-from .network import Network, NetworkResult
+from .network import Network
+from .result import NetworkResult
 
 __all__ = ["EPOCH_STATS", "ORDERS", "TrainResult", "epoch_stats", "train"]
 

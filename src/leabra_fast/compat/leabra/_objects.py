@@ -26,9 +26,6 @@ from ._specs import (
     UnitSpec,
 )
 
-if TYPE_CHECKING:
-    from ._network import Network
-
 #: what each unit logs (the package's default ``log_names``)
 LOG_NAMES = ("net", "I_net", "v_m", "act", "v_m_eq", "adapt")
 _LOG_ROWS = np.array([E.LOG_NET, E.U_I_NET, E.U_V_M, E.U_ACT, E.U_V_M_EQ, E.U_ADAPT],
@@ -490,7 +487,8 @@ class Connection:
         w = [rnd() for _ in range(n)]
         self._wt = np.array(w, dtype=np.float64)
         self._fwt = np.array([sig_inv(x) for x in w], dtype=np.float64)
-        self._net: Network | None = None
+        # The Network holding it (_network.Network, which imports this module), once built.
+        self._net: Any = None
         self._ci: np.ndarray | None = None  # its row of the packed CI, once packed
 
     def _unsync(self) -> None:

@@ -1,0 +1,36 @@
+"""The names of what ``Network.run`` records: unit variables per cycle and per trial, and
+layer statistics per trial (shared by the network, its result, exports and run files)."""
+
+__all__ = ["CYCLE_VARS", "LAYER_STATS", "TRIAL_VARS"]
+
+#: Unit variables that can be recorded every cycle (``record=``).
+CYCLE_VARS = (
+    "act",
+    "act_lrn",
+    "ge",
+    "gi",
+    "gi_syn",
+    "gi_self",
+    "vm",
+    "inet",
+    "ge_raw",
+    "gi_raw",
+    "avg_ss",
+    "avg_s",
+    "avg_m",
+    "avg_s_lrn",
+)
+#: Unit variables recorded once per trial (after the plus phase, before learning).
+TRIAL_VARS = (
+    "act_q0",
+    "act_q1",
+    "act_q2",
+    "act_m",
+    "act_p",
+    "act_dif",
+    "avg_l",
+    "avg_l_lrn",
+    "act_avg",
+)
+#: Layer statistics recorded once per trial, shape (n_trials, n_batch).
+LAYER_STATS = ("act_m_avg", "act_p_avg", "sse", "cos_diff")
