@@ -84,9 +84,9 @@ class RunConfig:
             raise ConfigError(f"{self.path}: {exc}") from None
 
 
-def _array_file(
-    where: str, key: str, value: str, root: Path, per_unit: tuple[str, ...]
-) -> np.ndarray:
+def read_array_file(where: str, key: str, value: str, root: Path) -> np.ndarray:
+    """The array in a ``.npy`` (as saved) or ``.csv`` file (2-D, ``#`` comments) named by a
+    run file, relative to the run file's folder ``root``; errors name ``where`` and ``key``."""
     path = Path(value)
     if not path.is_absolute():
         path = root / path
@@ -98,22 +98,26 @@ def _array_file(
     try:
         if suffix == ".npy":
             return np.load(path, allow_pickle=False)
-        if suffix == ".csv":
-            arr = np.loadtxt(path, delimiter=",", comments="#", dtype=np.float64, ndmin=2)
-            if 1 in arr.shape:  # one row or one column: one value per trial
-                return arr.reshape(-1)
-            if key in per_unit:
-                return arr  # (n_trials, n_units)
-            raise ConfigError(
-                f"{where} {key}: {value!r} has shape {arr.shape}; a .csv schedule is one value "
-                "per trial (one row or one column), or for gc_i (n_trials, n_units); give "
-                "per-unit or per-input schedules as a 3-D .npy file"
-            )
-    except ConfigError:
-        raise
+        return np.loadtxt(path, delimiter=",", comments="#", dtype=np.float64, ndmin=2)
     except (ValueError, OSError) as exc:
         raise ConfigError(f"{where} {key}: could not read {value!r}: {exc}") from None
-    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _array_file(
+    where: str, key: str, value: str, root: Path, per_unit: tuple[str, ...]
+) -> np.ndarray:
+    arr = read_array_file(where, key, value, root)
+    if not value.lower().endswith(".csv"):
+        return arr
+    if 1 in arr.shape:  # one row or one column: one value per trial
+        return arr.reshape(-1)
+    if key in per_unit:
+        return arr  # (n_trials, n_units)
+    raise ConfigError(
+        f"{where} {key}: {value!r} has shape {arr.shape}; a .csv schedule is one value "
+        "per trial (one row or one column), or for gc_i (n_trials, n_units); give "
+        "per-unit or per-input schedules as a 3-D .npy file"
+    )
 
 
 def _schedules(

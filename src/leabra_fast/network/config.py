@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.config import ConfigError, suggest
+from ..core.config import ConfigError, read_array_file, suggest
 from .network import Network
 from .params import FLAVOURS
 from .structure import LAYER_KINDS, PATTERNS, PRJN_CLASSES
@@ -168,21 +168,7 @@ def _choice(where: str, key: str, value: Any, choices: tuple[str, ...]) -> str:
 def _array(where: str, key: str, value: Any, root: Path, dtype: Any = np.float64) -> np.ndarray:
     """Inline (nested lists) or a .npy / .csv file relative to the run file."""
     if isinstance(value, str):
-        path = Path(value)
-        if not path.is_absolute():
-            path = root / path
-        suffix = path.suffix.lower()
-        if suffix not in (".npy", ".csv"):
-            raise ConfigError(f"{where} {key}: {value!r} must be a .npy or .csv file")
-        if not path.is_file():
-            raise ConfigError(f"{where} {key}: file {value!r} not found (looked for {path})")
-        try:
-            if suffix == ".npy":
-                arr = np.load(path, allow_pickle=False)
-            else:
-                arr = np.loadtxt(path, delimiter=",", comments="#", dtype=np.float64, ndmin=2)
-        except (ValueError, OSError) as exc:
-            raise ConfigError(f"{where} {key}: could not read {value!r}: {exc}") from None
+        arr = read_array_file(where, key, value, root)
     elif isinstance(value, list):
         try:
             arr = np.asarray(value, dtype=dtype)
