@@ -80,10 +80,16 @@ def clean_copy(root: Path, dest: Path) -> int:
     return 0
 
 
+# The C of Cython's shared utility module (setup.py SHARED_UTILITY), which has no .pyx.
+SHARED_UTILITY_C = f"src/{PACKAGE}/core/_cyutility.c"
+
+
 def generated_c_files(root: Path) -> set[str]:
-    """Package-relative paths of the C files Cython generates: same name as a .pyx."""
+    """Package-relative paths of the C files Cython generates: same name as a .pyx, and
+    the shared utility module's."""
     pkg = root / "src" / PACKAGE
-    return {p.with_suffix(".c").relative_to(root).as_posix() for p in pkg.rglob("*.pyx")}
+    pyx = {p.with_suffix(".c").relative_to(root).as_posix() for p in pkg.rglob("*.pyx")}
+    return pyx | {SHARED_UTILITY_C}
 
 
 def handwritten_c_sources(root: Path) -> set[str]:
@@ -152,6 +158,11 @@ def check_wheel(wheel: Path, root: Path) -> int:
             problems.append(f"expected one compiled {module}, found {ext}")
         if pyx.with_suffix(".pyi").exists() and module + ".pyi" not in names:
             problems.append(f"wheel lacks the stub {module}.pyi")
+    shared = SHARED_UTILITY_C.removeprefix("src/").removesuffix(".c")  # every kernel imports it
+    ext = [n for n in names if n.startswith(shared + ".") and n.endswith((".so", ".pyd"))]
+    found += ext
+    if len(ext) != 1:
+        problems.append(f"expected one compiled {shared}, found {ext}")
     for need in (f"{PACKAGE}/py.typed", f"{PACKAGE}/__init__.py"):
         if need not in names:
             problems.append(f"wheel lacks {need}")
