@@ -12,11 +12,11 @@ elsewhere) builds without OpenMP: the kernel then runs single-threaded and the
 wheel needs no OpenMP runtime.  Results are bit-identical either way.
 """
 
-import glob
 import json
 import os
 import platform
 import sys
+import threading
 from pathlib import Path
 
 from Cython.Build import cythonize
@@ -153,32 +153,45 @@ for ext in extensions:
     ext.define_macros.append(("LEABRA_FAST_DEBUG", "1" if DEBUG else "0"))
     ext.define_macros.append(("LEABRA_FAST_OPENMP", "1" if OPENMP else "0"))
 
+# The shared module first: its C is made in a second and its compile overlaps Cython's
+# work on the first kernel (see ParallelBuildExt).
+extensions.insert(0, extensions.pop())
 
 
 class ParallelBuildExt(build_ext):
-    """Compile the extensions side by side (one per core) unless ``-j`` says otherwise.
+    """Cythonize and compile each extension in one task, the tasks side by side (one per
+    core) unless ``-j`` says otherwise.
 
-    Each emergent kernel module takes ~30 s or more to compile (its block widths and
-    modes inlined), each seed kernel module ~7 s; built one after the other they
-    would add up.
+    Cython runs here, per extension, not when setup.py is loaded: loaded, it ran all
+    ten modules before the first compile could start (~16 s of CPU, then ~3 s more
+    for every later setup.py run of a pip build checking them again), while one core
+    at a time is enough for it.  A lock keeps one Cython at work (it is not
+    thread-safe, and holds the GIL anyway); the other worker compiles meanwhile.
+    Each emergent kernel module takes ~10 s to compile, the others ~5-7 s; built one
+    after the other they would add up.
     """
+
+    _cython_lock = threading.Lock()
 
     def finalize_options(self) -> None:
         super().finalize_options()
         if not self.parallel:
             self.parallel = max(1, min(len(self.extensions), os.cpu_count() or 1))
 
+    def build_extension(self, ext: Extension) -> None:
+        pyx = [s for s in ext.sources if s.endswith(".pyx")]
+        with self._cython_lock:
+            (cythonized,) = cythonize(
+                [ext],
+                compiler_directives=directives,
+                include_path=["src"],  # cimports of leabra_fast.*.pxd
+                compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
+                shared_utility_qualified_name=SHARED_UTILITY,
+                force=bool(self.force) or any(stale_generated_c(p) for p in pyx),
+                quiet=not self.verbose,
+            )
+        ext.sources = cythonized.sources
+        super().build_extension(ext)
 
-setup(
-    cmdclass={"build_ext": ParallelBuildExt},
-    ext_modules=cythonize(
-        extensions,
-        compiler_directives=directives,
-        include_path=["src"],  # cimports of leabra_fast.*.pxd
-        compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
-        shared_utility_qualified_name=SHARED_UTILITY,
-        nthreads=os.cpu_count() or 1,  # Cython's own work, in parallel too (~3 s a module)
-        force=any(stale_generated_c(src) for ext in extensions for src in ext.sources
-                  if src.endswith(".pyx")),
-    ),
-)
+
+setup(cmdclass={"build_ext": ParallelBuildExt}, ext_modules=extensions)
