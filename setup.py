@@ -12,11 +12,12 @@ elsewhere) builds without OpenMP: the kernel then runs single-threaded and the
 wheel needs no OpenMP runtime.  Results are bit-identical either way.
 """
 
-import glob
 import json
 import os
 import platform
+import re
 import sys
+import threading
 from pathlib import Path
 
 from Cython.Build import cythonize
@@ -39,6 +40,12 @@ def compile_args() -> list[str]:
     # Neither changes a value: no -ffast-math, NaN and inf behave as IEEE says.
     args = ["-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
     args += ["-O0", "-g"] if DEBUG else ["-O3"]
+    # Python's own CFLAGS carry -g; at -O3 the debug info took about a third of each
+    # module's compile time (and most of the .so's size).  It never changes the code,
+    # so a release build drops it (-g0, last on the command line, wins), unless
+    # CFLAGS in the environment asks for it (tools/check_asan.sh does, for its stacks).
+    if not DEBUG and not any(f.startswith("-g") for f in os.environ.get("CFLAGS", "").split()):
+        args += ["-g0"]
     # Without OpenMP threads, still honour the kernel's `omp simd` loop hints.
     args += ["-fopenmp"] if OPENMP else ["-fopenmp-simd", "-DLF_OPENMP_SIMD"]
     return args
@@ -48,25 +55,30 @@ def link_args() -> list[str]:
     return ["-fopenmp"] if OPENMP and sys.platform != "win32" else []
 
 
-def built_for_other_mode(pyx: str) -> bool:
-    """The C file Cython generated earlier from ``pyx`` was made for the other build mode.
+def stale_generated_c(pyx: str) -> bool:
+    """The C file Cython generated earlier from ``pyx`` was made for another build setup.
 
-    cythonize regenerates C only when the .pyx is newer, not when directives
-    change, so without this a debug build in a tree holding a release
-    ``_kernel_avx2.c`` would silently compile the release code (and back).
-    The mode is read from the ``LEABRA_FAST_DEBUG`` macro that Cython records
-    in the generated file's metadata header.
+    cythonize regenerates C only when the .pyx is newer, not when directives or
+    options change, so without this a debug build in a tree holding a release
+    ``_kernel_avx2.c`` would silently compile the release code (and back), and a
+    tree with C from before the shared utility module would keep compiling its own
+    memoryview copy.  The mode is read from the ``LEABRA_FAST_DEBUG`` macro that
+    Cython records in the generated file's metadata header; the shared module from
+    its path, which the C names where it imports the module.
     """
     c_file = Path(pyx).with_suffix(".c")
     if not c_file.exists():
         return False
-    head = c_file.read_text(errors="replace")[:4000]
+    text = c_file.read_text(errors="replace")
+    head = text[:4000]
     begin, end = "BEGIN: Cython Metadata", "END: Cython Metadata"
     if begin not in head or end not in head:
         return True
     meta = json.loads(head[head.index(begin) + len(begin) : head.index(end)])
     macros = dict(meta.get("distutils", {}).get("define_macros", []))
-    return macros.get("LEABRA_FAST_DEBUG") != ("1" if DEBUG else "0")
+    if macros.get("LEABRA_FAST_DEBUG") != ("1" if DEBUG else "0"):
+        return True
+    return SHARED_UTILITY.replace(".", "/") + ".pxd" not in text
 
 
 directives = {
@@ -116,6 +128,19 @@ def kernel_extensions(model: str) -> list[Extension]:
     ]
 
 
+# Cython's memoryview implementation (the view types, slicing, copying, buffer
+# format checks: ~30,000 lines of C) goes into one shared module that every kernel
+# imports, instead of a copy in each of the nine: that copy took ~4 s of -O3 compile
+# per module.  Only Python-facing glue moves; the kernels' nogil loops are unchanged.
+# cythonize writes its C (from the installed Cython, so it always matches the kernels').
+SHARED_UTILITY = "leabra_fast.core._cyutility"
+shared_utility = Extension(
+    SHARED_UTILITY,
+    ["src/" + SHARED_UTILITY.replace(".", "/") + ".c"],
+    extra_compile_args=compile_args(),
+    extra_link_args=link_args(),
+)
+
 # Longest compile first: the parallel build hands extensions to its workers in order.
 extensions = (
     kernel_extensions("emergent") + kernel_extensions("network") + kernel_extensions("seed")
@@ -123,41 +148,104 @@ extensions = (
 
 # LEABRA_FAST_ONLY=name[,name]: build only the extensions whose module name contains one
 # of the names (development on a shared machine; a normal build builds everything).
+# The shared utility module is always built: every kernel imports it.
 _ONLY = [n for n in os.environ.get("LEABRA_FAST_ONLY", "").split(",") if n]
 if _ONLY:
     extensions = [e for e in extensions if any(n in e.name for n in _ONLY)]
+extensions.append(shared_utility)
 
-# Every extension records the build mode in its generated C (see built_for_other_mode).
+# The Python-facing glue of a kernel module (argument parsing, the dict -> struct
+# conversions of the constants, the def bodies that validate and call the nogil
+# kernel, module init) runs once per call, not per neuron-cycle, yet took ~3 s of each
+# module's -O3 compile (the struct conversions alone are 20-80 kB of code).  Its
+# functions, marked in the generated C by name, are compiled at -O1 (GCC's
+# per-function optimize attribute; other compilers and -O0 builds ignore the mark).
+# The kernel functions (cdef, nogil) and Cython's inline helpers they use keep the
+# command line's -O3, so their code is unchanged; -O1 keeps -ffp-contract=off and
+# the other flags, and the glue does no arithmetic of the model anyway.
+_GLUE_MARK = "LF_GLUE"
+_GLUE_DEFINE = f"""
+/* leabra_fast setup.py: the Python-facing glue at -O1 (see mark_glue in setup.py). */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) && defined(__OPTIMIZE__)
+#define {_GLUE_MARK} __attribute__((optimize("O1")))
+#else
+#define {_GLUE_MARK}
+#endif
+"""
+# A function definition (not a prototype: no ';' before its '{'), by Cython's names:
+# def wrappers (pw) and bodies (pf), generator bodies (gb), struct-from-object
+# conversions, the module's exec slot.
+_GLUE_DEF = re.compile(
+    r"^static (?=[^;{]*?\b(?:__pyx_(?:pw|gb)_|__pyx_convert__from_py_|__pyx_pymod_exec_)\w*\()"
+    r"(?=[^;{]*\{)",
+    re.MULTILINE,
+)
+
+
+def mark_glue(c_file: str) -> int:
+    """Mark the glue functions of a Cython-generated kernel C file (idempotent).
+
+    Returns how many definitions were marked (0 when the file was marked already).
+    """
+    path = Path(c_file)
+    text = path.read_text()
+    if f"#define {_GLUE_MARK}" in text:
+        return 0
+    end = "END: Cython Metadata */\n"
+    cut = text.index(end) + len(end) if end in text else 0
+    body, n = _GLUE_DEF.subn(f"static {_GLUE_MARK} ", text[cut:])
+    path.write_text(text[:cut] + _GLUE_DEFINE + body)
+    return n
+
+
+# Every extension records the build mode in its generated C (see stale_generated_c).
 # The kernels also read both macros (LEABRA_FAST_DEBUG turns on their index checks).
 for ext in extensions:
     ext.define_macros.append(("LEABRA_FAST_DEBUG", "1" if DEBUG else "0"))
     ext.define_macros.append(("LEABRA_FAST_OPENMP", "1" if OPENMP else "0"))
 
+# The shared module first: its C is made in a second and its compile overlaps Cython's
+# work on the first kernel (see ParallelBuildExt).
+extensions.insert(0, extensions.pop())
 
 
 class ParallelBuildExt(build_ext):
-    """Compile the extensions side by side (one per core) unless ``-j`` says otherwise.
+    """Cythonize and compile each extension in one task, the tasks side by side (one per
+    core) unless ``-j`` says otherwise.
 
-    Each emergent kernel module takes ~30 s or more to compile (its block widths and
-    modes inlined), each seed kernel module ~7 s; built one after the other they
-    would add up.
+    Cython runs here, per extension, not when setup.py is loaded: loaded, it ran all
+    ten modules before the first compile could start (~16 s of CPU, then ~3 s more
+    for every later setup.py run of a pip build checking them again), while one core
+    at a time is enough for it.  A lock keeps one Cython at work (it is not
+    thread-safe, and holds the GIL anyway); the other worker compiles meanwhile.
+    Each emergent kernel module takes ~10 s to compile, the others ~5-7 s; built one
+    after the other they would add up.
     """
+
+    _cython_lock = threading.Lock()
 
     def finalize_options(self) -> None:
         super().finalize_options()
         if not self.parallel:
             self.parallel = max(1, min(len(self.extensions), os.cpu_count() or 1))
 
+    def build_extension(self, ext: Extension) -> None:
+        pyx = [s for s in ext.sources if s.endswith(".pyx")]
+        with self._cython_lock:
+            (cythonized,) = cythonize(
+                [ext],
+                compiler_directives=directives,
+                include_path=["src"],  # cimports of leabra_fast.*.pxd
+                compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
+                shared_utility_qualified_name=SHARED_UTILITY,
+                force=bool(self.force) or any(stale_generated_c(p) for p in pyx),
+                quiet=not self.verbose,
+            )
+        ext.sources = cythonized.sources
+        if ext.name != SHARED_UTILITY:
+            for c_file in ext.sources:
+                mark_glue(c_file)
+        super().build_extension(ext)
 
-setup(
-    cmdclass={"build_ext": ParallelBuildExt},
-    ext_modules=cythonize(
-        extensions,
-        compiler_directives=directives,
-        include_path=["src"],  # cimports of leabra_fast.*.pxd
-        compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
-        nthreads=os.cpu_count() or 1,  # Cython's own work, in parallel too (~3 s a module)
-        force=any(built_for_other_mode(src) for ext in extensions for src in ext.sources
-                  if src.endswith(".pyx")),
-    ),
-)
+
+setup(cmdclass={"build_ext": ParallelBuildExt}, ext_modules=extensions)
