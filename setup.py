@@ -15,7 +15,6 @@ wheel needs no OpenMP runtime.  Results are bit-identical either way.
 import json
 import os
 import platform
-import re
 import sys
 import threading
 from pathlib import Path
@@ -154,50 +153,6 @@ if _ONLY:
     extensions = [e for e in extensions if any(n in e.name for n in _ONLY)]
 extensions.append(shared_utility)
 
-# The Python-facing glue of a kernel module (argument parsing, the dict -> struct
-# conversions of the constants, the def bodies that validate and call the nogil
-# kernel, module init) runs once per call, not per neuron-cycle, yet took ~3 s of each
-# module's -O3 compile (the struct conversions alone are 20-80 kB of code).  Its
-# functions, marked in the generated C by name, are compiled at -O1 (GCC's
-# per-function optimize attribute; other compilers and -O0 builds ignore the mark).
-# The kernel functions (cdef, nogil) and Cython's inline helpers they use keep the
-# command line's -O3, so their code is unchanged; -O1 keeps -ffp-contract=off and
-# the other flags, and the glue does no arithmetic of the model anyway.
-_GLUE_MARK = "LF_GLUE"
-_GLUE_DEFINE = f"""
-/* leabra_fast setup.py: the Python-facing glue at -O1 (see mark_glue in setup.py). */
-#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) && defined(__OPTIMIZE__)
-#define {_GLUE_MARK} __attribute__((optimize("O1")))
-#else
-#define {_GLUE_MARK}
-#endif
-"""
-# A function definition (not a prototype: no ';' before its '{'), by Cython's names:
-# def wrappers (pw) and bodies (pf), generator bodies (gb), struct-from-object
-# conversions, the module's exec slot.
-_GLUE_DEF = re.compile(
-    r"^static (?=[^;{]*?\b(?:__pyx_(?:pw|gb)_|__pyx_convert__from_py_|__pyx_pymod_exec_)\w*\()"
-    r"(?=[^;{]*\{)",
-    re.MULTILINE,
-)
-
-
-def mark_glue(c_file: str) -> int:
-    """Mark the glue functions of a Cython-generated kernel C file (idempotent).
-
-    Returns how many definitions were marked (0 when the file was marked already).
-    """
-    path = Path(c_file)
-    text = path.read_text()
-    if f"#define {_GLUE_MARK}" in text:
-        return 0
-    end = "END: Cython Metadata */\n"
-    cut = text.index(end) + len(end) if end in text else 0
-    body, n = _GLUE_DEF.subn(f"static {_GLUE_MARK} ", text[cut:])
-    path.write_text(text[:cut] + _GLUE_DEFINE + body)
-    return n
-
-
 # Every extension records the build mode in its generated C (see stale_generated_c).
 # The kernels also read both macros (LEABRA_FAST_DEBUG turns on their index checks).
 for ext in extensions:
@@ -242,9 +197,6 @@ class ParallelBuildExt(build_ext):
                 quiet=not self.verbose,
             )
         ext.sources = cythonized.sources
-        if ext.name != SHARED_UTILITY:
-            for c_file in ext.sources:
-                mark_glue(c_file)
         super().build_extension(ext)
 
 
