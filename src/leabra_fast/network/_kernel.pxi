@@ -1975,29 +1975,40 @@ cdef void_noinline lpn_lanes_v(Py_ssize_t a, Py_ssize_t b, Py_ssize_t N, cdouble
         spike[j] = spk if fr == 0.0 else spike[j]
 
 
-cdef void_noinline lpn_lanes_avg(Py_ssize_t a, Py_ssize_t b, Py_ssize_t N, cdouble_r P,
-                        cdouble_r forced, cdouble_r vm, cdouble_r spike, cdouble_r ab,
-                        double_r xb, double_r actnd, double_r act, double_r adapt, double_r avg_ss,
-                        double_r avg_s, double_r avg_m, double_r avg_s_eff) noexcept nogil:
-    """lpn_layer's last loop: rate, adaptation; then every unit's running averages."""
-    cdef double act_nd, old_nd, act_old, ad, ad_new, m_in_s, fr, ss, s, m
+cdef void_noinline lpn_lanes_rate(Py_ssize_t a, Py_ssize_t b, Py_ssize_t N, cdouble_r P,
+                                 cdouble_r vm, cdouble_r spike, cdouble_r actnd,
+                                 cdouble_r adapt, double_r ab, double_r xb) noexcept nogil:
+    """lpn_layer's rate and adaptation, of every lane: act_nd into ``ab`` (which held
+    the rate), adapt into ``xb`` (lpn_commit keeps the free units' values)."""
+    cdef double old_nd, ad
     cdef Py_ssize_t j
     for j in range(a, b):
-        fr = forced[j]
         old_nd = actnd[j]
-        act_old = act[j]
-        act_nd = old_nd + P[LQ_DT_V_M * N + j] * (ab[j] - old_nd)
         ad = adapt[j]
-        ad_new = ad + (P[LQ_DT_ADAPT * N + j]
-                       * (P[LQ_V_M_GAIN * N + j] * (vm[j] - P[LQ_E_REV_L * N + j]) - ad)
-                       + spike[j] * P[LQ_SPIKE_GAIN * N + j])
-        xb[j] = ad_new  # stored on every path: GCC would sink it into masked loads
-        ad_new = ad_new if P[LQ_ADAPT_ON * N + j] != 0.0 else ad
-        act_nd = act_nd if fr == 0.0 else old_nd
-        actnd[j] = act_nd
-        act[j] = act_nd if fr == 0.0 else act_old
-        adapt[j] = ad_new if fr == 0.0 else ad
-        ss = avg_ss[j] + P[LQ_AVG_SS_DT * N + j] * (act_nd - avg_ss[j])
+        ab[j] = old_nd + P[LQ_DT_V_M * N + j] * (ab[j] - old_nd)
+        xb[j] = ad + (P[LQ_DT_ADAPT * N + j]
+                      * (P[LQ_V_M_GAIN * N + j] * (vm[j] - P[LQ_E_REV_L * N + j]) - ad)
+                      + spike[j] * P[LQ_SPIKE_GAIN * N + j])
+
+
+cdef void_noinline lpn_commit(Py_ssize_t a, Py_ssize_t b, cdouble_r keep, cdouble_r src,
+                             double_r dst) noexcept nogil:
+    """dst[j] = src[j] where keep[j] is 0 (a masked store: few pointers, so GCC vectorises
+    it; in a loop with many its masked stores need run-time alias checks, too many)."""
+    cdef Py_ssize_t j
+    for j in range(a, b):
+        if keep[j] == 0.0:
+            dst[j] = src[j]
+
+
+cdef void_noinline lpn_lanes_avg(Py_ssize_t a, Py_ssize_t b, Py_ssize_t N, cdouble_r P,
+                                cdouble_r actnd, double_r avg_ss, double_r avg_s,
+                                double_r avg_m, double_r avg_s_eff) noexcept nogil:
+    """lpn_layer's running averages, every unit."""
+    cdef double ss, s, m, m_in_s
+    cdef Py_ssize_t j
+    for j in range(a, b):
+        ss = avg_ss[j] + P[LQ_AVG_SS_DT * N + j] * (actnd[j] - avg_ss[j])
         s = avg_s[j] + P[LQ_AVG_S_DT * N + j] * (ss - avg_s[j])
         m = avg_m[j] + P[LQ_AVG_M_DT * N + j] * (s - avg_m[j])
         m_in_s = P[LQ_AVG_M_IN_S * N + j]
@@ -2015,10 +2026,10 @@ cdef void lpn_layer(double* U, const double* UP, Py_ssize_t N, Py_ssize_t a, Py_
     rate, adaptation of the free units; the running averages of every unit.  ``U`` and
     ``UP`` are the (row, unit) arrays' data, rows N apart; ``xb``, ``ab`` scratch of N.
 
-    The units are lanes of three loops over j, so the compiler vectorises the first and
-    last: each unit's expressions are those of the package's scalar form in the same
-    order (same bits); a forced unit computes too but keeps its values (selects, not
-    branches).  The noisy-XX1 table lookup, a search, is the scalar middle loop."""
+    The units are lanes of loops over j that the compiler vectorises (functions with
+    restrict rows): each unit's expressions are those of the package's scalar form in the
+    same order (same bits); a forced unit computes too but keeps its values (selects and
+    masked stores, not branches).  The noisy-XX1 table lookup, a search, stays scalar."""
     cdef Py_ssize_t j, t
     lpn_lanes_v(a, b, N, UP, g_i, U + LU_FORCED * N, U + LU_G_E * N, U + LU_ADAPT * N,
                 U + LU_I_NET * N, U + LU_I_NET_R * N, U + LU_V_M * N, U + LU_V_M_EQ * N,
@@ -2028,9 +2039,16 @@ cdef void lpn_layer(double* U, const double* UP, Py_ssize_t N, Py_ssize_t a, Py_
             t = <Py_ssize_t>UP[LQ_TABLE * N + j]
             ab[j] = lpn_nxx1(TX + t * L, TY + t * L, slope + t * L, TLEN[t], inv_step[t],
                              UP[LQ_ACT_GAIN * N + j], xb[j])
-    lpn_lanes_avg(a, b, N, UP, U + LU_FORCED * N, U + LU_V_M * N, U + LU_SPIKE * N, ab, xb,
-                  U + LU_ACT_ND * N, U + LU_ACT * N, U + LU_ADAPT * N, U + LU_AVG_SS * N,
-                  U + LU_AVG_S * N, U + LU_AVG_M * N, U + LU_AVG_S_EFF * N)
+    lpn_lanes_rate(a, b, N, UP, U + LU_V_M * N, U + LU_SPIKE * N, U + LU_ACT_ND * N,
+                   U + LU_ADAPT * N, ab, xb)
+    for j in range(a, b):  # adaptation off: adapt stays
+        if UP[LQ_ADAPT_ON * N + j] == 0.0:
+            xb[j] = U[LU_ADAPT * N + j]
+    lpn_commit(a, b, U + LU_FORCED * N, ab, U + LU_ACT_ND * N)
+    lpn_commit(a, b, U + LU_FORCED * N, ab, U + LU_ACT * N)
+    lpn_commit(a, b, U + LU_FORCED * N, xb, U + LU_ADAPT * N)
+    lpn_lanes_avg(a, b, N, UP, U + LU_ACT_ND * N, U + LU_AVG_SS * N, U + LU_AVG_S * N,
+                  U + LU_AVG_M * N, U + LU_AVG_S_EFF * N)
 
 
 cdef void_noinline lpn_acc4(Py_ssize_t nr, double_r acc, cdouble_r w0, cdouble_r w1,
