@@ -56,7 +56,7 @@ cdef extern from *:
     #if defined(_MSC_VER)
     #define LPN_NOINLINE __declspec(noinline)
     #else
-    #define LPN_NOINLINE __attribute__((noinline, noclone))
+    #define LPN_NOINLINE __attribute__((noinline))
     #endif
     """
     ctypedef void void_noinline "LPN_NOINLINE void"
