@@ -283,3 +283,37 @@ def test_replayed_logs_same_bits_with_or_without_fast_weights(
         fast.set_backend(prev)
     assert len(skipped[0]) == 100 + 2 * (25 + 75) + 25  # trial, cycle + quarter, ...
     assert skipped == copied
+
+
+def test_compat_same_bits_at_every_simd_level() -> None:
+    from leabra_fast.network import compiled
+
+    def run() -> list[list[float]]:
+        random.seed(5)
+        a = fast.Layer(7, genre=fast.INPUT, name="in")
+        h = fast.Layer(9, unit_spec=fast.UnitSpec(adapt_on=True), name="hid")
+        o = fast.Layer(5, spec=fast.LayerSpec(g_i=1.4), genre=fast.OUTPUT, name="out")
+        spec = fast.ConnectionSpec(proj="full", lrule="leabra", lrate=0.04)
+        net = fast.Network(layers=[a, h, o], connections=[
+            fast.Connection(a, h, spec), fast.Connection(h, o, spec),
+            fast.Connection(o, h, fast.ConnectionSpec(lrule="leabra", wt_scale_rel=0.2))])
+        sse = []
+        for t in range(4):
+            net.set_inputs({"in": [1, 0, t % 2, 0, 1, 0, (t + 1) % 2]})
+            net.set_outputs({"out": [0, 1, t % 2, 0, 1]})
+            sse.append(net.trial())
+        return [sse] + [np.asarray(c.weights).ravel().tolist() for c in net.connections] + [
+            u.logs[k] for ly in net.layers for u in ly.units for k in ("act", "v_m", "adapt")]
+
+    before = compiled.current().__name__.rsplit("_", 1)[-1]
+    try:
+        got = {}
+        for level in compiled.simd_levels():
+            compiled.select_simd(level)
+            got[level] = run()
+    finally:
+        compiled.select_simd(before)
+    ref = got.pop("baseline")
+    assert len(ref[0]) == 4 and ref[0][0] > 0.0
+    for level, res in got.items():
+        assert res == ref, level
