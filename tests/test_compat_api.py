@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import textwrap
@@ -229,3 +230,90 @@ def test_readme_compat_block_runs() -> None:
     assert sys.modules.get("leabra") is before
     assert ns["sse"][-1] < ns["sse"][0]
     assert len(ns["acts"]) == 25
+
+
+def _learns_brute_force(cc: int, qn: int, qs: int, n: int) -> bool:
+    """The kernel's counters stepped cycle by cycle: learning before the last of n?"""
+    for c in range(n):
+        if cc == qs:
+            qn, cc = (1 if qn + 1 == 5 else qn + 1), 0
+        cc += 1
+        if cc == qs and qn == 4 and c < n - 1:
+            return True
+    return False
+
+
+def test_replay_fast_weight_skip_matches_the_counters() -> None:
+    from leabra_fast.compat.leabra._network import _learns_before_last
+
+    for qs in (1, 2, 5):
+        for qn in range(1, 5):
+            for cc in range(qs + 1):
+                for n in range(1, 4 * qs + 3):
+                    ct = np.array([cc, qn, 0, 0, 0], dtype=np.int64)
+                    assert _learns_before_last(ct, qs, n) == _learns_brute_force(cc, qn, qs, n)
+    # counters outside the usual ranges: always copy
+    assert _learns_before_last(np.array([0, 7, 0, 0, 0]), 5, 1)
+    assert _learns_before_last(np.array([9, 2, 0, 0, 0]), 5, 1)
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_replayed_logs_same_bits_with_or_without_fast_weights(
+        backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leabra_fast.compat.leabra import _network as nw
+
+    def logs() -> list[list[float]]:
+        random.seed(3)  # the initial weights
+        net = _net()
+        for t in range(3):
+            net.set_inputs({"in": [1, 0, t % 2]})
+            net.set_outputs({"out": [t % 2, 1]})
+            net.trial()
+            net.cycle()
+            net.quarter()
+        return [u.logs[k] for ly in net.layers for u in ly.units
+                for k in ("net", "act", "v_m", "I_net", "adapt")]
+
+    prev = fast.set_backend(backend)
+    try:
+        skipped = logs()
+        monkeypatch.setattr(nw, "_learns_before_last", lambda ct, qs, n: True)
+        copied = logs()
+    finally:
+        fast.set_backend(prev)
+    assert len(skipped[0]) == 100 + 2 * (25 + 75) + 25  # trial, cycle + quarter, ...
+    assert skipped == copied
+
+
+def test_compat_same_bits_at_every_simd_level() -> None:
+    from leabra_fast.network import compiled
+
+    def run() -> list[list[float]]:
+        random.seed(5)
+        a = fast.Layer(7, genre=fast.INPUT, name="in")
+        h = fast.Layer(9, unit_spec=fast.UnitSpec(adapt_on=True), name="hid")
+        o = fast.Layer(5, spec=fast.LayerSpec(g_i=1.4), genre=fast.OUTPUT, name="out")
+        spec = fast.ConnectionSpec(proj="full", lrule="leabra", lrate=0.04)
+        net = fast.Network(layers=[a, h, o], connections=[
+            fast.Connection(a, h, spec), fast.Connection(h, o, spec),
+            fast.Connection(o, h, fast.ConnectionSpec(lrule="leabra", wt_scale_rel=0.2))])
+        sse = []
+        for t in range(4):
+            net.set_inputs({"in": [1, 0, t % 2, 0, 1, 0, (t + 1) % 2]})
+            net.set_outputs({"out": [0, 1, t % 2, 0, 1]})
+            sse.append(net.trial())
+        return [sse] + [np.asarray(c.weights).ravel().tolist() for c in net.connections] + [
+            u.logs[k] for ly in net.layers for u in ly.units for k in ("act", "v_m", "adapt")]
+
+    before = compiled.current().__name__.rsplit("_", 1)[-1]
+    try:
+        got = {}
+        for level in compiled.simd_levels():
+            compiled.select_simd(level)
+            got[level] = run()
+    finally:
+        compiled.select_simd(before)
+    ref = got.pop("baseline")
+    assert len(ref[0]) == 4 and ref[0][0] > 0.0
+    for level, res in got.items():
+        assert res == ref, level

@@ -51,6 +51,19 @@ cdef extern from *:
 
 cdef extern from *:
     """
+    /* A function GCC must not inline: inlined into its caller, its restrict parameters
+       no longer keep its loops from run-time alias checks (too many to vectorise). */
+    #if defined(_MSC_VER)
+    #define LPN_NOINLINE __declspec(noinline)
+    #else
+    #define LPN_NOINLINE __attribute__((noinline))
+    #endif
+    """
+    ctypedef void void_noinline "LPN_NOINLINE void"
+
+
+cdef extern from *:
+    """
     /* Atomics of the network kernel's work pool (lf_pool_*): GCC / Clang builtins or
        MSVC intrinsics, sequentially consistent on 64-bit words. */
     #if defined(_MSC_VER)
@@ -1919,76 +1932,153 @@ cdef void lpn_force(double[:, ::1] U, const double[:, ::1] UP, Py_ssize_t a, Py_
         U[LU_V_M_EQ, j] = U[LU_V_M, j]
 
 
-cdef void lpn_unit(double* U, const double* UP, Py_ssize_t N, const double* TX,
-                   const double* TY, Py_ssize_t L, const double* slope, const double* inv_step,
-                   const Py_ssize_t* TLEN, Py_ssize_t j, double g_i) noexcept nogil:
-    """One cycle of unit j (g_e already integrated): membrane potentials, rate, adaptation
-    for a free unit; the running averages for every unit.  ``U`` and ``UP`` are the
-    (row, unit) arrays' data, rows N apart (raw pointers: no memoryview per call)."""
-    cdef double dt_v, gc_e, gc_i, gc_l, e_e, e_l, e_i, adapt, v, i1, i_net, i_r, v_m, v_m_eq
-    cdef double thr, g_e_thr, x, new_act, act_nd, spk, m_in_s
-    cdef Py_ssize_t t
-    if U[LU_FORCED * N + j] == 0.0:
-        dt_v = UP[LQ_DT_V_M * N + j]
-        gc_e = UP[LQ_G_BAR_E * N + j] * U[LU_G_E * N + j]
-        gc_i = UP[LQ_G_BAR_I * N + j] * g_i
-        gc_l = UP[LQ_G_BAR_L * N + j] * UP[LQ_G_L * N + j]
-        e_e = UP[LQ_E_REV_E * N + j]
-        e_l = UP[LQ_E_REV_L * N + j]
-        e_i = UP[LQ_E_REV_I * N + j]
-        adapt = U[LU_ADAPT * N + j]
-        v = U[LU_V_M * N + j]
-        i1 = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, adapt, v)
-        i_net = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, adapt, v + (0.5 * dt_v) * i1)
-        i_r = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, adapt, U[LU_V_M_EQ * N + j])
+cdef void_noinline lpn_lanes_v(Py_ssize_t a, Py_ssize_t b, Py_ssize_t N, cdouble_r P, double g_i,
+                      cdouble_r forced, cdouble_r ge, cdouble_r adapt, double_r inet,
+                      double_r inetr, double_r vm, double_r vmeq, double_r spike,
+                      double_r xb, double_r ab) noexcept nogil:
+    """lpn_layer's first loop: potentials, spike, the rate's input x and its plain XX1.
+    (Rows as restrict parameters: GCC vectorises only if it need not check them against
+    each other at run time.)"""
+    cdef double dt_v, gc_e, gc_i, gc_l, e_e, e_l, e_i, ad, v, veq, i1, i_net, i_r, v_m, v_m_eq
+    cdef double thr, g_e_thr, x, g, spk, fr
+    cdef Py_ssize_t j
+    for j in range(a, b):
+        fr = forced[j]
+        dt_v = P[LQ_DT_V_M * N + j]
+        gc_e = P[LQ_G_BAR_E * N + j] * ge[j]
+        gc_i = P[LQ_G_BAR_I * N + j] * g_i
+        gc_l = P[LQ_G_BAR_L * N + j] * P[LQ_G_L * N + j]
+        e_e = P[LQ_E_REV_E * N + j]
+        e_l = P[LQ_E_REV_L * N + j]
+        e_i = P[LQ_E_REV_I * N + j]
+        ad = adapt[j]
+        v = vm[j]
+        veq = vmeq[j]
+        i1 = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, ad, v)
+        i_net = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, ad, v + (0.5 * dt_v) * i1)
+        i_r = lpn_current(gc_e, gc_i, gc_l, e_e, e_i, e_l, ad, veq)
         v_m = v + dt_v * i_net
-        v_m_eq = U[LU_V_M_EQ * N + j] + dt_v * i_r
-        thr = UP[LQ_ACT_THR * N + j]
-        spk = 0.0
-        if v_m > thr:
-            spk = 1.0
-            v_m = UP[LQ_V_M_R * N + j]
-            i_net = 0.0
-        if v_m_eq <= thr:
-            x = v_m_eq - thr
-        else:
-            g_e_thr = (gc_i * (e_i - thr) + gc_l * (e_l - thr) - adapt) / (thr - e_e)
-            x = gc_e - g_e_thr
-        if UP[LQ_NOISY * N + j] != 0.0:
+        v_m_eq = veq + dt_v * i_r
+        thr = P[LQ_ACT_THR * N + j]
+        spk = 1.0 if v_m > thr else 0.0
+        i_net = 0.0 if v_m > thr else i_net
+        v_m = P[LQ_V_M_R * N + j] if v_m > thr else v_m
+        g_e_thr = (gc_i * (e_i - thr) + gc_l * (e_l - thr) - ad) / (thr - e_e)
+        x = v_m_eq - thr if v_m_eq <= thr else gc_e - g_e_thr
+        g = P[LQ_ACT_GAIN * N + j] * (x if x > 0.0 else 0.0)  # lpn_xx1, inlined
+        xb[j] = x
+        ab[j] = g / (g + 1)
+        inet[j] = i_net if fr == 0.0 else inet[j]
+        inetr[j] = i_r if fr == 0.0 else inetr[j]
+        vm[j] = v_m if fr == 0.0 else v
+        vmeq[j] = v_m_eq if fr == 0.0 else veq
+        spike[j] = spk if fr == 0.0 else spike[j]
+
+
+cdef void_noinline lpn_lanes_rate(Py_ssize_t a, Py_ssize_t b, Py_ssize_t N, cdouble_r P,
+                                 cdouble_r vm, cdouble_r spike, cdouble_r actnd,
+                                 cdouble_r adapt, double_r ab, double_r xb) noexcept nogil:
+    """lpn_layer's rate and adaptation, of every lane: act_nd into ``ab`` (which held
+    the rate), adapt into ``xb`` (lpn_commit keeps the free units' values)."""
+    cdef double old_nd, ad
+    cdef Py_ssize_t j
+    for j in range(a, b):
+        old_nd = actnd[j]
+        ad = adapt[j]
+        ab[j] = old_nd + P[LQ_DT_V_M * N + j] * (ab[j] - old_nd)
+        xb[j] = ad + (P[LQ_DT_ADAPT * N + j]
+                      * (P[LQ_V_M_GAIN * N + j] * (vm[j] - P[LQ_E_REV_L * N + j]) - ad)
+                      + spike[j] * P[LQ_SPIKE_GAIN * N + j])
+
+
+cdef void_noinline lpn_commit(Py_ssize_t a, Py_ssize_t b, cdouble_r keep, cdouble_r src,
+                             double_r dst) noexcept nogil:
+    """dst[j] = src[j] where keep[j] is 0 (a masked store: few pointers, so GCC vectorises
+    it; in a loop with many its masked stores need run-time alias checks, too many)."""
+    cdef Py_ssize_t j
+    for j in range(a, b):
+        if keep[j] == 0.0:
+            dst[j] = src[j]
+
+
+cdef void_noinline lpn_lanes_avg(Py_ssize_t a, Py_ssize_t b, Py_ssize_t N, cdouble_r P,
+                                cdouble_r actnd, double_r avg_ss, double_r avg_s,
+                                double_r avg_m, double_r avg_s_eff) noexcept nogil:
+    """lpn_layer's running averages, every unit."""
+    cdef double ss, s, m, m_in_s
+    cdef Py_ssize_t j
+    for j in range(a, b):
+        ss = avg_ss[j] + P[LQ_AVG_SS_DT * N + j] * (actnd[j] - avg_ss[j])
+        s = avg_s[j] + P[LQ_AVG_S_DT * N + j] * (ss - avg_s[j])
+        m = avg_m[j] + P[LQ_AVG_M_DT * N + j] * (s - avg_m[j])
+        m_in_s = P[LQ_AVG_M_IN_S * N + j]
+        avg_ss[j] = ss
+        avg_s[j] = s
+        avg_m[j] = m
+        avg_s_eff[j] = m_in_s * m + (1 - m_in_s) * s
+
+
+cdef void lpn_layer(double* U, const double* UP, Py_ssize_t N, Py_ssize_t a, Py_ssize_t b,
+                    double g_i, const double* TX, const double* TY, Py_ssize_t L,
+                    const double* slope, const double* inv_step, const Py_ssize_t* TLEN,
+                    double* xb, double* ab) noexcept nogil:
+    """One cycle of units [a, b) of one layer (g_e already integrated): membrane potentials,
+    rate, adaptation of the free units; the running averages of every unit.  ``U`` and
+    ``UP`` are the (row, unit) arrays' data, rows N apart; ``xb``, ``ab`` scratch of N.
+
+    The units are lanes of loops over j that the compiler vectorises (functions with
+    restrict rows): each unit's expressions are those of the package's scalar form in the
+    same order (same bits); a forced unit computes too but keeps its values (selects and
+    masked stores, not branches).  The noisy-XX1 table lookup, a search, stays scalar."""
+    cdef Py_ssize_t j, t
+    lpn_lanes_v(a, b, N, UP, g_i, U + LU_FORCED * N, U + LU_G_E * N, U + LU_ADAPT * N,
+                U + LU_I_NET * N, U + LU_I_NET_R * N, U + LU_V_M * N, U + LU_V_M_EQ * N,
+                U + LU_SPIKE * N, xb, ab)
+    for j in range(a, b):
+        if U[LU_FORCED * N + j] == 0.0 and UP[LQ_NOISY * N + j] != 0.0:
             t = <Py_ssize_t>UP[LQ_TABLE * N + j]
-            new_act = lpn_nxx1(TX + t * L, TY + t * L, slope + t * L, TLEN[t],
-                               inv_step[t], UP[LQ_ACT_GAIN * N + j], x)
-        else:
-            new_act = lpn_xx1(UP[LQ_ACT_GAIN * N + j], x)
-        act_nd = U[LU_ACT_ND * N + j] + dt_v * (new_act - U[LU_ACT_ND * N + j])
-        if UP[LQ_ADAPT_ON * N + j] != 0.0:
-            adapt = adapt + (UP[LQ_DT_ADAPT * N + j]
-                             * (UP[LQ_V_M_GAIN * N + j] * (v_m - e_l) - adapt)
-                             + spk * UP[LQ_SPIKE_GAIN * N + j])
-        U[LU_I_NET * N + j] = i_net
-        U[LU_I_NET_R * N + j] = i_r
-        U[LU_V_M * N + j] = v_m
-        U[LU_V_M_EQ * N + j] = v_m_eq
-        U[LU_SPIKE * N + j] = spk
-        U[LU_ACT_ND * N + j] = act_nd
-        U[LU_ACT * N + j] = act_nd
-        U[LU_ADAPT * N + j] = adapt
-    U[LU_AVG_SS * N + j] += UP[LQ_AVG_SS_DT * N + j] * (U[LU_ACT_ND * N + j]
-                                                       - U[LU_AVG_SS * N + j])
-    U[LU_AVG_S * N + j] += UP[LQ_AVG_S_DT * N + j] * (U[LU_AVG_SS * N + j] - U[LU_AVG_S * N + j])
-    U[LU_AVG_M * N + j] += UP[LQ_AVG_M_DT * N + j] * (U[LU_AVG_S * N + j] - U[LU_AVG_M * N + j])
-    m_in_s = UP[LQ_AVG_M_IN_S * N + j]
-    U[LU_AVG_S_EFF * N + j] = (m_in_s * U[LU_AVG_M * N + j]
-                               + (1 - m_in_s) * U[LU_AVG_S * N + j])
+            ab[j] = lpn_nxx1(TX + t * L, TY + t * L, slope + t * L, TLEN[t], inv_step[t],
+                             UP[LQ_ACT_GAIN * N + j], xb[j])
+    lpn_lanes_rate(a, b, N, UP, U + LU_V_M * N, U + LU_SPIKE * N, U + LU_ACT_ND * N,
+                   U + LU_ADAPT * N, ab, xb)
+    for j in range(a, b):  # adaptation off: adapt stays
+        if UP[LQ_ADAPT_ON * N + j] == 0.0:
+            xb[j] = U[LU_ADAPT * N + j]
+    lpn_commit(a, b, U + LU_FORCED * N, ab, U + LU_ACT_ND * N)
+    lpn_commit(a, b, U + LU_FORCED * N, ab, U + LU_ACT * N)
+    lpn_commit(a, b, U + LU_FORCED * N, xb, U + LU_ADAPT * N)
+    lpn_lanes_avg(a, b, N, UP, U + LU_ACT_ND * N, U + LU_AVG_SS * N, U + LU_AVG_S * N,
+                  U + LU_AVG_M * N, U + LU_AVG_S_EFF * N)
+
+
+cdef void_noinline lpn_acc4(Py_ssize_t nr, double_r acc, cdouble_r w0, cdouble_r w1,
+                           cdouble_r w2, cdouble_r w3, double scale, double a0, double a1,
+                           double a2, double a3) noexcept nogil:
+    """Four senders' terms added to the receivers' sums, in sender order (the bits of four
+    passes); one load and store of each sum instead of four round trips through memory."""
+    cdef Py_ssize_t j
+    for j in range(nr):
+        acc[j] = ((((acc[j] + (scale * w0[j]) * a0) + (scale * w1[j]) * a1)
+                   + (scale * w2[j]) * a2) + (scale * w3[j]) * a3)
+
+
+cdef void_noinline lpn_acc1(Py_ssize_t nr, double_r acc, cdouble_r w, double scale,
+                           double a) noexcept nogil:
+    """One sender's terms added to the receivers' sums."""
+    cdef Py_ssize_t j
+    for j in range(nr):
+        acc[j] = acc[j] + (scale * w[j]) * a
 
 
 cdef void lpn_send(double[:, ::1] U, const Py_ssize_t[::1] off, const Py_ssize_t[:, ::1] CI,
-                   const double[:, ::1] CP, const double[::1] WT) noexcept nogil:
-    """Net input: per receiver, connection by connection, sender by sender."""
-    cdef Py_ssize_t ci, i, j, s0, r0, ns, nr, w0
-    cdef double scale, a
+                   const double[:, ::1] CP, const double[::1] WT, Py_ssize_t* act_idx) noexcept nogil:
+    """Net input: per receiver, connection by connection, sender by sender (``act_idx``:
+    scratch for a layer's active senders)."""
+    cdef Py_ssize_t ci, i, k, n_act, j, s0, r0, ns, nr, w0
+    cdef double scale
     cdef double* acc
     cdef const double* w
+    cdef const double* act = &U[LU_ACT, 0]
     U[LU_NET_RAW, :] = 0.0
     for ci in range(CI.shape[0]):
         scale = CP[ci, LCP_ABS] * (CP[ci, LCP_ACT_CUR] * CP[ci, LCP_REL_EFF])
@@ -1999,13 +2089,22 @@ cdef void lpn_send(double[:, ::1] U, const Py_ssize_t[::1] off, const Py_ssize_t
         w0 = CI[ci, LC_OFF]
         if CI[ci, LC_PROJ] == 0:
             acc = &U[LU_NET_RAW, r0]
-            for i in range(ns):
-                a = U[LU_ACT, s0 + i]
-                if a == 0.0:  # adds +0 to sums that are never -0: skipping keeps the bits
-                    continue
-                w = &WT[w0 + i * nr]
-                for j in range(nr):  # receivers independent: vectorisable, same bits
-                    acc[j] += (scale * w[j]) * a
+            w = &WT[w0]
+            n_act = 0
+            for i in range(ns):  # a zero sender adds +0 to sums that are never -0: skip it
+                if act[s0 + i] != 0.0:
+                    act_idx[n_act] = i
+                    n_act += 1
+            k = 0
+            while k + 4 <= n_act:
+                lpn_acc4(nr, acc, w + act_idx[k] * nr, w + act_idx[k + 1] * nr,
+                         w + act_idx[k + 2] * nr, w + act_idx[k + 3] * nr, scale,
+                         act[s0 + act_idx[k]], act[s0 + act_idx[k + 1]],
+                         act[s0 + act_idx[k + 2]], act[s0 + act_idx[k + 3]])
+                k += 4
+            while k < n_act:
+                lpn_acc1(nr, acc, w + act_idx[k] * nr, scale, act[s0 + act_idx[k]])
+                k += 1
         else:
             for j in range(nr):
                 U[LU_NET_RAW, r0 + j] += (scale * WT[w0 + j]) * U[LU_ACT, s0 + j]
@@ -2101,6 +2200,7 @@ def lpn_run(
     cdef double v
     cdef double* slope
     cdef double* inv_step
+    cdef Py_ssize_t* act_idx
     if (U.shape[0] != LU_N or UP.shape[0] != LQ_N or UP.shape[1] != N or LS.shape[0] != LL_N
             or LP.shape[0] != LLP_N or LP.shape[1] != nL or lay_off.shape[0] != nL + 1
             or CI.shape[1] != LC_N or CP.shape[0] != nC or CP.shape[1] != LCP_N
@@ -2140,11 +2240,13 @@ def lpn_run(
             return STATUS_BAD_ARGS_
         if CI[ci, LC_OFF] + n_w > WT.shape[0]:
             return STATUS_BAD_ARGS_
-    slope = <double*>malloc((nT * L + 1) * sizeof(double))
+    slope = <double*>malloc((nT * L + 2 * N + 1) * sizeof(double))  # + lpn_layer's lanes
     inv_step = <double*>malloc((nT + 1) * sizeof(double))
-    if slope == NULL or inv_step == NULL:
+    act_idx = <Py_ssize_t*>malloc((N + 1) * sizeof(Py_ssize_t))
+    if slope == NULL or inv_step == NULL or act_idx == NULL:
         free(slope)
         free(inv_step)
+        free(act_idx)
         return STATUS_NO_MEMORY_
     for t in range(nT):
         inv_step[t] = 1.0 / (TX[t, 1] - TX[t, 0])
@@ -2184,7 +2286,7 @@ def lpn_run(
                     for li in range(nL):
                         if out_mask[li]:
                             lpn_force(U, UP, lay_off[li], lay_off[li + 1], out_vals)
-            lpn_send(U, lay_off, CI, CP, WT)
+            lpn_send(U, lay_off, CI, CP, WT, act_idx)
             for li in range(nL):
                 a = lay_off[li]
                 b = lay_off[li + 1]
@@ -2200,9 +2302,8 @@ def lpn_run(
                         LS[LL_GC_I, li] = LP[LLP_G_I, li] * (LS[LL_FFI, li] + LS[LL_FBI, li])
                     else:
                         LS[LL_GC_I, li] = 0.0
-                for j in range(a, b):
-                    lpn_unit(&U[0, 0], &UP[0, 0], N, &TX[0, 0], &TY[0, 0], L, slope, inv_step,
-                             &TLEN[0], j, LS[LL_GC_I, li])
+                lpn_layer(&U[0, 0], &UP[0, 0], N, a, b, LS[LL_GC_I, li], &TX[0, 0], &TY[0, 0],
+                          L, slope, inv_step, &TLEN[0], slope + nT * L, slope + nT * L + N)
                 LS[LL_AVG_ACT, li] = lpn_pairwise_sum(&U[LU_ACT, a], b - a) / (b - a)
             for k in range(log_rows.shape[0]):
                 if log_rows[k] == -1:
@@ -2230,4 +2331,5 @@ def lpn_run(
                     CT[LT_PHASE] = 0
     free(slope)
     free(inv_step)
+    free(act_idx)
     return STATUS_OK_

@@ -54,24 +54,40 @@ def set_backend(name: str) -> str:
     return prev
 
 
+def _learns_before_last(ct: np.ndarray, qs: int, n: int) -> bool:
+    """Whether a run of ``n`` cycles from counters ``ct`` ends a plus phase (and learns)
+    before its last cycle; True too for counters outside the usual ranges."""
+    cc, qn = int(ct[E.CT_CC]), int(ct[E.CT_QN])
+    if cc < 0 or cc > qs or qn < 1 or qn > 4:
+        return True
+    if cc == qs:
+        qn, cc = (qn + 1 if qn < 4 else 1), 0
+    return (4 - qn) * qs + (qs - cc) < n  # cycles up to and including the first learning
+
+
 class _Replay:
     """The inputs of one run: its unit logs are recomputed, bit for bit, when first read.
 
     Storing the logs of every cycle costs more than running the cycles (fresh memory for
     six values per unit and cycle); a copy of the state the run started from is a tenth
-    of that, and the run is deterministic.
+    of that, and the run is deterministic.  Most runs learn, if at all, only after their
+    last cycle's logs (trial(), quarter() and cycle() end there): then the fast weights,
+    which only learning reads, are not copied (half the copy, the costlier half).
     """
 
-    _STATE = ("U", "LS", "WT", "FWT", "CI", "CP", "CT", "in_vals", "in_mask", "out_vals",
+    _STATE = ("U", "LS", "WT", "CI", "CP", "CT", "in_vals", "in_mask", "out_vals",
               "out_mask")
     _SHARED = ("UP", "LP", "lay_off", "TX", "TY", "TLEN")  # replaced, never changed in place
 
     def __init__(self, p: E.Packed, n: int, qs: int, run: Callable[..., None]) -> None:
-        self._p: E.Packed | None = E.Packed()
+        q = E.Packed()
         for k in self._STATE:
-            setattr(self._p, k, getattr(p, k).copy())
+            setattr(q, k, getattr(p, k).copy())
         for k in self._SHARED:
-            setattr(self._p, k, getattr(p, k))
+            setattr(q, k, getattr(p, k))
+        # None: learning reads them only after the last logs; any values then do
+        q.FWT = p.FWT.copy() if _learns_before_last(p.CT, qs, n) else None  # type: ignore[assignment]
+        self._p: E.Packed | None = q
         self._n, self._qs, self._run = n, qs, run
         self._logs: np.ndarray | None = None
 
@@ -80,6 +96,8 @@ class _Replay:
         if self._logs is None:
             q = self._p
             assert q is not None
+            if q.FWT is None:
+                q.FWT = np.full(q.WT.shape[0], 0.5)
             logs = np.empty((self._n, len(O.LOG_NAMES), q.U.shape[1]))
             self._run(q, self._n, self._qs, O._LOG_ROWS, logs,
                       np.empty((self._n, q.LS.shape[1])))
@@ -267,15 +285,15 @@ class Network:
         if self._param_version != _VERSION[0]:
             self._params(p)
             self._param_version = _VERSION[0]
-        for ci, c in enumerate(self.connections):
-            s = c.spec
+        rows = []
+        for c in self.connections:
             if c.wt_scale_rel_eff is None:
                 raise TypeError("wt_scale_rel_eff is None: did you correctly run the "
                                 "network.build() method?")
-            p.CP[ci, E.CP_ABS] = s._num("wt_scale_abs")
-            p.CP[ci, E.CP_ACT_CUR] = c.wt_scale_act
-            p.CP[ci, E.CP_ACT_NEXT] = O._wt_scale_act(c)
-            p.CP[ci, E.CP_REL_EFF] = c.wt_scale_rel_eff
+            rows.append((c.spec._num("wt_scale_abs"), c.wt_scale_act, O._wt_scale_act(c),
+                         c.wt_scale_rel_eff))
+        if rows:  # one assignment (the four columns are adjacent): cheaper than 4 per row
+            p.CP[:, E.CP_ABS:E.CP_REL_EFF + 1] = rows
         return p
 
     def _owns(self, p: E.Packed) -> bool:
