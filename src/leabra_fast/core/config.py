@@ -176,12 +176,12 @@ def _run(where: str, table: dict[str, Any]) -> dict[str, Any]:
     return dict(table)
 
 
-def load_config(path: str | Path) -> RunConfig:
-    """Read and check a run file (see the module docstring for its layout)."""
-    path = Path(path)
+def read_toml(path: Path) -> dict[str, Any]:
+    """The TOML document of a run file; a missing, undecodable or unparsable file is a
+    ConfigError naming it."""
     try:
         with path.open("rb") as fh:
-            doc = tomllib.load(fh)
+            return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as exc:
@@ -193,6 +193,12 @@ def load_config(path: str | Path) -> RunConfig:
         ) from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a folder, not a run file") from None
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and check a run file (see the module docstring for its layout)."""
+    path = Path(path)
+    doc = read_toml(path)
     other = registry.run_file_kind(doc)
     if other is not None:  # e.g. a network's ([layers], [projections]): not simulate's
         raise ConfigError(

@@ -49,7 +49,6 @@ Everything is checked before anything runs; every problem is a
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.config import ConfigError, read_array_file, suggest
+from ..core.config import ConfigError, read_array_file, read_toml, suggest
 from .network import Network
 from .params import FLAVOURS
 from .structure import LAYER_KINDS, PATTERNS, PRJN_CLASSES
@@ -361,17 +360,7 @@ def load_network_config(path: str | Path) -> NetworkRunConfig:
     """Read and check a network run file (the module docstring shows its layout); builds
     the network and initialises its weights, so every error is raised before a run."""
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file; save the run file as UTF-8") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a run file") from None
+    doc = read_toml(path)
     for key, value in doc.items():
         if key not in NETWORK_TABLES or not isinstance(value, dict):
             raise ConfigError(
