@@ -16,9 +16,6 @@ of this module (``compiled.run_emergent``), not ``from``-imported copies.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from types import ModuleType
 from typing import Any
 
 from ..core import _simd
@@ -65,11 +62,7 @@ _API = ("run_emergent", "noisy_xx1_scalar", "nxx1_lookup_scalar", "xcal_scalar",
         "ge_thr_scalar", "pow_int_scalar", "sig_pow_kind")  # fmt: skip
 
 
-def _built(level: str) -> bool:
-    return importlib.util.find_spec(f"{__name__.rpartition('.')[0]}._kernel_{level}") is not None
-
-
-_LEVELS: tuple[str, ...] = tuple(k for k in _baseline.cpu_levels() if _built(k))
+_KERNELS = _simd.KernelModules(__name__.rpartition(".")[0], _baseline)
 
 
 def simd_levels() -> tuple[str, ...]:
@@ -78,11 +71,7 @@ def simd_levels() -> tuple[str, ...]:
     Among ``"avx512"``, ``"avx2"`` and ``"baseline"``.  Every level gives the same
     bits; only speed differs.
     """
-    return _LEVELS
-
-
-def _module(level: str) -> ModuleType:
-    return importlib.import_module(f"{__name__.rpartition('.')[0]}._kernel_{level}")
+    return _KERNELS.available
 
 
 def select_simd(name: str | None = None) -> str:
@@ -92,12 +81,8 @@ def select_simd(name: str | None = None) -> str:
     Raises ValueError for an unknown name or one this CPU cannot run.
     """
     previous = BUILD_INFO["simd"]
-    level = name or _LEVELS[0]
-    if level not in _simd.LEVELS:
-        _simd.check_status(name, -1, _LEVELS)
-    if level not in _LEVELS:
-        _simd.check_status(name, -2, _LEVELS)
-    module = _module(level)  # only now: the CPU runs it
+    level = _KERNELS.level(name)
+    module = _KERNELS.module(level)  # only now: the CPU runs it
     globals().update({k: getattr(module, k) for k in _API})
     BUILD_INFO["simd"] = level
     return previous

@@ -14,26 +14,13 @@ functions, the constants, :data:`BUILD_INFO` and :data:`DEBUG_BUILD`.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from types import ModuleType
 from typing import Any
 
 from leabra_fast.core import _simd
 from leabra_fast.seed import _kernel_baseline as _baseline  # type: ignore[attr-defined]
 
-_LEVELS = _simd.LEVELS
-_modules: dict[str, ModuleType] = {"baseline": _baseline}
-
-
-def _built(level: str) -> bool:
-    if level in _modules:
-        return True
-    return importlib.util.find_spec(f"leabra_fast.seed._kernel_{level}") is not None
-
-
-#: Instruction sets both this CPU and this build run, best first.
-_AVAILABLE = tuple(lv for lv in _baseline.cpu_levels() if _built(lv))
+_KERNELS = _simd.KernelModules("leabra_fast.seed", _baseline)
 
 
 def simd_levels() -> tuple[str, ...]:
@@ -42,13 +29,7 @@ def simd_levels() -> tuple[str, ...]:
     Among ``"avx512"``, ``"avx2"`` and ``"baseline"`` (SSE2 on x86-64, or whatever the
     compiler targets elsewhere).  Every level gives the same bits; only speed differs.
     """
-    return _AVAILABLE
-
-
-def _module(level: str) -> ModuleType:
-    if level not in _modules:
-        _modules[level] = importlib.import_module(f"leabra_fast.seed._kernel_{level}")
-    return _modules[level]
+    return _KERNELS.available
 
 
 #: The module in use (see :func:`current`).
@@ -93,17 +74,8 @@ def select_simd(name: str | None = None) -> str:
     """
     global _current
     previous = BUILD_INFO["simd"]
-    if not name:
-        level = _AVAILABLE[0]
-    elif name not in _LEVELS:
-        _simd.check_status(name, -1, _AVAILABLE)
-        raise AssertionError("unreachable")
-    elif name not in _AVAILABLE:
-        _simd.check_status(name, -2, _AVAILABLE)
-        raise AssertionError("unreachable")
-    else:
-        level = name
-    _current = _module(level)
+    level = _KERNELS.level(name)
+    _current = _KERNELS.module(level)
     g = globals()
     for export in _EXPORTS:
         g[export] = getattr(_current, export)
