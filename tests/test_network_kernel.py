@@ -257,8 +257,9 @@ def test_thread_count_gives_same_bits():
 @pytest.mark.skipif(not compiled.OPENMP, reason="built without OpenMP")
 @pytest.mark.parametrize("units", [16, 256])
 def test_threads_inside_one_copy_give_same_bits(units):
-    """One batch copy on 2 and 3 threads: slices of receivers, units and weight rows at
-    256 units per layer; below LF_MIN_UNITS_THREADS the copy runs on one thread."""
+    """One batch copy on 2 and 3 threads (a team: each thread owns a run of the layers'
+    units) at 256 units per layer; below LF_MIN_UNITS_THREADS the copy runs on one
+    thread."""
     pats = bench_patterns(3, units, rng=13)
     states = []
     for n_threads in (1, 2, 3):
@@ -269,6 +270,61 @@ def test_threads_inside_one_copy_give_same_bits(units):
     for s in states[1:]:
         for k in s:
             np.testing.assert_array_equal(s[k], states[0][k], err_msg=k)
+
+
+def _team_net(sizes, pools, seed):
+    """Layers of unequal sizes (one 4-D with pools), forward, back, lateral and
+    inhibitory projections: team cuts fall inside layers, on pool edges, and threads
+    may own no units at all."""
+    net = Network("Team")
+    net.add_layer("In", sizes[0], "input")
+    net.add_layer("H1", (2, pools, sizes[1] // (2 * pools), 1), "hidden")
+    net.add_layer("H2", sizes[2], "hidden")
+    net.add_layer("Out", sizes[3], "target")
+    net.connect("In", "H1")
+    net.connect("H1", "H2")
+    net.connect("H2", "Out")
+    net.connect("Out", "H2", cls="back")
+    net.connect("H2", "H1", cls="back")
+    net.connect("H2", "H2", "random", "lateral", p=0.2, seed=seed)
+    net.connect("H1", "H2", "random", "inhib", name="H1InhibH2", p=0.3, seed=seed + 1)
+    net.apply_params([("Layer", {"inhib.pool.on": True}), (".back", {"wt_scale.rel": 0.3})])
+    net.init_weights(seed)
+    return net
+
+
+@pytest.mark.skipif(not compiled.OPENMP, reason="built without OpenMP")
+@pytest.mark.parametrize(
+    ("sizes", "pools", "n_threads"),
+    [((300, 512, 40, 24), 4, 2), ((300, 512, 40, 24), 4, 3), ((20, 256, 600, 8), 2, 4),
+     ((272, 256, 16, 16), 8, 5), ((8, 256, 8, 8), 2, 7)],
+)
+def test_team_of_threads_gives_same_bits(sizes, pools, n_threads):
+    """Every cycle variable, trial variable, statistic, weight and state variable of one
+    copy on a team of 2-7 threads equals one thread's, with learning, over four trials."""
+    rng = np.random.default_rng(sum(sizes) + n_threads)
+    inp = (rng.random((4, sizes[0])) < 0.3).astype(float)
+    out = (rng.random((4, sizes[3])) < 0.3).astype(float)
+    runs = []
+    for th in (1, n_threads):
+        net = _team_net(sizes, pools, 5)
+        res = net.run({"In": inp}, {"Out": out}, backend="cython", n_threads=th,
+                      record=list(CYCLE_VARS))
+        runs.append((net, res))
+    (na, ra), (nb, rb) = runs
+    for ly in ra.cycles:
+        for v in ra.cycles[ly]:
+            np.testing.assert_array_equal(rb.cycles[ly][v], ra.cycles[ly][v], f"{ly} {v}")
+        for v in ra.trials[ly]:
+            np.testing.assert_array_equal(rb.trials[ly][v], ra.trials[ly][v], f"{ly} {v}")
+        for v in ra.stats[ly]:
+            np.testing.assert_array_equal(rb.stats[ly][v], ra.stats[ly][v], f"{ly} {v}")
+    for p in ra.weights:
+        np.testing.assert_array_equal(rb.weights[p], ra.weights[p], p)
+    sa, sb = na.get_state(), nb.get_state()
+    for k in sa:
+        np.testing.assert_array_equal(sb[k], sa[k], k)
+    assert not np.array_equal(ra.weights["H1ToH2"], na.state.prjns["H1ToH2"]["wt"] * 0)
 
 
 def test_simd_levels_give_same_bits():

@@ -64,7 +64,7 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* Atomics of the network kernel's work pool (lf_pool_*): GCC / Clang builtins or
+    /* Atomics of the network kernel's team of threads (Team, lf_barrier): GCC / Clang builtins or
        MSVC intrinsics, sequentially consistent on 64-bit words. */
     #if defined(_MSC_VER)
     #ifndef WIN32_LEAN_AND_MEAN
@@ -100,6 +100,14 @@ cdef extern from *:
     #endif
     static inline void lfn_yield(void) { sched_yield(); }
     #endif
+    /* Threads an OpenMP parallel region got (1 in builds without OpenMP): a team of
+       threads that wait for each other must know it is whole. */
+    #ifdef _OPENMP
+    #include <omp.h>
+    static inline int lfn_team_size(void) { return omp_get_num_threads(); }
+    #else
+    static inline int lfn_team_size(void) { return 1; }
+    #endif
     """
     long long lfn_load(long long* p) noexcept nogil
     void lfn_store(long long* p, long long v) noexcept nogil
@@ -107,6 +115,7 @@ cdef extern from *:
     long long lfn_add(long long* p, long long v) noexcept nogil
     void lfn_relax() noexcept nogil
     void lfn_yield() noexcept nogil
+    int lfn_team_size() noexcept nogil
 
 
 cdef enum:
@@ -157,13 +166,11 @@ cdef enum:
     N_STATS = 4
 
 cdef enum:
-    # Jobs of the work pool: the parallel steps inside one batch copy.
-    JOB_SEND, JOB_ACT, JOB_LEARN
-    # Chunks per thread of a job (slices of receivers, units or sender rows).
-    LF_CHUNKS_PER_THREAD = 4
     # Spins (pause, ~2 us in all) before a waiting thread yields its core: on a machine
     # whose cores are all busy, 2000 spins made 2 threads ~15% slower than 20-100 did.
     LF_SPINS = 100
+    # Stride of the team's per-thread flags (64-byte cache lines of long long).
+    LF_LINE = 8
 
 
 ctypedef struct LayerC:
@@ -220,6 +227,7 @@ ctypedef struct Net:
     double* rec_cyc                  # (n_rec, n_trials, n_cyc, n_batch, n_tot)
     double* rec_trial                # (9, n_trials, n_batch, n_tot)
     double* rec_stats                # (4, n_trials, n_batch, n_layers)
+    double* wt_out                   # S[S_WT]'s layout: the weights after the last trial
     long long* n_sent                # (n_batch,)
     long long* wt_bal_ctr_out        # (n_batch,)
     Py_ssize_t max_n                 # largest layer / receiving layer (scratch size)
@@ -227,8 +235,9 @@ ctypedef struct Net:
 
 
 ctypedef struct Scratch:
-    # One batch copy's working arrays: sending units and their deltas (at each layer's
-    # unit offset), their number per layer, WtBal sums.
+    # One batch copy's working arrays: sending units and their deltas (each thread's
+    # at the start of its slice of the layer), their number per thread and layer
+    # (n_send[t * n_layers + li]), each twice (cycles alternate), WtBal sums.
     Py_ssize_t* idx
     Py_ssize_t* n_send
     double* d
@@ -236,23 +245,39 @@ ctypedef struct Scratch:
     double* cnt
 
 
-ctypedef struct Pool:
-    # Threads inside one batch copy: the thread running the copy publishes each parallel
-    # step as a job of n chunks; every thread (itself included) claims chunks until none
-    # is left.  ``word`` = epoch << 32 | n << 16 | next chunk: a claim is a compare-and-
-    # swap of the whole word, so it is valid only within its job, and the job's fields
-    # stay fixed until its last chunk is done (the publisher waits for ``done`` = n).
-    # No thread waits for another that holds no chunk: a descheduled thread delays a
-    # step only if it was preempted in the middle of a chunk.
-    long long word
-    long long done
-    long long stop
-    const Net* net
-    Scratch* sc
-    const PrjnC* p
-    Py_ssize_t b, ns
-    int kind
-    bint clean
+ctypedef struct Team:
+    # The threads running one batch copy (one thread: n = 1, nothing waits).  Thread t
+    # owns a slice of every layer's units, own[(t * n_layers + li) * 2 + 0 / 1] (whole
+    # pools, else whole LF_W blocks), for the whole run, and computes every step of a
+    # cycle for its units: their sending into its receivers (all senders' lists, in
+    # index order), GeRaw, Gi, ActFmG.  A unit's data stay in its owner's cache: a work
+    # pool handing out slices per step moved them between cores every step and gave no
+    # speed-up.  Layer sums run as a chain in thread order: each thread continues its
+    # predecessor's running sum (part), which is the serial order, so the same bits.
+    # One barrier per cycle (senders' lists complete; they alternate between two
+    # buffers); a thread waits for another only to continue a layer sum or for the
+    # inhibition of a layer it shares.
+    long long count
+    long long gen
+    long long pad[6]
+    long long* posted        # thread t's last chain step posted[t * LF_LINE], and the
+                             # last for which its layers' inhibition is set, [.. + 1]
+    double* part             # (2, n, n_layers, 3): running sum, max, started (Ge, Act)
+    const Py_ssize_t* own    # (n, n_layers, 2)
+    const Py_ssize_t* ender  # (n_layers,): the thread owning the layer's last unit
+    const Py_ssize_t* head   # (n,): the layer a thread's units start inside (-1: none)
+    const Py_ssize_t* tail   # (n,): the layer they end inside (-1: none)
+    Py_ssize_t n
+
+
+ctypedef struct Shared:
+    # What a team's threads share, padded so that no cache line holds other data.
+    char pad0[64]
+    Net net
+    Scratch sc
+    char pad1[64]
+    Team team
+    char pad2[64]
 
 
 # ------------------------------------------------------------------- debug checks
@@ -425,15 +450,93 @@ cdef inline void lf_avg_max(const double* a, Py_ssize_t n, double* avg,
     mx[0] = m
 
 
-cdef void lf_pool_stats(const Net* net, Py_ssize_t b, const LayerC* L, int var, int avg_k,
-                        int max_k) noexcept nogil:
+# ----------------------------------------------------------------------- team
+
+cdef inline Py_ssize_t lf_own0(const Team* tm, Py_ssize_t t, Py_ssize_t nl,
+                               Py_ssize_t li) noexcept nogil:
+    return tm.own[(t * nl + li) * 2]
+
+
+cdef inline Py_ssize_t lf_own1(const Team* tm, Py_ssize_t t, Py_ssize_t nl,
+                               Py_ssize_t li) noexcept nogil:
+    return tm.own[(t * nl + li) * 2 + 1]
+
+
+cdef void lf_barrier(Team* tm) noexcept nogil:
+    """Wait until every thread of the team has arrived (the last one to arrive opens
+    the next generation)."""
+    cdef long long g, spins = 0
+    if tm.n == 1:
+        return
+    g = lfn_load(&tm.gen)
+    if lfn_add(&tm.count, 1) == tm.n - 1:
+        lfn_store(&tm.count, 0)
+        lfn_store(&tm.gen, g + 1)
+        return
+    while lfn_load(&tm.gen) == g:
+        spins += 1
+        if spins < LF_SPINS:
+            lfn_relax()
+        else:
+            lfn_yield()
+
+
+cdef void lf_wait_posted(Team* tm, Py_ssize_t t, long long step,
+                         int what=0) noexcept nogil:
+    """Wait until thread t has posted chain step ``step`` (``what`` 1: the inhibition of
+    the layers it ends, in that step)."""
+    cdef long long spins = 0
+    while lfn_load(&tm.posted[t * LF_LINE + what]) < step:
+        spins += 1
+        if spins < LF_SPINS:
+            lfn_relax()
+        else:
+            lfn_yield()
+
+
+cdef bint lf_layer_sum(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t, Py_ssize_t li,
+                       long long step, int var, int avg_k, int max_k, bint ge) noexcept nogil:
+    """Mean and max of unit variable ``var`` over layer li and its pools (Go's AvgMax):
+    thread t's part.  Pools lie in one thread's units.  The layer's sum runs over its
+    threads' units in order, each continuing its predecessor's running sum (index order,
+    as lf_avg_max): thread t waits for it if its units start inside the layer.  The
+    thread ending the layer stores the statistics (and with ``ge`` computes the layer's
+    inhibition); another leaves its running sum in ``part``.  Returns whether it did."""
+    cdef const LayerC* L = &net.lc[li]
+    cdef Py_ssize_t i, k, nl = net.n_layers, ps = L.pool_size
+    cdef Py_ssize_t u0 = lf_own0(tm, t, nl, li), u1 = lf_own1(tm, t, nl, li)
     cdef const double* a = lf_u(net, var, b, L)
     cdef double* avg = lf_p(net, avg_k, b, L)
     cdef double* mx = lf_p(net, max_k, b, L)
-    cdef Py_ssize_t k
-    lf_avg_max(a, L.n, &avg[0], &mx[0])
-    for k in range(L.n_pools):
-        lf_avg_max(a + k * L.pool_size, L.pool_size, &avg[1 + k], &mx[1 + k])
+    cdef double* pp
+    cdef double s = 0.0, m = 0.0
+    cdef bint started = False
+    if u0 == L.n or (u0 == 0 and u1 == 0):
+        return False                    # the layer lies outside this thread's units
+    if L.n_pools:
+        for k in range(u0 // ps, u1 // ps):
+            lf_avg_max(a + k * ps, ps, &avg[1 + k], &mx[1 + k])
+    if u0 > 0:
+        # continue the predecessor's sum (it passes it on even with no units here)
+        lf_wait_posted(tm, t - 1, step)
+        pp = tm.part + ((ge * tm.n + t - 1) * nl + li) * 3
+        s, m, started = pp[0], pp[1], pp[2] != 0.0
+    if not started and u1 > u0:
+        s, m, started = a[u0], a[u0], True
+        u0 += 1
+    for i in range(u0, u1):
+        s = s + a[i]
+        if a[i] > m:
+            m = a[i]
+    if u1 == L.n:
+        avg[0] = s / <double>L.n
+        mx[0] = m
+        if ge:
+            lf_inhib_pools(net, b, L)
+        return False
+    pp = tm.part + ((ge * tm.n + t) * nl + li) * 3
+    pp[0], pp[1], pp[2] = s, m, 1.0 if started else 0.0
+    return True
 
 
 # ----------------------------------------------------------------------- trial start
@@ -626,17 +729,19 @@ cdef void lf_alpha_cyc_init(const Net* net, Py_ssize_t b) noexcept nogil:
 # ----------------------------------------------------------------------- cycle
 
 cdef Py_ssize_t lf_send_decide(const Net* net, Py_ssize_t b, const LayerC* Lp,
-                               Py_ssize_t* idx, double* d) noexcept nogil:
-    """Go SendGDelta's choice: units above opt_thresh.send whose activity changed by more
-    than opt_thresh.delta send the change, units that fell below un-send their last value
-    (ActSent updated).  Writes the senders (in index order) and their deltas; returns
-    how many."""
+                               Py_ssize_t* idx, double* d, Py_ssize_t u0,
+                               Py_ssize_t u1) noexcept nogil:
+    """Go SendGDelta's choice for units u0 .. u1-1: units above opt_thresh.send whose
+    activity changed by more than opt_thresh.delta send the change, units that fell
+    below un-send their last value (ActSent updated).  Writes the senders (in index
+    order) and their deltas; returns how many."""
     cdef LayerC L = Lp[0]
     cdef double* act = lf_u(net, U_ACT, b, Lp)
     cdef double* sent = lf_u(net, U_ACT_SENT, b, Lp)
     cdef Py_ssize_t i, n_send = 0
     cdef double a, dl
-    for i in range(L.n):
+    lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (sending)")
+    for i in range(u0, u1):
         a = act[i]
         if a > L.send:
             dl = a - sent[i]
@@ -696,8 +801,10 @@ cdef void lf_scatter(const Net* net, Py_ssize_t b, Py_ssize_t pi, const Py_ssize
         j += 1
 
 
-cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept nogil:
-    """Go GFmInc: GInc into GeRaw / GiRaw, soft clamping, Ge and GiSyn integration."""
+cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
+                        Py_ssize_t u1) noexcept nogil:
+    """Go GFmInc of units u0 .. u1-1: GInc into GeRaw / GiRaw, soft clamping, Ge and
+    GiSyn integration."""
     cdef LayerC L = Lp[0]
     cdef Py_ssize_t k, i
     cdef const PrjnC* p
@@ -710,14 +817,15 @@ cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept
     cdef const double* ext = lf_u(net, U_EXT, b, Lp)
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
     cdef double g, gs
+    lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (GFmInc)")
     for k in range(L.recv0, L.recv1):
         p = lf_recv_prjn(net, Lp - net.lc, k)
         raw = gi_raw if p.inhib else ge_raw
         ginc = lf_r(net, R_GINC, b, p)
-        for i in range(L.n):
+        for i in range(u0, u1):
             raw[i] += ginc[i]
             ginc[i] = 0.0
-    for i in range(L.n):
+    for i in range(u0, u1):
         g = ge_raw[i]
         if not L.hard and he[i]:
             if L.clamp_avg:
@@ -755,14 +863,10 @@ cdef inline void lf_fffb(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize
         pgi[k] = gi * (f + fbi[k])
 
 
-cdef void lf_inhib(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
-    """Go InhibFmGeAct: layer and pool FFFB, self-inhibition, Gi per unit."""
+cdef void lf_inhib_pools(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
+    """Go InhibFmGeAct, its layer and pool part: FFFB, the layer's Gi over its pools'."""
     cdef double* pgi = lf_p(net, P_GI, b, L)
-    cdef double* gi = lf_u(net, U_GI, b, L)
-    cdef double* gi_self = lf_u(net, U_GI_SELF, b, L)
-    cdef const double* gi_syn = lf_u(net, U_GI_SYN, b, L)
-    cdef const double* act = lf_u(net, U_ACT, b, L)
-    cdef Py_ssize_t k, i
+    cdef Py_ssize_t k
     cdef double m
     lf_fffb(net, b, L, 0, 1, L.lay_on, L.lay_gi, L.lay_ff, L.lay_fb, L.lay_fb_dt, L.lay_mva,
             L.lay_ff0)
@@ -777,7 +881,20 @@ cdef void lf_inhib(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil
             for k in range(2, 1 + L.n_pools):
                 m = pgi[k] if pgi[k] > m else m
             pgi[0] = m if m > pgi[0] else pgi[0]
-    for i in range(L.n):
+
+
+cdef void lf_gi_units(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
+                      Py_ssize_t u1) noexcept nogil:
+    """Go InhibFmGeAct, its unit part for units u0 .. u1-1: self-inhibition, then Gi =
+    the pool's (or layer's) FFFB + GiSelf + GiSyn."""
+    cdef const double* pgi = lf_p(net, P_GI, b, L)
+    cdef double* gi = lf_u(net, U_GI, b, L)
+    cdef double* gi_self = lf_u(net, U_GI_SELF, b, L)
+    cdef const double* gi_syn = lf_u(net, U_GI_SYN, b, L)
+    cdef const double* act = lf_u(net, U_ACT, b, L)
+    cdef Py_ssize_t k, i
+    lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (Gi)")
+    for i in range(u0, u1):
         if L.self_on:
             gi_self[i] += L.self_dt * (L.self_gi * act[i] - gi_self[i])
         else:
@@ -941,41 +1058,111 @@ cdef inline Py_ssize_t lf_cut(Py_ssize_t n, Py_ssize_t k, Py_ssize_t n_slices) n
     return n * k // n_slices
 
 
-cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Pool* pl) noexcept nogil:
-    """Go Network.Cycle: each step over all layers before the next.  With a work pool
-    (threads inside the copy) the sending (slices of each projection's receivers) and
-    ActFmG (slices of each layer's units) are its jobs: every receiver still adds its
-    senders in index order and every unit is computed alone, so the bits do not depend
-    on the thread count or on which thread takes a slice."""
-    cdef Py_ssize_t li, pi
+cdef void lf_layer_ge(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ssize_t t,
+                      Py_ssize_t li, Py_ssize_t par) noexcept nogil:
+    """Sending into thread t's units of layer li (every sender list of this cycle's
+    parity ``par``, in thread order: index order) and their GFmInc."""
+    cdef Py_ssize_t* idx = sc.idx + par * net.n_tot
+    cdef double* d = sc.d + par * net.n_tot
+    cdef Py_ssize_t* n_send = sc.n_send + par * tm.n * net.n_layers
+    cdef const LayerC* L = &net.lc[li]
+    cdef const LayerC* Ls
+    cdef const PrjnC* p
+    cdef Py_ssize_t k, s, n, pi, u0, nl = net.n_layers
+    cdef Py_ssize_t r0 = lf_own0(tm, t, nl, li), r1 = lf_own1(tm, t, nl, li)
+    if r1 == r0:
+        return
+    for k in range(L.recv0, L.recv1):
+        pi = net.recv_list[k]
+        p = &net.pc[pi]
+        Ls = &net.lc[p.send]
+        for s in range(tm.n):
+            n = n_send[s * nl + p.send]
+            if n:
+                u0 = lf_own0(tm, s, nl, p.send)
+                lf_scatter(net, b, pi, idx + Ls.off + u0, d + Ls.off + u0, n, r0, r1)
+    lf_g_from_inc(net, b, L, r0, r1)
+
+
+cdef void lf_layer_act(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t,
+                       Py_ssize_t li) noexcept nogil:
+    """Gi and ActFmG of thread t's units of layer li."""
+    cdef Py_ssize_t u0 = lf_own0(tm, t, net.n_layers, li), u1 = lf_own1(tm, t, net.n_layers, li)
+    if u1 > u0:
+        lf_gi_units(net, b, &net.lc[li], u0, u1)
+        lf_act_from_g(net, b, &net.lc[li], u0, u1)
+
+
+cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ssize_t t,
+                        long long* step) noexcept nogil:
+    """Go Network.Cycle, the part of thread t of the team (its units; see Team).  Every
+    receiver adds its senders in index order, every unit is computed alone and layer
+    sums keep the serial order, so the bits do not depend on the thread count.
+
+    One barrier (all senders decided), then each thread goes through its layers so that
+    the others wait little: in the Ge step the layer it shares with the next thread
+    (its tail, whose running sums that thread continues) first and the one it shares
+    with the previous thread (its head, whose sums it continues and whose inhibition it
+    computes, ending the layer) last; in the Act step its tail last (it waits for that
+    layer's inhibition).  Returns the number of senders (thread 0)."""
+    cdef Py_ssize_t li, s, u0, u1, nl = net.n_layers
+    cdef Py_ssize_t head = tm.head[t], tail = tm.tail[t]
     cdef const LayerC* L
-    cdef long long n_sent = 0
-    for li in range(net.n_layers):
+    cdef long long n_sent = 0, sg, sa
+    # Sender lists alternate between two buffers: a thread may decide the next cycle's
+    # senders while another still sends this cycle's (there is no barrier between)
+    cdef Py_ssize_t par = (step[0] >> 1) & 1
+    cdef Py_ssize_t* idx = sc.idx + par * net.n_tot
+    cdef double* d = sc.d + par * net.n_tot
+    cdef Py_ssize_t* n_send = sc.n_send + par * tm.n * nl
+    for li in range(nl):
         L = &net.lc[li]
-        sc.n_send[li] = lf_send_decide(net, b, L, sc.idx + L.off, sc.d + L.off)
-        if L.send1 > L.send0:
-            n_sent += sc.n_send[li]
-    if pl != NULL:
-        lf_pool_run(pl, JOB_SEND, net.n_prjns * pl.ns)
-    else:
-        for pi in range(net.n_prjns):
-            L = &net.lc[net.pc[pi].send]
-            if sc.n_send[net.pc[pi].send]:
-                lf_scatter(net, b, pi, sc.idx + L.off, sc.d + L.off, sc.n_send[net.pc[pi].send],
-                           0, net.pc[pi].nr)
-    for li in range(net.n_layers):
-        lf_g_from_inc(net, b, &net.lc[li])
-    for li in range(net.n_layers):
-        lf_pool_stats(net, b, &net.lc[li], U_GE, P_GE_AVG, P_GE_MAX)
-    for li in range(net.n_layers):
-        lf_inhib(net, b, &net.lc[li])
-    if pl != NULL:
-        lf_pool_run(pl, JOB_ACT, net.n_layers * pl.ns)
-    else:
-        for li in range(net.n_layers):
-            lf_act_from_g(net, b, &net.lc[li], 0, net.lc[li].n)
-    for li in range(net.n_layers):
-        lf_pool_stats(net, b, &net.lc[li], U_ACT, P_ACT_AVG, P_ACT_MAX)
+        u0 = lf_own0(tm, t, nl, li)
+        n_send[t * nl + li] = lf_send_decide(net, b, L, idx + L.off + u0, d + L.off + u0, u0,
+                                             lf_own1(tm, t, nl, li))
+    lf_barrier(tm)
+    if t == 0:
+        for s in range(tm.n):
+            for li in range(nl):
+                if net.lc[li].send1 > net.lc[li].send0:
+                    n_sent += n_send[s * nl + li]
+    # Ge: net input, Ge statistics and inhibition
+    step[0] += 1
+    sg = step[0]
+    if tail >= 0 and tail != head:
+        lf_layer_ge(net, b, sc, tm, t, tail, par)
+        lf_layer_sum(net, b, tm, t, tail, sg, U_GE, P_GE_AVG, P_GE_MAX, True)
+        lfn_store(&tm.posted[t * LF_LINE], sg)
+    for li in range(nl):
+        if li != tail and li != head:
+            lf_layer_ge(net, b, sc, tm, t, li, par)
+            lf_layer_sum(net, b, tm, t, li, sg, U_GE, P_GE_AVG, P_GE_MAX, True)
+    if head >= 0:
+        lf_layer_ge(net, b, sc, tm, t, head, par)
+        lf_layer_sum(net, b, tm, t, head, sg, U_GE, P_GE_AVG, P_GE_MAX, True)
+    if tm.n > 1:
+        lfn_store(&tm.posted[t * LF_LINE], sg)
+        lfn_store(&tm.posted[t * LF_LINE + 1], sg)      # the inhibition of its head is set
+    # Act: Gi and ActFmG, Act statistics
+    step[0] += 1
+    sa = step[0]
+    for li in range(nl):
+        if li != tail or tm.ender[li] == t:
+            lf_layer_act(net, b, tm, t, li)
+    if tail >= 0 and tm.ender[tail] != t:
+        # its inhibition comes from the thread ending the layer (that thread's head)
+        lf_wait_posted(tm, tm.ender[tail], sg, 1)
+        lf_layer_act(net, b, tm, t, tail)
+        if tail != head:
+            lf_layer_sum(net, b, tm, t, tail, sa, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
+            lfn_store(&tm.posted[t * LF_LINE], sa)
+    for li in range(nl):
+        if li != head and (li != tail or tail == head or tm.ender[li] == t):
+            lf_layer_sum(net, b, tm, t, li, sa, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
+    if head >= 0:
+        lf_layer_sum(net, b, tm, t, head, sa, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
+    if tm.n > 1:
+        lfn_store(&tm.posted[t * LF_LINE], sa)
     return n_sent
 
 
@@ -1422,83 +1609,6 @@ cdef void lf_wt_bal(const Net* net, Py_ssize_t b, const PrjnC* p, Scratch* sc) n
             wb_dec[r] = 1.0
 
 
-# ----------------------------------------------------------------------- work pool
-
-cdef void lf_job_chunk(Pool* pl, Py_ssize_t k) noexcept nogil:
-    """Chunk k of the pool's current job."""
-    cdef const Net* net = pl.net
-    cdef Scratch* sc = pl.sc
-    cdef Py_ssize_t ns = pl.ns, pi, li, sl = k % pl.ns
-    cdef const LayerC* L
-    if pl.kind == JOB_SEND:
-        pi = k // ns
-        lf_check(0 <= pi < net.n_prjns, b"pool chunk (projection)")
-        L = &net.lc[net.pc[pi].send]
-        if sc.n_send[net.pc[pi].send]:
-            lf_scatter(net, pl.b, pi, sc.idx + L.off, sc.d + L.off, sc.n_send[net.pc[pi].send],
-                       lf_cut(net.pc[pi].nr, sl, ns), lf_cut(net.pc[pi].nr, sl + 1, ns))
-    elif pl.kind == JOB_ACT:
-        li = k // ns
-        lf_check(0 <= li < net.n_layers, b"pool chunk (layer)")
-        lf_act_from_g(net, pl.b, &net.lc[li], lf_cut(net.lc[li].n, sl, ns),
-                      lf_cut(net.lc[li].n, sl + 1, ns))
-    else:
-        lf_learn_prjn(net, pl.b, pl.p, pl.clean, lf_cut(pl.p.ns, k, ns),
-                      lf_cut(pl.p.ns, k + 1, ns))
-
-
-cdef void lf_pool_claim(Pool* pl, long long epoch) noexcept nogil:
-    """Run chunks of job ``epoch`` until none is left (or another job replaced it)."""
-    cdef long long v, n, k
-    while True:
-        v = lfn_load(&pl.word)
-        if (v >> 32) != epoch:
-            return
-        n = (v >> 16) & 0xFFFF
-        k = v & 0xFFFF
-        if k >= n:
-            return
-        if lfn_cas(&pl.word, v, v + 1):
-            lf_job_chunk(pl, k)
-            lfn_add(&pl.done, 1)
-
-
-cdef void lf_pool_run(Pool* pl, int kind, Py_ssize_t n) noexcept nogil:
-    """Publish a job of n chunks (n < 65536), take chunks with the other threads, return
-    when all are done."""
-    cdef long long epoch = (lfn_load(&pl.word) >> 32) + 1
-    cdef long long spins = 0
-    lf_check(0 < n < 0x10000, b"pool job size")
-    pl.kind = kind
-    lfn_store(&pl.done, 0)
-    lfn_store(&pl.word, (epoch << 32) | (<long long>n << 16))
-    lf_pool_claim(pl, epoch)
-    while lfn_load(&pl.done) < n:
-        spins += 1
-        if spins < LF_SPINS:
-            lfn_relax()
-        else:
-            lfn_yield()
-
-
-cdef void lf_pool_worker(Pool* pl) noexcept nogil:
-    """A helping thread: take chunks of each new job until the pool stops."""
-    cdef long long seen = 0, e
-    cdef long long spins = 0
-    while not lfn_load(&pl.stop):
-        e = lfn_load(&pl.word) >> 32
-        if e != seen:
-            seen = e
-            lf_pool_claim(pl, e)
-            spins = 0
-        else:
-            spins += 1
-            if spins < LF_SPINS:
-                lfn_relax()
-            else:
-                lfn_yield()
-
-
 # ----------------------------------------------------------------------- trials
 
 cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept nogil:
@@ -1532,65 +1642,186 @@ cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept n
         st[3 * nt * nb * net.n_layers] = lf_l(net, L_COS, b, li)[0]
 
 
-cdef int lf_run_copy(const Net* net, Py_ssize_t b, Pool* pl) noexcept nogil:
-    """All trials of batch copy b (with the work pool's threads if ``pl`` is not NULL);
-    returns a status code."""
-    cdef Scratch sc
-    cdef void* mem = malloc(net.n_tot * (sizeof(Py_ssize_t) + sizeof(double))
-                            + 2 * net.max_n * sizeof(double)
-                            + net.n_layers * sizeof(Py_ssize_t) + 64)
-    cdef Py_ssize_t t, q, cyc, li, k, ci, nb = net.n_batch, nt = net.n_trials
-    cdef Py_ssize_t ncyc = 4 * net.cyc_per_qtr
+cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ssize_t t,
+                      long long* step) noexcept nogil:
+    """All trials of batch copy b: the part of thread t of the team.  Thread 0 alone
+    runs what is not per unit (patterns and trial start, quarter ends, the trial's
+    records, WtBal) between barriers; learning takes slices of each projection's
+    senders (their rows are independent)."""
+    cdef Py_ssize_t tr, q, cyc, li, k, ci, u0, nb = net.n_batch, nt = net.n_trials
+    cdef Py_ssize_t nl = net.n_layers, ncyc = 4 * net.cyc_per_qtr
     cdef long long ctr = net.wt_bal_ctr0
     cdef long long n_sent = 0
     cdef const PrjnC* p
+    cdef const LayerC* L
     cdef bint clean = net.dwt_clean
-    if mem == NULL:
-        return STATUS_NO_MEMORY_
-    sc.d = <double*>mem
-    sc.acc = sc.d + net.n_tot
-    sc.cnt = sc.acc + net.max_n
-    sc.idx = <Py_ssize_t*>(sc.cnt + net.max_n)
-    sc.n_send = sc.idx + net.n_tot
-    if pl != NULL:
-        pl.sc = &sc
-        pl.b = b
-    for t in range(nt):
-        for li in range(net.n_layers):
-            lf_check(net.lc[li].off + net.lc[li].n <= net.n_tot, b"pats (layer span)")
-            lf_apply_pattern(net, b, &net.lc[li],
-                             net.pats + (t * nb + b) * net.n_tot + net.lc[li].off)
-        lf_alpha_cyc_init(net, b)
+    for tr in range(nt):
+        if t == 0:
+            for li in range(nl):
+                lf_check(net.lc[li].off + net.lc[li].n <= net.n_tot, b"pats (layer span)")
+                lf_apply_pattern(net, b, &net.lc[li],
+                                 net.pats + (tr * nb + b) * net.n_tot + net.lc[li].off)
+            lf_alpha_cyc_init(net, b)
+        lf_barrier(tm)
         for q in range(4):
             for cyc in range(net.cyc_per_qtr):
-                n_sent += lf_cycle(net, b, &sc, pl)
+                n_sent += lf_cycle(net, b, sc, tm, t, step)
                 ci = q * net.cyc_per_qtr + cyc
                 for k in range(net.n_rec):
                     lf_check(0 <= net.rec_vars[k] < U_N and ci < ncyc, b"rec_cyc / rec_vars")
-                    lf_copy(net.rec_cyc + (((k * nt + t) * ncyc + ci) * nb + b) * net.n_tot,
-                            net.U + (net.rec_vars[k] * nb + b) * net.n_tot, net.n_tot)
-            lf_quarter_final(net, b, q)
-        lf_record_trial(net, b, t)
+                    for li in range(nl):
+                        L = &net.lc[li]
+                        u0 = L.off + lf_own0(tm, t, nl, li)
+                        lf_copy(net.rec_cyc + (((k * nt + tr) * ncyc + ci) * nb + b) * net.n_tot + u0,
+                                net.U + (net.rec_vars[k] * nb + b) * net.n_tot + u0,
+                                L.off + lf_own1(tm, t, nl, li) - u0)
+            lf_barrier(tm)
+            if t == 0:
+                lf_quarter_final(net, b, q)
+            lf_barrier(tm)
+        if t == 0:
+            lf_record_trial(net, b, tr)
         if net.learn:
             for k in range(net.n_prjns):
                 p = &net.pc[k]
-                if not p.learn:
-                    continue
-                if pl != NULL:
-                    pl.p = p
-                    pl.clean = clean
-                    lf_pool_run(pl, JOB_LEARN, pl.ns)
-                else:
-                    lf_learn_prjn(net, b, p, clean, 0, p.ns)
+                if p.learn:
+                    lf_learn_prjn(net, b, p, clean, lf_cut(p.ns, t, tm.n),
+                                  lf_cut(p.ns, t + 1, tm.n))
             clean = True
             ctr += 1
+            lf_barrier(tm)
             if ctr >= net.wt_bal_interval:
                 ctr = 0
-                for k in range(net.n_prjns):
+                for k in range(net.n_prjns if t == 0 else 0):
                     if net.pc[k].learn and net.pc[k].wb_on and not net.pc[k].wb_skip:
-                        lf_wt_bal(net, b, &net.pc[k], &sc)
-    net.n_sent[b] = n_sent
-    net.wt_bal_ctr_out[b] = ctr
+                        lf_wt_bal(net, b, &net.pc[k], sc)
+    if net.wt_out != NULL:
+        # the final weights out, each thread its rows (after WtBal, which changes none)
+        if tm.n > 1:
+            lf_barrier(tm)
+        for k in range(net.n_prjns):
+            p = &net.pc[k]
+            lf_copy(net.wt_out + p.syn_off + (b * p.ns + lf_cut(p.ns, t, tm.n)) * p.nr,
+                    lf_s(net, S_WT, b, p) + lf_cut(p.ns, t, tm.n) * p.nr,
+                    (lf_cut(p.ns, t + 1, tm.n) - lf_cut(p.ns, t, tm.n)) * p.nr)
+    if t == 0:
+        net.n_sent[b] = n_sent
+        net.wt_bal_ctr_out[b] = ctr
+
+
+cdef double lf_unit_cost(const Net* net, Py_ssize_t li, const double* rate) noexcept nogil:
+    """Rough cost (ns) of one unit of layer li in a cycle, measured on emergent's bench
+    network: deciding to send, GFmInc, Gi and ActFmG (little for a hard-clamped input),
+    and per receiving projection about 0.3 ns per sender.  ``rate``: senders per cycle
+    of each layer (NULL: 5% of a layer's units; a hard-clamped input's send only when
+    its pattern changes)."""
+    cdef const LayerC* L = &net.lc[li]
+    cdef const LayerC* S
+    cdef double c = 2.5 if L.hard and L.kind == K_INPUT else 12.0
+    cdef double r
+    cdef Py_ssize_t k, si
+    for k in range(L.recv0, L.recv1):
+        si = lf_recv_prjn(net, li, k).send
+        S = &net.lc[si]
+        if rate != NULL:
+            r = rate[si]
+        else:
+            r = 0.0 if S.hard and S.kind == K_INPUT else 0.05 * <double>S.n
+        c += 0.5 + 0.3 * r
+    return c
+
+
+cdef void lf_team_cuts(const Net* net, Py_ssize_t n, Py_ssize_t* own,
+                       const double* rate) noexcept nogil:
+    """Each thread's units: one contiguous run of the layers' units (in layer order) of
+    about equal cost (lf_unit_cost), cut at whole pools or whole LF_W blocks.  (Cutting
+    at the nearest layer end instead, when within 6% of a share, so that fewer layers
+    are shared, measured no faster.)  Threads owning slices of every layer ran
+    no faster than one thread: the hardware prefetchers, streaming past the end of a
+    thread's slice, pulled lines the next thread was writing."""
+    cdef Py_ssize_t t, li, q, c, nl = net.n_layers
+    cdef double total = 0.0, before, x, w, target
+    cdef const LayerC* L
+    for li in range(nl):
+        total += lf_unit_cost(net, li, rate) * <double>net.lc[li].n
+    for t in range(n + 1):
+        target = total * <double>t / <double>n
+        before = 0.0
+        for li in range(nl):
+            L = &net.lc[li]
+            w = lf_unit_cost(net, li, rate)
+            x = (target - before) / w
+            q = L.pool_size if L.n_pools else LF_W
+            c = <Py_ssize_t>floor(x / <double>q + 0.5) * q if x > 0 else 0
+            c = L.n if t == n or c > L.n or x >= <double>L.n - 0.5 else c
+            if t < n:
+                own[(t * nl + li) * 2] = c
+            if t > 0:
+                own[((t - 1) * nl + li) * 2 + 1] = c
+            before += w * <double>L.n
+
+
+cdef void* lf_team_alloc(const Net* net, Py_ssize_t n, Scratch* sc, Team* tm) noexcept nogil:
+    """Scratch and team of n threads for one batch copy at a time, in one block (NULL if
+    out of memory; free() it after the run)."""
+    cdef Py_ssize_t nl = net.n_layers, t, li
+    cdef Py_ssize_t* own
+    cdef Py_ssize_t* ender
+    cdef Py_ssize_t* head
+    cdef Py_ssize_t* tail
+    cdef Py_ssize_t u0, u1
+    cdef void* mem = malloc((4 * net.n_tot + 2 * net.max_n + 5 * n * nl + nl + 2 * n) * 8
+                            + n * LF_LINE * sizeof(long long) + 2 * n * nl * 3 * sizeof(double)
+                            + 64)
+    if mem == NULL:
+        return NULL
+    sc.d = <double*>mem                 # two buffers (lf_cycle)
+    sc.acc = sc.d + 2 * net.n_tot
+    sc.cnt = sc.acc + net.max_n
+    tm.part = sc.cnt + net.max_n
+    sc.idx = <Py_ssize_t*>(tm.part + 2 * n * nl * 3)
+    sc.n_send = sc.idx + 2 * net.n_tot       # two buffers of (n, n_layers)
+    own = sc.n_send + 2 * n * nl
+    ender = own + 2 * n * nl
+    head = ender + nl
+    tail = head + n
+    tm.posted = <long long*>(tail + n)
+    for t in range(n):
+        tm.posted[t * LF_LINE] = 0
+        tm.posted[t * LF_LINE + 1] = 0
+    lf_team_cuts(net, n, own, NULL)
+    for li in range(nl):
+        for t in range(n):
+            if own[(t * nl + li) * 2 + 1] == net.lc[li].n and own[(t * nl + li) * 2] < net.lc[li].n:
+                ender[li] = t
+    for t in range(n):
+        head[t] = -1
+        tail[t] = -1
+        for li in range(nl):
+            u0, u1 = own[(t * nl + li) * 2], own[(t * nl + li) * 2 + 1]
+            if 0 < u0 < net.lc[li].n:
+                head[t] = li
+            if 0 < u1 < net.lc[li].n or (u0 == u1 and 0 < u0 < net.lc[li].n):
+                tail[t] = li
+    tm.own = own
+    tm.ender = ender
+    tm.head = head
+    tm.tail = tail
+    tm.n = n
+    tm.count = 0
+    tm.gen = 0
+    return mem
+
+
+cdef int lf_run_alone(const Net* net, Py_ssize_t b) noexcept nogil:
+    """All trials of batch copy b on this thread (a team of one); returns a status code."""
+    cdef Scratch sc
+    cdef Team tm
+    cdef long long step = 0
+    cdef void* mem = lf_team_alloc(net, 1, &sc, &tm)
+    if mem == NULL:
+        return STATUS_NO_MEMORY_
+    lf_run_copy(net, b, &sc, &tm, 0, &step)
     free(mem)
     return STATUS_OK_
 
@@ -1637,6 +1868,7 @@ def run_trials(
     bint dwt_clean,
     double sse_tol,
     int n_threads=1,
+    double[::1] wt_out=None,
     bint _validate=True,
 ):
     """Run ``pats.shape[0]`` trials of every batch copy in place; return a status code.
@@ -1644,13 +1876,17 @@ def run_trials(
     The arguments come from :mod:`leabra_fast.network.compiled_backend`, which validates
     them; only sizes are re-checked here (``STATUS_BAD_ARGS`` instead of reading out of
     bounds).  ``layers`` / ``prjns`` are dicts of the ``LayerC`` / ``PrjnC`` fields.
-    Threads run batch copies (``n_threads`` > 1, OpenMP builds); copies are independent,
-    so the bits do not depend on the thread count.  ``wt_bal_ctr[0]`` is the WtBal
-    counter in and out.  ``_validate=False`` (debug build only, for its tests) skips the
+    Threads run batch copies (``n_threads`` > 1, OpenMP builds), or, with fewer copies
+    than threads, each copy as a team (``Team``); the bits do not depend on the thread
+    count.  ``wt_bal_ctr[0]`` is the WtBal counter in and out.  ``wt_out`` (optional,
+    ``S[0]``'s size) receives the weights after the last trial, copied by the threads.  ``_validate=False`` (debug build only, for its tests) skips the
     table checks so that the kernel's own index checks meet a bad table.
     """
     cdef Net net
-    cdef Pool pool
+    cdef Shared* sh = NULL
+    cdef void* team_mem = NULL
+    cdef Py_ssize_t tid, bb
+    cdef long long step
     cdef Py_ssize_t nL = len(layers), nP = len(prjns), i, b, nb = U.shape[1]
     cdef Py_ssize_t nt = pats.shape[0], ncyc = 4 * cyc_per_qtr, need, max_n = 1
     cdef LayerC* lc
@@ -1671,7 +1907,8 @@ def run_trials(
             or rec_stats.shape[0] != N_STATS or rec_trial.shape[1] != nt
             or rec_stats.shape[1] != nt or rec_trial.shape[2] != nb
             or rec_stats.shape[2] != nb or rec_trial.shape[3] != U.shape[2]
-            or rec_stats.shape[3] != nL):
+            or rec_stats.shape[3] != nL
+            or (wt_out is not None and wt_out.shape[0] != S.shape[1])):
         return STATUS_BAD_ARGS_
     if rec_vars.shape[0] and (rec_cyc.shape[1] != nt or rec_cyc.shape[2] != ncyc
                               or rec_cyc.shape[3] != nb or rec_cyc.shape[4] != U.shape[2]):
@@ -1739,6 +1976,7 @@ def run_trials(
         net.rec_cyc = &rec_cyc[0, 0, 0, 0, 0] if rec_vars.shape[0] else NULL
         net.rec_trial = &rec_trial[0, 0, 0, 0]
         net.rec_stats = &rec_stats[0, 0, 0, 0]
+        net.wt_out = &wt_out[0] if wt_out is not None and wt_out.shape[0] else NULL
         net.n_sent = &n_sent[0]
         net.wt_bal_ctr_out = &ctr_out[0]
         net.max_n = max_n
@@ -1746,35 +1984,43 @@ def run_trials(
         if n_threads == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
             with nogil:
                 for b in range(nb):
-                    st[b] = lf_run_copy(&net, b, NULL)
+                    st[b] = lf_run_alone(&net, b)
         elif nb >= n_threads:
             # threads over batch copies
             _mark_threads_used()
             for b in prange(nb, nogil=True, num_threads=n_threads, schedule="static", chunksize=1):
-                st[b] = lf_run_copy(&net, b, NULL)
-        elif max_n < LF_MIN_UNITS_THREADS or max(nP, nL) > 0xFFFF // LF_CHUNKS_PER_THREAD:
-            # small layers: the work of a step is too small to share (measured: slower);
-            # (a pool job has at most 0xFFFF chunks: more layers or projections than a
-            # few thousand run on one thread too)
+                st[b] = lf_run_alone(&net, b)
+        elif max_n < LF_MIN_UNITS_THREADS:
+            # small layers: the work of a step is too small to share (measured: slower)
             with nogil:
                 for b in range(nb):
-                    st[b] = lf_run_copy(&net, b, NULL)
+                    st[b] = lf_run_alone(&net, b)
         else:
-            # fewer copies than threads: threads inside each copy (a work pool: the thread
-            # running the copy publishes each parallel step, all threads take its chunks)
+            # fewer copies than threads: the threads run each copy as a team (Team).
+            # The tables the threads read and the team's counters live on the heap, away
+            # from any thread's stack (a stack line written by one thread and read by the
+            # other would bounce between the cores)
             _mark_threads_used()
-            pool.word, pool.done, pool.stop = 0, 0, 0
-            pool.net = &net
-            pool.ns = LF_CHUNKS_PER_THREAD * n_threads
-            if max(nP, nL) * pool.ns > 0xFFFF:
-                pool.ns = 0xFFFF // max(nP, nL)
+            sh = <Shared*>malloc(sizeof(Shared))
+            if sh == NULL:
+                raise MemoryError("leabra_fast network kernel: cannot allocate its scratch")
+            sh.net = net
+            team_mem = lf_team_alloc(&sh.net, n_threads, &sh.sc, &sh.team)
+            if team_mem == NULL:
+                raise MemoryError("leabra_fast network kernel: cannot allocate its scratch")
+            for b in range(nb):
+                st[b] = STATUS_OK_
+            tid, bb, step = 0, 0, 0
             with nogil, parallel(num_threads=n_threads):
-                if threadid() == 0:
-                    for b in range(nb):
-                        st[b] = lf_run_copy(&net, b, &pool)
-                    lfn_store(&pool.stop, 1)
-                else:
-                    lf_pool_worker(&pool)
+                tid = threadid()
+                step = 0
+                if lfn_team_size() == n_threads:
+                    for bb in range(nb):
+                        lf_run_copy(&sh.net, bb, &sh.sc, &sh.team, tid, &step)
+                elif tid == 0:
+                    # OpenMP gave fewer threads than asked (OMP_THREAD_LIMIT): one runs all
+                    for bb in range(nb):
+                        st[bb] = lf_run_alone(&sh.net, bb)
         for b in range(nb):
             if st[b] != STATUS_OK_:
                 status = st[b]
@@ -1785,6 +2031,8 @@ def run_trials(
         free(lc)
         free(pc)
         free(st)
+        free(team_mem)
+        free(sh)
     return status
 
 

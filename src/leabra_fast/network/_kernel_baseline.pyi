@@ -45,6 +45,7 @@ def run_trials(
     dwt_clean: bool,
     sse_tol: float,
     n_threads: int = 1,
+    wt_out: npt.NDArray[np.float64] | None = None,
     _validate: bool = True,
 ) -> int: ...
 def nxx1_scalar(layer: dict[str, Any], x: float) -> float: ...

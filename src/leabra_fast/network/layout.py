@@ -6,7 +6,8 @@ Both backends work on the same memory: the reference backend through the views
 through the buffers, so switching backends copies nothing.
 
 - units ``U`` (n_unit_vars, n_batch, n_units_total); a layer's view of variable ``v`` is
-  ``U[v, :, off:off + n]`` (n_batch, n)
+  ``U[v, :, off:off + n]`` (n_batch, n); offsets are multiples of ``ALIGN`` (padding between
+  layers)
 - unit flags ``F`` (3, n_batch, n_units_total), bool
 - pools ``P`` (n_pool_vars, n_batch, n_pools_total), a layer owns ``1 + n_pools`` columns
 - layer scalars ``LV`` (n_layer_vars, n_batch, n_layers)
@@ -14,7 +15,8 @@ through the buffers, so switching backends copies nothing.
   out sender-major (n_batch, n_send, n_recv), so a sender's row of weights is contiguous
   (sender-based net input and learning run over rows); its view is the transpose
   (n_batch, n_recv, n_send), as the reference indexes synapses
-- per-receiver projection variables ``R`` (5, n_batch, n_recv_total) and the projection
+- per-receiver projection variables ``R`` (5, n_batch, n_recv_total, offsets padded as
+  ``U``'s) and the projection
   scales ``G`` (n_batch, n_prjns)
 - connectivity ``M`` (total of n_send * n_recv), uint8, sender-major
 """
@@ -31,6 +33,24 @@ from . import reference as ref
 __all__ = ["PackedState", "allocate"]
 
 RECV_VARS = ("ginc", "wb_avg", "wb_fact", "wb_inc", "wb_dec")
+
+#: Layers' units and projections' receivers start at multiples of this many values, in
+#: buffers that start on a 64-byte boundary: threads sharing a batch copy own slices of
+#: every layer, so no cache line holds two threads' units (the padding stays zero).
+ALIGN = 8
+
+
+def _round_up(n: int) -> int:
+    return -(-n // ALIGN) * ALIGN
+
+
+def _zeros_aligned(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """C-contiguous zeros whose data start on a 64-byte boundary."""
+    dt = np.dtype(dtype)
+    n = int(np.prod(shape))
+    raw = np.zeros(n + 64 // dt.itemsize + 1, dt)
+    skip = (-raw.ctypes.data % 64) // dt.itemsize
+    return raw[skip : skip + n].reshape(shape)
 
 
 @dataclass
@@ -61,7 +81,7 @@ def allocate(
     for ly in layers:
         unit_off.append(n_tot)
         pool_off.append(p_tot)
-        n_tot += ly.n_units
+        n_tot += _round_up(ly.n_units)
         p_tot += 1 + ly.n_pools
     syn_off, mask_off, recv_off = [], [], []
     s_tot = m_tot = r_tot = 0
@@ -72,16 +92,16 @@ def allocate(
         recv_off.append(r_tot)
         s_tot += n_batch * ns * nr
         m_tot += ns * nr
-        r_tot += nr
+        r_tot += _round_up(nr)
     nl, npj = len(layers), len(prjns)
     ps = PackedState(
-        U=np.zeros((len(ref._UNIT_VARS), n_batch, n_tot), dtype),
+        U=_zeros_aligned((len(ref._UNIT_VARS), n_batch, n_tot), dtype),
         F=np.zeros((len(ref._UNIT_FLAGS), n_batch, n_tot), bool),
         P=np.zeros((len(ref._POOL_VARS), n_batch, p_tot), dtype),
         LV=np.zeros((len(ref._LAYER_VARS), n_batch, nl), dtype),
         S=np.zeros((len(ref._PRJN_SYN), s_tot), dtype),
         M=np.zeros(m_tot, np.uint8),
-        R=np.zeros((len(RECV_VARS), n_batch, r_tot), dtype),
+        R=_zeros_aligned((len(RECV_VARS), n_batch, r_tot), dtype),
         G=np.ones((n_batch, max(npj, 1)), dtype)[:, :npj],
         unit_off=unit_off,
         pool_off=pool_off,

@@ -548,11 +548,6 @@ class Network:
             )  # fmt: skip
             if bar is not None:
                 bar.close()
-            # order="K": a plain copy of the sender-major memory (the view is its
-            # transpose); a C-order copy transposes 8 bytes at a time (slower at large N)
-            res.weights = {
-                pj.name: self.state.prjns[pj.name]["wt"].copy(order="K") for pj in self.prjns
-            }
             return res
         for t in range(n_trials):
             self.init_ext()
@@ -617,14 +612,14 @@ class Network:
         """``run`` on the compiled kernel: all trials in one call, or one trial per call
         when something happens between trials (callback, progress bar, weights recorded)."""
         per_trial = callback is not None or bar is not None or "wt" in record
-        step = 1 if per_trial else n_trials
+        step = 1 if per_trial else max(n_trials, 1)
         ps = self._packed
         self.last_n_sent = np.zeros(self.n_batch, np.int64)
         for t0 in range(0, n_trials, step):
             t1 = min(t0 + step, n_trials)
             out = compiled_backend.run_trials(
                 self, pats, t0, t1, learn=learn, update_act_avg=upd, cyc_rec=cyc_rec,
-                sse_tol=sse_tol, n_threads=n_threads,
+                sse_tol=sse_tol, n_threads=n_threads, weights_out=t1 == n_trials,
             )  # fmt: skip
             self.last_n_sent += out["n_sent"]
             for li, ly in enumerate(self.layers):
@@ -643,3 +638,15 @@ class Network:
                 callback(t0, self)
             if bar is not None:
                 bar.update(t1 - t0)
+        # the kernel copied the final weights (sender-major, as the state's memory: each
+        # projection's array is the transpose of its rows, like the state's view)
+        if n_trials == 0:
+            res.weights = {pj.name: self.state.prjns[pj.name]["wt"].copy() for pj in self.prjns}
+            return
+        wt = out["wt"]
+        res.weights = {}
+        for pi, pj in enumerate(self.prjns):
+            nr, ns = pj.mask.shape
+            size = self.n_batch * ns * nr
+            rows = wt[ps.syn_off[pi] : ps.syn_off[pi] + size].reshape(self.n_batch, ns, nr)
+            res.weights[pj.name] = rows.transpose(0, 2, 1)
