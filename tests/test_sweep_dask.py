@@ -85,3 +85,37 @@ def test_dask_zarr_store_restart(client: Any, tmp_path: Any) -> None:
     root["spike_count"][0:4] = -1
     again = lf.sweep(GRID, inputs=X, n_cycles=30, client=client, store=path, chunk_size=4)
     assert again.identical(full)
+
+
+
+def _sweep_tasks(data: list[dict[str, Any]]) -> list[str]:
+    return [str(t["key"]) for t in data if str(t["key"]).startswith("leabra-sweep-")]
+
+
+def test_dask_default_chunks_one_per_worker_thread(client: Any) -> None:
+    from leabra_fast.core.sweep import MIN_CHUNK_POINTS, default_chunk_size
+
+    # Small sweeps: one task per worker thread (Dask's per-task cost paid once per thread);
+    # large ones: up to four per thread, none under MIN_CHUNK_POINTS.
+    assert default_chunk_size(12, 2) == 6
+    assert default_chunk_size(13, 2) == 7
+    assert default_chunk_size(1, 4) == 1
+    assert default_chunk_size(2 * MIN_CHUNK_POINTS, 2) == MIN_CHUNK_POINTS
+    assert default_chunk_size(4 * MIN_CHUNK_POINTS, 2) == MIN_CHUNK_POINTS  # 2 a thread
+    assert default_chunk_size(8 * MIN_CHUNK_POINTS, 2) == MIN_CHUNK_POINTS
+    assert default_chunk_size(100 * MIN_CHUNK_POINTS, 2) == 25 * MIN_CHUNK_POINTS // 2
+    with distributed.get_task_stream(client) as ts:
+        ds = lf.sweep(GRID, inputs=X, n_cycles=30, client=client)
+    assert len(_sweep_tasks(ts.data)) == 2  # 2 workers x 1 thread, 12 points: 2 chunks of 6
+    assert ds.identical(lf.sweep(GRID, inputs=X, n_cycles=30))
+
+
+def test_dask_repeated_sweep_runs_again(client: Any) -> None:
+    # Each call has its own task keys: a second identical sweep is computed again (not
+    # answered from the first call's results the scheduler may still hold), and equal.
+    with distributed.get_task_stream(client) as ts:
+        a = lf.sweep(GRID, inputs=X, n_cycles=30, client=client, chunk_size=3)
+        b = lf.sweep(GRID, inputs=X, n_cycles=30, client=client, chunk_size=3)
+    keys = _sweep_tasks(ts.data)
+    assert len(keys) == 8 and len(set(keys)) == 8
+    assert a.identical(b)
