@@ -297,22 +297,18 @@ def prepare(
                 syn_block[:, idx] = sb
         plan = [(_constants(p, ni), idx) for p, idx in groups]
         bounds = contiguous_bounds([idx for _, idx in groups], nu)
-        one_call = None
-        if bounds is not None:  # runs of units (a sweep's points): one compiled call
-            ordered = sorted(plan, key=lambda item: int(item[1][0]))
-            one_call = ([lead[0] for lead, _ in ordered], [lead[1] for lead, _ in ordered])
+        one_call = None if bounds is None else _group_tables(plan)
 
         def call_groups(run: Any, c0: int, c1: int, *recording: Any) -> int:
             *common, threads = recording
-            # The kernel runs the groups one after another on one thread: for groups
-            # smaller than a block on average, where threads inside a group gain nothing.
-            if (one_call is not None and run is not reference.run_emergent
-                    and (threads == 1 or len(groups) * 64 >= nu)):
-                consts_list, tables = one_call
+            if one_call is not None and run is not reference.run_emergent:
+                # Runs of units (a sweep's points): one compiled call, every set its own
+                # layer, blocks of several sets with per-lane constants.
+                first, pool, table, spans = one_call
                 return int(
-                    run(consts_list[0], tables[0], x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
+                    run(first, pool, x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
                         unit_block, syn_block, n_cycles, c0, c1, *common, act_q, threads,
-                        consts_list, tables, bounds)
+                        table, bounds, spans)
                 )  # fmt: skip
             args = (x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a, unit_block, syn_block,
                     n_cycles, c0, c1, *common, act_q, threads)  # fmt: skip
@@ -351,6 +347,30 @@ def prepare(
         call=call_run,
         extra=extra,
     )
+
+
+def _group_tables(
+    plan: list[tuple[tuple[dict[str, float], np.ndarray], np.ndarray]],
+) -> tuple[dict[str, float], np.ndarray, np.ndarray, np.ndarray]:
+    """The compiled kernel's per-group arguments, groups in order of their first unit:
+    the first set's constants, the pool of distinct NXX1 tables one after another, each
+    set's constants as a row (``CONST_NAMES`` order) and its table's (offset, length)."""
+    names = compiled_kernel().CONST_NAMES
+    ordered = sorted(plan, key=lambda item: int(item[1][0]))
+    rows = np.array([[consts[k] for k in names] for (consts, _), _ in ordered], dtype=np.float64)
+    where: dict[bytes, tuple[int, int]] = {}
+    parts: list[np.ndarray] = []
+    spans = np.empty((len(ordered), 2), dtype=np.intp)
+    offset = 0
+    for g, ((_, table), _) in enumerate(ordered):
+        key = table.tobytes()
+        if key not in where:
+            where[key] = (offset, table.shape[0])
+            parts.append(table)
+            offset += table.shape[0]
+        spans[g] = where[key]
+    pool = np.ascontiguousarray(np.concatenate(parts), dtype=np.float64)
+    return ordered[0][0][0], pool, rows, spans
 
 
 def _constants(params: EmergentParams, n_inputs: int) -> tuple[dict[str, float], np.ndarray]:
