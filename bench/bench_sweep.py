@@ -88,6 +88,7 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
          f"{t_per_unit:.3f} s / {t_uniform2:.3f} s = {t_per_unit / t_uniform2:.2f}x",
          "(kernel)", t_per_unit / t_uniform2 <= 1.5),
     ]  # fmt: skip
+    out += _emergent_rows(grid, x, n, quick, rep)
     data: dict[str, Any] = {"n_sets": n, "sweep_s": t_sweep, "uniform_s": t_uniform,
                             "sweep_all_cores_s": t_sweep_all,
                             "loop_s_scaled": t_loop, "per_unit_simulate_s": t_per_unit,
@@ -143,6 +144,39 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
             "< 10%", overhead < 0.10,
         ))  # fmt: skip
     return out, data
+
+
+def _emergent_rows(
+    grid: dict[str, np.ndarray], x: np.ndarray, n: int, quick: bool, rep: int
+) -> list[tuple[str, str, str, bool]]:
+    """S5: the same grid of the emergent model (its defaults: rate code, 100-cycle
+    trials, the avg_l gate), one thread: the sweep vs a loop of simulate calls and vs
+    the same units with uniform parameters; S5b on every core vs the loop."""
+    egrid = {"lrate": np.round(np.linspace(0.001, 0.3, len(grid["lrate"])), 8),
+             "thr": grid["thr"]}  # fmt: skip
+    lf.sweep({"lrate": [0.01, 0.02]}, model="emergent", inputs=x)  # first call
+    t_sweep, t_uniform = _paired(
+        lambda: lf.sweep(egrid, model="emergent", inputs=x, n_threads=1),
+        lambda: lf.simulate(x, model="emergent", n_units=n, record=None, n_threads=1),
+        max(rep, 5),
+    )
+    t_all = _med(lambda: lf.sweep(egrid, model="emergent", inputs=x), max(rep, 5))
+    sub = 100 if quick else 300
+    pts = [(a, b) for a in egrid["lrate"] for b in egrid["thr"]][:sub]
+    t_loop = _med(
+        lambda: [lf.simulate(x, model="emergent", params=lf.EmergentParams(lrate=a, thr=b),
+                             record=None, n_threads=1) for a, b in pts], 1,
+    ) * n / sub  # fmt: skip
+    return [
+        (f"S5. emergent sweep of {n:,} sets (20 trials) vs Python loop of simulate, one thread",
+         f"{t_loop:.2f} s (from {sub} calls) / {t_sweep:.3f} s = {t_loop / t_sweep:.1f}x",
+         "(report)", True),
+        (f"S5a. emergent sweep of {n:,} sets vs uniform parameters, same units, one thread",
+         f"{t_sweep:.3f} s / {t_uniform:.3f} s = {t_sweep / t_uniform:.2f}x slower",
+         "(report)", True),
+        (f"S5b. the emergent sweep on every core ({os.cpu_count()}) vs the loop",
+         f"{t_loop:.2f} s / {t_all:.3f} s = {t_loop / t_all:.1f}x", "(report)", True),
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

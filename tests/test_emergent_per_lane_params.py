@@ -67,18 +67,20 @@ def _assert_unit_is_lone(run, lone, u: int, traces: bool) -> None:
         assert a[u].tobytes() == b[0].tobytes(), name
     if traces:
         for name in lone.traces:
-            assert np.asarray(run[name])[:, u].tobytes() == np.asarray(lone[name])[:, 0].tobytes(), name
+            got, want = np.asarray(run[name])[:, u], np.asarray(lone[name])[:, 0]
+            assert got.tobytes() == want.tobytes(), name
 
 
 def _sets(n: int, base: EmergentParams) -> list[EmergentParams]:
     """n parameter sets of one mode, every lane of a block different in several
     constants (those a sweep varies most: learning, threshold, gains, leak)."""
-    u = np.arange(n)
     return [
-        base.replace(lrate=0.01 + 0.05 * ((k * 7) % 11) / 11, thr=0.48 + 0.04 * ((k * 5) % 13) / 13,
-                     g_bar_l=0.08 + 0.04 * (k % 4), gain=80.0 + 20.0 * (k % 3),
-                     d_rev=0.05 + 0.1 * (k % 2), vm_gain=0.02 * (k % 3))  # fmt: skip
-        for k in u
+        base.replace(
+            lrate=0.01 + 0.05 * ((k * 7) % 11) / 11, thr=0.48 + 0.04 * ((k * 5) % 13) / 13,
+            g_bar_l=0.08 + 0.04 * (k % 4), gain=80.0 + 20.0 * (k % 3),
+            d_rev=0.05 + 0.1 * (k % 2), vm_gain=0.02 * (k % 3),
+        )
+        for k in range(n)
     ]
 
 
@@ -171,8 +173,11 @@ def test_uniform_and_per_lane_blocks_mixed_with_the_avg_l_gate():
     base = PRESETS["go"].replace(avg_l_gate=True)
     sizes = [BLOCK + 3, 1, 1, 2, 30, 1, MID]
     thr = [0.0, 0.5, 0.001, 0.2, 0.01, 0.05, 1.0]  # lay_act_thr: open, shut or in between
-    sets = [base.replace(lay_act_thr=t, lrate=0.02 + 0.01 * k)
-            for k, (size, t) in enumerate(zip(sizes, thr, strict=True)) for _ in range(size)]  # fmt: skip
+    sets = [
+        base.replace(lay_act_thr=t, lrate=0.02 + 0.01 * k)
+        for k, (size, t) in enumerate(zip(sizes, thr, strict=True))
+        for _ in range(size)
+    ]
     n = len(sets)
     sched = _schedule(4, n, 1, seed=21)
     run = _run(sched, _per_unit(sets), record=["avg_l", "v_m"], n_threads=2)
@@ -226,3 +231,60 @@ def test_random_sets_equal_lone_runs(n, seed, n_inputs, n_threads, preset):
     run = _run(sched, _per_unit(sets) if n > 1 else sets[0], record="all", n_threads=n_threads)
     for u in rng.choice(n, min(n, 10), replace=False):
         _assert_unit_is_lone(run, _run(_unit(sched, u), sets[u], record="all"), u, traces=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    preset=st.sampled_from(list(PRESETS)),
+    names=st.lists(st.sampled_from(["gain", "nvar", "sig_mult", "sig_mult_pow", "thr", "lrate",
+                                    "net_tau", "vm_tau", "avg_l_tau", "g_bar_l", "interp_range",
+                                    "gain_cor", "adapt_dt", "d_rev", "m_in_s", "act_max_hz"]),
+                   min_size=1, max_size=4, unique=True),
+)  # fmt: skip
+def test_constants_of_all_sets_at_once_have_each_sets_bits(seed, preset, names):
+    """derived_constants_units (a sweep's constants without a scalar instance per set):
+    every set's constants, ** and the XX1 term included, have derived_constants' bits."""
+    from leabra_fast.core.paramspec import vars_of
+    from leabra_fast.emergent.params import derived_constants, derived_constants_units
+
+    rng = np.random.default_rng(seed)
+    base = PRESETS[preset]
+    n = 40
+    arrays = {}
+    for name in names:
+        v = getattr(base, name)
+        arrays[name] = v * rng.uniform(0.8, 1.0, n) if v else rng.uniform(0.0, 0.1, n)
+    try:
+        p = base.replace(**arrays)
+    except ValueError:
+        return  # a drawn value out of range: nothing to compare
+    many = derived_constants_units({**vars_of(p), **p.per_unit}, 3)
+    assert many is not None
+    for u in range(n):
+        one = derived_constants(base.replace(**{k: float(v[u]) for k, v in arrays.items()}), 3)
+        for key, value in one.items():
+            got = many[key] if many[key].ndim == 0 else many[key][u]
+            assert np.float64(value).tobytes() == np.float64(got).tobytes(), key
+
+
+def test_a_sweep_builds_no_scalar_set(monkeypatch):
+    """Float fields per unit, each set a run of units: checked and run without building
+    each set as a scalar instance (10,000 sets cost milliseconds of Python, not seconds)."""
+    from leabra_fast.core import paramspec
+
+    def no_build(self, check):
+        raise AssertionError("a scalar instance per set was built")
+
+    monkeypatch.setattr(paramspec.UnitGroups, "build", no_build)
+    n = 300
+    lrate = np.linspace(0.001, 0.3, n)
+    thr = np.tile([0.49, 0.5, 0.51], n // 3)
+    p = PRESETS["go"].replace(lrate=lrate, thr=thr)
+    sched = _schedule(2, n, 1, seed=2)
+    run = _run(sched, p, record=["v_m"], n_threads=2)
+    monkeypatch.undo()
+    for u in (0, 77, 299):
+        lone = _run(_unit(sched, u), PRESETS["go"].replace(lrate=lrate[u], thr=thr[u]),
+                    record=["v_m"])  # fmt: skip
+        _assert_unit_is_lone(run, lone, u, traces=True)

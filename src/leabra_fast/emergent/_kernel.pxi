@@ -1379,15 +1379,16 @@ cdef inline void fill_lanes(LaneConsts* kc, const Run* a, Py_ssize_t u0, int n,
     repeat the last unit's)."""
     cdef int i, k
     cdef Py_ssize_t g
-    cdef const double* row
+    cdef Py_ssize_t row[BLOCK_]   # where each lane's constants start in the group table
     for i in range(W):
         g = a.gid[u0 + (i if i < n else n - 1)]
-        row = a.gconsts + g * N_ECONSTS
-        for k in range(N_ECONSTS):
-            kc.v[k][i] = row[k]
+        row[i] = g * N_ECONSTS
         kc.tab_off[i] = a.gspan[2 * g]
         kc.tab_n[i] = a.gspan[2 * g + 1]
         kc.open_[i] = a.gopen[g]
+    for k in range(N_ECONSTS):   # each constant's lanes written in one pass
+        for i in range(W):
+            kc.v[k][i] = a.gconsts[row[i] + k]
 
 
 cdef int run_blocks(
