@@ -288,3 +288,25 @@ def test_a_sweep_builds_no_scalar_set(monkeypatch):
         lone = _run(_unit(sched, u), PRESETS["go"].replace(lrate=lrate[u], thr=thr[u]),
                     record=["v_m"])  # fmt: skip
         _assert_unit_is_lone(run, lone, u, traces=True)
+
+
+@pytest.mark.parametrize("record", [None, ["avg_l", "v_m"]])
+def test_one_unit_sets_with_the_avg_l_gate(restore_simd, record):
+    """Every set one unit (a sweep): each unit's gate from its own act_nd at each trial
+    start, opening for some lanes of a block and not others; with recording windows
+    too.  Every unit a lone run's bits, at every level, 2 threads."""
+    n = 2 * BLOCK + 11
+    sched = _schedule(5, n, 1, seed=8)
+    sets = [
+        PRESETS["go"].replace(avg_l_gate=True, lay_act_thr=1.5 * ((u * 7) % 23) / 23,
+                              lrate=0.01 + 0.0002 * u)
+        for u in range(n)
+    ]  # fmt: skip
+    lone_runs = [_run(_unit(sched, u), p, record=record or ["v_m"]) for u, p in enumerate(sets)]
+    moved = [r.state.avg_l[0] != sets[0].avg_l_init for r in lone_runs]
+    assert any(moved) and not all(moved)  # the gate opened for some sets only
+    for level in LEVELS:
+        ekernel.select_simd(level)
+        run = _run(sched, _per_unit(sets), record=record, n_threads=2)
+        for u in range(n):
+            _assert_unit_is_lone(run, lone_runs[u], u, traces=record is not None)

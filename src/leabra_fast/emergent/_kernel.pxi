@@ -184,6 +184,10 @@ cdef struct Run:
     const Py_ssize_t* gspan
     const Py_ssize_t* gid
     const int* gopen
+    # Every set is one unit (a sweep's points): each block runs the whole call, cut at
+    # trial starts when any set has the avg_l gate (any_gate), each unit's gate read
+    # from its own act_nd there; the block's constants are filled once, not per trial.
+    bint unit_gates, any_gate
 
 
 cdef struct Lanes:
@@ -1391,77 +1395,6 @@ cdef inline void fill_lanes(LaneConsts* kc, const Run* a, Py_ssize_t u0, int n,
             kc.v[k][i] = a.gconsts[row[i] + k]
 
 
-cdef int run_blocks(
-    const EConsts* c, const Run* a, Scratch* s,
-    const double[::1] table,
-    const double[:, :, :] x, const double[:, :, :] su_s, const double[:, :, :] su_m,
-    const double[:, :, :] ge, const double[:, :, :] gc_i,
-    const double[:, :, :] ext, const double[:, :, :] targ,
-    double[:, ::1] us, double[:, :, ::1] ss, const Py_ssize_t[::1] unit_cols,
-    double[:, :, ::1] ub, double[:, :, :, ::1] sb, double[:, :, ::1] act_q,
-    long long[::1] spikes, long long[::1] first_bad,
-    Py_ssize_t u_start, Py_ssize_t u_stop, Py_ssize_t t_start, Py_ssize_t t_stop,
-) except -1 nogil:
-    """Units u_start .. u_stop-1 through cycles t_start .. t_stop-1 (within c0 .. c1) in
-    blocks of 64, then 16, then the few left.  Recording sweeps all blocks through a
-    window of cycles, then the next window, so the trace rows being written stay few
-    (cache and TLB friendly) instead of every block walking all rows of every trace.
-    Without traces: one window.
-
-    Per-unit parameters (a.gconsts): a block whose units share one set runs with it as
-    scalars, exactly as a uniform run; one of several sets runs each lane with its own
-    constants (a block is cut short where the mode changes, see same_mode)."""
-    cdef int status = STATUS_OK_, st = 0, n, m, k, W
-    cdef bint records = 0
-    cdef Py_ssize_t window, t0, t1, u0, left, g0
-    cdef EConsts one
-    cdef const double* row0
-    for k in range(N_TRACES):
-        records |= a.slot[k] >= 0
-    records = records and (a.has_ub or a.has_sb)
-    window = RECORD_WINDOW if records and u_stop - u_start > BLOCK_ else t_stop - t_start
-    t0 = t_start
-    while t0 < t_stop:
-        t1 = t_stop if t_stop - t0 < window else t0 + window
-        u0 = u_start
-        while u0 < u_stop:
-            left = u_stop - u0
-            if left > 3 * MID_:   # a full block, or nearly: 64 lanes
-                n = <int>(left if left < BLOCK_ else BLOCK_)
-            elif left > NARROW_:   # the rest in blocks of 16
-                n = <int>(left if left < MID_ else MID_)
-            else:   # a few units
-                n = <int>left
-            if a.gconsts == NULL:
-                st = run_block(c, a, s, table, 0, a.n_table, a.avg_l_open, x, su_s, su_m, ge,
-                               gc_i, ext, targ, us, ss, unit_cols, ub, sb, act_q, spikes,
-                               first_bad, u0, n, t0, t1)
-            else:
-                g0 = a.gid[u0]
-                row0 = a.gconsts + g0 * N_ECONSTS
-                if a.gid[u0 + n - 1] != g0:   # several sets: as far as they share a mode
-                    m = 1
-                    while m < n and same_mode(a.gconsts + a.gid[u0 + m] * N_ECONSTS, row0):
-                        m += 1
-                    n = m
-                if a.gid[u0 + n - 1] == g0:   # one set (groups are runs of units)
-                    memcpy(&one, row0, sizeof(EConsts))
-                    st = run_block(&one, a, s, table, a.gspan[2 * g0], a.gspan[2 * g0 + 1],
-                                   a.gopen[g0], x, su_s, su_m, ge, gc_i, ext, targ, us, ss,
-                                   unit_cols, ub, sb, act_q, spikes, first_bad, u0, n, t0, t1)
-                else:
-                    W = BLOCK_ if n > MID_ else (MID_ if n > NARROW_ else NARROW_)
-                    fill_lanes(s.kc, a, u0, n, W)
-                    st = run_block(s.kc, a, s, table, 0, 0, 0, x, su_s, su_m, ge, gc_i, ext,
-                                   targ, us, ss, unit_cols, ub, sb, act_q, spikes, first_bad,
-                                   u0, n, t0, t1)
-            u0 += n
-            if st > status:
-                status = st
-        t0 += window
-    return status
-
-
 cdef inline bint gated(const double* c) noexcept nogil:
     """Does this parameter set (a row of N_ECONSTS) use emergent's avg_l gate?"""
     return c[E_AVG_L_GATE] != 0.0 and c[E_QUIRK_AVG_L_SEED] == 0.0
@@ -1495,6 +1428,95 @@ cdef int avg_l_open(const double* c, const double[:, ::1] us, Py_ssize_t t,
     return total / <double>(hi - lo) >= c[E_LAY_ACT_THR]
 
 
+cdef int run_blocks(
+    const EConsts* c, const Run* a, Scratch* s,
+    const double[::1] table,
+    const double[:, :, :] x, const double[:, :, :] su_s, const double[:, :, :] su_m,
+    const double[:, :, :] ge, const double[:, :, :] gc_i,
+    const double[:, :, :] ext, const double[:, :, :] targ,
+    double[:, ::1] us, double[:, :, ::1] ss, const Py_ssize_t[::1] unit_cols,
+    double[:, :, ::1] ub, double[:, :, :, ::1] sb, double[:, :, ::1] act_q,
+    long long[::1] spikes, long long[::1] first_bad,
+    Py_ssize_t u_start, Py_ssize_t u_stop, Py_ssize_t t_start, Py_ssize_t t_stop,
+) except -1 nogil:
+    """Units u_start .. u_stop-1 through cycles t_start .. t_stop-1 (within c0 .. c1) in
+    blocks of 64, then 16, then the few left.  Recording sweeps all blocks through a
+    window of cycles, then the next window, so the trace rows being written stay few
+    (cache and TLB friendly) instead of every block walking all rows of every trace.
+    Without traces: one window.
+
+    Per-unit parameters (a.gconsts): a block whose units share one set runs with it as
+    scalars, exactly as a uniform run; one of several sets runs each lane with its own
+    constants (a block is cut short where the mode changes, see same_mode)."""
+    cdef int status = STATUS_OK_, st = 0, n, m, k, W, open_
+    cdef bint records = 0
+    cdef Py_ssize_t window, t0, t1, ts, te, u0, u, left, g0
+    cdef EConsts one
+    cdef const double* row0
+    for k in range(N_TRACES):
+        records |= a.slot[k] >= 0
+    records = records and (a.has_ub or a.has_sb)
+    window = RECORD_WINDOW if records and u_stop - u_start > BLOCK_ else t_stop - t_start
+    t0 = t_start
+    while t0 < t_stop:
+        t1 = t_stop if t_stop - t0 < window else t0 + window
+        u0 = u_start
+        while u0 < u_stop:
+            left = u_stop - u0
+            if left > 3 * MID_:   # a full block, or nearly: 64 lanes
+                n = <int>(left if left < BLOCK_ else BLOCK_)
+            elif left > NARROW_:   # the rest in blocks of 16
+                n = <int>(left if left < MID_ else MID_)
+            else:   # a few units
+                n = <int>left
+            if a.gconsts == NULL:
+                st = run_block(c, a, s, table, 0, a.n_table, a.avg_l_open, x, su_s, su_m, ge,
+                               gc_i, ext, targ, us, ss, unit_cols, ub, sb, act_q, spikes,
+                               first_bad, u0, n, t0, t1)
+            else:
+                g0 = a.gid[u0]
+                row0 = a.gconsts + g0 * N_ECONSTS
+                if a.gid[u0 + n - 1] != g0:   # several sets: as far as they share a mode
+                    m = 1
+                    while m < n and same_mode(a.gconsts + a.gid[u0 + m] * N_ECONSTS, row0):
+                        m += 1
+                    n = m
+                W = 0   # one set (groups are runs of units): scalar constants
+                if a.gid[u0 + n - 1] == g0:
+                    memcpy(&one, row0, sizeof(EConsts))
+                else:
+                    W = BLOCK_ if n > MID_ else (MID_ if n > NARROW_ else NARROW_)
+                    fill_lanes(s.kc, a, u0, n, W)
+                ts = t0
+                while ts < t1:   # one segment, or (a.unit_gates) one per trial
+                    te = segment_end(a.any_gate, ts, t1, a.n_cycles) if a.unit_gates else t1
+                    if a.unit_gates:   # each unit its own layer
+                        open_ = avg_l_open(row0, us, ts, a.n_cycles, u0, u0 + 1)
+                        for k in range(W):
+                            u = u0 + (k if k < n else n - 1)
+                            s.kc.open_[k] = avg_l_open(a.gconsts + a.gid[u] * N_ECONSTS, us,
+                                                       ts, a.n_cycles, u, u + 1)
+                    else:
+                        open_ = a.gopen[g0]
+                    if W == 0:
+                        st = run_block(&one, a, s, table, a.gspan[2 * g0], a.gspan[2 * g0 + 1],
+                                       open_, x, su_s, su_m, ge, gc_i, ext, targ, us, ss,
+                                       unit_cols, ub, sb, act_q, spikes, first_bad, u0, n, ts,
+                                       te)
+                    else:
+                        st = run_block(s.kc, a, s, table, 0, 0, 0, x, su_s, su_m, ge, gc_i,
+                                       ext, targ, us, ss, unit_cols, ub, sb, act_q, spikes,
+                                       first_bad, u0, n, ts, te)
+                    if st > status:
+                        status = st
+                    ts = te
+            u0 += n
+            if st > status:
+                status = st
+        t0 += window
+    return status
+
+
 cdef int open_gates(Run* a, int* gopen, const Py_ssize_t[::1] bounds, const EConsts* c,
                     const double[:, ::1] us, Py_ssize_t t) except -1 nogil:
     """The avg_l gate of each parameter set (its own layer, as when run alone), or of the
@@ -1502,6 +1524,8 @@ cdef int open_gates(Run* a, int* gopen, const Py_ssize_t[::1] bounds, const ECon
     cdef Py_ssize_t g
     if a.gconsts == NULL:
         a.avg_l_open = avg_l_open(<const double*>c, us, t, a.n_cycles, 0, a.n_units)
+        return 0
+    if a.unit_gates:   # read by each block as it runs
         return 0
     for g in range(bounds.shape[0] - 1):
         gopen[g] = avg_l_open(a.gconsts + g * N_ECONSTS, us, t, a.n_cycles, bounds[g],
@@ -1674,6 +1698,7 @@ def run_emergent(
                                       or last_row >= syn_buf.shape[1]):
             return STATUS_BAD_ARGS_
     a.gconsts = NULL
+    a.unit_gates = False
     gate = gated(<const double*>&c)
     if group_consts is not None:
         n_groups = group_consts.shape[0]
@@ -1710,9 +1735,14 @@ def run_emergent(
             if gid == NULL or gopen == NULL:
                 raise MemoryError("leabra_fast emergent kernel: cannot allocate the unit groups")
             for g in range(n_groups):
+                gopen[g] = 1
                 for k in range(group_bounds[g], group_bounds[g + 1]):
                     gid[k] = g
             a.gconsts = &group_consts[0, 0]
+            a.unit_gates = n_groups == n_units
+            a.any_gate = gate
+            if a.unit_gates:
+                gate = False   # the blocks cut their own segments
             a.gspan = &group_spans[0, 0]
             a.gid = gid
             a.gopen = gopen
