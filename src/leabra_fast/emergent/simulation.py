@@ -393,7 +393,8 @@ def _runs_of_sets(
         return None
     bits = np.stack([a.view(np.uint64) for a in arrays.values()], axis=1)  # -0.0 != 0.0
     starts = np.flatnonzero(np.r_[True, np.any(bits[1:] != bits[:-1], axis=1)])
-    if np.unique(bits, axis=0).shape[0] != starts.size:  # a set in two places: not runs
+    keys = np.ascontiguousarray(bits[starts]).view(np.dtype((np.void, 8 * bits.shape[1])))
+    if len(set(keys.ravel().tolist())) != starts.size:  # a set in two places: not runs
         return None
     fields = {name: getattr(params, name) for name in params.to_dict()}
     fields.update({name: a[starts] for name, a in arrays.items()})
