@@ -310,3 +310,27 @@ def test_one_unit_sets_with_the_avg_l_gate(restore_simd, record):
         run = _run(sched, _per_unit(sets), record=record, n_threads=2)
         for u in range(n):
             _assert_unit_is_lone(run, lone_runs[u], u, traces=record is not None)
+
+
+def test_a_set_in_two_places_runs_set_by_set():
+    """Float fields per unit, but one set in two places (not runs of units): grouped set
+    by set (the layer of a set is all its units, for the avg_l gate), each unit a lone
+    run of its set's units."""
+    from leabra_fast.emergent.simulation import _runs_of_sets
+
+    base = PRESETS["go"].replace(avg_l_gate=True, lay_act_thr=0.3)
+    lrate = np.asarray([0.1, 0.2, 0.1, 0.3])
+    p = base.replace(lrate=lrate)
+    assert _runs_of_sets(p, base.replace(lrate=0.1), 1) is None
+    assert _runs_of_sets(base.replace(lrate=np.asarray([0.1, 0.1, 0.2])), base, 1) is not None
+    sched = _schedule(3, 4, 1, seed=4)
+    run = _run(sched, p, record=["v_m", "avg_l"])
+    for u in (1, 3):  # sets of one unit
+        _assert_unit_is_lone(run, _run(_unit(sched, u), base.replace(lrate=lrate[u]),
+                                       record=["v_m", "avg_l"]), u, traces=True)  # fmt: skip
+    both = {k: (v[:, :, [0, 2]] if k in ("ge", "gc_i") else (v[:, [0, 2]] if k == "inputs"
+                                                              else v[[0, 2]]))
+            for k, v in sched.items()}  # fmt: skip
+    lone = _run(both, base.replace(lrate=0.1), record=["v_m", "avg_l"])
+    for name in ("v_m", "avg_l"):
+        assert np.asarray(run[name])[:, [0, 2]].tobytes() == np.asarray(lone[name]).tobytes()
