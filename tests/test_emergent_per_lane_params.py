@@ -334,3 +334,23 @@ def test_a_set_in_two_places_runs_set_by_set():
     lone = _run(both, base.replace(lrate=0.1), record=["v_m", "avg_l"])
     for name in ("v_m", "avg_l"):
         assert np.asarray(run[name])[:, [0, 2]].tobytes() == np.asarray(lone[name]).tobytes()
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "says"),
+    [
+        ("thr", None, "thr must differ from e_rev_e"),  # None: e_rev_e's value
+        ("sig_mult_pow", -1e300, "derived constant"),
+        ("vm_min", 50.0, "must be < vm_max"),
+    ],
+)
+def test_a_bad_set_among_many_is_named(field, bad, says):
+    """The vectorised cross-field checks accept exactly what the scalar ones do: a bad
+    set among 50 good ones is refused, named by its unit, with the scalar message."""
+    base = PRESETS["go"].replace(vm_max=2.0)
+    values = getattr(base, field) + np.linspace(0.0, 0.01, 50)
+    values[37] = base.e_rev_e if bad is None else bad
+    with pytest.raises(ValueError, match="unit 37") as err:
+        base.replace(**{field: values})
+    assert says in str(err.value)
+    base.replace(**{field: np.delete(values, 37)})  # the others pass

@@ -16,8 +16,10 @@
 # leaves a loop scalar for a branch or a load inside one arm).  Mode flags are
 # uniform: the costly optional parts (the AdEx exp, each piece of NXX1, the table,
 # adaptation, KNa, the clamp, ISI bookkeeping, libm pow) run as their own loops,
-# chosen outside the lane loops.  The block width and spiking mode are fused types,
-# so each of the six block bodies has them as constants.  Narrow blocks (a few units:
+# chosen outside the lane loops.  The block width, the spiking mode and the constants
+# (one parameter set, EConsts, or one per lane, LaneConsts: per-unit parameters such
+# as a sweep's) are fused types, so each of the twelve block bodies has them as
+# constants; a block of several sets shares their mode.  Narrow blocks (a few units:
 # latency-bound) run the stages fused per lane instead.
 #
 # Bits: no FMA contraction (-ffp-contract=off), no -ffast-math, expressions in the
@@ -27,10 +29,12 @@
 # sqrt round correctly at every vector width, so the results do not depend on the
 # instruction set, the thread count or the block a unit lands in.
 #
-# Memory: the lane arrays and synapse planes of a thread live in one aligned heap
-# allocation per thread per call (the stack holds a few pointers), and every array
+# Memory: the synapse planes and per-lane constants of a thread live in one aligned heap
+# allocation per thread per call (the lane arrays on the stack), and every array
 # the caller passes is indexed through a typed memoryview: no cost in the release
-# build, bounds-checked (IndexError) in the debug build (LEABRA_FAST_DEBUG=1).
+# build, bounds-checked (IndexError) in the debug build (LEABRA_FAST_DEBUG=1).  (The
+# per-set tables of a call with per-unit parameters are checked once at entry and
+# read by pointer.)
 
 from leabra_fast.core import _simd
 from leabra_fast.core._forkguard import fork_unsafe as _fork_unsafe
