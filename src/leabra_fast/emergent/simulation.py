@@ -25,7 +25,7 @@ import numpy as np
 
 from ..core import driver
 from ..core.driver import PreparedRun, count, import_compiled
-from ..core.paramspec import check_unit_count, unit_groups
+from ..core.paramspec import check_unit_count, unit_groups, vars_of
 from ..core.perunit import contiguous_bounds, run_groups
 from ..core.result import SimulationResult
 from ..core.schedule import _numeric, _resolve, _synapse_schedule, broadcast, check_synapses
@@ -396,7 +396,7 @@ def _runs_of_sets(
     keys = np.ascontiguousarray(bits[starts]).view(np.dtype((np.void, 8 * bits.shape[1])))
     if len(set(keys.ravel().tolist())) != starts.size:  # a set in two places: not runs
         return None
-    fields = {name: getattr(params, name) for name in params.to_dict()}
+    fields = vars_of(params)
     fields.update({name: a[starts] for name, a in arrays.items()})
     derived = derived_constants_units(fields, n_inputs)
     if derived is None:
