@@ -119,3 +119,15 @@ def test_dask_repeated_sweep_runs_again(client: Any) -> None:
     keys = _sweep_tasks(ts.data)
     assert len(keys) == 8 and len(set(keys)) == 8
     assert a.identical(b)
+
+
+def test_dask_emergent_sweep_equals_local(client: Any) -> None:
+    # The emergent model's sets, one kernel call per chunk with per-lane constants.
+    grid = {"lrate": [0.01, 0.02, 0.05, 0.1, 0.2], "thr": [0.48, 0.5, 0.52]}
+    params = lf.EmergentParams.go(cyc_per_qtr=5)
+    local = lf.sweep(grid, model="emergent", params=params, inputs=X, record=["v_m"])
+    remote = lf.sweep(grid, model="emergent", params=params, inputs=X, record=["v_m"],
+                      client=client)  # fmt: skip
+    assert remote.identical(local)
+    lone = lf.simulate(X, model="emergent", params=params.replace(lrate=0.05, thr=0.52))
+    assert float(remote.final_wt.sel(lrate=0.05, thr=0.52)[0]) == float(lone.state.wt[0, 0])
