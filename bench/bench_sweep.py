@@ -5,7 +5,9 @@ parameters, one kernel call whose SIMD lanes each read their own constants) vs a
 Python loop of simulate calls (the loop is timed on a subset and scaled: 10,000 calls
 take seconds), vs the kernel's uniform-parameter run of the same 10,000 units (timed in
 turn with it, medians), the per-unit simulate call alone (parameters built) vs the
-uniform run, and the sweep on a 2-worker LocalCluster vs a 1-worker one.
+uniform run, and the sweep on a 2-worker LocalCluster vs a 1-worker one (each cluster
+created and warmed by one untimed sweep; default chunking: one task per worker, one
+kernel thread each), at 20 trials (S3/S4) and 200 trials (S3b/S4b, about a second).
 
     python bench/bench_sweep.py [--quick]
 """
@@ -67,9 +69,11 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
     t_sweep_all = _med(lambda: lf.sweep(grid, inputs=x), max(rep, 5))  # every core (default)
     sub = 200 if quick else 500
     pts = [(a, b) for a in grid["lrate"] for b in grid["thr"]][:sub]
+    # The loop's median of a few repeats: one pass is a fraction of a second, and a
+    # moment of load would otherwise flatter every ratio against it.
     t_loop_sub = _med(
         lambda: [lf.simulate(x, params=lf.SeedParams(lrate=a, thr=b), record=None, n_threads=1)
-                 for a, b in pts], 1,
+                 for a, b in pts], max(rep, 3),
     )  # fmt: skip
     t_loop = t_loop_sub * n / sub
     out = [
@@ -86,6 +90,7 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
          f"{t_per_unit:.3f} s / {t_uniform2:.3f} s = {t_per_unit / t_uniform2:.2f}x",
          "(kernel)", t_per_unit / t_uniform2 <= 1.5),
     ]  # fmt: skip
+    out += _emergent_rows(grid, x, n, quick, rep)
     data: dict[str, Any] = {"n_sets": n, "sweep_s": t_sweep, "uniform_s": t_uniform,
                             "sweep_all_cores_s": t_sweep_all,
                             "loop_s_scaled": t_loop, "per_unit_simulate_s": t_per_unit,
@@ -96,36 +101,84 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
         return out, data
     src = str(Path(__file__).resolve().parents[1] / "src")
     os.environ["PYTHONPATH"] = src + os.pathsep + os.environ.get("PYTHONPATH", "")
-    times, local = {}, {}
+    # The long sweep: the same 10,000 sets over the 20 trials ten times (200 trials).
+    x_long = np.tile(x, 10)
+    times: dict[int, float] = {}
+    local: dict[int, float] = {}
+    times_long: dict[int, float] = {}
+    local_long: dict[int, float] = {}
     for workers in (1, 2):
         cluster_opts = {"processes": True, "threads_per_worker": 1, "dashboard_address": ":0"}
         with LocalCluster(n_workers=workers, **cluster_opts) as cluster, Client(cluster) as client:
             client.run(lambda: __import__("leabra_fast"))
 
-            def run(client: Any = client) -> Any:
-                return lf.sweep(grid, inputs=x, client=client, n_threads=1, chunk_size=-(-n // 8))
+            # Default chunking: one chunk per worker thread; one kernel thread per task.
+            def run(client: Any = client, inputs: Any = x) -> Any:
+                return lf.sweep(grid, inputs=inputs, client=client)
 
-            run()
-            # In turn with the local sweep (the cluster idle meanwhile): a change of load
-            # hits both.
+            run()  # warm: the workers' first sweep (imports, first call) is not timed
+            # In turn with the local one-thread sweep (the cluster idle meanwhile): a
+            # change of load hits both.
             local[workers], times[workers] = _paired(
                 lambda: lf.sweep(grid, inputs=x, n_threads=1), run, max(rep, 5)
             )
-    t_local = local[1]
+            local_long[workers], times_long[workers] = _paired(
+                lambda: lf.sweep(grid, inputs=x_long, n_threads=1),
+                lambda: run(inputs=x_long), max(rep, 3),
+            )  # fmt: skip
     data["dask_s"] = times
-    out.append((
-        f"S3. sweep of {n:,} sets on a LocalCluster: 2 workers vs 1 (8 chunks)",
-        f"{times[1]:.2f} s / {times[2]:.2f} s = {times[1] / times[2]:.2f}x",
-        ">= 1.7x", times[1] / times[2] >= 1.7,
-    ))  # fmt: skip
-    overhead = times[1] / t_local - 1.0
-    data["dask_local_s"] = t_local
-    out.append((
-        f"S4. Dask overhead: 1-worker cluster vs the local sweep, {n:,} sets",
-        f"{times[1]:.2f} s / {t_local:.2f} s: +{100 * overhead:.0f}%",
-        "< 10%", overhead < 0.10,
-    ))  # fmt: skip
+    data["dask_local_s"] = local[1]
+    data["dask_long_s"] = times_long
+    data["dask_long_local_s"] = local_long[1]
+    warm = "warm cluster, 1 task per worker"
+    for tag, n_trials, tt, tl in (("", 20, times, local[1]), ("b", 200, times_long, local_long[1])):
+        out.append((
+            f"S3{tag}. sweep of {n:,} sets x {n_trials} trials on a LocalCluster: 2 workers vs 1 "
+            f"({warm})",
+            f"{tt[1]:.3f} s / {tt[2]:.3f} s = {tt[1] / tt[2]:.2f}x",
+            ">= 1.7x", tt[1] / tt[2] >= 1.7,
+        ))  # fmt: skip
+        overhead = tt[1] / tl - 1.0
+        out.append((
+            f"S4{tag}. Dask overhead: 1-worker cluster vs the local 1-thread sweep, {n:,} sets x "
+            f"{n_trials} trials ({warm})",
+            f"{tt[1]:.3f} s / {tl:.3f} s: {100 * overhead:+.0f}%",
+            "< 10%", overhead < 0.10,
+        ))  # fmt: skip
     return out, data
+
+
+def _emergent_rows(
+    grid: dict[str, np.ndarray], x: np.ndarray, n: int, quick: bool, rep: int
+) -> list[tuple[str, str, str, bool]]:
+    """S5: the same grid of the emergent model (its defaults: rate code, 100-cycle
+    trials, the avg_l gate), one thread: the sweep vs a loop of simulate calls and vs
+    the same units with uniform parameters; S5b on every core vs the loop."""
+    egrid = {"lrate": np.round(np.linspace(0.001, 0.3, len(grid["lrate"])), 8),
+             "thr": grid["thr"]}  # fmt: skip
+    lf.sweep({"lrate": [0.01, 0.02]}, model="emergent", inputs=x)  # first call
+    t_sweep, t_uniform = _paired(
+        lambda: lf.sweep(egrid, model="emergent", inputs=x, n_threads=1),
+        lambda: lf.simulate(x, model="emergent", n_units=n, record=None, n_threads=1),
+        max(rep, 5),
+    )
+    t_all = _med(lambda: lf.sweep(egrid, model="emergent", inputs=x), max(rep, 5))
+    sub = 100 if quick else 300
+    pts = [(a, b) for a in egrid["lrate"] for b in egrid["thr"]][:sub]
+    t_loop = _med(
+        lambda: [lf.simulate(x, model="emergent", params=lf.EmergentParams(lrate=a, thr=b),
+                             record=None, n_threads=1) for a, b in pts], max(rep, 3),
+    ) * n / sub  # fmt: skip
+    return [
+        (f"S5. emergent sweep of {n:,} sets (20 trials) vs Python loop of simulate, one thread",
+         f"{t_loop:.2f} s (from {sub} calls) / {t_sweep:.3f} s = {t_loop / t_sweep:.1f}x",
+         "(report)", True),
+        (f"S5a. emergent sweep of {n:,} sets vs uniform parameters, same units, one thread",
+         f"{t_sweep:.3f} s / {t_uniform:.3f} s = {t_sweep / t_uniform:.2f}x slower",
+         "(report)", True),
+        (f"S5b. the emergent sweep on every core ({os.cpu_count()}) vs the loop",
+         f"{t_loop:.2f} s / {t_all:.3f} s = {t_loop / t_all:.1f}x", "(report)", True),
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

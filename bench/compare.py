@@ -31,11 +31,13 @@ environment (``--psyneulink-python``; GPL, bench-only), with the fraction of sen
 that actually send per cycle; and row N6: the same leabra-psyneulink script run unchanged
 on ``leabra_fast.compat.leabra`` (issue #15), per trial, against leabra-psyneulink.
 
-And the sweep rows S1-S4 of issue 14 (bench/bench_sweep.py): 10,000 parameter sets
+And the sweep rows S1-S5 of issue 14 (bench/bench_sweep.py): 10,000 parameter sets
 as one sweep (one kernel call, each SIMD lane with its own constants) vs a loop of
 simulate calls (S1 on one thread, S1b on every core) and vs uniform parameters (S2;
-S2b the per-unit simulate call alone), and on a 2-worker Dask LocalCluster vs 1
-worker (``--only-sweep`` runs just these, ``--no-sweep`` skips them).
+S2b the per-unit simulate call alone); on a 2-worker Dask LocalCluster vs 1 worker
+and vs the local sweep (S3/S4 at 20 trials, S3b/S4b at 200; warm clusters); and the
+emergent model's sweep (S5) (``--only-sweep`` runs just these, ``--no-sweep`` skips
+them).
 """
 
 from __future__ import annotations
@@ -254,8 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("LEABRA_PSYNEULINK_PYTHON"),
         help="Python of a separate venv with leabra-psyneulink (network row N5)",
     )
-    ap.add_argument("--only-sweep", action="store_true", help="only the sweep rows S1-S4")
-    ap.add_argument("--no-sweep", action="store_true", help="skip the sweep rows S1-S4")
+    ap.add_argument("--only-sweep", action="store_true", help="only the sweep rows S1-S5")
+    ap.add_argument("--no-sweep", action="store_true", help="skip the sweep rows S1-S5")
     args = ap.parse_args(argv)
     quick = args.quick
     rep = args.repeat or (1 if quick else 5)

@@ -154,7 +154,8 @@ def test_emergent_runs_of_units_in_one_kernel_call(monkeypatch, avg_l_gate: bool
 
 
 def test_emergent_kernel_refuses_bad_groups(monkeypatch) -> None:
-    """The grouped call re-checks its groups: bounds, one table per set, the trial's shape."""
+    """The grouped call re-checks its groups: bounds, each set's table span inside the
+    pool, the table width and the trial's shape."""
     from leabra_fast.emergent import compiled as ekernel
 
     calls: list[tuple[tuple, dict]] = []
@@ -170,19 +171,28 @@ def test_emergent_kernel_refuses_bad_groups(monkeypatch) -> None:
                 n_threads=1)  # fmt: skip
     monkeypatch.undo()
     ((args, _kw),) = calls
-    *head, consts, tables, bounds = args
-    assert len(consts) == 3 and bounds.tolist() == [0, 1, 2, 3]
+    *head, consts, bounds, spans = args
+    assert consts.shape == (3, len(ekernel.CONST_NAMES)) and bounds.tolist() == [0, 1, 2, 3]
+    g_bar_l = ekernel.CONST_NAMES.index("g_bar_l")
+    assert consts[:, g_bar_l].tolist() == [0.1, 0.2, 0.3]
+    n_table = head[1].shape[0]  # the pool: one distinct table here
+    assert spans.tolist() == [[0, n_table]] * 3
 
-    def status(c: list, t: list, b: list) -> int:
+    def status(c: np.ndarray, b: list, s: list) -> int:
         fresh = [a.copy() if isinstance(a, np.ndarray) else a for a in head]
-        return int(real(*fresh, c, t, np.asarray(b, dtype=np.intp)))
+        return int(real(*fresh, c, np.asarray(b, dtype=np.intp), np.asarray(s, dtype=np.intp)))
 
-    assert status(consts, tables, [0, 1, 2, 3]) == ekernel.STATUS_OK
+    ok_spans = spans.tolist()
+    assert status(consts, [0, 1, 2, 3], ok_spans) == ekernel.STATUS_OK
     bad = ekernel.STATUS_BAD_ARGS
-    assert status(consts, tables, [0, 2, 2, 3]) == bad  # an empty group
-    assert status(consts, tables, [1, 2, 3, 3]) == bad  # not from 0
-    assert status(consts, tables, [0, 1, 2]) == bad  # one bound short
-    assert status(consts, tables[:2], [0, 1, 2, 3]) == bad  # a table missing
-    assert status(consts, [tables[0], np.zeros(1), tables[2]], [0, 1, 2, 3]) == bad
-    other = dict(consts[1], cyc_per_qtr=7.0)
-    assert status([consts[0], other, consts[2]], tables, [0, 1, 2, 3]) == bad
+    assert status(consts, [0, 2, 2, 3], ok_spans) == bad  # an empty group
+    assert status(consts, [1, 2, 3, 3], ok_spans) == bad  # not from 0
+    assert status(consts, [0, 1, 2], ok_spans) == bad  # one bound short
+    assert status(consts, [0, 1, 2, 3], ok_spans[:2]) == bad  # a span missing
+    assert status(consts, [0, 1, 2, 3], [[0, n_table], [1, n_table], [0, n_table]]) == bad
+    assert status(consts, [0, 1, 2, 3], [[0, n_table], [0, 1], [0, n_table]]) == bad
+    assert status(consts, [0, 1, 2, 3], [[0, n_table], [-1, 2], [0, n_table]]) == bad
+    assert status(consts[:, :-1].copy(), [0, 1, 2, 3], ok_spans) == bad  # a column short
+    other = consts.copy()
+    other[1, ekernel.CONST_NAMES.index("cyc_per_qtr")] = 7.0
+    assert status(other, [0, 1, 2, 3], ok_spans) == bad

@@ -85,3 +85,49 @@ def test_dask_zarr_store_restart(client: Any, tmp_path: Any) -> None:
     root["spike_count"][0:4] = -1
     again = lf.sweep(GRID, inputs=X, n_cycles=30, client=client, store=path, chunk_size=4)
     assert again.identical(full)
+
+
+
+def _sweep_tasks(data: list[dict[str, Any]]) -> list[str]:
+    return [str(t["key"]) for t in data if str(t["key"]).startswith("leabra-sweep-")]
+
+
+def test_dask_default_chunks_one_per_worker_thread(client: Any) -> None:
+    from leabra_fast.core.sweep import MIN_CHUNK_POINTS, default_chunk_size
+
+    # Small sweeps: one task per worker thread (Dask's per-task cost paid once per thread);
+    # large ones: up to four per thread, none under MIN_CHUNK_POINTS.
+    assert default_chunk_size(12, 2) == 6
+    assert default_chunk_size(13, 2) == 7
+    assert default_chunk_size(1, 4) == 1
+    assert default_chunk_size(2 * MIN_CHUNK_POINTS, 2) == MIN_CHUNK_POINTS
+    assert default_chunk_size(4 * MIN_CHUNK_POINTS, 2) == MIN_CHUNK_POINTS  # 2 a thread
+    assert default_chunk_size(8 * MIN_CHUNK_POINTS, 2) == MIN_CHUNK_POINTS
+    assert default_chunk_size(100 * MIN_CHUNK_POINTS, 2) == 25 * MIN_CHUNK_POINTS // 2
+    with distributed.get_task_stream(client) as ts:
+        ds = lf.sweep(GRID, inputs=X, n_cycles=30, client=client)
+    assert len(_sweep_tasks(ts.data)) == 2  # 2 workers x 1 thread, 12 points: 2 chunks of 6
+    assert ds.identical(lf.sweep(GRID, inputs=X, n_cycles=30))
+
+
+def test_dask_repeated_sweep_runs_again(client: Any) -> None:
+    # Each call has its own task keys: a second identical sweep is computed again (not
+    # answered from the first call's results the scheduler may still hold), and equal.
+    with distributed.get_task_stream(client) as ts:
+        a = lf.sweep(GRID, inputs=X, n_cycles=30, client=client, chunk_size=3)
+        b = lf.sweep(GRID, inputs=X, n_cycles=30, client=client, chunk_size=3)
+    keys = _sweep_tasks(ts.data)
+    assert len(keys) == 8 and len(set(keys)) == 8
+    assert a.identical(b)
+
+
+def test_dask_emergent_sweep_equals_local(client: Any) -> None:
+    # The emergent model's sets, one kernel call per chunk with per-lane constants.
+    grid = {"lrate": [0.01, 0.02, 0.05, 0.1, 0.2], "thr": [0.48, 0.5, 0.52]}
+    params = lf.EmergentParams.go(cyc_per_qtr=5)
+    local = lf.sweep(grid, model="emergent", params=params, inputs=X, record=["v_m"])
+    remote = lf.sweep(grid, model="emergent", params=params, inputs=X, record=["v_m"],
+                      client=client)  # fmt: skip
+    assert remote.identical(local)
+    lone = lf.simulate(X, model="emergent", params=params.replace(lrate=0.05, thr=0.52))
+    assert float(remote.final_wt.sel(lrate=0.05, thr=0.52)[0]) == float(lone.state.wt[0, 0])

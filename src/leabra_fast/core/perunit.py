@@ -6,11 +6,12 @@ kernel once per group, inside the one ``simulate`` call: the group's unit-indexe
 arguments are gathered into contiguous arrays, run with the group's scalar constants,
 and scattered back.  Units of these models do not interact, so each unit's bits are
 those of a lone run with its parameter set.  The reference backends run this way, and
-the emergent kernel when the groups are scattered (runs of consecutive units, a
-sweep's layout, go to it in one call: :func:`contiguous_bounds`).  The seed model's
-compiled kernel needs none of it: it takes each unit's constants in one call
-(``run_seed(..., unit_consts)``) and its SIMD lanes read their own.  With every field
-scalar nothing of this is used.
+the emergent kernel when a set's units are scattered (runs of consecutive units, a
+sweep's layout, go to it in one call with each set's constants as a row:
+:func:`contiguous_bounds`).  The seed model's compiled kernel needs none of it: it
+takes each unit's constants in one call (``run_seed(..., unit_consts)``).  In both
+kernels a block of units of one set runs with scalar constants and a block of several
+sets reads each lane's own.  With every field scalar nothing of this is used.
 """
 
 from __future__ import annotations

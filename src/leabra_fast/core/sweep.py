@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,9 @@ from .driver import simulate
 from .paramspec import ParameterError, suggest
 from .traces import DEFAULT_MAX_TRACE_BYTES, TraceBudgetError
 
-__all__ = ["SUMMARIES", "SweepPlan", "heatmap", "plan_sweep", "run_chunk", "sweep"]
+__all__ = [
+    "SUMMARIES", "SweepPlan", "default_chunk_size", "heatmap", "plan_sweep", "run_chunk", "sweep",
+]
 
 #: Summaries available per parameter set: the spike count, the rate (spikes per
 #: cycle), and the final ``wt`` / ``fwt`` of each synapse (dimension ``input``);
@@ -198,6 +201,28 @@ def _chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
+#: With a client, a chunk holds at least this many points before a sweep is cut into
+#: more chunks than worker threads (each task pays Dask's round trip, ~10 ms here).
+MIN_CHUNK_POINTS = 50_000
+
+
+def default_chunk_size(n: int, threads: int) -> int:
+    """Points per task on a cluster of ``threads`` worker threads.
+
+    A small sweep: one chunk per thread (Dask's per-task cost paid once per thread).
+    A larger one: up to four chunks per thread of at least :data:`MIN_CHUNK_POINTS`
+    points each, so a slow or lost worker holds up less of it.
+    """
+    threads = max(int(threads), 1)
+    per_thread = max(1, min(4, n // (threads * MIN_CHUNK_POINTS)))
+    return max(1, -(-n // (threads * per_thread)))
+
+
+def _worker_threads(client: Any) -> int:
+    workers = client.scheduler_info().get("workers", {})
+    return max(sum(int(w.get("nthreads", 1)) for w in workers.values()), 1)
+
+
 def _token(plan: SweepPlan, inputs: Any, record: Any, summaries: Any, options: Any,
            chunk_size: int) -> str:  # fmt: skip
     h = hashlib.sha256()
@@ -301,12 +326,14 @@ def sweep(
     summaries : iterable of str
         Among :data:`SUMMARIES`, or ``final_<field>`` of the model's state.
     n_threads : int, optional
-        Threads of each kernel call.
+        Threads of each kernel call (default: every core locally; one per task with a
+        client, whose worker threads run the tasks side by side).
     client : dask.distributed.Client, optional
         Run chunks as Dask tasks on its workers (a lost worker's chunks are rerun).
     chunk_size : int, optional
-        Parameter sets per ``simulate`` call (default: all at once locally, about four
-        chunks per worker with a client).
+        Parameter sets per ``simulate`` call (default: all at once locally; with a
+        client, one chunk per worker thread, up to four for a large sweep: see
+        :func:`default_chunk_size`).
     store : str or zarr store, optional
         Write each chunk to this Zarr group as it finishes; a sweep restarted with the
         same store skips the chunks already there.
@@ -359,11 +386,12 @@ def sweep(
                 f"above max_trace_bytes = {max_trace_bytes:,}; record fewer traces, sweep "
                 "fewer points or raise max_trace_bytes"
             )
+    if client is not None and n_threads is None:
+        # Each worker thread runs one task at a time: one kernel thread per task uses the
+        # cores once (more would oversubscribe them).
+        options["n_threads"] = 1
     if chunk_size is None:
-        workers = 1
-        if client is not None:
-            workers = max(len(client.scheduler_info().get("workers", {})), 1)
-        chunk_size = max(1, -(-n // (4 * workers))) if client is not None else n
+        chunk_size = n if client is None else default_chunk_size(n, _worker_threads(client))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"sweep: chunk_size must be an int >= 1, got {chunk_size!r}")
     chunks = _chunks(n, chunk_size)
@@ -389,7 +417,9 @@ def sweep(
         else:
             from distributed import as_completed
 
-            token = _token(plan, inputs, rec, summ, options, chunk_size)
+            # Keys of this call only: a repeated sweep runs again rather than picking up
+            # an earlier call's results still held by the scheduler.
+            token = uuid.uuid4().hex
             # Each task is sent its own points only (the workers build their parameters);
             # the inputs go with each task (not scattered: a lost worker would lose them).
             futures = {

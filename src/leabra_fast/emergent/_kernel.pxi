@@ -16,8 +16,10 @@
 # leaves a loop scalar for a branch or a load inside one arm).  Mode flags are
 # uniform: the costly optional parts (the AdEx exp, each piece of NXX1, the table,
 # adaptation, KNa, the clamp, ISI bookkeeping, libm pow) run as their own loops,
-# chosen outside the lane loops.  The block width and spiking mode are fused types,
-# so each of the six block bodies has them as constants.  Narrow blocks (a few units:
+# chosen outside the lane loops.  The block width, the spiking mode and the constants
+# (one parameter set, EConsts, or one per lane, LaneConsts: per-unit parameters such
+# as a sweep's) are fused types, so each of the twelve block bodies has them as
+# constants; a block of several sets shares their mode.  Narrow blocks (a few units:
 # latency-bound) run the stages fused per lane instead.
 #
 # Bits: no FMA contraction (-ffp-contract=off), no -ffast-math, expressions in the
@@ -27,10 +29,12 @@
 # sqrt round correctly at every vector width, so the results do not depend on the
 # instruction set, the thread count or the block a unit lands in.
 #
-# Memory: the lane arrays and synapse planes of a thread live in one aligned heap
-# allocation per thread per call (the stack holds a few pointers), and every array
+# Memory: the synapse planes and per-lane constants of a thread live in one aligned heap
+# allocation per thread per call (the lane arrays on the stack), and every array
 # the caller passes is indexed through a typed memoryview: no cost in the release
-# build, bounds-checked (IndexError) in the debug build (LEABRA_FAST_DEBUG=1).
+# build, bounds-checked (IndexError) in the debug build (LEABRA_FAST_DEBUG=1).  (The
+# per-set tables of a call with per-unit parameters are checked once at entry and
+# read by pointer.)
 
 from leabra_fast.core import _simd
 from leabra_fast.core._forkguard import fork_unsafe as _fork_unsafe
@@ -123,12 +127,71 @@ cdef struct EConsts:
     double table_x0, table_res
 
 
+cdef enum:
+    # Each constant's position in EConsts (all doubles, so also its column in a row of
+    # the per-group table, CONST_NAMES order) and its row in LaneConsts.
+    E_SPIKE_MODE, E_USE_TABLE, E_K_NET, E_DIRECT_GE, E_NET_CLIP_ZERO, E_NET_SCALE,
+    E_G_BAR_E, E_G_BAR_L, E_G_BAR_I, E_E_REV_E, E_E_REV_L, E_E_REV_I, E_THR, E_GAIN,
+    E_NVAR, E_VM_ACT_THR, E_SIG_MULT_EFF, E_SIG_VAL_AT_0, E_SIG_GAIN_NVAR,
+    E_INTERP_RANGE, E_GAIN_COR_RANGE, E_GAIN_COR, E_INTERP_VAL, E_K_VM, E_VM_MIDPOINT,
+    E_RATE_SPIKES, E_VM_MIN, E_VM_MAX, E_EXP_ON, E_EXP_SLOPE, E_K_EXP, E_SPK_THR, E_VM_R,
+    E_T_R, E_RATE_NUM, E_ISI_DT, E_ADAPT_ON, E_ADAPT_DT, E_ADAPT_DIV, E_K_ADAPT_INTEG,
+    E_VM_GAIN, E_SPIKE_GAIN, E_QUIRK_ADAPT_SEED, E_INIT_V_M, E_INIT_ACT, E_INIT_NET,
+    E_DECAY, E_CLAMP_MIN, E_CLAMP_MAX, E_MINUS_CYCLES, E_CYC_PER_QTR, E_K_SS, E_K_S,
+    E_K_M, E_M_IN_S, E_ONE_M_IN_S, E_K_L, E_AVG_L_GAIN, E_AVG_L_MIN, E_QUIRK_AVG_L_SEED,
+    E_AVG_L_LRN_MIN, E_LRN_FACT, E_SET_L_LRN, E_L_LRN, E_LRATE, E_M_LRN, E_D_THR,
+    E_D_REV, E_REV_FAC, E_LRN_THR, E_SOFT_BOUND, E_WT_SIG_GAIN, E_WT_SIG_OFF,
+    E_QUIRK_SIG_SEED, E_SIG_EPS, E_LEARN_EVERY_CYCLE, E_ACT_ND_SPIKE, E_I_NET_SEED,
+    E_AVG_L_GATE, E_LAY_ACT_THR, E_KNA_ON, E_G_BAR_K, E_E_REV_K, E_KNA_RATE_RISE,
+    E_KNA_F_RISE, E_KNA_F_MAX, E_KNA_F_DT, E_KNA_M_RISE, E_KNA_M_MAX, E_KNA_M_DT,
+    E_KNA_S_RISE, E_KNA_S_MAX, E_KNA_S_DT, E_TABLE_X0, E_TABLE_RES, N_ECONSTS
+
+
+cdef struct LaneConsts:
+    # Per-unit parameters: each constant of EConsts once per lane of a block, the lane's
+    # NXX1 table (offset and length in the call's table pool) and its avg_l gate.
+    double v[N_ECONSTS][BLOCK_]
+    Py_ssize_t tab_off[BLOCK_]
+    Py_ssize_t tab_n[BLOCK_]
+    int open_[BLOCK_]
+
+
+# A block runs with one parameter set (EConsts: the constants are scalars) or with one
+# per lane (LaneConsts: each constant read from its lane's entry).  ek reads either; both
+# give each lane the bits of a lone run with its set.  What selects the code a block
+# runs (the mode: spiking, table, AdEx, adaptation, KNa, the quirks, SIG's power) is
+# one for the block; a per-lane block reads it from lane 0.
+ctypedef fused econsts_t:
+    EConsts
+    LaneConsts
+
+
+cdef inline double ek(const econsts_t* c, int k, int i) noexcept nogil:
+    """Constant k (an E_* position) of lane i: the scalar, or the lane's own value.
+    k is a literal at every call, so this folds to one load."""
+    if econsts_t is EConsts:
+        return (<const double*>c)[k]
+    else:
+        return c.v[k][i]
+
+
 cdef struct Run:
     # The sizes and positions of one call; the arrays travel as memoryviews beside it.
     Py_ssize_t n_units, n_inputs, n_table, n_cycles, c0, c1, abs0, every, rec_base
     Py_ssize_t slot[N_TRACES]
     bint has_ub, has_sb       # the unit / synapse trace buffers are not empty
     int avg_l_open            # avg_l updates at this segment's trial start (avg_l_gate)
+    # Per-unit parameters (else gconsts is NULL): groups of consecutive units, each with
+    # its constants (a row of N_ECONSTS), NXX1 table span (offset, length) in the table
+    # pool and avg_l gate at this segment's start; gid: each unit's group.
+    const double* gconsts
+    const Py_ssize_t* gspan
+    const Py_ssize_t* gid
+    const int* gopen
+    # Every set is one unit (a sweep's points): each block runs the whole call, cut at
+    # trial starts when any set has the avg_l gate (any_gate), each unit's gate read
+    # from its own act_nd there; the block's constants are filled once, not per trial.
+    bint unit_gates, any_gate
 
 
 cdef struct Lanes:
@@ -190,6 +253,7 @@ cdef struct Scratch:
     double* su_s
     double* su_m
     double* rec    # N_SYN_TRACES planes of [input][lane], for recording cycles
+    LaneConsts* kc # the per-lane constants of a block with per-unit parameters
 
 
 # Block widths and spiking mode as types: each of the six block bodies is a separate
@@ -240,82 +304,83 @@ cdef inline double xx1(double x) noexcept nogil:
     return x / (x + 1.0)
 
 
-cdef inline double xx1_gain_cor(double x, const EConsts* c) noexcept nogil:
+cdef inline double xx1_gain_cor(double x, const econsts_t* c, int i) noexcept nogil:
     """XX1(gain*x) with the gain lowered by up to gain_cor near threshold."""
-    cdef double gcf = (c.gain_cor_range - x / c.nvar) / c.gain_cor_range
+    cdef double gcf = (ek(c, E_GAIN_COR_RANGE, i) - x / ek(c, E_NVAR, i)) / ek(c, E_GAIN_COR_RANGE, i)
     # XX1 of the selected argument: one division instead of two, same bits.
-    cdef double plain = c.gain * x
-    cdef double corrected = c.gain * (1.0 - c.gain_cor * gcf) * x
+    cdef double plain = ek(c, E_GAIN, i) * x
+    cdef double corrected = ek(c, E_GAIN, i) * (1.0 - ek(c, E_GAIN_COR, i) * gcf) * x
     return xx1(plain if gcf < 0.0 else corrected)
 
 
-cdef inline double noisy_xx1_from_exp(double x, double ex, const EConsts* c) noexcept nogil:
+cdef inline double noisy_xx1_from_exp(double x, double ex, const econsts_t* c, int i) noexcept nogil:
     """Closed-form noisy XX1 (C++ emergent 8, Go) given ex = exp(-(x*sig_gain_nvar)):
     the sigmoid below 0, linear interpolation up to interp_range, gain-corrected XX1 above."""
-    cdef double below = c.sig_mult_eff / (1.0 + ex)
-    cdef double interp = 1.0 - ((c.interp_range - x) / c.interp_range)
-    cdef double near = c.sig_val_at_0 + interp * c.interp_val
-    cdef double above = xx1_gain_cor(x, c)
-    return below if x < 0.0 else (near if x < c.interp_range else above)
+    cdef double below = ek(c, E_SIG_MULT_EFF, i) / (1.0 + ex)
+    cdef double interp = 1.0 - ((ek(c, E_INTERP_RANGE, i) - x) / ek(c, E_INTERP_RANGE, i))
+    cdef double near = ek(c, E_SIG_VAL_AT_0, i) + interp * ek(c, E_INTERP_VAL, i)
+    cdef double above = xx1_gain_cor(x, c, i)
+    return below if x < 0.0 else (near if x < ek(c, E_INTERP_RANGE, i) else above)
 
 
-cdef inline double nxx1_exp_arg(double x, const EConsts* c) noexcept nogil:
+cdef inline double nxx1_exp_arg(double x, const econsts_t* c, int i) noexcept nogil:
     """The exponent NXX1's sigmoid needs (only lanes with x < 0 use it)."""
-    return -(x * c.sig_gain_nvar)
+    return -(x * ek(c, E_SIG_GAIN_NVAR, i))
 
 
-cdef inline double noisy_xx1(double x, const EConsts* c) noexcept nogil:
+cdef inline double noisy_xx1(double x, const econsts_t* c, int i) noexcept nogil:
     """noisy_xx1_from_exp on one value, computing only the piece x falls in (the exp only
     below 0): for the narrow path, where one unit's latency is the cost.  Each piece is
     the same expression as there, so the same bits (NaN falls in the last piece)."""
     if x < 0.0:
-        return c.sig_mult_eff / (1.0 + lf_exp(nxx1_exp_arg(x, c)))
-    if x < c.interp_range:
-        return c.sig_val_at_0 + (1.0 - ((c.interp_range - x) / c.interp_range)) * c.interp_val
-    return xx1_gain_cor(x, c)
+        return ek(c, E_SIG_MULT_EFF, i) / (1.0 + lf_exp(nxx1_exp_arg(x, c, i)))
+    if x < ek(c, E_INTERP_RANGE, i):
+        return ek(c, E_SIG_VAL_AT_0, i) + (1.0 - ((ek(c, E_INTERP_RANGE, i) - x) / ek(c, E_INTERP_RANGE, i))) * ek(c, E_INTERP_VAL, i)
+    return xx1_gain_cor(x, c, i)
 
 
-cdef inline Py_ssize_t nxx1_index(double x, Py_ssize_t n, const EConsts* c) noexcept nogil:
+cdef inline Py_ssize_t nxx1_index(double x, Py_ssize_t n, const econsts_t* c, int i) noexcept nogil:
     """The NXX1 table entry below x (0 for x outside the table, NaN included)."""
-    cdef double x_top = c.table_x0 + <double>(n - 1) * c.table_res
-    cdef bint inside = (x > c.table_x0) & (x < x_top)
-    cdef double xi = x if inside else c.table_x0
-    cdef Py_ssize_t k = <Py_ssize_t>((xi - c.table_x0) / c.table_res)
+    cdef double x_top = ek(c, E_TABLE_X0, i) + <double>(n - 1) * ek(c, E_TABLE_RES, i)
+    cdef bint inside = (x > ek(c, E_TABLE_X0, i)) & (x < x_top)
+    cdef double xi = x if inside else ek(c, E_TABLE_X0, i)
+    cdef Py_ssize_t k = <Py_ssize_t>((xi - ek(c, E_TABLE_X0, i)) / ek(c, E_TABLE_RES, i))
     return n - 2 if k > n - 2 else k
 
 
 cdef inline double nxx1_from_table(double x, double t_k, double t_next, Py_ssize_t k,
-                                   Py_ssize_t n, const EConsts* c) noexcept nogil:
+                                   Py_ssize_t n, const econsts_t* c, int i) noexcept nogil:
     """Noisy XX1 from the convolution table (emergent <= 7) given entries k, k+1 (k from
     nxx1_index): linear interpolation; plain XX1(gain*x) above the table, 0 below it."""
-    cdef double x_top = c.table_x0 + <double>(n - 1) * c.table_res
-    cdef double gx = c.gain * x
-    cdef bint inside = (x > c.table_x0) & (x < x_top)
-    cdef double xi = x if inside else c.table_x0
-    cdef double frac = (xi - (c.table_x0 + <double>k * c.table_res)) / c.table_res
+    cdef double x_top = ek(c, E_TABLE_X0, i) + <double>(n - 1) * ek(c, E_TABLE_RES, i)
+    cdef double gx = ek(c, E_GAIN, i) * x
+    cdef bint inside = (x > ek(c, E_TABLE_X0, i)) & (x < x_top)
+    cdef double xi = x if inside else ek(c, E_TABLE_X0, i)
+    cdef double frac = (xi - (ek(c, E_TABLE_X0, i) + <double>k * ek(c, E_TABLE_RES, i))) / ek(c, E_TABLE_RES, i)
     cdef double inn = t_k + (t_next - t_k) * frac
-    return gx / (gx + 1.0) if x >= x_top else (0.0 if not (x > c.table_x0) else inn)
+    return gx / (gx + 1.0) if x >= x_top else (0.0 if not (x > ek(c, E_TABLE_X0, i)) else inn)
 
 
 cdef inline double inet(double v, double g_e, double g_i, double g_k,
-                        const EConsts* c) noexcept nogil:
+                        const econsts_t* c, int i) noexcept nogil:
     """Net current of the excitatory, leak, inhibitory (and KNa) channels at potential v."""
-    cdef double i = g_e * (c.e_rev_e - v) + c.g_bar_l * (c.e_rev_l - v) + g_i * (c.e_rev_i - v)
-    cdef double with_k = i + g_k * (c.e_rev_k - v)   # arms computed up front (see xcal)
-    return with_k if c.kna_on != 0.0 else i
+    cdef double cur = (g_e * (ek(c, E_E_REV_E, i) - v) + ek(c, E_G_BAR_L, i) * (ek(c, E_E_REV_L, i) - v)
+                       + g_i * (ek(c, E_E_REV_I, i) - v))
+    cdef double with_k = cur + g_k * (ek(c, E_E_REV_K, i) - v)   # arms up front (see xcal)
+    return with_k if ek(c, E_KNA_ON, i) != 0.0 else cur
 
 
-cdef inline double ge_thr(double g_i, double adapt, double g_k, const EConsts* c) noexcept nogil:
+cdef inline double ge_thr(double g_i, double adapt, double g_k, const econsts_t* c, int i) noexcept nogil:
     """Excitatory conductance that puts the equilibrium potential at thr."""
-    cdef double num = g_i * (c.e_rev_i - c.thr) + c.g_bar_l * (c.e_rev_l - c.thr)
-    cdef double with_k = num + g_k * (c.e_rev_k - c.thr)
-    num = with_k if c.kna_on != 0.0 else num
-    return (num - adapt) / (c.thr - c.e_rev_e)
+    cdef double num = g_i * (ek(c, E_E_REV_I, i) - ek(c, E_THR, i)) + ek(c, E_G_BAR_L, i) * (ek(c, E_E_REV_L, i) - ek(c, E_THR, i))
+    cdef double with_k = num + g_k * (ek(c, E_E_REV_K, i) - ek(c, E_THR, i))
+    num = with_k if ek(c, E_KNA_ON, i) != 0.0 else num
+    return (num - adapt) / (ek(c, E_THR, i) - ek(c, E_E_REV_E, i))
 
 
-cdef inline double avg_fm_isi(double avg, double isi, const EConsts* c) noexcept nogil:
+cdef inline double avg_fm_isi(double avg, double isi, const econsts_t* c, int i) noexcept nogil:
     """Running average of the inter-spike interval; jumps down on much shorter intervals."""
-    cdef double moved = avg + c.isi_dt * (isi - avg)
+    cdef double moved = avg + ek(c, E_ISI_DT, i) * (isi - avg)
     return isi if ((avg <= 0.0) | (isi < 0.8 * avg)) else moved
 
 
@@ -327,14 +392,14 @@ cdef inline double kna_step(double g, double rise, double gmax, double dt, int s
     return g + act * rise * (gmax - g) - dt * g
 
 
-cdef inline double xcal(double x, double th, const EConsts* c) noexcept nogil:
+cdef inline double xcal(double x, double th, const econsts_t* c, int i) noexcept nogil:
     """XCAL check mark: 0 below d_thr, x - th above th*d_rev, else -x*(1-d_rev)/d_rev."""
     # Both arms computed from constants read up front: a load inside one arm of a
     # select becomes a masked load that keeps the learning loop scalar.
     cdef double up = x - th
-    cdef double down = -x * c.rev_fac
-    cdef double lin = up if x > th * c.d_rev else down
-    return 0.0 if x < c.d_thr else lin
+    cdef double down = -x * ek(c, E_REV_FAC, i)
+    cdef double lin = up if x > th * ek(c, E_D_REV, i) else down
+    return 0.0 if x < ek(c, E_D_THR, i) else lin
 
 
 cdef inline double soft_bound(double dwt, double fwt) noexcept nogil:
@@ -390,18 +455,18 @@ cdef inline void pow_int_lanes(double_r b, int n, double_r r, int B) noexcept no
         b[i] = r[i]
 
 
-cdef inline double sig_base(double w, const EConsts* c) noexcept nogil:
+cdef inline double sig_base(double w, const econsts_t* c, int i) noexcept nogil:
     """The base of SIG's power: off*(1 - w) / w (emergent), or / (w + sig_eps) (seed SIG)."""
-    cdef double shifted = w + c.sig_eps   # computed up front (see xcal)
-    cdef double den = shifted if c.quirk_sig_seed != 0.0 else w
-    return (c.wt_sig_off * (1.0 - w)) / den
+    cdef double shifted = w + ek(c, E_SIG_EPS, i)   # computed up front (see xcal)
+    cdef double den = shifted if ek(c, E_QUIRK_SIG_SEED, i) != 0.0 else w
+    return (ek(c, E_WT_SIG_OFF, i) * (1.0 - w)) / den
 
 
-cdef inline double sig_from_pow(double w, double bp, const EConsts* c) noexcept nogil:
+cdef inline double sig_from_pow(double w, double bp, const econsts_t* c, int i) noexcept nogil:
     """SIG from its power bp = base**gain: emergent's is exactly 0 at w <= 0 and 1 at w >= 1."""
     cdef double s = 1.0 / (1.0 + bp)
     cdef double ends = 0.0 if w <= 0.0 else (1.0 if w >= 1.0 else s)
-    return s if c.quirk_sig_seed != 0.0 else ends
+    return s if ek(c, E_QUIRK_SIG_SEED, i) != 0.0 else ends
 
 
 cdef inline double pow_any(double b, int kind, double gain) noexcept nogil:
@@ -412,27 +477,28 @@ cdef inline double pow_any(double b, int kind, double gain) noexcept nogil:
     return pow(b, gain)
 
 
-cdef inline double sig(double w, const EConsts* c) noexcept nogil:
+cdef inline double sig(double w, const econsts_t* c, int i) noexcept nogil:
     """Weight contrast enhancement of the linear weight w (scalar, any gain)."""
-    cdef double b = sig_base(w, c)
-    return sig_from_pow(w, pow_any(b, pow_kind_of(c.wt_sig_gain), c.wt_sig_gain), c)
+    cdef double b = sig_base(w, c, i)
+    cdef double gain = ek(c, E_WT_SIG_GAIN, i)
+    return sig_from_pow(w, pow_any(b, pow_kind_of(gain), gain), c, i)
 
 
 # ------------------------------------------------------------------ per-lane stages
 
-cdef inline void lane_trial_start(Lanes* L, const EConsts* c, int i, int open) noexcept nogil:
+cdef inline void lane_trial_start(Lanes* L, const econsts_t* c, int i, int open) noexcept nogil:
     """Trial start: avg_l from the last avg_m (emergent form; only when the layer gate is
     open), then decay toward the initial state."""
     cdef double al = L.avg_l[i]
-    cdef double al_new = al + c.k_l * (c.avg_l_gain * L.avg_m[i] - al)
-    al_new = c.avg_l_min if al_new < c.avg_l_min else al_new
-    L.avg_l[i] = al_new if (c.quirk_avg_l_seed == 0.0) & open else al
-    cdef double d = c.decay
-    L.act[i] = L.act[i] - d * (L.act[i] - c.init_act)
-    L.act_nd[i] = L.act_nd[i] - d * (L.act_nd[i] - c.init_act)
-    L.net[i] = L.net[i] - d * (L.net[i] - c.init_net)
-    L.v_m[i] = L.v_m[i] - d * (L.v_m[i] - c.init_v_m)
-    L.v_m_eq[i] = L.v_m_eq[i] - d * (L.v_m_eq[i] - c.init_v_m)
+    cdef double al_new = al + ek(c, E_K_L, i) * (ek(c, E_AVG_L_GAIN, i) * L.avg_m[i] - al)
+    al_new = ek(c, E_AVG_L_MIN, i) if al_new < ek(c, E_AVG_L_MIN, i) else al_new
+    L.avg_l[i] = al_new if (ek(c, E_QUIRK_AVG_L_SEED, i) == 0.0) & open else al
+    cdef double d = ek(c, E_DECAY, i)
+    L.act[i] = L.act[i] - d * (L.act[i] - ek(c, E_INIT_ACT, i))
+    L.act_nd[i] = L.act_nd[i] - d * (L.act_nd[i] - ek(c, E_INIT_ACT, i))
+    L.net[i] = L.net[i] - d * (L.net[i] - ek(c, E_INIT_NET, i))
+    L.v_m[i] = L.v_m[i] - d * (L.v_m[i] - ek(c, E_INIT_V_M, i))
+    L.v_m_eq[i] = L.v_m_eq[i] - d * (L.v_m_eq[i] - ek(c, E_INIT_V_M, i))
 
 
 cdef inline void lane_clamp(Lanes* L, int i, int plus) noexcept nogil:
@@ -441,40 +507,40 @@ cdef inline void lane_clamp(Lanes* L, int i, int plus) noexcept nogil:
     L.clampv[i] = tv if (plus & (tv == tv)) else L.clampv[i]
 
 
-cdef inline void lane_input(Lanes* L, const EConsts* c, int i) noexcept nogil:
+cdef inline void lane_input(Lanes* L, const econsts_t* c, int i) noexcept nogil:
     """Conductances, net input and the membrane current of every channel but the AdEx
     term; ex gets the potential v_eff at which the current is taken.  Clamped lanes
     take net = the clamp value."""
     cdef double clampv = L.clampv[i]
     cdef bint clamped = clampv == clampv
-    cdef double net_raw = c.net_scale * L.acc[i] + L.ge[i]
-    cdef double g_i = c.g_bar_i * L.gci[i]
-    cdef double g_k = c.g_bar_k * (L.gkna_f[i] + L.gkna_m[i] + L.gkna_s[i])
+    cdef double net_raw = ek(c, E_NET_SCALE, i) * L.acc[i] + L.ge[i]
+    cdef double g_i = ek(c, E_G_BAR_I, i) * L.gci[i]
+    cdef double g_k = ek(c, E_G_BAR_K, i) * (L.gkna_f[i] + L.gkna_m[i] + L.gkna_s[i])
     cdef double net = L.net[i]
-    cdef double integrated = net + c.k_net * (net_raw - net)
+    cdef double integrated = net + ek(c, E_K_NET, i) * (net_raw - net)
     cdef double direct = net_raw + 0.0
-    cdef double free_net = direct if c.direct_ge != 0.0 else integrated
-    free_net = 0.0 if ((c.net_clip_zero != 0.0) & (free_net < 0.0)) else free_net
+    cdef double free_net = direct if ek(c, E_DIRECT_GE, i) != 0.0 else integrated
+    free_net = 0.0 if ((ek(c, E_NET_CLIP_ZERO, i) != 0.0) & (free_net < 0.0)) else free_net
     net = clampv if clamped else free_net
-    cdef double g_e = c.g_bar_e * net
+    cdef double g_e = ek(c, E_G_BAR_E, i) * net
     # Midpoint (or Euler) potential at which the current is taken.
     cdef double vm = L.v_m[i]
-    cdef double v_mid = vm + (0.5 * c.k_vm) * (inet(vm, g_e, g_i, g_k, c) - L.adapt[i])
-    cdef double v_eff = v_mid if c.vm_midpoint != 0.0 else vm
+    cdef double v_mid = vm + (0.5 * ek(c, E_K_VM, i)) * (inet(vm, g_e, g_i, g_k, c, i) - L.adapt[i])
+    cdef double v_eff = v_mid if ek(c, E_VM_MIDPOINT, i) != 0.0 else vm
     L.net_raw[i] = net_raw
     L.net[i] = net
     L.g_e[i] = g_e
     L.g_i[i] = g_i
     L.g_k[i] = g_k
-    L.i_net[i] = inet(v_eff, g_e, g_i, g_k, c)
+    L.i_net[i] = inet(v_eff, g_e, g_i, g_k, c, i)
     L.ex[i] = v_eff   # the AdEx exponent is taken from it only when AdEx is on
 
 
-cdef inline void lane_vm(Lanes* L, const EConsts* c, int i, int spike_mode) noexcept nogil:
+cdef inline void lane_vm(Lanes* L, const econsts_t* c, int i, int spike_mode) noexcept nogil:
     """v_m and v_m_eq from I_net (held while refractory), the spike and reset, then act
     in spiking mode or the rate code's drive.  Clamped lanes compute values here that
     lane_commit discards."""
-    cdef bint can_spike = spike_mode | (c.rate_spikes != 0.0)
+    cdef bint can_spike = spike_mode | (ek(c, E_RATE_SPIKES, i) != 0.0)
     cdef bint clamped = L.clampv[i] == L.clampv[i]
     cdef double vm = L.v_m[i]
     cdef double eq = L.v_m_eq[i]
@@ -484,18 +550,18 @@ cdef inline void lane_vm(Lanes* L, const EConsts* c, int i, int spike_mode) noex
     cdef double g_i = L.g_i[i]
     cdef double g_k = L.g_k[i]
     # Comparisons combined with & and |, not `and`/`or`: no branches in the lane loops.
-    cdef bint refractory = can_spike & (c.t_r > 0.0) & (isi >= 0.0) & (isi < c.t_r)
+    cdef bint refractory = can_spike & (ek(c, E_T_R, i) > 0.0) & (isi >= 0.0) & (isi < ek(c, E_T_R, i))
     cdef double i_net = L.i_net[i]
-    cdef double stepped = vm + c.k_vm * (i_net - adapt)
+    cdef double stepped = vm + ek(c, E_K_VM, i) * (i_net - adapt)
     cdef double new_vm = vm if refractory else stepped
     i_net = 0.0 if refractory else i_net
-    cdef double new_eq = eq + c.k_vm * (inet(eq, g_e, g_i, g_k, c) - adapt)
-    new_vm = clip(new_vm, c.vm_min, c.vm_max)
-    new_eq = clip(new_eq, c.vm_min, c.vm_max)
+    cdef double new_eq = eq + ek(c, E_K_VM, i) * (inet(eq, g_e, g_i, g_k, c, i) - adapt)
+    new_vm = clip(new_vm, ek(c, E_VM_MIN, i), ek(c, E_VM_MAX, i))
+    new_eq = clip(new_eq, ek(c, E_VM_MIN, i), ek(c, E_VM_MAX, i))
 
     # Spike on v_m, and reset (the ISI bookkeeping follows in lane_isi).
-    cdef bint spike = can_spike & (not clamped) & (new_vm > c.spk_thr)
-    cdef double vm_r = c.vm_r
+    cdef bint spike = can_spike & (not clamped) & (new_vm > ek(c, E_SPK_THR, i))
+    cdef double vm_r = ek(c, E_VM_R, i)
     new_vm = vm_r if spike else new_vm
     cdef double spk = 1.0 if spike else 0.0
     L.spk[i] = spk
@@ -506,32 +572,32 @@ cdef inline void lane_vm(Lanes* L, const EConsts* c, int i, int spike_mode) noex
     if spike_mode:
         L.new_act[i] = spk   # act_nd: lane_spike_rate, or the spike (seed quirk)
     else:
-        sub = (L.act_nd[i] < c.vm_act_thr) & (new_eq <= c.thr)
-        below_thr = new_eq - c.thr
-        over_thr = g_e - ge_thr(g_i, adapt, g_k, c)
+        sub = (L.act_nd[i] < ek(c, E_VM_ACT_THR, i)) & (new_eq <= ek(c, E_THR, i))
+        below_thr = new_eq - ek(c, E_THR, i)
+        over_thr = g_e - ge_thr(g_i, adapt, g_k, c, i)
         L.drive[i] = below_thr if sub else over_thr
     L.i_net[i] = i_net
     L.new_vm[i] = new_vm
     L.new_eq[i] = new_eq
 
 
-cdef inline void lane_i_rec(Lanes* L, const EConsts* c, int i, int spike_mode) noexcept nogil:
+cdef inline void lane_i_rec(Lanes* L, const econsts_t* c, int i, int spike_mode) noexcept nogil:
     """The recorded I_net, right after lane_vm (the ISI and adapt not yet updated):
     emergent's is the current that moved v_m, adapt included, and 0 while refractory,
     on a spike cycle and when clamped; the seed's the channel current (0 when clamped).
     Run only on cycles that record I_net."""
-    cdef bint can_spike = spike_mode | (c.rate_spikes != 0.0)
+    cdef bint can_spike = spike_mode | (ek(c, E_RATE_SPIKES, i) != 0.0)
     cdef double isi = L.isi[i]
-    cdef bint refractory = can_spike & (c.t_r > 0.0) & (isi >= 0.0) & (isi < c.t_r)
+    cdef bint refractory = can_spike & (ek(c, E_T_R, i) > 0.0) & (isi >= 0.0) & (isi < ek(c, E_T_R, i))
     cdef bint quiet = refractory | (L.spk[i] != 0.0) | (L.clampv[i] == L.clampv[i])
     cdef double i_net = L.i_net[i]
     cdef double moved = i_net - L.adapt[i]
     moved = 0.0 if quiet else moved
     cdef double seed = 0.0 if L.clampv[i] == L.clampv[i] else i_net
-    L.i_rec[i] = seed if c.i_net_seed != 0.0 else moved
+    L.i_rec[i] = seed if ek(c, E_I_NET_SEED, i) != 0.0 else moved
 
 
-cdef inline void lane_isi(Lanes* L, const EConsts* c, int i) noexcept nogil:
+cdef inline void lane_isi(Lanes* L, const econsts_t* c, int i) noexcept nogil:
     """The inter-spike interval and its running average, when units can spike: the
     first spike marks the average -2, later ones average the ISI; between spikes the
     ISI grows, and a much longer one pulls the average up.  Clamped lanes keep theirs."""
@@ -539,69 +605,69 @@ cdef inline void lane_isi(Lanes* L, const EConsts* c, int i) noexcept nogil:
     cdef bint spike = L.spk[i] != 0.0
     cdef double isi = L.isi[i]
     cdef double isi_avg = L.isi_avg[i]
-    cdef double avg_next = avg_fm_isi(isi_avg, isi + 1.0, c)
+    cdef double avg_next = avg_fm_isi(isi_avg, isi + 1.0, c, i)
     cdef double avg_spk = -2.0 if isi_avg == -1.0 else (avg_next if isi > 0.0 else isi_avg)
     cdef double isi_up = isi + 1.0
     cdef bint longer = (isi_avg >= 0.0) & (isi_up > 0.0) & (isi_up > 1.2 * isi_avg)
-    cdef double avg_long = avg_fm_isi(isi_avg, isi_up, c)
+    cdef double avg_long = avg_fm_isi(isi_avg, isi_up, c, i)
     cdef double avg_up = avg_long if longer else isi_avg
     cdef bint grow = (not clamped) & (not spike) & (isi >= 0.0)
     L.isi[i] = 0.0 if spike else (isi_up if grow else isi)
     L.isi_avg[i] = avg_spk if spike else (avg_up if grow else isi_avg)
 
 
-cdef inline void lane_spike_rate(Lanes* L, const EConsts* c, int i) noexcept nogil:
+cdef inline void lane_spike_rate(Lanes* L, const econsts_t* c, int i) noexcept nogil:
     """Spiking: act_nd relaxes toward the firing rate estimated from the ISI average."""
     cdef double isi_avg = L.isi_avg[i]
-    cdef double r = c.rate_num / isi_avg
+    cdef double r = ek(c, E_RATE_NUM, i) / isi_avg
     cdef double rate = r if isi_avg > 0.0 else 0.0
     rate = 1.0 if rate > 1.0 else rate
     cdef double nd = L.act_nd[i]
-    L.new_nd[i] = nd + c.k_vm * (rate - nd)
+    L.new_nd[i] = nd + ek(c, E_K_VM, i) * (rate - nd)
 
 
-cdef inline void lane_rate_act(Lanes* L, const EConsts* c, int i) noexcept nogil:
+cdef inline void lane_rate_act(Lanes* L, const econsts_t* c, int i) noexcept nogil:
     """Rate code: act_nd relaxes toward the NXX1 target (drive now holds it)."""
     cdef double nd = L.act_nd[i]
-    nd = nd + c.k_vm * (L.drive[i] - nd)
+    nd = nd + ek(c, E_K_VM, i) * (L.drive[i] - nd)
     L.new_nd[i] = nd
     L.new_act[i] = nd
 
 
-cdef inline void lane_adapt(Lanes* L, const EConsts* c, int i, int quirk) noexcept nogil:
+cdef inline void lane_adapt(Lanes* L, const econsts_t* c, int i, int quirk) noexcept nogil:
     """Adaptation current from the new v_m (after any reset) and this cycle's spike: the
     seed's form (quirk, a constant at each call) or emergent's; a clamped lane keeps its
     value.  Run only when adaptation is on."""
     cdef bint clamped = L.clampv[i] == L.clampv[i]
     cdef double spk = L.spk[i]
     cdef double adapt = L.adapt[i]
-    cdef double dv = c.vm_gain * (L.new_vm[i] - c.e_rev_l)
+    cdef double dv = ek(c, E_VM_GAIN, i) * (L.new_vm[i] - ek(c, E_E_REV_L, i))
     cdef double ad
     if quirk:
-        ad = adapt + (dv + spk * c.spike_gain) / c.adapt_div
+        ad = adapt + (dv + spk * ek(c, E_SPIKE_GAIN, i)) / ek(c, E_ADAPT_DIV, i)
     else:
-        ad = adapt + c.k_adapt_integ * (c.adapt_dt * (dv - adapt) + spk * c.spike_gain)
+        ad = adapt + ek(c, E_K_ADAPT_INTEG, i) * (ek(c, E_ADAPT_DT, i) * (dv - adapt) + spk * ek(c, E_SPIKE_GAIN, i))
     L.adapt[i] = adapt if clamped else ad
 
 
-cdef inline void lane_kna(Lanes* L, const EConsts* c, int i, int spike_mode) noexcept nogil:
+cdef inline void lane_kna(Lanes* L, const econsts_t* c, int i, int spike_mode) noexcept nogil:
     """The three KNa conductances from this cycle's spike (spiking) or new act_nd (rate
     code); a clamped lane keeps them.  Run only when KNa is on."""
     cdef bint clamped = L.clampv[i] == L.clampv[i]
     cdef bint spike = L.spk[i] != 0.0
-    cdef double a_kna = c.kna_rate_rise * L.new_nd[i]
+    cdef double a_kna = ek(c, E_KNA_RATE_RISE, i) * L.new_nd[i]
     cdef double gf = L.gkna_f[i]
     cdef double gm = L.gkna_m[i]
     cdef double gs = L.gkna_s[i]
-    cdef double nf = kna_step(gf, c.kna_f_rise, c.kna_f_max, c.kna_f_dt, spike_mode, spike, a_kna)
-    cdef double nm = kna_step(gm, c.kna_m_rise, c.kna_m_max, c.kna_m_dt, spike_mode, spike, a_kna)
-    cdef double ns = kna_step(gs, c.kna_s_rise, c.kna_s_max, c.kna_s_dt, spike_mode, spike, a_kna)
+    cdef double nf = kna_step(gf, ek(c, E_KNA_F_RISE, i), ek(c, E_KNA_F_MAX, i), ek(c, E_KNA_F_DT, i), spike_mode, spike, a_kna)
+    cdef double nm = kna_step(gm, ek(c, E_KNA_M_RISE, i), ek(c, E_KNA_M_MAX, i), ek(c, E_KNA_M_DT, i), spike_mode, spike, a_kna)
+    cdef double ns = kna_step(gs, ek(c, E_KNA_S_RISE, i), ek(c, E_KNA_S_MAX, i), ek(c, E_KNA_S_DT, i), spike_mode, spike, a_kna)
     L.gkna_f[i] = gf if clamped else nf
     L.gkna_m[i] = gm if clamped else nm
     L.gkna_s[i] = gs if clamped else ns
 
 
-cdef inline void lane_commit(Lanes* L, const EConsts* c, int i, int clamps) noexcept nogil:
+cdef inline void lane_commit(Lanes* L, const econsts_t* c, int i, int clamps) noexcept nogil:
     """The new v_m, v_m_eq, act and act_nd; a clamped lane takes v_m and act from the
     clamp (C++ Compute_HardClamp).  clamps (a constant at each call) is 0 when no lane
     of the block is clamped this cycle: plain copies then."""
@@ -613,9 +679,9 @@ cdef inline void lane_commit(Lanes* L, const EConsts* c, int i, int clamps) noex
         return
     cdef double clampv = L.clampv[i]
     cdef bint clamped = clampv == clampv
-    cdef double cv = clip(clampv, c.clamp_min, c.clamp_max)
-    cdef double thr_cv = c.thr + cv / c.gain   # both arms up front (see xcal)
-    cdef double e_rev_l = c.e_rev_l
+    cdef double cv = clip(clampv, ek(c, E_CLAMP_MIN, i), ek(c, E_CLAMP_MAX, i))
+    cdef double thr_cv = ek(c, E_THR, i) + cv / ek(c, E_GAIN, i)   # both arms up front (see xcal)
+    cdef double e_rev_l = ek(c, E_E_REV_L, i)
     cdef double clamp_vm = e_rev_l if cv == 0.0 else thr_cv
     L.v_m[i] = clamp_vm if clamped else L.new_vm[i]
     L.v_m_eq[i] = clamp_vm if clamped else L.new_eq[i]
@@ -624,27 +690,51 @@ cdef inline void lane_commit(Lanes* L, const EConsts* c, int i, int clamps) noex
     L.i_net[i] = 0.0 if clamped else L.i_net[i]
 
 
-cdef inline void lane_averages(Lanes* L, const EConsts* c, int i, int seed_avg_l) noexcept nogil:
+cdef inline void lane_averages(Lanes* L, const econsts_t* c, int i, int seed_avg_l) noexcept nogil:
     """Running averages of act_nd, every cycle, and the values learning reads; the
     seed's avg_l update (quirk) at the first cycle of a trial (seed_avg_l)."""
-    cdef double ss = L.avg_ss[i] + c.k_ss * (L.act_nd[i] - L.avg_ss[i])
-    cdef double s = L.avg_s[i] + c.k_s * (ss - L.avg_s[i])
-    cdef double m = L.avg_m[i] + c.k_m * (s - L.avg_m[i])
+    cdef double ss = L.avg_ss[i] + ek(c, E_K_SS, i) * (L.act_nd[i] - L.avg_ss[i])
+    cdef double s = L.avg_s[i] + ek(c, E_K_S, i) * (ss - L.avg_s[i])
+    cdef double m = L.avg_m[i] + ek(c, E_K_M, i) * (s - L.avg_m[i])
     cdef double al = L.avg_l[i]
-    al = al + c.k_l * (m - al) if seed_avg_l else al
+    al = al + ek(c, E_K_L, i) * (m - al) if seed_avg_l else al
     L.avg_ss[i] = ss
     L.avg_s[i] = s
     L.avg_m[i] = m
     L.avg_l[i] = al
-    cdef double l_lrn = c.l_lrn
-    cdef double from_avg_l = c.avg_l_lrn_min + (al - c.avg_l_min) * c.lrn_fact
-    L.avg_l_lrn[i] = l_lrn if c.set_l_lrn != 0.0 else from_avg_l
-    L.avg_s_eff[i] = c.m_in_s * m + c.one_m_in_s * s
+    cdef double l_lrn = ek(c, E_L_LRN, i)
+    cdef double from_avg_l = ek(c, E_AVG_L_LRN_MIN, i) + (al - ek(c, E_AVG_L_MIN, i)) * ek(c, E_LRN_FACT, i)
+    L.avg_l_lrn[i] = l_lrn if ek(c, E_SET_L_LRN, i) != 0.0 else from_avg_l
+    L.avg_s_eff[i] = ek(c, E_M_IN_S, i) * m + ek(c, E_ONE_M_IN_S, i) * s
+
+
+cdef inline int lane_open(const econsts_t* c, int i, int scalar) noexcept nogil:
+    """Lane i's avg_l gate at this trial start: the block's, or the lane's own."""
+    if econsts_t is EConsts:
+        return scalar
+    else:
+        return c.open_[i]
+
+
+cdef inline Py_ssize_t lane_tab_off(const econsts_t* c, int i, Py_ssize_t scalar) noexcept nogil:
+    """Where lane i's NXX1 table starts in the call's table pool."""
+    if econsts_t is EConsts:
+        return scalar
+    else:
+        return c.tab_off[i]
+
+
+cdef inline Py_ssize_t lane_tab_n(const econsts_t* c, int i, Py_ssize_t scalar) noexcept nogil:
+    """The length of lane i's NXX1 table."""
+    if econsts_t is EConsts:
+        return scalar
+    else:
+        return c.tab_n[i]
 
 
 # ------------------------------------------------------------------------ learning
 
-cdef inline void learn_pass(const EConsts* c, const Lanes* L, double_r fw, double_r w,
+cdef inline void learn_pass(const econsts_t* c, const Lanes* L, double_r fw, double_r w,
                             cdouble_r ss_j, cdouble_r sm_j, double_r bp, double_r chg,
                             double_r r_dwt, double_r r_srs, double_r r_srm, double_r r_xcal,
                             int soft, int rec, int pk, int B) noexcept nogil:
@@ -655,7 +745,8 @@ cdef inline void learn_pass(const EConsts* c, const Lanes* L, double_r fw, doubl
     with pk POW_1_5 or 6, the new effective weight is computed here, in the same loop.
     soft, rec and pk are constants at each call (GCC 12 does not vectorise the loop when
     a uniform flag selects between lane values)."""
-    cdef double every = 1.0 if c.learn_every_cycle != 0.0 else 0.0
+    # (learn_every_cycle is one value for the block: per-lane blocks share their mode)
+    cdef double every = 1.0 if ek(c, E_LEARN_EVERY_CYCLE, 0) != 0.0 else 0.0
     cdef double su_sv, su_mv, srs, srm, xcal_l, fwt, learns, dwt, change, f, base, power
     cdef int i
     for i in range(B):
@@ -663,25 +754,25 @@ cdef inline void learn_pass(const EConsts* c, const Lanes* L, double_r fw, doubl
         su_mv = sm_j[i]
         srs = L.avg_s_eff[i] * su_sv
         srm = L.avg_m[i] * su_mv
-        xcal_l = xcal(srs, L.avg_l[i], c)
+        xcal_l = xcal(srs, L.avg_l[i], c, i)
         fwt = fw[i]
         # Senders active enough; masks held as 0.0/1.0 (with int masks GCC 12 leaves
         # this loop scalar).
-        learns = (0.0 if su_mv < c.lrn_thr else 1.0) if su_sv < c.lrn_thr else 1.0
-        dwt = 0.0 + c.lrate * (c.m_lrn * xcal(srs, srm, c) + L.avg_l_lrn[i] * xcal_l)
+        learns = (0.0 if su_mv < ek(c, E_LRN_THR, i) else 1.0) if su_sv < ek(c, E_LRN_THR, i) else 1.0
+        dwt = 0.0 + ek(c, E_LRATE, i) * (ek(c, E_M_LRN, i) * xcal(srs, srm, c, i) + L.avg_l_lrn[i] * xcal_l)
         if soft:
             dwt = soft_bound(dwt, fwt)
         dwt = dwt if learns != 0.0 else 0.0
         change = (1.0 if dwt != 0.0 else every) if learns != 0.0 else 0.0
         f = clip(fwt + dwt, 0.0, 1.0)
-        base = sig_base(f, c)
+        base = sig_base(f, c, i)
         fw[i] = f if change != 0.0 else fwt
         if pk == 0:
             chg[i] = change
             bp[i] = base
         else:
             power = lf_pow_1_5(base) if pk == POW_1_5 else pow_6(base)
-            w[i] = sig_from_pow(f, power, c) if change != 0.0 else w[i]
+            w[i] = sig_from_pow(f, power, c, i) if change != 0.0 else w[i]
         if rec:
             r_dwt[i] = dwt
             r_srs[i] = srs
@@ -689,7 +780,7 @@ cdef inline void learn_pass(const EConsts* c, const Lanes* L, double_r fw, doubl
             r_xcal[i] = xcal_l
 
 
-cdef void learn_block(width_t width, syn_t what, const EConsts* c, Scratch* s, Py_ssize_t J,
+cdef void learn_block(width_t width, syn_t what, const econsts_t* c, Scratch* s, Py_ssize_t J,
                       Lanes* L, int pow_kind) noexcept nogil:
     """XCAL at every synapse of a block; when learning (``what``), the weight change and
     SIG (see learn_pass); when recording, the synapse values.  The width and ``what``
@@ -711,7 +802,7 @@ cdef void learn_block(width_t width, syn_t what, const EConsts* c, Scratch* s, P
         learn, rec = 1, 1
     cdef double_r bp = L.bp
     cdef double_r chg = L.chg
-    cdef int soft = c.soft_bound != 0.0
+    cdef int soft = ek(c, E_SOFT_BOUND, 0) != 0.0   # one mode for the block
     cdef double_r fw
     cdef double_r w
     cdef cdouble_r ss_j
@@ -759,7 +850,7 @@ cdef void learn_block(width_t width, syn_t what, const EConsts* c, Scratch* s, P
             if pow_kind == POW_LIBM:
                 for i in range(B):
                     if chg[i] != 0.0:
-                        bp[i] = pow(bp[i], c.wt_sig_gain)
+                        bp[i] = pow(bp[i], ek(c, E_WT_SIG_GAIN, i))
             elif pow_kind == POW_1_5:
                 for i in range(B):
                     bp[i] = lf_pow_1_5(bp[i])
@@ -767,7 +858,7 @@ cdef void learn_block(width_t width, syn_t what, const EConsts* c, Scratch* s, P
                 pow_int_lanes(bp, pow_kind, L.pow_acc, B)
             # The effective weight where the linear one changed.
             for i in range(B):
-                w[i] = sig_from_pow(fw[i], bp[i], c) if chg[i] != 0.0 else w[i]
+                w[i] = sig_from_pow(fw[i], bp[i], c, i) if chg[i] != 0.0 else w[i]
         elif rec:
             for i in range(B):
                 srs = L.avg_s_eff[i] * ss_j[i]
@@ -775,7 +866,7 @@ cdef void learn_block(width_t width, syn_t what, const EConsts* c, Scratch* s, P
                 r_dwt[i] = 0.0
                 r_srs[i] = srs
                 r_srm[i] = srm
-                r_xcal[i] = xcal(srs, L.avg_l[i], c)
+                r_xcal[i] = xcal(srs, L.avg_l[i], c, i)
 
 
 # --------------------------------------------------------------- lane-array helpers
@@ -795,40 +886,39 @@ cdef inline void exp_lanes(double_r v, int B) noexcept nogil:
             v[i] = lf_exp(v[i])
 
 
-cdef inline void noisy_xx1_lanes(double_r x, double_r ex, double_r out, const EConsts* c,
+cdef inline void noisy_xx1_lanes(double_r x, double_r ex, double_r out, const econsts_t* c,
                                  int B) noexcept nogil:
     """Closed-form noisy XX1 of every lane, in place: each of its three pieces (sigmoid
     below 0, interpolation, gain-corrected XX1) computed only when some lane of the
     block falls in it, and only there written; ex and out are scratch.  Same bits as
     noisy_xx1 on each lane (NaN falls in the last piece, as there)."""
-    cdef double ir = c.interp_range
     cdef int any_below = 0, any_near = 0, any_above = 0
     cdef bint below, inside
     cdef double bel, interp, near, above
     cdef int i
     for i in range(B):
         below = x[i] < 0.0
-        inside = x[i] < ir
+        inside = x[i] < ek(c, E_INTERP_RANGE, i)
         any_below |= below
         any_near |= (not below) & inside
         any_above |= not inside
         out[i] = 0.0
     if any_below:
         for i in range(B):
-            ex[i] = nxx1_exp_arg(x[i], c)
+            ex[i] = nxx1_exp_arg(x[i], c, i)
         exp_lanes(ex, B)
         for i in range(B):
-            bel = c.sig_mult_eff / (1.0 + ex[i])
+            bel = ek(c, E_SIG_MULT_EFF, i) / (1.0 + ex[i])
             out[i] = bel if x[i] < 0.0 else out[i]
     if any_near:
         for i in range(B):
-            interp = 1.0 - ((ir - x[i]) / ir)
-            near = c.sig_val_at_0 + interp * c.interp_val
-            out[i] = near if ((not (x[i] < 0.0)) & (x[i] < ir)) else out[i]
+            interp = 1.0 - ((ek(c, E_INTERP_RANGE, i) - x[i]) / ek(c, E_INTERP_RANGE, i))
+            near = ek(c, E_SIG_VAL_AT_0, i) + interp * ek(c, E_INTERP_VAL, i)
+            out[i] = near if ((not (x[i] < 0.0)) & (x[i] < ek(c, E_INTERP_RANGE, i))) else out[i]
     if any_above:
         for i in range(B):
-            above = xx1_gain_cor(x[i], c)
-            out[i] = out[i] if x[i] < ir else above
+            above = xx1_gain_cor(x[i], c, i)
+            out[i] = out[i] if x[i] < ek(c, E_INTERP_RANGE, i) else above
     for i in range(B):
         x[i] = out[i]
 
@@ -880,8 +970,8 @@ cdef inline int load_cycle(const double[:, :, :] sched, Py_ssize_t trial, Py_ssi
 
 
 cdef int run_block_body(
-    width_t width, mode_t mode, const EConsts* consts, const Run* a, Scratch* s,
-    const double[::1] table,
+    width_t width, mode_t mode, const econsts_t* consts, const Run* a, Scratch* s,
+    const double[::1] table, Py_ssize_t tab_off, Py_ssize_t tab_n, int open_,
     const double[:, :, :] x, const double[:, :, :] su_s, const double[:, :, :] su_m,
     const double[:, :, :] ge, const double[:, :, :] gc_i,
     const double[:, :, :] ext, const double[:, :, :] targ,
@@ -891,7 +981,11 @@ cdef int run_block_body(
     Py_ssize_t u0, int n, Py_ssize_t t0, Py_ssize_t t1,
 ) except -1 nogil:
     """Run units u0 .. u0+n-1 (n <= the width) through schedule cycles t0 .. t1-1 (a
-    window of c0 .. c1-1).  Returns STATUS_OK_ or STATUS_NONFINITE_."""
+    window of c0 .. c1-1).  Returns STATUS_OK_ or STATUS_NONFINITE_.
+
+    consts: one parameter set (EConsts), whose NXX1 table is table[tab_off ..
+    tab_off+tab_n-1] and avg_l gate open_; or per-lane sets (LaneConsts, s.kc, filled
+    by the caller with each lane's table span and gate, the other three unused)."""
     cdef int W, spike_mode
     if width_t is Wide:
         W = BLOCK_
@@ -905,24 +999,35 @@ cdef int run_block_body(
         spike_mode = 0
     cdef int B = W
     # A local copy: the compiler then knows no store below can change a constant.
-    cdef EConsts k_local = consts[0]
-    cdef const EConsts* c = &k_local
+    # (Per-lane constants are read where the caller put them.)
+    cdef EConsts k_local
+    cdef const econsts_t* c
+    if econsts_t is EConsts:
+        k_local = consts[0]
+        c = &k_local
+    else:
+        c = consts
     cdef Py_ssize_t J = a.n_inputs
-    cdef int pow_kind = pow_kind_of(c.wt_sig_gain)
-    cdef int use_table = c.use_table != 0.0
-    cdef int exp_on = c.exp_on != 0.0
-    cdef int adapt_on = c.adapt_on != 0.0
-    cdef int kna_on = c.kna_on != 0.0
-    cdef int seed_avg_l = c.quirk_avg_l_seed != 0.0
-    cdef Py_ssize_t cyc_per_qtr = <Py_ssize_t>c.cyc_per_qtr
+    # The mode: one for the block (lane 0's, when per lane).
+    cdef int pow_kind = pow_kind_of(ek(c, E_WT_SIG_GAIN, 0))
+    cdef int use_table = ek(c, E_USE_TABLE, 0) != 0.0
+    cdef int exp_on = ek(c, E_EXP_ON, 0) != 0.0
+    cdef int adapt_on = ek(c, E_ADAPT_ON, 0) != 0.0
+    cdef int kna_on = ek(c, E_KNA_ON, 0) != 0.0
+    cdef int seed_avg_l = ek(c, E_QUIRK_AVG_L_SEED, 0) != 0.0
+    cdef int isi_on = spike_mode or ek(c, E_RATE_SPIKES, 0) != 0.0
+    cdef int nd_spike = ek(c, E_ACT_ND_SPIKE, 0) != 0.0
+    cdef int adapt_quirk = ek(c, E_QUIRK_ADAPT_SEED, 0) != 0.0
+    cdef int every_cycle = ek(c, E_LEARN_EVERY_CYCLE, 0) != 0.0
+    cdef double minus_cycles = ek(c, E_MINUS_CYCLES, 0)
+    cdef Py_ssize_t cyc_per_qtr = <Py_ssize_t>ek(c, E_CYC_PER_QTR, 0)
     # The lanes on the stack (about 21 KiB, one body live at a time), where the compiler
     # knows no incoming pointer (table, schedules, scratch) can reach them: on the heap,
     # a store to a lane could alias a table read and the lookup loop stays scalar.
     cdef Lanes lanes
     cdef Lanes* L = &lanes
     # Sizes read in lane loops, as locals: a store to the lanes could alias *a.
-    cdef Py_ssize_t n_table = a.n_table
-    cdef int avg_l_open = a.avg_l_open
+    cdef Py_ssize_t to, tn
     cdef double* state[N_UNIT_STATE]
     cdef double* unit_vals[N_UNIT_TRACES]
     cdef double* syn_vals[N_SYN_TRACES]
@@ -1028,11 +1133,11 @@ cdef int run_block_body(
             load_syn(su_m, trial, u0, n, J, s.su_m, W)
         if cycle == 0:
             for i in range(B):
-                lane_trial_start(L, c, i, avg_l_open)
+                lane_trial_start(L, c, i, lane_open(c, i, open_))
         load_cycle(ext, trial, cycle, u0, n, L.clampv, W)
         load_cycle(ge, trial, cycle, u0, n, L.ge, W)
         load_cycle(gc_i, trial, cycle, u0, n, L.gci, W)
-        if <double>cycle >= c.minus_cycles:   # plus phase: the target clamps
+        if <double>cycle >= minus_cycles:   # plus phase: the target clamps
             load_cycle(targ, trial, cycle, u0, n, L.targ, W)
             for i in range(B):
                 lane_clamp(L, i, 1)
@@ -1052,28 +1157,31 @@ cdef int run_block_body(
             for i in range(n):   # real lanes only: the chain is the cost
                 lane_input(L, c, i)
                 if exp_on:
-                    L.i_net[i] = L.i_net[i] + c.k_exp * lf_exp((L.ex[i] - c.thr) / c.exp_slope)
+                    L.i_net[i] = L.i_net[i] + ek(c, E_K_EXP, i) * lf_exp(
+                        (L.ex[i] - ek(c, E_THR, i)) / ek(c, E_EXP_SLOPE, i))
                 lane_vm(L, c, i, spike_mode)
                 if rec_i_net:
                     lane_i_rec(L, c, i, spike_mode)
-                if spike_mode or c.rate_spikes != 0.0:
+                if isi_on:
                     lane_isi(L, c, i)
                 if spike_mode:
-                    if c.act_nd_spike != 0.0:
+                    if nd_spike:
                         L.new_nd[i] = L.spk[i]
                     else:
                         lane_spike_rate(L, c, i)
                 else:
                     xv = L.drive[i]
                     if use_table:
-                        kt = nxx1_index(xv, n_table, c)
-                        L.drive[i] = nxx1_from_table(xv, table[kt], table[kt + 1], kt,
-                                                     n_table, c)
+                        to = lane_tab_off(c, i, tab_off)
+                        tn = lane_tab_n(c, i, tab_n)
+                        kt = nxx1_index(xv, tn, c, i)
+                        L.drive[i] = nxx1_from_table(xv, table[to + kt], table[to + kt + 1],
+                                                     kt, tn, c, i)
                     else:
-                        L.drive[i] = noisy_xx1(xv, c)
+                        L.drive[i] = noisy_xx1(xv, c, i)
                     lane_rate_act(L, c, i)
                 if adapt_on:
-                    if c.quirk_adapt_seed != 0.0:
+                    if adapt_quirk:
                         lane_adapt(L, c, i, 1)
                     else:
                         lane_adapt(L, c, i, 0)
@@ -1089,19 +1197,19 @@ cdef int run_block_body(
                 lane_input(L, c, i)
             if exp_on:   # AdEx: the exponential current
                 for i in range(B):
-                    L.ex[i] = (L.ex[i] - c.thr) / c.exp_slope
+                    L.ex[i] = (L.ex[i] - ek(c, E_THR, i)) / ek(c, E_EXP_SLOPE, i)
                 exp_lanes(L.ex, B)
                 for i in range(B):
-                    L.i_net[i] = L.i_net[i] + c.k_exp * L.ex[i]
+                    L.i_net[i] = L.i_net[i] + ek(c, E_K_EXP, i) * L.ex[i]
             for i in range(B):
                 lane_vm(L, c, i, spike_mode)
             if rec_i_net:
                 for i in range(B):
                     lane_i_rec(L, c, i, spike_mode)
-            if spike_mode or c.rate_spikes != 0.0:
+            if isi_on:
                 for i in range(B):
                     lane_isi(L, c, i)
-            if spike_mode and c.act_nd_spike != 0.0:   # seed quirk: act_nd is the spike
+            if spike_mode and nd_spike:   # seed quirk: act_nd is the spike
                 for i in range(B):
                     L.new_nd[i] = L.spk[i]
             elif spike_mode:
@@ -1111,15 +1219,17 @@ cdef int run_block_body(
                 if use_table:
                     for i in range(B):
                         xv = L.drive[i]
-                        kt = nxx1_index(xv, n_table, c)
-                        L.drive[i] = nxx1_from_table(xv, table[kt], table[kt + 1], kt,
-                                                     n_table, c)
+                        to = lane_tab_off(c, i, tab_off)
+                        tn = lane_tab_n(c, i, tab_n)
+                        kt = nxx1_index(xv, tn, c, i)
+                        L.drive[i] = nxx1_from_table(xv, table[to + kt], table[to + kt + 1],
+                                                     kt, tn, c, i)
                 else:
                     noisy_xx1_lanes(L.drive, L.ex, L.nxx1_out, c, B)
                 for i in range(B):
                     lane_rate_act(L, c, i)
             if adapt_on:
-                if c.quirk_adapt_seed != 0.0:
+                if adapt_quirk:
                     for i in range(B):
                         lane_adapt(L, c, i, 1)
                 else:
@@ -1158,7 +1268,7 @@ cdef int run_block_body(
         # synapse values are also computed on recording cycles that store them.
         # (learn_block is not inlined: it gets the caller's constants, so the address
         # of k_local never escapes and stores to the lanes cannot alias it.)
-        learn = (c.learn_every_cycle != 0.0) | (cycle == a.n_cycles - 1)
+        learn = every_cycle | (cycle == a.n_cycles - 1)
         rec_syn = rec & (n_syn_rec > 0)
         if learn and rec_syn:
             learn_block(width, learn_record, consts, s, J, L, pow_kind)
@@ -1211,6 +1321,117 @@ cdef int run_block_body(
     return status
 
 
+cdef int run_block(
+    const econsts_t* c, const Run* a, Scratch* s, const double[::1] table,
+    Py_ssize_t tab_off, Py_ssize_t tab_n, int open_,
+    const double[:, :, :] x, const double[:, :, :] su_s, const double[:, :, :] su_m,
+    const double[:, :, :] ge, const double[:, :, :] gc_i,
+    const double[:, :, :] ext, const double[:, :, :] targ,
+    double[:, ::1] us, double[:, :, ::1] ss, const Py_ssize_t[::1] unit_cols,
+    double[:, :, ::1] ub, double[:, :, :, ::1] sb, double[:, :, ::1] act_q,
+    long long[::1] spikes, long long[::1] first_bad,
+    Py_ssize_t u0, int n, Py_ssize_t t0, Py_ssize_t t1,
+) except -1 nogil:
+    """Units u0 .. u0+n-1 as one block: the body of the narrowest width that holds n
+    (wide above MID_, mid above NARROW_) and of the block's mode (spiking or rate code)."""
+    cdef Wide wide
+    cdef Mid mid
+    cdef Narrow narrow
+    cdef Spiking spk
+    cdef RateCode rate
+    wide.tag = mid.tag = narrow.tag = spk.tag = rate.tag = 0
+    cdef bint spiking = ek(c, E_SPIKE_MODE, 0) != 0.0
+    if n > MID_:
+        if spiking:
+            return run_block_body(wide, spk, c, a, s, table, tab_off, tab_n, open_, x, su_s,
+                                  su_m, ge, gc_i, ext, targ, us, ss, unit_cols, ub, sb, act_q,
+                                  spikes, first_bad, u0, n, t0, t1)
+        return run_block_body(wide, rate, c, a, s, table, tab_off, tab_n, open_, x, su_s,
+                              su_m, ge, gc_i, ext, targ, us, ss, unit_cols, ub, sb, act_q,
+                              spikes, first_bad, u0, n, t0, t1)
+    if n > NARROW_:
+        if spiking:
+            return run_block_body(mid, spk, c, a, s, table, tab_off, tab_n, open_, x, su_s,
+                                  su_m, ge, gc_i, ext, targ, us, ss, unit_cols, ub, sb, act_q,
+                                  spikes, first_bad, u0, n, t0, t1)
+        return run_block_body(mid, rate, c, a, s, table, tab_off, tab_n, open_, x, su_s,
+                              su_m, ge, gc_i, ext, targ, us, ss, unit_cols, ub, sb, act_q,
+                              spikes, first_bad, u0, n, t0, t1)
+    if spiking:
+        return run_block_body(narrow, spk, c, a, s, table, tab_off, tab_n, open_, x, su_s,
+                              su_m, ge, gc_i, ext, targ, us, ss, unit_cols, ub, sb, act_q,
+                              spikes, first_bad, u0, n, t0, t1)
+    return run_block_body(narrow, rate, c, a, s, table, tab_off, tab_n, open_, x, su_s,
+                          su_m, ge, gc_i, ext, targ, us, ss, unit_cols, ub, sb, act_q,
+                          spikes, first_bad, u0, n, t0, t1)
+
+
+cdef inline int same_mode(const double* p, const double* q) noexcept nogil:
+    """Do two parameter sets (rows of the group table) select the same code in a block?
+    (Everything run_block_body reads from lane 0.)"""
+    return (p[E_SPIKE_MODE] == q[E_SPIKE_MODE] and p[E_USE_TABLE] == q[E_USE_TABLE]
+            and p[E_EXP_ON] == q[E_EXP_ON] and p[E_ADAPT_ON] == q[E_ADAPT_ON]
+            and p[E_KNA_ON] == q[E_KNA_ON] and p[E_RATE_SPIKES] == q[E_RATE_SPIKES]
+            and p[E_ACT_ND_SPIKE] == q[E_ACT_ND_SPIKE]
+            and p[E_QUIRK_ADAPT_SEED] == q[E_QUIRK_ADAPT_SEED]
+            and p[E_QUIRK_AVG_L_SEED] == q[E_QUIRK_AVG_L_SEED]
+            and p[E_LEARN_EVERY_CYCLE] == q[E_LEARN_EVERY_CYCLE]
+            and p[E_SOFT_BOUND] == q[E_SOFT_BOUND] and p[E_MINUS_CYCLES] == q[E_MINUS_CYCLES]
+            and p[E_CYC_PER_QTR] == q[E_CYC_PER_QTR]
+            and pow_kind_of(p[E_WT_SIG_GAIN]) == pow_kind_of(q[E_WT_SIG_GAIN]))
+
+
+cdef inline void fill_lanes(LaneConsts* kc, const Run* a, Py_ssize_t u0, int n,
+                            int W) noexcept nogil:
+    """Each lane's constants, table span and gate from its unit's group (padding lanes
+    repeat the last unit's)."""
+    cdef int i, k
+    cdef Py_ssize_t g
+    cdef Py_ssize_t row[BLOCK_]   # where each lane's constants start in the group table
+    for i in range(W):
+        g = a.gid[u0 + (i if i < n else n - 1)]
+        row[i] = g * N_ECONSTS
+        kc.tab_off[i] = a.gspan[2 * g]
+        kc.tab_n[i] = a.gspan[2 * g + 1]
+        kc.open_[i] = a.gopen[g]
+    for k in range(N_ECONSTS):   # each constant's lanes written in one pass
+        for i in range(W):
+            kc.v[k][i] = a.gconsts[row[i] + k]
+
+
+cdef inline bint gated(const double* c) noexcept nogil:
+    """Does this parameter set (a row of N_ECONSTS) use emergent's avg_l gate?"""
+    return c[E_AVG_L_GATE] != 0.0 and c[E_QUIRK_AVG_L_SEED] == 0.0
+
+
+cdef Py_ssize_t segment_end(bint gate, Py_ssize_t t, Py_ssize_t c1,
+                            Py_ssize_t n_cycles) noexcept nogil:
+    """Where the segment of cycles starting at t ends: at the next trial start when the
+    avg_l gate (of any parameter set in the call) needs the layer's act_nd there, else
+    at c1."""
+    cdef Py_ssize_t next_trial
+    if not gate:
+        return c1
+    next_trial = (t // n_cycles + 1) * n_cycles
+    return c1 if c1 < next_trial else next_trial
+
+
+cdef int avg_l_open(const double* c, const double[:, ::1] us, Py_ssize_t t,
+                    Py_ssize_t n_cycles, Py_ssize_t lo, Py_ssize_t hi) except -1 nogil:
+    """Does avg_l update at cycle t (emergent's gate) for the layer of units lo .. hi-1
+    (all units, or one parameter set's)?  At a trial start, when the layer's average
+    act_nd, the previous trial's act_p, is >= lay_act_thr: 0 after initialisation, so
+    the first trial's update is skipped.  Summed in unit order (the reference does the
+    same), so the decision does not depend on the thread count."""
+    cdef double total = 0.0
+    cdef Py_ssize_t u
+    if not gated(c) or t % n_cycles != 0 or hi <= lo:
+        return 1
+    for u in range(lo, hi):
+        total += us[S_ACT_ND, u]
+    return total / <double>(hi - lo) >= c[E_LAY_ACT_THR]
+
+
 cdef int run_blocks(
     const EConsts* c, const Run* a, Scratch* s,
     const double[::1] table,
@@ -1223,20 +1444,19 @@ cdef int run_blocks(
     Py_ssize_t u_start, Py_ssize_t u_stop, Py_ssize_t t_start, Py_ssize_t t_stop,
 ) except -1 nogil:
     """Units u_start .. u_stop-1 through cycles t_start .. t_stop-1 (within c0 .. c1) in
-    blocks, one body per width and mode.  Recording
-    sweeps all blocks through a window of cycles, then the next window, so the trace
-    rows being written stay few (cache and TLB friendly) instead of every block walking
-    all rows of every trace.  Without traces: one window."""
-    cdef int status = STATUS_OK_, st = 0, n, k
-    cdef bint spiking = c.spike_mode != 0.0
+    blocks of 64, then 16, then the few left.  Recording sweeps all blocks through a
+    window of cycles, then the next window, so the trace rows being written stay few
+    (cache and TLB friendly) instead of every block walking all rows of every trace.
+    Without traces: one window.
+
+    Per-unit parameters (a.gconsts): a block whose units share one set runs with it as
+    scalars, exactly as a uniform run; one of several sets runs each lane with its own
+    constants (a block is cut short where the mode changes, see same_mode)."""
+    cdef int status = STATUS_OK_, st = 0, n, m, k, W, open_
     cdef bint records = 0
-    cdef Py_ssize_t window, t0, t1, u0, left
-    cdef Wide wide
-    cdef Mid mid
-    cdef Narrow narrow
-    cdef Spiking spk
-    cdef RateCode rate
-    wide.tag = mid.tag = narrow.tag = spk.tag = rate.tag = 0
+    cdef Py_ssize_t window, t0, t1, ts, te, u0, u, left, g0
+    cdef EConsts one
+    cdef const double* row0
     for k in range(N_TRACES):
         records |= a.slot[k] >= 0
     records = records and (a.has_ub or a.has_sb)
@@ -1249,34 +1469,51 @@ cdef int run_blocks(
             left = u_stop - u0
             if left > 3 * MID_:   # a full block, or nearly: 64 lanes
                 n = <int>(left if left < BLOCK_ else BLOCK_)
-                if spiking:
-                    st = run_block_body(wide, spk, c, a, s, table, x, su_s, su_m, ge, gc_i,
-                                        ext, targ, us, ss, unit_cols, ub, sb, act_q, spikes,
-                                        first_bad, u0, n, t0, t1)
-                else:
-                    st = run_block_body(wide, rate, c, a, s, table, x, su_s, su_m, ge, gc_i,
-                                        ext, targ, us, ss, unit_cols, ub, sb, act_q, spikes,
-                                        first_bad, u0, n, t0, t1)
             elif left > NARROW_:   # the rest in blocks of 16
                 n = <int>(left if left < MID_ else MID_)
-                if spiking:
-                    st = run_block_body(mid, spk, c, a, s, table, x, su_s, su_m, ge, gc_i,
-                                        ext, targ, us, ss, unit_cols, ub, sb, act_q, spikes,
-                                        first_bad, u0, n, t0, t1)
-                else:
-                    st = run_block_body(mid, rate, c, a, s, table, x, su_s, su_m, ge, gc_i,
-                                        ext, targ, us, ss, unit_cols, ub, sb, act_q, spikes,
-                                        first_bad, u0, n, t0, t1)
             else:   # a few units
                 n = <int>left
-                if spiking:
-                    st = run_block_body(narrow, spk, c, a, s, table, x, su_s, su_m, ge, gc_i,
-                                        ext, targ, us, ss, unit_cols, ub, sb, act_q, spikes,
-                                        first_bad, u0, n, t0, t1)
+            if a.gconsts == NULL:
+                st = run_block(c, a, s, table, 0, a.n_table, a.avg_l_open, x, su_s, su_m, ge,
+                               gc_i, ext, targ, us, ss, unit_cols, ub, sb, act_q, spikes,
+                               first_bad, u0, n, t0, t1)
+            else:
+                g0 = a.gid[u0]
+                row0 = a.gconsts + g0 * N_ECONSTS
+                if a.gid[u0 + n - 1] != g0:   # several sets: as far as they share a mode
+                    m = 1
+                    while m < n and same_mode(a.gconsts + a.gid[u0 + m] * N_ECONSTS, row0):
+                        m += 1
+                    n = m
+                W = 0   # one set (groups are runs of units): scalar constants
+                if a.gid[u0 + n - 1] == g0:
+                    memcpy(&one, row0, sizeof(EConsts))
                 else:
-                    st = run_block_body(narrow, rate, c, a, s, table, x, su_s, su_m, ge,
-                                        gc_i, ext, targ, us, ss, unit_cols, ub, sb, act_q,
-                                        spikes, first_bad, u0, n, t0, t1)
+                    W = BLOCK_ if n > MID_ else (MID_ if n > NARROW_ else NARROW_)
+                    fill_lanes(s.kc, a, u0, n, W)
+                ts = t0
+                while ts < t1:   # one segment, or (a.unit_gates) one per trial
+                    te = segment_end(a.any_gate, ts, t1, a.n_cycles) if a.unit_gates else t1
+                    if a.unit_gates:   # each unit its own layer
+                        open_ = avg_l_open(row0, us, ts, a.n_cycles, u0, u0 + 1)
+                        for k in range(W):
+                            u = u0 + (k if k < n else n - 1)
+                            s.kc.open_[k] = avg_l_open(a.gconsts + a.gid[u] * N_ECONSTS, us,
+                                                       ts, a.n_cycles, u, u + 1)
+                    else:
+                        open_ = a.gopen[g0]
+                    if W == 0:
+                        st = run_block(&one, a, s, table, a.gspan[2 * g0], a.gspan[2 * g0 + 1],
+                                       open_, x, su_s, su_m, ge, gc_i, ext, targ, us, ss,
+                                       unit_cols, ub, sb, act_q, spikes, first_bad, u0, n, ts,
+                                       te)
+                    else:
+                        st = run_block(s.kc, a, s, table, 0, 0, 0, x, su_s, su_m, ge, gc_i,
+                                       ext, targ, us, ss, unit_cols, ub, sb, act_q, spikes,
+                                       first_bad, u0, n, ts, te)
+                    if st > status:
+                        status = st
+                    ts = te
             u0 += n
             if st > status:
                 status = st
@@ -1284,30 +1521,20 @@ cdef int run_blocks(
     return status
 
 
-cdef Py_ssize_t segment_end(const EConsts* c, Py_ssize_t t, Py_ssize_t c1,
-                            Py_ssize_t n_cycles) noexcept nogil:
-    """Where the segment of cycles starting at t ends: at the next trial start when the
-    avg_l gate needs the whole layer's act_nd there, else at c1."""
-    cdef Py_ssize_t next_trial
-    if c.avg_l_gate == 0.0 or c.quirk_avg_l_seed != 0.0:
-        return c1
-    next_trial = (t // n_cycles + 1) * n_cycles
-    return c1 if c1 < next_trial else next_trial
-
-
-cdef int avg_l_open(const EConsts* c, const double[:, ::1] us, Py_ssize_t t,
-                    Py_ssize_t n_cycles) except -1 nogil:
-    """Does avg_l update at cycle t (emergent's gate)?  At a trial start, when the layer's
-    (all units') average act_nd, the previous trial's act_p, is >= lay_act_thr: 0 after
-    initialisation, so the first trial's update is skipped.  Summed in unit order (the
-    reference does the same), so the decision does not depend on the thread count."""
-    cdef double total = 0.0
-    cdef Py_ssize_t u, n = us.shape[1]
-    if c.avg_l_gate == 0.0 or c.quirk_avg_l_seed != 0.0 or t % n_cycles != 0 or n == 0:
-        return 1
-    for u in range(n):
-        total += us[S_ACT_ND, u]
-    return total / <double>n >= c.lay_act_thr
+cdef int open_gates(Run* a, int* gopen, const Py_ssize_t[::1] bounds, const EConsts* c,
+                    const double[:, ::1] us, Py_ssize_t t) except -1 nogil:
+    """The avg_l gate of each parameter set (its own layer, as when run alone), or of the
+    whole layer, at the start of the segment at cycle t."""
+    cdef Py_ssize_t g
+    if a.gconsts == NULL:
+        a.avg_l_open = avg_l_open(<const double*>c, us, t, a.n_cycles, 0, a.n_units)
+        return 0
+    if a.unit_gates:   # read by each block as it runs
+        return 0
+    for g in range(bounds.shape[0] - 1):
+        gopen[g] = avg_l_open(a.gconsts + g * N_ECONSTS, us, t, a.n_cycles, bounds[g],
+                              bounds[g + 1])
+    return 0
 
 
 cdef Scratch scratch_alloc(Py_ssize_t n_inputs) noexcept nogil:
@@ -1316,11 +1543,14 @@ cdef Scratch scratch_alloc(Py_ssize_t n_inputs) noexcept nogil:
     cdef Scratch s
     memset(&s, 0, sizeof(Scratch))
     cdef size_t plane = <size_t>(n_inputs if n_inputs > 0 else 1) * BLOCK_
+    cdef size_t kc_bytes = (sizeof(LaneConsts) + ALIGN - 1) // ALIGN * ALIGN
     cdef char* base
-    s.raw = malloc(ALIGN + sizeof(double) * plane * (5 + N_SYN_TRACES))
+    s.raw = malloc(ALIGN + kc_bytes + sizeof(double) * plane * (5 + N_SYN_TRACES))
     if s.raw == NULL:
         return s
     base = <char*>s.raw + (ALIGN - <uintptr_t>s.raw % ALIGN)
+    s.kc = <LaneConsts*>base
+    base += kc_bytes
     s.fwt = <double*>base
     s.wt = s.fwt + plane
     s.x = s.fwt + 2 * plane
@@ -1343,6 +1573,27 @@ DEBUG_BUILD = bool(LEABRA_FAST_DEBUG)
 BLOCK = BLOCK_
 #: Lanes of the block widths, widest first: full blocks, then what is left over.
 WIDTHS = (BLOCK_, MID_, NARROW_)
+#: The constants of a parameter set in EConsts order: the columns of ``group_consts``.
+CONST_NAMES = (
+    "spike_mode", "use_table", "k_net", "direct_ge", "net_clip_zero",
+    "net_scale", "g_bar_e", "g_bar_l", "g_bar_i", "e_rev_e", "e_rev_l",
+    "e_rev_i", "thr", "gain", "nvar", "vm_act_thr", "sig_mult_eff",
+    "sig_val_at_0", "sig_gain_nvar", "interp_range", "gain_cor_range",
+    "gain_cor", "interp_val", "k_vm", "vm_midpoint", "rate_spikes", "vm_min",
+    "vm_max", "exp_on", "exp_slope", "k_exp", "spk_thr", "vm_r", "t_r",
+    "rate_num", "isi_dt", "adapt_on", "adapt_dt", "adapt_div", "k_adapt_integ",
+    "vm_gain", "spike_gain", "quirk_adapt_seed", "init_v_m", "init_act",
+    "init_net", "decay", "clamp_min", "clamp_max", "minus_cycles",
+    "cyc_per_qtr", "k_ss", "k_s", "k_m", "m_in_s", "one_m_in_s", "k_l",
+    "avg_l_gain", "avg_l_min", "quirk_avg_l_seed", "avg_l_lrn_min", "lrn_fact",
+    "set_l_lrn", "l_lrn", "lrate", "m_lrn", "d_thr", "d_rev", "rev_fac",
+    "lrn_thr", "soft_bound", "wt_sig_gain", "wt_sig_off", "quirk_sig_seed",
+    "sig_eps", "learn_every_cycle", "act_nd_spike", "i_net_seed", "avg_l_gate",
+    "lay_act_thr", "kna_on", "g_bar_k", "e_rev_k", "kna_rate_rise",
+    "kna_f_rise", "kna_f_max", "kna_f_dt", "kna_m_rise", "kna_m_max",
+    "kna_m_dt", "kna_s_rise", "kna_s_max", "kna_s_dt", "table_x0", "table_res",
+)
+assert len(CONST_NAMES) == N_ECONSTS and sizeof(EConsts) == N_ECONSTS * sizeof(double)
 
 
 def cpu_levels():
@@ -1374,17 +1625,21 @@ def run_emergent(
     long long[::1] first_bad,
     double[:, :, ::1] act_q,
     int n_threads=1,
-    list group_consts=None,
-    list group_tables=None,
+    const double[:, ::1] group_consts=None,
     const Py_ssize_t[::1] group_bounds=None,
+    const Py_ssize_t[:, ::1] group_spans=None,
 ):
     """Run schedule cycles ``c0 .. c1-1`` of all units, in place; return a status code.
 
-    Per-unit parameters in one call: ``group_consts`` and ``group_tables`` (one constant
-    dict and NXX1 table per parameter set) with ``group_bounds`` (``0 = b[0] < b[1] <
-    ... < b[n] = n_units``) run units ``b[g] .. b[g+1]-1`` with set ``g``, each group as
-    its own layer (the avg_l gate averages its units only), on one thread; ``consts``
-    and ``table`` are then the first set's.
+    Per-unit parameters in one call: ``group_bounds`` (``0 = b[0] < b[1] < ... < b[n] =
+    n_units``) runs units ``b[g] .. b[g+1]-1`` with parameter set ``g``: its constants
+    are row ``g`` of ``group_consts`` (``CONST_NAMES`` order) and its NXX1 table is
+    ``table[off : off + length]``, ``(off, length)`` row ``g`` of ``group_spans`` (the
+    sets' tables one after another in ``table``).  Each set is its own layer (the avg_l
+    gate averages its units only), as when run alone; ``consts`` is then the first
+    set's.  A block of units with one set runs as a uniform run does; a block of
+    several gives each SIMD lane its own constants, and every unit gets the bits of a
+    lone run with its set.
 
     Same contract as :func:`leabra_fast.emergent.reference.run_emergent`.  The
     arguments must already be validated (the driver does it); only cheap shape
@@ -1400,12 +1655,16 @@ def run_emergent(
     cdef Py_ssize_t n_units = unit_state.shape[1]
     cdef Py_ssize_t n_inputs = syn_state.shape[2]
     cdef Py_ssize_t max_trial = (c1 - 1) // n_cycles if n_cycles > 0 else 0
-    cdef Py_ssize_t k, first_row, last_row, chunk, n_chunks, u0, u1, seg0, seg1
+    cdef Py_ssize_t k, g, first_row, last_row, chunk, n_chunks, u0, u1, seg0, seg1
+    cdef Py_ssize_t n_groups = 0
     cdef int st
     cdef Run a
     cdef Scratch s
     cdef int status = STATUS_OK_
-    cdef int* chunk_status
+    cdef int* chunk_status = NULL
+    cdef int* gopen = NULL
+    cdef Py_ssize_t* gid = NULL
+    cdef bint gate
 
     if (c.cyc_per_qtr < 1 or n_cycles < 1 or n_cycles % <Py_ssize_t>c.cyc_per_qtr != 0
             or act_q.shape[0] <= max_trial or act_q.shape[2] != n_units
@@ -1442,6 +1701,23 @@ def run_emergent(
         if last_row >= first_row and (first_row < 0 or last_row >= unit_buf.shape[1]
                                       or last_row >= syn_buf.shape[1]):
             return STATUS_BAD_ARGS_
+    a.gconsts = NULL
+    a.unit_gates = False
+    gate = gated(<const double*>&c)
+    if group_consts is not None:
+        n_groups = group_consts.shape[0]
+        if (group_bounds is None or group_spans is None or n_groups < 1
+                or group_consts.shape[1] != N_ECONSTS or group_bounds.shape[0] != n_groups + 1
+                or group_spans.shape[0] != n_groups or group_spans.shape[1] != 2
+                or group_bounds[0] != 0 or group_bounds[n_groups] != n_units):
+            return STATUS_BAD_ARGS_
+        for g in range(n_groups):
+            if (group_bounds[g + 1] <= group_bounds[g] or group_spans[g, 0] < 0
+                    or group_spans[g, 1] < 2 or group_spans[g, 1] > table.shape[0]
+                    or group_spans[g, 0] > table.shape[0] - group_spans[g, 1]
+                    or group_consts[g, E_CYC_PER_QTR] != c.cyc_per_qtr):
+                return STATUS_BAD_ARGS_   # (the trial's shape is one for all sets)
+            gate = gate or gated(&group_consts[g, 0])
 
     if c1 == c0 or n_units == 0:
         return _status_of(first_bad)
@@ -1451,46 +1727,59 @@ def run_emergent(
     # Empty buffers (nothing recorded of that kind) are never written.
     a.has_ub = unit_buf.shape[0] * unit_buf.shape[1] * unit_buf.shape[2] > 0
     a.has_sb = syn_buf.shape[0] * syn_buf.shape[1] * syn_buf.shape[2] * syn_buf.shape[3] > 0
-    if group_consts is not None:
-        return _run_groups(group_consts, group_tables, group_bounds, &c, &a, x, su_s, su_m, ge,
-                           gc_i, ext, targ, unit_state, syn_state, unit_cols, unit_buf, syn_buf,
-                           act_q, spikes, first_bad)
-
     # Chunks of whole blocks, about 8 per thread so a busy core does not hold the others up.
     # (cdivision: C integer division truncates, so ceilings are written out.)
     chunk = (n_units + 8 * n_threads - 1) // (8 * n_threads)
     chunk = max(BLOCK_, (chunk + BLOCK_ - 1) // BLOCK_ * BLOCK_)
     n_chunks = (n_units + chunk - 1) // chunk
-    # Segments of cycles: the whole call, or (with emergent's avg_l gate, which reads the
-    # whole layer at each trial start) one per trial.
-    if n_threads == 1 or n_chunks == 1 or not LFE_HAS_OPENMP or _fork_unsafe():
-        with nogil:
-            s = scratch_alloc(n_inputs)
-            if s.raw == NULL:
-                status = STATUS_NO_MEMORY_
-            else:
-                try:
-                    seg0 = c0
-                    while seg0 < c1:
-                        seg1 = segment_end(&c, seg0, c1, n_cycles)
-                        a.avg_l_open = avg_l_open(&c, unit_state, seg0, n_cycles)
-                        st = run_blocks(&c, &a, &s, table, x, su_s, su_m, ge, gc_i, ext, targ,
-                                        unit_state, syn_state, unit_cols, unit_buf, syn_buf,
-                                        act_q, spikes, first_bad, 0, n_units, seg0, seg1)
-                        status = max(status, st)
-                        seg0 = seg1
-                finally:
-                    free(s.raw)
-    else:
-        _mark_threads_used()
-        chunk_status = <int*>malloc(n_chunks * sizeof(int))
-        if chunk_status == NULL:
-            raise MemoryError("leabra_fast emergent kernel: cannot allocate per-chunk status")
-        try:
+    try:
+        if group_consts is not None:
+            gid = <Py_ssize_t*>malloc(n_units * sizeof(Py_ssize_t))
+            gopen = <int*>malloc(n_groups * sizeof(int))
+            if gid == NULL or gopen == NULL:
+                raise MemoryError("leabra_fast emergent kernel: cannot allocate the unit groups")
+            for g in range(n_groups):
+                gopen[g] = 1
+                for k in range(group_bounds[g], group_bounds[g + 1]):
+                    gid[k] = g
+            a.gconsts = &group_consts[0, 0]
+            a.unit_gates = n_groups == n_units
+            a.any_gate = gate
+            if a.unit_gates:
+                gate = False   # the blocks cut their own segments
+            a.gspan = &group_spans[0, 0]
+            a.gid = gid
+            a.gopen = gopen
+        # Segments of cycles: the whole call, or (with emergent's avg_l gate, which reads
+        # the layer at each trial start) one per trial.
+        if n_threads == 1 or n_chunks == 1 or not LFE_HAS_OPENMP or _fork_unsafe():
+            with nogil:
+                s = scratch_alloc(n_inputs)
+                if s.raw == NULL:
+                    status = STATUS_NO_MEMORY_
+                else:
+                    try:
+                        seg0 = c0
+                        while seg0 < c1:
+                            seg1 = segment_end(gate, seg0, c1, n_cycles)
+                            open_gates(&a, gopen, group_bounds, &c, unit_state, seg0)
+                            st = run_blocks(&c, &a, &s, table, x, su_s, su_m, ge, gc_i, ext,
+                                            targ, unit_state, syn_state, unit_cols, unit_buf,
+                                            syn_buf, act_q, spikes, first_bad, 0, n_units,
+                                            seg0, seg1)
+                            status = max(status, st)
+                            seg0 = seg1
+                    finally:
+                        free(s.raw)
+        else:
+            _mark_threads_used()
+            chunk_status = <int*>malloc(n_chunks * sizeof(int))
+            if chunk_status == NULL:
+                raise MemoryError("leabra_fast emergent kernel: cannot allocate per-chunk status")
             seg0 = c0
             while seg0 < c1 and status != STATUS_NO_MEMORY_:
-                seg1 = segment_end(&c, seg0, c1, n_cycles)
-                a.avg_l_open = avg_l_open(&c, unit_state, seg0, n_cycles)
+                seg1 = segment_end(gate, seg0, c1, n_cycles)
+                open_gates(&a, gopen, group_bounds, &c, unit_state, seg0)
                 with nogil, parallel(num_threads=n_threads):
                     s = scratch_alloc(n_inputs)   # one working set per thread
                     for k in prange(n_chunks, schedule="dynamic"):
@@ -1510,85 +1799,16 @@ def run_emergent(
                     else:
                         status = max(status, chunk_status[k])
                 seg0 = seg1
-        finally:
-            free(chunk_status)
+    finally:
+        free(chunk_status)
+        free(gopen)
+        free(gid)
     if status == STATUS_NO_MEMORY_:
         raise MemoryError(
             f"leabra_fast emergent kernel: cannot allocate scratch for {n_inputs} inputs per "
             "unit; the state may be partially updated"
         )
     return status
-
-
-cdef int _run_groups(
-    list group_consts, list group_tables, const Py_ssize_t[::1] bounds, const EConsts* c,
-    Run* a, const double[:, :, :] x, const double[:, :, :] su_s, const double[:, :, :] su_m,
-    const double[:, :, :] ge, const double[:, :, :] gc_i, const double[:, :, :] ext,
-    const double[:, :, :] targ, double[:, ::1] us, double[:, :, ::1] ss,
-    const Py_ssize_t[::1] unit_cols, double[:, :, ::1] ub, double[:, :, :, ::1] sb,
-    double[:, :, ::1] act_q, long long[::1] spikes, long long[::1] first_bad,
-) except -9:
-    """run_emergent's per-unit path: each group's units through the run with its constants
-    and table, each group its own layer for the avg_l gate (as when run alone)."""
-    cdef Py_ssize_t n_groups = len(group_consts)
-    cdef Py_ssize_t g, lo, hi, seg0, seg1
-    cdef int st, status = STATUS_OK_
-    cdef EConsts* cs
-    cdef const double[::1] tg
-    cdef Scratch s
-    if (n_groups < 1 or group_tables is None or len(group_tables) != n_groups
-            or bounds is None or bounds.shape[0] != n_groups + 1 or bounds[0] != 0
-            or bounds[n_groups] != a.n_units):
-        return STATUS_BAD_ARGS_
-    for g in range(n_groups):
-        tg = group_tables[g]
-        if bounds[g + 1] <= bounds[g] or tg.shape[0] < 2:
-            return STATUS_BAD_ARGS_
-    cs = <EConsts*>malloc(n_groups * sizeof(EConsts))
-    if cs == NULL:
-        raise MemoryError("leabra_fast emergent kernel: cannot allocate the per-unit constants")
-    try:
-        for g in range(n_groups):
-            cs[g] = group_consts[g]
-            if cs[g].cyc_per_qtr != c.cyc_per_qtr:   # the trial's shape is one for all
-                return STATUS_BAD_ARGS_
-        s = scratch_alloc(a.n_inputs)
-        if s.raw == NULL:
-            raise MemoryError(
-                f"leabra_fast emergent kernel: cannot allocate scratch for {a.n_inputs} "
-                "inputs per unit")
-        try:
-            for g in range(n_groups):
-                tg = group_tables[g]
-                a.n_table = tg.shape[0]
-                lo, hi = bounds[g], bounds[g + 1]
-                with nogil:
-                    seg0 = a.c0
-                    while seg0 < a.c1:
-                        seg1 = segment_end(&cs[g], seg0, a.c1, a.n_cycles)
-                        a.avg_l_open = _avg_l_open_units(&cs[g], us, seg0, a.n_cycles, lo, hi)
-                        st = run_blocks(&cs[g], a, &s, tg, x, su_s, su_m, ge, gc_i, ext, targ,
-                                        us, ss, unit_cols, ub, sb, act_q, spikes, first_bad,
-                                        lo, hi, seg0, seg1)
-                        status = max(status, st)
-                        seg0 = seg1
-        finally:
-            free(s.raw)
-    finally:
-        free(cs)
-    return status
-
-
-cdef int _avg_l_open_units(const EConsts* c, const double[:, ::1] us, Py_ssize_t t,
-                           Py_ssize_t n_cycles, Py_ssize_t lo, Py_ssize_t hi) except -1 nogil:
-    """avg_l_open for the layer of units lo .. hi-1 (one parameter set's units)."""
-    cdef double total = 0.0
-    cdef Py_ssize_t u
-    if c.avg_l_gate == 0.0 or c.quirk_avg_l_seed != 0.0 or t % n_cycles != 0 or hi <= lo:
-        return 1
-    for u in range(lo, hi):
-        total += us[S_ACT_ND, u]
-    return total / <double>(hi - lo) >= c.lay_act_thr
 
 
 cdef int _status_of(const long long[::1] first_bad):
@@ -1602,7 +1822,7 @@ cdef int _status_of(const long long[::1] first_bad):
 def noisy_xx1_scalar(dict consts, double x):
     """The compiled closed-form ``noisy_xx1`` on one value (for tests against the Python one)."""
     cdef EConsts c = consts
-    return noisy_xx1(x, &c)
+    return noisy_xx1(x, &c, 0)
 
 
 def nxx1_lookup_scalar(dict consts, const double[::1] table, double x):
@@ -1611,27 +1831,27 @@ def nxx1_lookup_scalar(dict consts, const double[::1] table, double x):
     cdef Py_ssize_t n = table.shape[0]
     if n < 2:
         raise ValueError("nxx1_lookup_scalar: the table needs at least 2 entries")
-    cdef Py_ssize_t k = nxx1_index(x, n, &c)
-    return nxx1_from_table(x, table[k], table[k + 1], k, n, &c)
+    cdef Py_ssize_t k = nxx1_index(x, n, &c, 0)
+    return nxx1_from_table(x, table[k], table[k + 1], k, n, &c, 0)
 
 
 def xcal_scalar(dict consts, double x, double th):
     """The compiled ``xcal`` on one value."""
     cdef EConsts c = consts
-    return xcal(x, th, &c)
+    return xcal(x, th, &c, 0)
 
 
 def sig_scalar(dict consts, double w):
     """The compiled ``sig`` on one value: ``b*sqrt(b)`` for gain 1.5, repeated
     multiplication for an integer gain 1..16, else libm ``pow``."""
     cdef EConsts c = consts
-    return sig(w, &c)
+    return sig(w, &c, 0)
 
 
 def ge_thr_scalar(dict consts, double g_i, double adapt, double g_k=0.0):
     """The compiled ``ge_thr`` on one value."""
     cdef EConsts c = consts
-    return ge_thr(g_i, adapt, g_k, &c)
+    return ge_thr(g_i, adapt, g_k, &c, 0)
 
 
 def pow_int_scalar(double b, int n):

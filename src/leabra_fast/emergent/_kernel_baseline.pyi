@@ -10,6 +10,7 @@ HAS_OPENMP: bool
 DEBUG_BUILD: bool
 BLOCK: int
 WIDTHS: tuple[int, int, int]
+CONST_NAMES: tuple[str, ...]
 ISA: str
 
 def cpu_levels() -> tuple[str, ...]: ...
@@ -39,9 +40,9 @@ def run_emergent(
     first_bad: npt.NDArray[np.int64],
     act_q: npt.NDArray[np.float64],
     n_threads: int = 1,
-    group_consts: list[dict[str, float]] | None = None,
-    group_tables: list[npt.NDArray[np.float64]] | None = None,
+    group_consts: npt.NDArray[np.float64] | None = None,
     group_bounds: npt.NDArray[np.intp] | None = None,
+    group_spans: npt.NDArray[np.intp] | None = None,
 ) -> int: ...
 def noisy_xx1_scalar(consts: dict[str, float], x: float) -> float: ...
 def nxx1_lookup_scalar(

@@ -24,6 +24,7 @@ from . import _kernel_baseline as _baseline
 __all__ = [
     "BLOCK",
     "BUILD_INFO",
+    "CONST_NAMES",
     "DEBUG_BUILD",
     "HAS_OPENMP",
     "STATUS_BAD_ARGS",
@@ -53,6 +54,9 @@ DEBUG_BUILD: bool = _baseline.DEBUG_BUILD
 BLOCK: int = _baseline.BLOCK
 #: Lanes of the block widths, widest first: full blocks, then what is left over.
 WIDTHS: tuple[int, int, int] = _baseline.WIDTHS
+#: The derived constants in the kernel's order: the columns of ``run_emergent``'s
+#: ``group_consts`` (each parameter set's constants, for per-unit parameters).
+CONST_NAMES: tuple[str, ...] = _baseline.CONST_NAMES
 #: How this build runs: ``openmp``, ``simd`` (the instruction set in use; see
 #: :func:`select_simd`), ``block``.
 BUILD_INFO: dict[str, Any] = {"openmp": HAS_OPENMP, "simd": "", "block": BLOCK}

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import math
 import sys
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
+
+import numpy as np
 
 from ..core.paramspec import (
     MAX_COUNT,
@@ -36,7 +39,7 @@ from ..core.paramspec import (
     with_suggestions,
 )
 
-__all__ = ["UNIFORM_FIELDS", "EmergentParams", "derived_constants"]
+__all__ = ["UNIFORM_FIELDS", "EmergentParams", "derived_constants", "derived_constants_units"]
 
 #: Fields that shape the trial (its length and phases): one value for every unit.
 UNIFORM_FIELDS = ("n_quarters", "cyc_per_qtr", "minus_quarters")
@@ -395,6 +398,37 @@ class EmergentParams(ParamsMixin):
             _check_table_size(self)
         check_derived(self, lambda p: derived_constants(p, 1), allow_inf=("vm_min", "vm_max"))
 
+    def _check_combined_units(self, fields: dict[str, Any]) -> bool:
+        """:meth:`_check_combined` on every unit at once (``fields``: scalars and per-unit
+        arrays by name): True when every unit passes.  Only float fields per unit (a
+        choice, flag or count per unit is left to the scalar check, as is an NXX1 table
+        whose size varies); the derived constants come from
+        :func:`derived_constants_units`, which has each set's bits.  On False the caller
+        finds the bad set with the scalar check and its message."""
+        per_unit = {k for k, v in fields.items() if isinstance(v, np.ndarray)}
+        if any(fields[k].dtype != np.float64 for k in per_unit):
+            return False
+        if fields["nxx1"] == "table" and per_unit & {"nvar", "table_res", "table_max"}:
+            return False
+        f = types.SimpleNamespace(**fields)
+        if f.minus_quarters > f.n_quarters or f.n_quarters * f.cyc_per_qtr > MAX_COUNT:
+            return False  # (one value for all units)
+        with np.errstate(all="ignore"):
+            ok = (f.integ / f.vm_tau <= 1.0) & (f.integ / f.net_tau <= 1.0)
+            ok = ok & (f.vm_min < f.vm_max) & (f.clamp_min <= f.clamp_max) & (f.thr != f.e_rev_e)
+            if not f.quirk_avg_l_lrn_seed:
+                ok = ok & (f.avg_l_gain != f.avg_l_min)
+            if f.nxx1 == "table":
+                ok = ok & (f.table_max > f.table_res)
+                _check_table_size(self)  # its fields are one value for all units here
+        derived = derived_constants_units(fields, 1)
+        if derived is None:
+            return False
+        for key, value in derived.items():
+            finite = ~np.isnan(value) if key in ("vm_min", "vm_max") else np.isfinite(value)
+            ok = ok & finite
+        return bool(np.all(ok))
+
     #: Fields added after runs were first saved, with the value that reproduces what those
     #: runs did: no avg_l gate, I_net recorded before adaptation.  A saved parameter dict
     #: without them (``lf.load`` of an older file) gets these, not today's defaults.
@@ -562,6 +596,34 @@ def _tau_for_rate(rate: float) -> float:
         if 1.0 / candidate == rate:
             return candidate
     return tau  # pragma: no cover - within an ulp; agreement is then to rounding
+
+
+def derived_constants_units(
+    fields: Mapping[str, Any], n_inputs: int
+) -> dict[str, np.ndarray] | None:
+    """:func:`derived_constants` of many parameter sets at once, or None.
+
+    ``fields``: every field by name, a scalar or a float64 array over units.  Each
+    array's values go through the formulas as Python floats (an object array), so
+    every operation, ``**`` included, is the scalar one and each unit's constants have
+    the bits :func:`derived_constants` gives its set.  None when a formula cannot take
+    a per-unit field (a flag or choice per unit, ``t_r`` per unit) or fails: the caller
+    then goes set by set.
+    """
+    values: dict[str, Any] = {}
+    for name, v in fields.items():
+        if isinstance(v, np.ndarray):
+            if v.dtype != np.float64:
+                return None
+            values[name] = np.array(v.tolist(), dtype=object)
+        else:
+            values[name] = v
+    try:
+        with np.errstate(all="ignore"):
+            d = derived_constants(types.SimpleNamespace(**values), n_inputs)  # type: ignore[arg-type]
+        return {k: np.asarray(v, dtype=np.float64) for k, v in d.items()}
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, FloatingPointError):
+        return None
 
 
 def derived_constants(p: EmergentParams, n_inputs: int) -> dict[str, float]:

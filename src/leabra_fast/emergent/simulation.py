@@ -25,14 +25,14 @@ import numpy as np
 
 from ..core import driver
 from ..core.driver import PreparedRun, count, import_compiled
-from ..core.paramspec import unit_groups
+from ..core.paramspec import check_unit_count, unit_groups, vars_of
 from ..core.perunit import contiguous_bounds, run_groups
 from ..core.result import SimulationResult
 from ..core.schedule import _numeric, _resolve, _synapse_schedule, broadcast, check_synapses
 from ..core.statebase import check_allocation
 from ..core.traces import DEFAULT_MAX_TRACE_BYTES
 from . import reference
-from .params import EmergentParams, derived_constants
+from .params import EmergentParams, derived_constants, derived_constants_units
 from .state import EmergentState
 
 __all__ = [
@@ -280,39 +280,56 @@ def prepare(
     full_unit = (n_trials, n_cycles, nu)
     x, s_eff, s_m = (broadcast(a, full_syn) for a in (x, s_eff, s_m))
     ge_a, gi_a, ext_a, targ_a = (broadcast(a, full_unit) for a in unit_sched.values())
-    groups = unit_groups(params, nu)
+    per_set = per_unit is not None
+    if per_set:
+        check_unit_count(params, nu)
+    # The parameters of unit 0 (all units' when every field is a scalar); a sweep's
+    # points, runs of units with float fields per unit, have their constants computed
+    # on all runs at once (else: set by set).
+    first = per_unit.first() if per_unit is not None else params
+    runs = _runs_of_sets(params, first, ni) if per_set else None
     fresh = state is None
     if state is None:
-        state = EmergentState.initial(groups[0][0], nu, ni, fwt=fwt, wt=wt)
+        state = EmergentState.initial(first, nu, ni, fwt=fwt, wt=wt)
     work, unit_block, syn_block = state.packed()
 
     act_q = np.zeros((n_trials, params.n_quarters, nu))
-    if groups[0][1] is not None:
-        if fresh:  # each group's initial values
-            for p, idx in groups:
+    if per_set:
+        built: list[Any] = []  # the sets as scalar instances, and their plan, on demand
+
+        def plan() -> list[tuple[tuple[dict[str, float], np.ndarray], np.ndarray]]:
+            if not built:
+                built.extend((_constants(p, ni), idx) for p, idx in unit_groups(params, nu))
+            return built
+
+        if fresh and (runs is None or _INITIAL & set(params.per_unit)):
+            for (p, idx) in unit_groups(params, nu):  # each set's initial values
                 f = None if fwt is None else np.broadcast_to(np.asarray(fwt), (nu, ni))[idx]
                 w = None if wt is None else np.broadcast_to(np.asarray(wt), (nu, ni))[idx]
                 _, ub, sb = EmergentState.initial(p, idx.shape[0], ni, fwt=f, wt=w).packed()
                 unit_block[:, idx] = ub
                 syn_block[:, idx] = sb
-        plan = [(_constants(p, ni), idx) for p, idx in groups]
-        bounds = contiguous_bounds([idx for _, idx in groups], nu)
+        bounds = runs[0] if runs is not None else contiguous_bounds(
+            [idx for _, idx in plan()], nu
+        )
         one_call = None
-        if bounds is not None:  # runs of units (a sweep's points): one compiled call
-            ordered = sorted(plan, key=lambda item: int(item[1][0]))
-            one_call = ([lead[0] for lead, _ in ordered], [lead[1] for lead, _ in ordered])
+        if runs is not None:  # one NXX1 table for all sets
+            consts0, table0 = _constants(first, ni)
+            spans = np.tile(np.asarray([0, table0.shape[0]], dtype=np.intp), (runs[1].shape[0], 1))
+            one_call = (consts0, table0, runs[1], spans)
+        elif bounds is not None:
+            one_call = _group_tables(plan())
 
         def call_groups(run: Any, c0: int, c1: int, *recording: Any) -> int:
             *common, threads = recording
-            # The kernel runs the groups one after another on one thread: for groups
-            # smaller than a block on average, where threads inside a group gain nothing.
-            if (one_call is not None and run is not reference.run_emergent
-                    and (threads == 1 or len(groups) * 64 >= nu)):
-                consts_list, tables = one_call
+            if one_call is not None and run is not reference.run_emergent:
+                # Runs of units (a sweep's points): one compiled call, every set its own
+                # layer, blocks of several sets with per-lane constants.
+                first_consts, pool, table, spans = one_call
                 return int(
-                    run(consts_list[0], tables[0], x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
+                    run(first_consts, pool, x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a,
                         unit_block, syn_block, n_cycles, c0, c1, *common, act_q, threads,
-                        consts_list, tables, bounds)
+                        table, bounds, spans)
                 )  # fmt: skip
             args = (x, s_eff, s_m, ge_a, gi_a, ext_a, targ_a, unit_block, syn_block,
                     n_cycles, c0, c1, *common, act_q, threads)  # fmt: skip
@@ -320,10 +337,10 @@ def prepare(
             # 7-8 state blocks (axis 1), 16 unit_cols, 19 spikes, 20 first_bad, 21 act_q.
             axes = {0: 1, 1: 1, 2: 1, 3: 2, 4: 2, 5: 2, 6: 2, 7: 1, 8: 1,
                     16: 0, 19: 0, 20: 0, 21: 2}  # fmt: skip
-            return run_groups(run, plan, args, axes, (7, 8, 19, 20, 21))
+            return run_groups(run, plan(), args, axes, (7, 8, 19, 20, 21))
 
         call_run = call_groups
-    consts, table = _constants(params if groups[0][1] is None else groups[0][0], ni)
+    consts, table = _constants(first, ni)
 
     def call(run: Any, c0: int, c1: int, *recording: Any) -> int:
         # recording: rec_first, every, rec_base, slots, unit_rows, unit_buf, syn_buf,
@@ -334,7 +351,7 @@ def prepare(
                 unit_block, syn_block, n_cycles, c0, c1, *common, act_q, threads)
         )  # fmt: skip
 
-    if groups[0][1] is None:
+    if not per_set:
         call_run = call
 
     def extra(done: int) -> dict[str, np.ndarray]:
@@ -351,6 +368,70 @@ def prepare(
         call=call_run,
         extra=extra,
     )
+
+
+#: The fields that set the initial state (with the SIG of the initial weights).
+_INITIAL = {"fwt_init", "wt_init", "init_net", "init_v_m", "init_act", "avg_init", "avg_l_init",
+            "wt_sig_gain", "wt_sig_off", "quirk_sig_seed", "sig_eps"}  # fmt: skip
+
+#: The fields the NXX1 lookup table is built from.
+_TABLE = {"nxx1", "gain", "nvar", "table_res", "table_max"}
+
+
+def _runs_of_sets(
+    params: EmergentParams, first: EmergentParams, n_inputs: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A sweep's layout, without a scalar instance per set: when every per-unit field is
+    a float array, each distinct set is one run of consecutive units and all sets share
+    one NXX1 table, ``(bounds, rows)``: the runs' bounds (``0 = b[0] < ... < b[n] =
+    n_units``) and each run's constants as a row (``CONST_NAMES`` order, the bits of
+    :func:`derived_constants` of its set).  Else None (the caller goes set by set)."""
+    arrays = params.per_unit
+    if any(a.dtype != np.float64 for a in arrays.values()):
+        return None
+    if first.nxx1 == "table" and _TABLE & set(arrays):
+        return None
+    bits = np.stack([a.view(np.uint64) for a in arrays.values()], axis=1)  # -0.0 != 0.0
+    starts = np.flatnonzero(np.r_[True, np.any(bits[1:] != bits[:-1], axis=1)])
+    keys = np.ascontiguousarray(bits[starts]).view(np.dtype((np.void, 8 * bits.shape[1])))
+    if len(set(keys.ravel().tolist())) != starts.size:  # a set in two places: not runs
+        return None
+    fields = vars_of(params)
+    fields.update({name: a[starts] for name, a in arrays.items()})
+    derived = derived_constants_units(fields, n_inputs)
+    if derived is None:
+        return None
+    _, derived["table_x0"], derived["table_res"] = build_table(first)  # type: ignore[assignment]
+    names = compiled_kernel().CONST_NAMES
+    rows = np.empty((starts.size, len(names)))
+    for k, name in enumerate(names):
+        rows[:, k] = derived[name]
+    bounds = np.append(starts, bits.shape[0]).astype(np.intp)
+    return bounds, rows
+
+
+def _group_tables(
+    plan: list[tuple[tuple[dict[str, float], np.ndarray], np.ndarray]],
+) -> tuple[dict[str, float], np.ndarray, np.ndarray, np.ndarray]:
+    """The compiled kernel's per-group arguments, groups in order of their first unit:
+    the first set's constants, the pool of distinct NXX1 tables one after another, each
+    set's constants as a row (``CONST_NAMES`` order) and its table's (offset, length)."""
+    names = compiled_kernel().CONST_NAMES
+    ordered = sorted(plan, key=lambda item: int(item[1][0]))
+    rows = np.array([[consts[k] for k in names] for (consts, _), _ in ordered], dtype=np.float64)
+    where: dict[bytes, tuple[int, int]] = {}
+    parts: list[np.ndarray] = []
+    spans = np.empty((len(ordered), 2), dtype=np.intp)
+    offset = 0
+    for g, ((_, table), _) in enumerate(ordered):
+        key = table.tobytes()
+        if key not in where:
+            where[key] = (offset, table.shape[0])
+            parts.append(table)
+            offset += table.shape[0]
+        spans[g] = where[key]
+    pool = np.ascontiguousarray(np.concatenate(parts), dtype=np.float64)
+    return ordered[0][0][0], pool, rows, spans
 
 
 def _constants(params: EmergentParams, n_inputs: int) -> tuple[dict[str, float], np.ndarray]:
