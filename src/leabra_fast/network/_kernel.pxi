@@ -29,7 +29,8 @@
 # the same bits at any thread count.
 
 from cython.parallel cimport parallel, prange, threadid
-from libc.math cimport fabs, floor, pow, sqrt
+from libc.math cimport cos, fabs, floor, log, pow, sqrt
+from libc.stdint cimport uint64_t
 from libc.stdio cimport fprintf, stderr
 from libc.stdlib cimport abort, free, malloc
 
@@ -119,7 +120,7 @@ cdef enum:
     U_ACT, U_ACT_LRN, U_GE, U_GI, U_GK, U_GI_SELF, U_GI_SYN, U_INET, U_VM, U_ACT_DEL,
     U_ACT_SENT, U_GE_RAW, U_GI_RAW, U_EXT, U_TARG, U_ACT_Q0, U_ACT_Q1, U_ACT_Q2, U_ACT_M,
     U_ACT_P, U_ACT_DIF, U_ACT_AVG, U_AVG_SS, U_AVG_S, U_AVG_M, U_AVG_L, U_AVG_L_LRN,
-    U_AVG_S_LRN, U_N
+    U_AVG_S_LRN, U_GKNA_F, U_GKNA_M, U_GKNA_S, U_NOISE, U_N
 
 cdef enum:
     F_HAS_EXT, F_HAS_TARG, F_HAS_CMPR, F_N
@@ -130,7 +131,12 @@ cdef enum:
     P_ACT_P_AVG, P_ACT_P_MAX, P_ACT_M_AVG_RUN, P_ACT_P_AVG_RUN, P_ACT_P_AVG_EFF, P_N
 
 cdef enum:
-    L_COS, L_COS_AVG, L_COS_VAR, L_COS_AVG_LRN, L_MOD_AVG_L_LRN, L_N
+    L_COS, L_COS_AVG, L_COS_VAR, L_COS_AVG_LRN, L_MOD_AVG_L_LRN, L_NOISE_KEY_HI,
+    L_NOISE_KEY_LO, L_NOISE_CTR_HI, L_NOISE_CTR_LO, L_N
+
+cdef enum:
+    # Noise types (params.NOISE_TYPES order).
+    NOISE_NONE, NOISE_VM, NOISE_GE, NOISE_ACT, NOISE_GE_MULT
 
 cdef enum:
     S_WT, S_LWT, S_DWT, S_NORM, S_MOMENT, S_N
@@ -183,6 +189,10 @@ ctypedef struct LayerC:
     double pool_gi, pool_ff, pool_fb, pool_fb_dt, pool_mva, pool_ff0
     double self_gi, self_dt, aa_init, aa_dt, aa_adjust, ss_dt, s_dt, m_dt, lrn_m, lrn_s
     double avg_l_dt, avg_l_gain, avg_l_min, lrn_min, lrn_fact, mod_min, cd_dt, cd_dt_c
+    # KNa adaptation (kna_f/m/s: fast, medium, slow channels) and activation noise
+    int kna_on, kna_f_on, kna_m_on, kna_s_on, noise_type, noise_gauss, noise_fixed
+    double kna_rate, kna_f_rise, kna_f_max, kna_f_dt, kna_m_rise, kna_m_max, kna_m_dt
+    double kna_s_rise, kna_s_max, kna_s_dt, noise_mean, noise_var
 
 
 ctypedef struct PrjnC:
@@ -480,17 +490,60 @@ cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_
     cdef double* vm = lf_u(net, U_VM, b, L)
     cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
     cdef double* inet = lf_u(net, U_INET, b, L)
+    cdef const double* noise = lf_u(net, U_NOISE, b, L)
     cdef Py_ssize_t i
-    cdef double clmp
+    cdef double clmp, a
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (hard clamp)")
     for i in range(u0, u1):
         if he[i]:
-            clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
-            act[i] = clmp
+            if L.noise_type == NOISE_ACT:
+                clmp = lf_clip(ext[i] + noise[i], L.clamp_min, L.clamp_max)
+            else:
+                clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
+            # Go's HardClamp adds Noise to Act whatever the type (0 without noise)
+            a = clmp + noise[i] if L.noise_type != NOISE_NONE else clmp
+            act[i] = a
             act_lrn[i] = clmp
-            vm[i] = L.thr + clmp / L.gain
+            vm[i] = L.thr + a / L.gain
             act_del[i] = 0.0
             inet[i] = 0.0
+
+
+cdef inline uint64_t lf_mix64(uint64_t x) noexcept nogil:
+    """splitmix64's finaliser (reference._mix64)."""
+    x = x ^ (x >> 30)
+    x = x * <uint64_t>0xBF58476D1CE4E5B9ULL
+    x = x ^ (x >> 27)
+    x = x * <uint64_t>0x94D049BB133111EBULL
+    return x ^ (x >> 31)
+
+
+cdef void lf_gen_noise(const Net* net, Py_ssize_t b, Py_ssize_t li) noexcept nogil:
+    """Go Layer.GenNoise with the counter-based generator of reference.noise_values: a
+    new Noise for every unit of layer li, then the layer's draw counter advances."""
+    cdef const LayerC* L = &net.lc[li]
+    cdef double* noise = lf_u(net, U_NOISE, b, L)
+    cdef double* ctr_hi = lf_l(net, L_NOISE_CTR_HI, b, li)
+    cdef double* ctr_lo = lf_l(net, L_NOISE_CTR_LO, b, li)
+    cdef uint64_t gold = <uint64_t>0x9E3779B97F4A7C15ULL
+    cdef uint64_t key = (<uint64_t>lf_l(net, L_NOISE_KEY_HI, b, li)[0] * <uint64_t>16777216
+                         + <uint64_t>lf_l(net, L_NOISE_KEY_LO, b, li)[0])
+    cdef uint64_t ctr = <uint64_t>ctr_hi[0] * <uint64_t>16777216 + <uint64_t>ctr_lo[0]
+    cdef uint64_t h = lf_mix64(key + gold * (ctr + 1))
+    cdef uint64_t i
+    cdef double u0, u1
+    for i in range(<uint64_t>L.n):
+        u0 = <double>(lf_mix64(h + gold * (2 * i + 1)) >> 11) * 1.1102230246251565e-16
+        u1 = <double>(lf_mix64(h + gold * (2 * i + 2)) >> 11) * 1.1102230246251565e-16
+        if L.noise_gauss:
+            noise[i] = L.noise_mean + L.noise_var * (sqrt(-2.0 * log(1.0 - u0))
+                                                     * cos(6.283185307179586 * u1))
+        else:
+            noise[i] = L.noise_mean + (L.noise_var * 2.0) * (u0 - 0.5)
+    ctr_lo[0] = ctr_lo[0] + 1.0
+    if ctr_lo[0] >= 16777216.0:
+        ctr_lo[0] = 0.0
+        ctr_hi[0] = ctr_hi[0] + 1.0
 
 
 cdef void lf_avg_l_from_avg_m(const Net* net, Py_ssize_t b, Py_ssize_t li) noexcept nogil:
@@ -612,6 +665,8 @@ cdef void lf_alpha_cyc_init(const Net* net, Py_ssize_t b) noexcept nogil:
             lf_avg_l_from_avg_m(net, b, li)
             lf_act_avg_from_act(net, b, L)
         lf_gscale(net, b, L)
+        if L.noise_type != NOISE_NONE and L.noise_fixed:
+            lf_gen_noise(net, b, li)
         lf_decay(net, b, L)
         lf_zero(lf_u(net, U_ACT_SENT, b, L), L.n)
         lf_zero(lf_u(net, U_GE_RAW, b, L), L.n)
@@ -709,7 +764,10 @@ cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept
     cdef double* gi_syn = lf_u(net, U_GI_SYN, b, Lp)
     cdef const double* ext = lf_u(net, U_EXT, b, Lp)
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
+    cdef const double* noise = lf_u(net, U_NOISE, b, Lp)
     cdef double g, gs
+    if L.noise_type != NOISE_NONE and not L.noise_fixed:
+        lf_gen_noise(net, b, Lp - net.lc)   # GeFmRaw: the cycle's first use draws it
     for k in range(L.recv0, L.recv1):
         p = lf_recv_prjn(net, Lp - net.lc, k)
         raw = gi_raw if p.inhib else ge_raw
@@ -726,6 +784,8 @@ cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept
             else:
                 g = ge_raw[i] + ext[i] * L.clamp_gain
         ge[i] += L.g_dt * (g - ge[i])
+        if L.noise_type == NOISE_GE:
+            ge[i] += noise[i]
         gs = gi_syn[i] + L.g_dt * (gi_raw[i] - gi_syn[i])
         gi_syn[i] = 0.0 if gs < 0 else gs
 
@@ -818,9 +878,13 @@ ctypedef struct ActLanes:
     double act_del[16]
     double drv[16]         # NXX1's argument for Act
     double drv_nok[16]     # and for ActLrn (without K)
+    double noise[16]       # the next three only with noise or KNa (lf_act_lanes_full)
+    double gkna_f[16]
+    double gkna_m[16]
+    double gkna_s[16]
 
 
-cdef inline void lf_act_drive(const LayerC* c, ActLanes* x) noexcept nogil:
+cdef inline void lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) noexcept nogil:
     """VmFmG of LF_W lanes (Vm by one Euler step) and NXX1's arguments, chosen first:
     Vm - Thr below threshold, else Ge - its threshold (without K for ActLrn): the same
     values as the reference's selection after three NXX1."""
@@ -835,7 +899,10 @@ cdef inline void lf_act_drive(const LayerC* c, ActLanes* x) noexcept nogil:
         net_i = (ge * (c.erev_e - v) + c.gbar_l * (c.erev_l - v) + gi * (c.erev_i - v)
                  + gk * (c.erev_k - v))
         x.inet[i] = net_i
-        v = lf_clip(v + c.vm_dt * net_i, c.vm_min, c.vm_max)
+        if vm_noise:
+            v = lf_clip((v + c.vm_dt * net_i) + x.noise[i], c.vm_min, c.vm_max)
+        else:
+            v = lf_clip(v + c.vm_dt * net_i, c.vm_min, c.vm_max)
         x.vm[i] = v
         ge_thr = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l
                    + c.gbar_k * x.gk[i] * c.erev_sub_thr_k) / c.thr_sub_erev_e)
@@ -867,6 +934,41 @@ cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k,
         x.act_lrn[i] = x.act_lrn[i] + c.vm_dt * (nw_lrn - x.act_lrn[i])
 
 
+cdef inline double lf_kna(double g, double a, bint on, double rise, double gmax,
+                          double dt) noexcept nogil:
+    """One KNa channel from the rate code (Go knadapt.Chan.GcFmRate; a = Act * Rate),
+    grouped as model="emergent" groups it: g + a rise (max - g) - dt g."""
+    if not on:
+        return 0.0
+    return g + a * rise * (gmax - g) - dt * g
+
+
+cdef void lf_act_lanes_full(const LayerC* c, ActLanes* x) noexcept nogil:
+    """lf_act_lanes with noise on Act and KNa adaptation: both NXX1 values, Act plus the
+    noise (after ActDel), then the KNa channels from the new Act and their sum Gk."""
+    cdef int i
+    cdef double nw_act, nw_lrn, a, k
+    for i in range(LF_W):
+        a = x.act[i]
+        nw_act = lf_nxx1(c, x.drv[i])
+        nw_lrn = lf_nxx1(c, x.drv_nok[i])
+        nw_act = a + c.vm_dt * (nw_act - a)
+        x.act_del[i] = nw_act - a
+        if c.noise_type == NOISE_ACT:
+            nw_act = nw_act + x.noise[i]
+        x.act[i] = nw_act
+        x.act_lrn[i] = x.act_lrn[i] + c.vm_dt * (nw_lrn - x.act_lrn[i])
+        if c.kna_on:
+            k = nw_act * c.kna_rate
+            x.gkna_f[i] = lf_kna(x.gkna_f[i], k, c.kna_f_on, c.kna_f_rise, c.kna_f_max,
+                                 c.kna_f_dt)
+            x.gkna_m[i] = lf_kna(x.gkna_m[i], k, c.kna_m_on, c.kna_m_rise, c.kna_m_max,
+                                 c.kna_m_dt)
+            x.gkna_s[i] = lf_kna(x.gkna_s[i], k, c.kna_s_on, c.kna_s_rise, c.kna_s_max,
+                                 c.kna_s_dt)
+            x.gk[i] = (x.gkna_f[i] + x.gkna_m[i]) + x.gkna_s[i]
+
+
 cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
                         Py_ssize_t u1) noexcept nogil:
     """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes (the last block
@@ -887,8 +989,14 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
     cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
+    cdef double* gk = lf_u(net, U_GK, b, Lp)
+    cdef double* gkna_f = lf_u(net, U_GKNA_F, b, Lp)
+    cdef double* gkna_m = lf_u(net, U_GKNA_M, b, Lp)
+    cdef double* gkna_s = lf_u(net, U_GKNA_S, b, Lp)
+    cdef const double* noise = lf_u(net, U_NOISE, b, Lp)
     cdef Py_ssize_t i, i0, u, m, blk, n_clamped, n_below
     cdef bint no_k
+    cdef bint full = L.kna_on or L.noise_type != NOISE_NONE
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (ActFmG)")
     for blk in range((u1 - u0 + LF_W - 1) // LF_W):
         i0 = u0 + blk * LF_W
@@ -904,19 +1012,36 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             lf_load(x.ge, ge_ + i0, m)
             lf_load(x.gi, gi_ + i0, m)
             lf_load(x.gk, gk_ + i0, m)
-            no_k = True
-            for i in range(LF_W):
-                no_k = no_k and x.gk[i] == 0
-            lf_act_drive(&L, &x)
-            n_below = 0
-            for i in range(LF_W):
-                n_below += x.drv[i] < 0
-            if no_k and n_below == LF_W:
-                lf_act_lanes(&L, &x, True, True)
-            elif no_k:
-                lf_act_lanes(&L, &x, True, False)
+            if full:
+                # noise or KNa: every lane takes the general path
+                lf_load(x.noise, noise + i0, m)
+                lf_load(x.gkna_f, gkna_f + i0, m)
+                lf_load(x.gkna_m, gkna_m + i0, m)
+                lf_load(x.gkna_s, gkna_s + i0, m)
+                lf_act_drive(&L, &x, L.noise_type == NOISE_VM)
+                lf_act_lanes_full(&L, &x)
+                if L.kna_on:
+                    for i in range(m):
+                        u = i0 + i
+                        if not (L.hard and he[u]):   # Go's ActFmG returns for clamped units
+                            gkna_f[u] = x.gkna_f[i]
+                            gkna_m[u] = x.gkna_m[i]
+                            gkna_s[u] = x.gkna_s[i]
+                            gk[u] = x.gk[i]
             else:
-                lf_act_lanes(&L, &x, False, False)
+                no_k = True
+                for i in range(LF_W):
+                    no_k = no_k and x.gk[i] == 0
+                lf_act_drive(&L, &x, False)
+                n_below = 0
+                for i in range(LF_W):
+                    n_below += x.drv[i] < 0
+                if no_k and n_below == LF_W:
+                    lf_act_lanes(&L, &x, True, True)
+                elif no_k:
+                    lf_act_lanes(&L, &x, True, False)
+                else:
+                    lf_act_lanes(&L, &x, False, False)
             for i in range(m):
                 u = i0 + i
                 vm[u] = x.vm[i]

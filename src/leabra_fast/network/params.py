@@ -19,6 +19,7 @@ __all__ = [
     "FLAVOURS",
     "ActAvgParams",
     "ActInitParams",
+    "ActNoiseParams",
     "ActParams",
     "AvgLParams",
     "Chans",
@@ -28,6 +29,8 @@ __all__ = [
     "DtParams",
     "FFFBParams",
     "InhibParams",
+    "KNaChanParams",
+    "KNaParams",
     "LayerParams",
     "LearnNeurParams",
     "LearnSynParams",
@@ -181,9 +184,82 @@ class ClampParams:
 
 
 @dataclass(frozen=True)
+class KNaChanParams:
+    """One sodium-gated potassium channel of KNa adaptation (Go ``knadapt.Chan``).
+
+    Rate code, after each cycle's activation update (``a = act * KNaParams.rate``):
+    ``g += a * rise * (max - g) - g / tau``; a channel that is off keeps ``g = 0``."""
+
+    on: bool = True
+    rise: float = 0.01
+    max: float = 0.1
+    tau: float = 100.0
+    dt: float = field(init=False, repr=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        _finite(self)
+        _check(self, "rise", 0 <= self.rise <= 1, "in [0, 1]")
+        _check(self, "max", self.max >= 0, ">= 0")
+        _check(self, "tau", self.tau >= 1, ">= 1")
+        _set(self, "dt", 1 / self.tau)
+
+
+@dataclass(frozen=True)
+class KNaParams:
+    """KNa adaptation (Go ``knadapt.Params``; off by default, as in Go and C++ 8.5): three
+    Na-gated K conductances driven by the rate-code activation, whose sum is ``Gk``
+    (entering Vm and the Ge threshold of Act through ``gbar.k``, ``erev.k``; not ActLrn's).
+    The same equations and defaults as ``model="emergent"``'s ``kna_*`` parameters
+    (``kna_rate_rise`` = ``rate``, ``kna_fast_rise`` = ``fast.rise`` ...)."""
+
+    on: bool = False
+    rate: float = 0.8
+    fast: KNaChanParams = field(default_factory=lambda: KNaChanParams(True, 0.05, 0.1, 50.0))
+    med: KNaChanParams = field(default_factory=lambda: KNaChanParams(True, 0.02, 0.1, 200.0))
+    slow: KNaChanParams = field(default_factory=lambda: KNaChanParams(True, 0.001, 1.0, 1000.0))
+
+    def __post_init__(self) -> None:
+        _finite(self)
+        _check(self, "rate", self.rate >= 0, ">= 0")
+
+
+#: Go's ActNoiseType values, in snake case.
+NOISE_TYPES = ("none", "vm", "ge", "act", "ge_mult")
+#: Go's erand distributions the noise can draw from.
+NOISE_DISTS = ("uniform", "gaussian")
+
+
+@dataclass(frozen=True)
+class ActNoiseParams:
+    """Activation noise (Go ``ActNoiseParams``; ``type`` "none" by default).
+
+    ``type``: "vm" adds the noise to Vm, "ge" to Ge, "act" to Act (and to a hard-clamped
+    unit's Ext), "ge_mult" is drawn but, as in Go v1, applied nowhere else (see below).
+    ``dist``: "uniform" (``mean + var * 2 (u - 0.5)``) or "gaussian" (``mean + var *
+    N(0, 1)``, ``var`` the standard deviation, as Go's erand).  ``fixed`` (Go's default):
+    one value per unit for the whole trial, drawn at the trial start; else a new value
+    every cycle.  As Go v1's HardClamp, a hard-clamped unit of a layer with noise gets
+    ``Act = clip(Ext (+ noise if "act")) + noise`` whatever the type.  The numbers come
+    from a counter-based generator keyed per layer and batch copy from the ``rng`` of
+    ``Network.init_weights`` (``docs/network_model.md``, "Noise")."""
+
+    type: str = "none"
+    dist: str = "uniform"
+    mean: float = 0.0
+    var: float = 0.0
+    fixed: bool = True
+
+    def __post_init__(self) -> None:
+        _finite(self)
+        _check(self, "type", self.type in NOISE_TYPES, f"one of {NOISE_TYPES}")
+        _check(self, "dist", self.dist in NOISE_DISTS, f"one of {NOISE_DISTS}")
+        _check(self, "var", self.var >= 0, ">= 0")
+
+
+@dataclass(frozen=True)
 class ActParams:
-    """Unit activation (Go ``ActParams``).  Noise and KNa adaptation are not modelled
-    (both off by default in Go)."""
+    """Unit activation (Go ``ActParams``), with Go's KNa adaptation (``kna``) and
+    activation noise (``noise``), both off by default."""
 
     xx1: XX1Params = field(default_factory=XX1Params)
     opt_thresh: OptThreshParams = field(default_factory=OptThreshParams)
@@ -192,8 +268,10 @@ class ActParams:
     gbar: Chans = field(default_factory=lambda: Chans(1.0, 0.1, 1.0, 1.0))
     erev: Chans = field(default_factory=lambda: Chans(1.0, 0.3, 0.25, 0.25))
     clamp: ClampParams = field(default_factory=ClampParams)
+    noise: ActNoiseParams = field(default_factory=ActNoiseParams)
     vm_min: float = 0.0
     vm_max: float = 2.0
+    kna: KNaParams = field(default_factory=KNaParams)
 
     def __post_init__(self) -> None:
         _finite(self)
