@@ -44,7 +44,7 @@ SAME = {"act": "act", "ge": "net", "vm": "v_m", "inet": "I_net", "avg_ss": "avg_
         "avg_s": "avg_s", "avg_m": "avg_m", "avg_s_lrn": "avg_s_eff"}  # fmt: skip
 
 
-def one_to_one_net() -> Network:
+def one_to_one_net(kna: bool = False) -> Network:
     net = Network("OneToOne")
     net.add_layer("Input", N, "input")
     net.add_layer("Hidden", N)
@@ -54,27 +54,34 @@ def one_to_one_net() -> Network:
         ("#Input", {"act.opt_thresh.send": 0.0, "act.opt_thresh.delta": 0.0}),
         ("#Hidden", {"inhib.layer.on": False, "learn.avg_l.err_mod": False}),
         ("Prjn", {"learn.norm.on": False, "learn.momentum.on": False}),
+        ("#Hidden", {"act.kna.on": kna}),
     ])  # fmt: skip
     net.init_weights(rng=np.random.default_rng(0))
     return net
 
 
 @pytest.mark.parametrize("backend", ["cython", "python"])
-@pytest.mark.parametrize("learn", [True, False])
-def test_one_to_one_net_equals_emergent_units(backend, learn):
+@pytest.mark.parametrize(("learn", "kna"), [(True, False), (False, False), (False, True)])
+def test_one_to_one_net_equals_emergent_units(backend, learn, kna):
+    """With KNa adaptation on (Go knadapt, the unit model's ``kna_on``) too: Act, Ge, Vm,
+    Inet, Gk and the three channels stay the same bits.  The learning averages do not:
+    Go's drive them by ActLrn, computed without the K current above threshold (Go's
+    ``GeThrFmGnoK``), the unit model by its one, adapted activation; so with KNa on the
+    network is compared without learning and only on the activation side."""
     rng = np.random.default_rng(3)
     x = rng.uniform(0.0, 0.95, (T, N))
     x[:, 0] = 0.0  # a silent sender
     x[2, 1] = 0.95  # the clamp's ceiling
-    net = one_to_one_net()
+    net = one_to_one_net(kna)
     pj = net.state.prjns["InputToHidden"]
     wt, lwt = pj["wt"][0].diagonal().copy(), pj["lwt"][0].diagonal().copy()
-    params = EmergentParams.go(avg_l_max=1e6, decay=0.0, lrate=0.04 if learn else 0.0)
+    params = EmergentParams.go(avg_l_max=1e6, decay=0.0, lrate=0.04 if learn else 0.0,
+                               kna_on=kna)  # fmt: skip
     state = None
     n_ulp = []
     for t in range(T):
         res = net.run({"Input": x[t : t + 1]}, learn=learn, update_act_avg=True,
-                      record=[*SAME], backend=backend)  # fmt: skip
+                      record=[*SAME, *(["gk"] if kna else [])], backend=backend)  # fmt: skip
         if state is None:
             start = {"wt": wt[:, None], "fwt": lwt[:, None]}
         else:  # the network's weights of the trial before (see the module docstring)
@@ -89,9 +96,22 @@ def test_one_to_one_net_equals_emergent_units(backend, learn):
         state = unit.state
         hidden = res.cycles["Hidden"]
         for v, u in SAME.items():
+            if kna and v.startswith("avg"):
+                # ActLrn (no K) against the adapted act: a real difference (docstring)
+                assert not np.array_equal(hidden[v][0, :, 0, 1:], unit[u][:, 1:])
+                continue
             np.testing.assert_array_equal(hidden[v][0, :, 0, :], unit[u], err_msg=f"{t} {v}")
-        np.testing.assert_array_equal(res.trials["Hidden"]["avg_l"][0, 0],
-                                      unit["avg_l"][-1], err_msg=f"{t} avg_l")  # fmt: skip
+        if not kna:
+            np.testing.assert_array_equal(res.trials["Hidden"]["avg_l"][0, 0],
+                                          unit["avg_l"][-1], err_msg=f"{t} avg_l")  # fmt: skip
+        else:
+            # the unit model's g_k of a cycle is Gk after the cycle before
+            np.testing.assert_array_equal(hidden["gk"][0, :-1, 0, :], unit["g_k"][1:],
+                                          err_msg=f"{t} gk")  # fmt: skip
+            hs = net.state.layers["Hidden"]
+            for v, u in (("gkna_f", "gkna_f"), ("gkna_m", "gkna_m"), ("gkna_s", "gkna_s")):
+                np.testing.assert_array_equal(hs[v][0], getattr(state, u), err_msg=f"{t} {v}")
+            assert float(hs["gkna_f"][0].max()) > 0.05  # the adaptation is engaged
         assert float(np.ptp(hidden["act"][0, :, 0, 1:])) > 0.1  # the units do something
         wt, lwt = pj["wt"][0].diagonal().copy(), pj["lwt"][0].diagonal().copy()
         np.testing.assert_array_equal(lwt, state.fwt[:, 0], err_msg=f"{t} lwt")

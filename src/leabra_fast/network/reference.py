@@ -133,9 +133,10 @@ class LayerConsts(_Consts):
         self.cd_dt_c = f(1) - self.cd_dt
         kn = a.kna
         self.kna_on, self.kna_rate = kn.on, f(kn.rate)
-        for ch in ("fast", "med", "slow"):
-            kc = getattr(kn, ch)
-            setattr(self, f"kna_{ch}", (kc.on, f(kc.rise), f(kc.max), f(1) / f(kc.tau)))
+        # (on, rise, max, dt) of each channel
+        self.kna_fast, self.kna_med, self.kna_slow = (
+            (kc.on, f(kc.rise), f(kc.max), f(1) / f(kc.tau)) for kc in (kn.fast, kn.med, kn.slow)
+        )
         nz = a.noise
         self.noise_type = NOISE_TYPES.index(nz.type)
         self.noise_gauss, self.noise_fixed = nz.dist == "gaussian", nz.fixed
