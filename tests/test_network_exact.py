@@ -124,3 +124,76 @@ def test_one_to_one_net_equals_emergent_units(backend, learn, kna):
         assert (ulp == 0).mean() > 0.5  # most weights are the same bits
         assert not np.array_equal(lwt, one_to_one_net().state.prjns["InputToHidden"]["lwt"][0]
                                   .diagonal())  # fmt: skip
+
+
+#: network cycle variable -> unit-model trace, C++ 8.5 (both potentials; ActLrn = act_nd)
+SAME_CPP = {**SAME, "vm_eq": "v_m_eq", "act_lrn": "act_nd"}
+
+
+def one_to_one_cpp85(decay: float = 0.0) -> Network:
+    net = Network("OneToOneCpp", flavour="cpp85")
+    net.add_layer("Input", N, "input")
+    net.add_layer("Hidden", N)
+    net.connect("Input", "Hidden", "one_to_one")
+    net.apply_params([
+        ("Layer", {"act.init.decay": decay}),
+        ("#Input", {"act.opt_thresh.send": 0.0, "act.opt_thresh.delta": 0.0}),
+        ("#Hidden", {"inhib.layer.on": False, "learn.avg_l.err_mod": False}),
+        ("Prjn", {"learn.norm.on": False, "learn.momentum.on": False,
+                  "learn.wt_bal.on": False}),
+    ])  # fmt: skip
+    net.init_weights(rng=np.random.default_rng(1))
+    return net
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+@pytest.mark.parametrize("learn", [True, False])
+def test_one_to_one_cpp85_net_equals_emergent_cpp_units(backend, learn):
+    """``flavour="cpp85"`` against ``model="emergent"``'s C++ defaults (``EmergentParams()``:
+    midpoint v_m with spikes, reset and refractory period, Euler v_m_eq, the act_nd <
+    vm_act_thr and v_m_eq <= thr test, net >= 0, learning on act_nd, AvgLLrn with lrn_min,
+    the lay_act_thr gate of AvgL): every cycle variable, both potentials, AvgL and LWt are
+    the same bits, trial after trial (Wt to SIG's few ulp, as above).  The strong inputs
+    make v_m cross thr, so the spike reset and the refractory period are exercised."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0.0, 0.95, (T, N))
+    x[:, 0] = 0.0
+    x[0] = 0.0  # a silent first trial: the AvgL gate stays closed on trial 2 as well
+    net = one_to_one_cpp85()
+    pj = net.state.prjns["InputToHidden"]
+    wt, lwt = pj["wt"][0].diagonal().copy(), pj["lwt"][0].diagonal().copy()
+    params = EmergentParams(avg_l_max=1e6, decay=0.0, lrate=0.04 if learn else 0.0)
+    state = None
+    n_spikes = 0
+    gate_closed = []
+    for t in range(T):
+        avg_l0 = net.state.layers["Hidden"]["avg_l"][0].copy()
+        res = net.run({"Input": x[t : t + 1]}, learn=learn, update_act_avg=True,
+                      record=[*SAME_CPP], backend=backend)  # fmt: skip
+        gate_closed.append(np.array_equal(res.trials["Hidden"]["avg_l"][0, 0], avg_l0))
+        if state is None:
+            start = {"wt": wt[:, None], "fwt": lwt[:, None]}
+        else:
+            start = {"state": dataclasses.replace(state, wt=wt[:, None].copy(),
+                                                  fwt=lwt[:, None].copy())}  # fmt: skip
+        sender = res.cycles["Input"]
+        unit = lf.simulate(
+            x[t : t + 1, :, None], su_avg_s_eff=sender["avg_s_lrn"][:, -1, 0, :, None],
+            su_avg_m=sender["avg_m"][:, -1, 0, :, None], params=params, model="emergent",
+            n_cycles=100, backend="cython", **start,
+        )  # fmt: skip
+        state = unit.state
+        n_spikes += int(unit["spike"].sum())
+        hidden = res.cycles["Hidden"]
+        for v, u in SAME_CPP.items():
+            np.testing.assert_array_equal(hidden[v][0, :, 0, :], unit[u], err_msg=f"{t} {v}")
+        np.testing.assert_array_equal(res.trials["Hidden"]["avg_l"][0, 0],
+                                      unit["avg_l"][-1], err_msg=f"{t} avg_l")  # fmt: skip
+        wt, lwt = pj["wt"][0].diagonal().copy(), pj["lwt"][0].diagonal().copy()
+        np.testing.assert_array_equal(lwt, state.fwt[:, 0], err_msg=f"{t} lwt")
+        if learn:
+            assert (np.abs(wt - state.wt[:, 0]) <= 4 * np.spacing(wt)).all()
+        else:
+            np.testing.assert_array_equal(wt, state.wt[:, 0], err_msg=f"{t} wt")
+    assert n_spikes > 10  # v_m spikes: the reset and refractory paths ran
+    assert gate_closed[:2] == [True, True] and not all(gate_closed[2:])

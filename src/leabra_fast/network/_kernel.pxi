@@ -120,7 +120,7 @@ cdef enum:
     U_ACT, U_ACT_LRN, U_GE, U_GI, U_GK, U_GI_SELF, U_GI_SYN, U_INET, U_VM, U_ACT_DEL,
     U_ACT_SENT, U_GE_RAW, U_GI_RAW, U_EXT, U_TARG, U_ACT_Q0, U_ACT_Q1, U_ACT_Q2, U_ACT_M,
     U_ACT_P, U_ACT_DIF, U_ACT_AVG, U_AVG_SS, U_AVG_S, U_AVG_M, U_AVG_L, U_AVG_L_LRN,
-    U_AVG_S_LRN, U_GKNA_F, U_GKNA_M, U_GKNA_S, U_NOISE, U_N
+    U_AVG_S_LRN, U_GKNA_F, U_GKNA_M, U_GKNA_S, U_NOISE, U_VM_EQ, U_ACT_RAW, U_ISI, U_N
 
 cdef enum:
     F_HAS_EXT, F_HAS_TARG, F_HAS_CMPR, F_N
@@ -193,6 +193,9 @@ ctypedef struct LayerC:
     int kna_on, kna_f_on, kna_m_on, kna_s_on, noise_type, noise_gauss, noise_fixed
     double kna_rate, kna_f_rise, kna_f_max, kna_f_dt, kna_m_rise, kna_m_max, kna_m_dt
     double kna_s_rise, kna_s_max, kna_s_dt, noise_mean, noise_var
+    # C++ 8.5's equations (LayerParams.equations == "cpp85")
+    int cpp85
+    double vm_r, t_r, lay_act_thr
 
 
 ctypedef struct PrjnC:
@@ -493,7 +496,23 @@ cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_
     cdef const double* noise = lf_u(net, U_NOISE, b, L)
     cdef Py_ssize_t i
     cdef double clmp, a
+    cdef double* act_raw = lf_u(net, U_ACT_RAW, b, L)
+    cdef double* vm_eq = lf_u(net, U_VM_EQ, b, L)
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (hard clamp)")
+    if L.cpp85:
+        # C++ Compute_HardClamp_impl: act = act_nd = clip(ext), act_raw = ext, v_m = v_m_eq
+        # = e_rev.l if the act is 0 else thr + act / gain
+        for i in range(u0, u1):
+            if he[i]:
+                clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
+                act[i] = clmp
+                act_lrn[i] = clmp
+                act_raw[i] = ext[i]
+                vm[i] = L.erev_l if clmp == 0 else L.thr + clmp / L.gain
+                vm_eq[i] = vm[i]
+                act_del[i] = 0.0
+                inet[i] = 0.0
+        return
     for i in range(u0, u1):
         if he[i]:
             if L.noise_type == NOISE_ACT:
@@ -552,18 +571,23 @@ cdef void lf_avg_l_from_avg_m(const Net* net, Py_ssize_t b, Py_ssize_t li) noexc
     cdef const double* avg_m = lf_u(net, U_AVG_M, b, L)
     cdef double* avg_l_lrn = lf_u(net, U_AVG_L_LRN, b, L)
     cdef double mod = lf_l(net, L_MOD_AVG_L_LRN, b, li)[0]
+    # cpp85: C++'s gate (the layer's last plus-phase average >= lay_act_thr) and no
+    # self-organising outside hidden layers
+    cdef bint gate = not L.cpp85 or lf_p(net, P_ACT_P_AVG, b, L)[0] >= L.lay_act_thr
+    cdef bint zero = L.cpp85 and L.kind != K_HIDDEN
     cdef double v, lrn
     cdef Py_ssize_t i
     for i in range(L.n):
         v = avg_l[i] + L.avg_l_dt * (L.avg_l_gain * avg_m[i] - avg_l[i])
         v = L.avg_l_min if v < L.avg_l_min else v
-        avg_l[i] = v
-        lrn = L.lrn_fact * (v - L.avg_l_min)
+        if gate:
+            avg_l[i] = v
+        lrn = L.lrn_fact * (avg_l[i] - L.avg_l_min)
         if L.lrn_min_offset:
             lrn = L.lrn_min + lrn
         if L.err_mod:
             lrn = lrn * mod
-        avg_l_lrn[i] = lrn
+        avg_l_lrn[i] = 0.0 if zero else lrn
 
 
 cdef inline double lf_run_avg(const LayerC* L, double avg, double act) noexcept nogil:
@@ -613,6 +637,18 @@ cdef void lf_gscale(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogi
             g[0] = g[0] / tot
 
 
+cdef void lf_decay_cpp85(const Net* net, Py_ssize_t b, const LayerC* L,
+                         double d) noexcept nogil:
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, L)
+    cdef double* act_raw = lf_u(net, U_ACT_RAW, b, L)
+    cdef double* vm_eq = lf_u(net, U_VM_EQ, b, L)
+    cdef Py_ssize_t i
+    for i in range(L.n):
+        act_lrn[i] -= d * (act_lrn[i] - L.init_act)
+        act_raw[i] -= d * (act_raw[i] - L.init_act)
+        vm_eq[i] -= d * (vm_eq[i] - L.init_vm)
+
+
 cdef void lf_decay(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
     """Trial-start decay toward the initial state (Go DecayState)."""
     cdef double d = L.decay
@@ -639,6 +675,8 @@ cdef void lf_decay(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil
             gk[i] -= d * gk[i]
             vm[i] -= d * (vm[i] - L.init_vm)
             gi_syn[i] -= d * gi_syn[i]
+        if L.cpp85:  # C++ DecayState: act_nd (ActLrn here), act_raw and v_m_eq too
+            lf_decay_cpp85(net, b, L, d)
     for i in range(L.n):
         act_del[i] = 0.0
         inet[i] = 0.0
@@ -784,8 +822,12 @@ cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp) noexcept
             else:
                 g = ge_raw[i] + ext[i] * L.clamp_gain
         ge[i] += L.g_dt * (g - ge[i])
+        if L.cpp85 and ge[i] < 0:
+            ge[i] = 0.0   # C++ Compute_NetinInteg: net >= 0
         if L.noise_type == NOISE_GE:
             ge[i] += noise[i]
+        elif L.noise_type == NOISE_GE_MULT and L.cpp85:
+            ge[i] *= noise[i]   # C++ NET_MULT_NOISE (Go v1 applies none)
         gs = gi_syn[i] + L.g_dt * (gi_raw[i] - gi_syn[i])
         gi_syn[i] = 0.0 if gs < 0 else gs
 
@@ -844,7 +886,10 @@ cdef void lf_inhib(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil
             gi_self[i] = 0.0
         k = 1 + i // L.pool_size if L.n_pools else 0
         lf_check(k <= L.n_pools, b"pool of a unit (P)")
-        gi[i] = pgi[k] + gi_self[i] + gi_syn[i]
+        if L.cpp85:   # C++ Compute_ApplyInhib_impl: g_i + (gi_syn + gi_self)
+            gi[i] = pgi[k] + (gi_syn[i] + gi_self[i])
+        else:
+            gi[i] = pgi[k] + gi_self[i] + gi_syn[i]
 
 
 cdef inline void lf_load(double* dst, const double* src, Py_ssize_t m) noexcept nogil:
@@ -969,6 +1014,77 @@ cdef void lf_act_lanes_full(const LayerC* c, ActLanes* x) noexcept nogil:
             x.gk[i] = (x.gkna_f[i] + x.gkna_m[i]) + x.gkna_s[i]
 
 
+cdef inline double lf_inet_cpp85(const LayerC* c, double ge, double gi,
+                                 double v) noexcept nogil:
+    return ge * (c.erev_e - v) + c.gbar_l * (c.erev_l - v) + gi * (c.erev_i - v)
+
+
+cdef void lf_act_cpp85(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
+                       Py_ssize_t u1) noexcept nogil:
+    """C++ 8.5's rate code of units u0 .. u1-1 (reference._act_from_g_cpp85): v_m by the
+    midpoint method (held t_r cycles after a spike), v_m_eq by one Euler step, both
+    clipped; v_m above thr spikes (reset to vm_r); Act from v_m_eq or Ge, clipped to
+    [0, 1], and ActLrn = Act (C++ learns on act_nd); hard-clamped units take Ext."""
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef double* vm = lf_u(net, U_VM, b, L)
+    cdef double* vm_eq = lf_u(net, U_VM_EQ, b, L)
+    cdef double* isi = lf_u(net, U_ISI, b, L)
+    cdef double* act = lf_u(net, U_ACT, b, L)
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, L)
+    cdef double* act_raw = lf_u(net, U_ACT_RAW, b, L)
+    cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
+    cdef double* inet = lf_u(net, U_INET, b, L)
+    cdef const double* ge_ = lf_u(net, U_GE, b, L)
+    cdef const double* gi_ = lf_u(net, U_GI, b, L)
+    cdef const double* noise = lf_u(net, U_NOISE, b, L)
+    cdef Py_ssize_t i
+    cdef double ge, gi, v, i1, i2, nv, eq, drv, a, na, ge_thr
+    for i in range(u0, u1):
+        if L.hard and he[i]:
+            lf_hard_clamp(net, b, L, i, i + 1)
+            continue
+        ge = ge_[i] * L.gbar_e
+        gi = gi_[i] * L.gbar_i
+        v = vm[i]
+        i1 = lf_inet_cpp85(L, ge, gi, v)
+        i2 = lf_inet_cpp85(L, ge, gi, v + (0.5 * L.vm_dt) * i1)
+        if L.t_r > 0 and isi[i] >= 0 and isi[i] < L.t_r:
+            nv = v
+            i2 = 0.0
+        else:
+            nv = v + L.vm_dt * i2
+        eq = vm_eq[i] + L.vm_dt * lf_inet_cpp85(L, ge, gi, vm_eq[i])
+        if L.noise_type == NOISE_VM:
+            nv = nv + noise[i]
+            eq = eq + noise[i]
+        nv = lf_clip(nv, L.vm_min, L.vm_max)
+        eq = lf_clip(eq, L.vm_min, L.vm_max)
+        if nv > L.thr:
+            nv = L.vm_r
+            i2 = 0.0
+            isi[i] = 0.0
+        elif isi[i] >= 0:
+            isi[i] = isi[i] + 1.0
+        a = act[i]
+        if act_raw[i] < L.vm_act_thr and eq <= L.thr:
+            drv = eq - L.thr
+        else:
+            ge_thr = ((L.gbar_i * gi_[i] * L.erev_sub_thr_i + L.gbar_l * L.erev_sub_thr_l)
+                      / L.thr_sub_erev_e)
+            drv = ge - ge_thr
+        na = a + L.vm_dt * (lf_nxx1(L, drv) - a)
+        act_del[i] = na - a
+        if L.noise_type == NOISE_ACT:
+            na = na + noise[i]
+        act_raw[i] = na
+        na = lf_clip(na, 0.0, 1.0)
+        act[i] = na
+        act_lrn[i] = na
+        vm[i] = nv
+        vm_eq[i] = eq
+        inet[i] = i2
+
+
 cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
                         Py_ssize_t u1) noexcept nogil:
     """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes (the last block
@@ -997,8 +1113,12 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef Py_ssize_t i, i0, u, m, blk, n_clamped, n_below
     cdef bint no_k
     cdef bint full = L.kna_on or L.noise_type != NOISE_NONE
+    cdef Py_ssize_t n_blk = (u1 - u0 + LF_W - 1) // LF_W
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (ActFmG)")
-    for blk in range((u1 - u0 + LF_W - 1) // LF_W):
+    if L.cpp85:
+        lf_act_cpp85(net, b, Lp, u0, u1)
+        n_blk = 0
+    for blk in range(n_blk):
         i0 = u0 + blk * LF_W
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
         n_clamped = 0

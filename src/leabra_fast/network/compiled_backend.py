@@ -123,6 +123,10 @@ def layer_tables(net: BuiltNetwork) -> _Tables:
             noise_fixed=int(bool(c.noise_fixed)),
             noise_mean=float(c.noise_mean),
             noise_var=float(c.noise_var),
+            cpp85=int(bool(c.cpp85)),
+            vm_r=float(c.vm_r),
+            t_r=float(c.t_r),
+            lay_act_thr=float(c.lay_act_thr),
         )
         for ch, (on, rise, gmax, dt) in (
             ("f", c.kna_fast), ("m", c.kna_med), ("s", c.kna_slow)

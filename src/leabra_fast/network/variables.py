@@ -21,6 +21,8 @@ CYCLE_VARS = (
     "avg_s_lrn",
     "gk",
     "noise",
+    "vm_eq",
+    "act_raw",
 )
 #: Unit variables recorded once per trial (after the plus phase, before learning).
 TRIAL_VARS = (
