@@ -338,3 +338,54 @@ def test_without_noise_the_rng_is_drawn_as_before():
     st = net.state.layers["Hidden"]
     assert st["noise_key_hi"][0] * 2**24 + st["noise_key_lo"][0] > 0
     assert net.state.layers["Input"]["noise_key_hi"][0] == 0
+
+
+@pytest.mark.skipif(not compiled.OPENMP, reason="built without OpenMP")
+@pytest.mark.parametrize("flavour", ["go_v1", "cpp85"])
+def test_threads_inside_one_copy_with_noise_and_kna(flavour):
+    """256-unit layers, one batch copy: the units of each step are shared by 2 and 3
+    threads (the work pool); noise is drawn per layer before the shared steps, so the
+    bits do not move."""
+    kna = [KNA] if flavour == "go_v1" else []
+    sheet = [*kna, noise("ge", var=0.05), noise("vm", var=0.01, layer="#Output")]
+    rng = np.random.default_rng(2)
+    x = (rng.random((2, 256)) < 0.2).astype(float)
+    y = (rng.random((2, 256)) < 0.2).astype(float)
+    states = []
+    for n_threads in (1, 2, 3):
+        net = Network("Big", cyc_per_qtr=5, flavour=flavour)
+        for name, kind in (("Input", "input"), ("Hidden", "hidden"), ("Output", "target")):
+            net.add_layer(name, 256, kind)
+        net.connect("Input", "Hidden", "full")
+        net.connect("Hidden", "Output", "full")
+        net.apply_params(sheet)
+        net.init_weights(1)
+        net.run({"Input": x}, {"Output": y}, backend="cython", n_threads=n_threads)
+        states.append(net.get_state())
+    for s in states[1:]:
+        for k in s:
+            np.testing.assert_array_equal(s[k], states[0][k], err_msg=k)
+
+
+def test_float32_reference_runs_cpp85_with_noise():
+    """The float32 reference runs the cpp85 equations (rounded as its float type; no Go
+    values exist for them) and tracks float64 over the first cycles."""
+    sheet = [noise("act", var=0.02)]
+    inp, tg = patterns(1, 1)
+
+    def make_cpp(dtype):
+        net = Network("Cpp32", n_batch=1, cyc_per_qtr=10, dtype=dtype, flavour="cpp85")
+        net.add_layer("Input", N, "input")
+        net.add_layer("Hidden", N)
+        net.add_layer("Output", N, "target")
+        net.connect("Input", "Hidden", "full")
+        net.connect("Hidden", "Output", "full")
+        net.apply_params(sheet)
+        net.init_weights(3)
+        return net
+
+    a = make_cpp(np.float32).run(inp, tg, record=["act", "vm_eq"], backend="python")
+    b = make_cpp(np.float64).run(inp, tg, record=["act", "vm_eq"], backend="python")
+    assert a.cycles["Hidden"]["act"].dtype == np.float32
+    np.testing.assert_allclose(a.cycles["Hidden"]["vm_eq"][:, :8], b.cycles["Hidden"]["vm_eq"][:, :8],
+                               atol=1e-5)  # fmt: skip
