@@ -387,5 +387,5 @@ def test_float32_reference_runs_cpp85_with_noise():
     a = make_cpp(np.float32).run(inp, tg, record=["act", "vm_eq"], backend="python")
     b = make_cpp(np.float64).run(inp, tg, record=["act", "vm_eq"], backend="python")
     assert a.cycles["Hidden"]["act"].dtype == np.float32
-    np.testing.assert_allclose(a.cycles["Hidden"]["vm_eq"][:, :8], b.cycles["Hidden"]["vm_eq"][:, :8],
-                               atol=1e-5)  # fmt: skip
+    va, vb = a.cycles["Hidden"]["vm_eq"][:, :8], b.cycles["Hidden"]["vm_eq"][:, :8]
+    np.testing.assert_allclose(va, vb, atol=1e-5)
