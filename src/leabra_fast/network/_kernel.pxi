@@ -1019,12 +1019,78 @@ cdef inline double lf_inet_cpp85(const LayerC* c, double ge, double gi,
     return ge * (c.erev_e - v) + c.gbar_l * (c.erev_l - v) + gi * (c.erev_i - v)
 
 
+ctypedef struct CppLanes:
+    # A block of LF_W units of lf_act_cpp85 (as ActLanes for the Go equations).
+    double vm[16]
+    double vm_eq[16]
+    double isi[16]
+    double act[16]
+    double act_raw[16]
+    double ge[16]
+    double gi[16]
+    double inet[16]
+    double act_del[16]
+    double drv[16]
+    double noise[16]
+
+
+cdef inline void lf_cpp_drive(const LayerC* c, CppLanes* x, bint vm_noise) noexcept nogil:
+    """C++ Compute_Vm of LF_W lanes, the spike reset, and NXX1's argument: v_m by the
+    midpoint method (held while refractory), v_m_eq by one Euler step, both clipped; a
+    v_m above thr resets to vm_r; below threshold (act_raw and v_m_eq) v_m_eq - thr,
+    else Ge minus its threshold.  Selects, no branches: the lanes vectorise."""
+    cdef int i
+    cdef bint refr, spk, sub
+    cdef double ge, gi, v, i1, i2, nv, eq, ge_thr
+    for i in range(LF_W):
+        ge = x.ge[i] * c.gbar_e
+        gi = x.gi[i] * c.gbar_i
+        v = x.vm[i]
+        i1 = lf_inet_cpp85(c, ge, gi, v)
+        i2 = lf_inet_cpp85(c, ge, gi, v + (0.5 * c.vm_dt) * i1)
+        refr = (c.t_r > 0) & (x.isi[i] >= 0) & (x.isi[i] < c.t_r)
+        nv = v if refr else v + c.vm_dt * i2
+        i2 = 0.0 if refr else i2
+        eq = x.vm_eq[i] + c.vm_dt * lf_inet_cpp85(c, ge, gi, x.vm_eq[i])
+        if vm_noise:
+            nv = nv + x.noise[i]
+            eq = eq + x.noise[i]
+        nv = lf_clip(nv, c.vm_min, c.vm_max)
+        eq = lf_clip(eq, c.vm_min, c.vm_max)
+        spk = nv > c.thr
+        x.vm[i] = c.vm_r if spk else nv
+        x.inet[i] = 0.0 if spk else i2
+        x.isi[i] = 0.0 if spk else (x.isi[i] + 1.0 if x.isi[i] >= 0 else x.isi[i])
+        x.vm_eq[i] = eq
+        ge_thr = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l)
+                  / c.thr_sub_erev_e)
+        sub = (x.act_raw[i] < c.vm_act_thr) & (eq <= c.thr)
+        x.drv[i] = eq - c.thr if sub else ge - ge_thr
+
+
+cdef inline void lf_cpp_act(const LayerC* c, CppLanes* x, bint below,
+                            bint act_noise) noexcept nogil:
+    """C++ Compute_ActFun_Rate of LF_W lanes: NXX1 (its sigmoid only when every argument
+    is below 0), act_raw = act + vm_dt (nxx1 - act) (+ noise), act = clip(act_raw, 0, 1)."""
+    cdef int i
+    cdef double a, na
+    for i in range(LF_W):
+        a = x.act[i]
+        na = lf_nxx1_below(c, x.drv[i]) if below else lf_nxx1(c, x.drv[i])
+        na = a + c.vm_dt * (na - a)
+        x.act_del[i] = na - a
+        if act_noise:
+            na = na + x.noise[i]
+        x.act_raw[i] = na
+        x.act[i] = lf_clip(na, 0.0, 1.0)
+
+
 cdef void lf_act_cpp85(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
                        Py_ssize_t u1) noexcept nogil:
-    """C++ 8.5's rate code of units u0 .. u1-1 (reference._act_from_g_cpp85): v_m by the
-    midpoint method (held t_r cycles after a spike), v_m_eq by one Euler step, both
-    clipped; v_m above thr spikes (reset to vm_r); Act from v_m_eq or Ge, clipped to
-    [0, 1], and ActLrn = Act (C++ learns on act_nd); hard-clamped units take Ext."""
+    """C++ 8.5's rate code of units u0 .. u1-1 (reference._act_from_g_cpp85) in blocks of
+    LF_W lanes (the last one padded, not stored): lf_cpp_drive, lf_cpp_act; ActLrn = Act
+    (C++ learns on act_nd); hard-clamped units take Ext and keep their spike counter."""
+    cdef CppLanes x
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
     cdef double* vm = lf_u(net, U_VM, b, L)
     cdef double* vm_eq = lf_u(net, U_VM_EQ, b, L)
@@ -1037,52 +1103,51 @@ cdef void lf_act_cpp85(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t
     cdef const double* ge_ = lf_u(net, U_GE, b, L)
     cdef const double* gi_ = lf_u(net, U_GI, b, L)
     cdef const double* noise = lf_u(net, U_NOISE, b, L)
-    cdef Py_ssize_t i
-    cdef double ge, gi, v, i1, i2, nv, eq, drv, a, na, ge_thr
-    for i in range(u0, u1):
-        if L.hard and he[i]:
-            lf_hard_clamp(net, b, L, i, i + 1)
-            continue
-        ge = ge_[i] * L.gbar_e
-        gi = gi_[i] * L.gbar_i
-        v = vm[i]
-        i1 = lf_inet_cpp85(L, ge, gi, v)
-        i2 = lf_inet_cpp85(L, ge, gi, v + (0.5 * L.vm_dt) * i1)
-        if L.t_r > 0 and isi[i] >= 0 and isi[i] < L.t_r:
-            nv = v
-            i2 = 0.0
-        else:
-            nv = v + L.vm_dt * i2
-        eq = vm_eq[i] + L.vm_dt * lf_inet_cpp85(L, ge, gi, vm_eq[i])
-        if L.noise_type == NOISE_VM:
-            nv = nv + noise[i]
-            eq = eq + noise[i]
-        nv = lf_clip(nv, L.vm_min, L.vm_max)
-        eq = lf_clip(eq, L.vm_min, L.vm_max)
-        if nv > L.thr:
-            nv = L.vm_r
-            i2 = 0.0
-            isi[i] = 0.0
-        elif isi[i] >= 0:
-            isi[i] = isi[i] + 1.0
-        a = act[i]
-        if act_raw[i] < L.vm_act_thr and eq <= L.thr:
-            drv = eq - L.thr
-        else:
-            ge_thr = ((L.gbar_i * gi_[i] * L.erev_sub_thr_i + L.gbar_l * L.erev_sub_thr_l)
-                      / L.thr_sub_erev_e)
-            drv = ge - ge_thr
-        na = a + L.vm_dt * (lf_nxx1(L, drv) - a)
-        act_del[i] = na - a
-        if L.noise_type == NOISE_ACT:
-            na = na + noise[i]
-        act_raw[i] = na
-        na = lf_clip(na, 0.0, 1.0)
-        act[i] = na
-        act_lrn[i] = na
-        vm[i] = nv
-        vm_eq[i] = eq
-        inet[i] = i2
+    cdef bint vm_noise = L.noise_type == NOISE_VM
+    cdef bint act_noise = L.noise_type == NOISE_ACT
+    cdef Py_ssize_t i, i0, u, m, blk, n_clamped, n_below
+    for blk in range((u1 - u0 + LF_W - 1) // LF_W):
+        i0 = u0 + blk * LF_W
+        m = u1 - i0 if u1 - i0 < LF_W else LF_W
+        n_clamped = 0
+        if L.hard:
+            for i in range(m):
+                n_clamped += he[i0 + i] != 0
+        if n_clamped < m:
+            lf_load(x.vm, vm + i0, m)
+            lf_load(x.vm_eq, vm_eq + i0, m)
+            lf_load(x.isi, isi + i0, m)
+            lf_load(x.act, act + i0, m)
+            lf_load(x.act_raw, act_raw + i0, m)
+            lf_load(x.ge, ge_ + i0, m)
+            lf_load(x.gi, gi_ + i0, m)
+            lf_load(x.noise, noise + i0, m)
+            if vm_noise:
+                lf_cpp_drive(L, &x, True)
+            else:
+                lf_cpp_drive(L, &x, False)
+            n_below = 0
+            for i in range(LF_W):
+                n_below += x.drv[i] < 0
+            if act_noise:
+                lf_cpp_act(L, &x, False, True)
+            elif n_below == LF_W:
+                lf_cpp_act(L, &x, True, False)
+            else:
+                lf_cpp_act(L, &x, False, False)
+            for i in range(m):
+                u = i0 + i
+                vm[u] = x.vm[i]
+                vm_eq[u] = x.vm_eq[i]
+                act[u] = x.act[i]
+                act_lrn[u] = x.act[i]
+                act_raw[u] = x.act_raw[i]
+                act_del[u] = x.act_del[i]
+                inet[u] = x.inet[i]
+                if not (L.hard and he[u]):
+                    isi[u] = x.isi[i]
+        if n_clamped:
+            lf_hard_clamp(net, b, L, i0, i0 + m)
 
 
 cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
