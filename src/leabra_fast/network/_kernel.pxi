@@ -29,7 +29,8 @@
 # the same bits at any thread count.
 
 from cython.parallel cimport parallel, prange, threadid
-from libc.math cimport fabs, floor, pow, sqrt
+from libc.math cimport cos, fabs, floor, log, pow, sqrt
+from libc.stdint cimport uint64_t
 from libc.stdio cimport fprintf, stderr
 from libc.stdlib cimport abort, free, malloc
 
@@ -128,7 +129,7 @@ cdef enum:
     U_ACT, U_ACT_LRN, U_GE, U_GI, U_GK, U_GI_SELF, U_GI_SYN, U_INET, U_VM, U_ACT_DEL,
     U_ACT_SENT, U_GE_RAW, U_GI_RAW, U_EXT, U_TARG, U_ACT_Q0, U_ACT_Q1, U_ACT_Q2, U_ACT_M,
     U_ACT_P, U_ACT_DIF, U_ACT_AVG, U_AVG_SS, U_AVG_S, U_AVG_M, U_AVG_L, U_AVG_L_LRN,
-    U_AVG_S_LRN, U_N
+    U_AVG_S_LRN, U_GKNA_F, U_GKNA_M, U_GKNA_S, U_NOISE, U_VM_EQ, U_ACT_RAW, U_ISI, U_N
 
 cdef enum:
     F_HAS_EXT, F_HAS_TARG, F_HAS_CMPR, F_N
@@ -139,7 +140,12 @@ cdef enum:
     P_ACT_P_AVG, P_ACT_P_MAX, P_ACT_M_AVG_RUN, P_ACT_P_AVG_RUN, P_ACT_P_AVG_EFF, P_N
 
 cdef enum:
-    L_COS, L_COS_AVG, L_COS_VAR, L_COS_AVG_LRN, L_MOD_AVG_L_LRN, L_N
+    L_COS, L_COS_AVG, L_COS_VAR, L_COS_AVG_LRN, L_MOD_AVG_L_LRN, L_NOISE_KEY_HI,
+    L_NOISE_KEY_LO, L_NOISE_CTR_HI, L_NOISE_CTR_LO, L_N
+
+cdef enum:
+    # Noise types (params.NOISE_TYPES order).
+    NOISE_NONE, NOISE_VM, NOISE_GE, NOISE_ACT, NOISE_GE_MULT
 
 cdef enum:
     S_WT, S_LWT, S_DWT, S_NORM, S_MOMENT, S_N
@@ -190,6 +196,13 @@ ctypedef struct LayerC:
     double pool_gi, pool_ff, pool_fb, pool_fb_dt, pool_mva, pool_ff0
     double self_gi, self_dt, aa_init, aa_dt, aa_adjust, ss_dt, s_dt, m_dt, lrn_m, lrn_s
     double avg_l_dt, avg_l_gain, avg_l_min, lrn_min, lrn_fact, mod_min, cd_dt, cd_dt_c
+    # KNa adaptation (kna_f/m/s: fast, medium, slow channels) and activation noise
+    int kna_on, kna_f_on, kna_m_on, kna_s_on, noise_type, noise_gauss, noise_fixed
+    double kna_rate, kna_f_rise, kna_f_max, kna_f_dt, kna_m_rise, kna_m_max, kna_m_dt
+    double kna_s_rise, kna_s_max, kna_s_dt, noise_mean, noise_var
+    # C++ 8.5's equations (LayerParams.equations == "cpp85")
+    int cpp85
+    double vm_r, t_r, lay_act_thr
 
 
 ctypedef struct PrjnC:
@@ -533,6 +546,10 @@ cdef bint lf_layer_sum(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t, Py_
         mx[0] = m
         if ge:
             lf_inhib_pools(net, b, L)
+            if L.noise_type != NOISE_NONE and not L.noise_fixed:
+                # every thread of the layer has drawn this cycle's noise (they passed
+                # their sums on after their GFmInc)
+                lf_noise_advance(net, b, li)
         return False
     pp = tm.part + ((ge * tm.n + t) * nl + li) * 3
     pp[0], pp[1], pp[2] = s, m, 1.0 if started else 0.0
@@ -583,17 +600,86 @@ cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_
     cdef double* vm = lf_u(net, U_VM, b, L)
     cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
     cdef double* inet = lf_u(net, U_INET, b, L)
+    cdef const double* noise = lf_u(net, U_NOISE, b, L)
     cdef Py_ssize_t i
-    cdef double clmp
+    cdef double clmp, a
+    cdef double* act_raw = lf_u(net, U_ACT_RAW, b, L)
+    cdef double* vm_eq = lf_u(net, U_VM_EQ, b, L)
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (hard clamp)")
+    if L.cpp85:
+        # C++ Compute_HardClamp_impl: act = act_nd = clip(ext), act_raw = ext, v_m = v_m_eq
+        # = e_rev.l if the act is 0 else thr + act / gain
+        for i in range(u0, u1):
+            if he[i]:
+                clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
+                act[i] = clmp
+                act_lrn[i] = clmp
+                act_raw[i] = ext[i]
+                vm[i] = L.erev_l if clmp == 0 else L.thr + clmp / L.gain
+                vm_eq[i] = vm[i]
+                act_del[i] = 0.0
+                inet[i] = 0.0
+        return
     for i in range(u0, u1):
         if he[i]:
-            clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
-            act[i] = clmp
+            if L.noise_type == NOISE_ACT:
+                clmp = lf_clip(ext[i] + noise[i], L.clamp_min, L.clamp_max)
+            else:
+                clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
+            # Go's HardClamp adds Noise to Act whatever the type (0 without noise)
+            a = clmp + noise[i] if L.noise_type != NOISE_NONE else clmp
+            act[i] = a
             act_lrn[i] = clmp
-            vm[i] = L.thr + clmp / L.gain
+            vm[i] = L.thr + a / L.gain
             act_del[i] = 0.0
             inet[i] = 0.0
+
+
+cdef inline uint64_t lf_mix64(uint64_t x) noexcept nogil:
+    """splitmix64's finaliser (reference._mix64)."""
+    x = x ^ (x >> 30)
+    x = x * <uint64_t>0xBF58476D1CE4E5B9ULL
+    x = x ^ (x >> 27)
+    x = x * <uint64_t>0x94D049BB133111EBULL
+    return x ^ (x >> 31)
+
+
+cdef void lf_gen_noise(const Net* net, Py_ssize_t b, Py_ssize_t li, Py_ssize_t u0,
+                       Py_ssize_t u1) noexcept nogil:
+    """Go Layer.GenNoise with the counter-based generator of reference.noise_values: a
+    new Noise for units u0 .. u1-1 of layer li (each unit's value depends only on the
+    layer's key, its draw counter and the unit's index); lf_noise_advance then moves the
+    counter on, once all of the layer's units have drawn."""
+    cdef const LayerC* L = &net.lc[li]
+    cdef double* noise = lf_u(net, U_NOISE, b, L)
+    cdef double* ctr_hi = lf_l(net, L_NOISE_CTR_HI, b, li)
+    cdef double* ctr_lo = lf_l(net, L_NOISE_CTR_LO, b, li)
+    cdef uint64_t gold = <uint64_t>0x9E3779B97F4A7C15ULL
+    cdef uint64_t key = (<uint64_t>lf_l(net, L_NOISE_KEY_HI, b, li)[0] * <uint64_t>16777216
+                         + <uint64_t>lf_l(net, L_NOISE_KEY_LO, b, li)[0])
+    cdef uint64_t ctr = <uint64_t>ctr_hi[0] * <uint64_t>16777216 + <uint64_t>ctr_lo[0]
+    cdef uint64_t h = lf_mix64(key + gold * (ctr + 1))
+    cdef uint64_t i
+    cdef double x0, x1
+    lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (noise)")
+    for i in range(<uint64_t>u0, <uint64_t>u1):
+        x0 = <double>(lf_mix64(h + gold * (2 * i + 1)) >> 11) * 1.1102230246251565e-16
+        x1 = <double>(lf_mix64(h + gold * (2 * i + 2)) >> 11) * 1.1102230246251565e-16
+        if L.noise_gauss:
+            noise[i] = L.noise_mean + L.noise_var * (sqrt(-2.0 * log(1.0 - x0))
+                                                     * cos(6.283185307179586 * x1))
+        else:
+            noise[i] = L.noise_mean + (L.noise_var * 2.0) * (x0 - 0.5)
+
+
+cdef void lf_noise_advance(const Net* net, Py_ssize_t b, Py_ssize_t li) noexcept nogil:
+    """The layer's noise draw counter, one on (two 24-bit halves, exact in doubles)."""
+    cdef double* ctr_hi = lf_l(net, L_NOISE_CTR_HI, b, li)
+    cdef double* ctr_lo = lf_l(net, L_NOISE_CTR_LO, b, li)
+    ctr_lo[0] = ctr_lo[0] + 1.0
+    if ctr_lo[0] >= 16777216.0:
+        ctr_lo[0] = 0.0
+        ctr_hi[0] = ctr_hi[0] + 1.0
 
 
 cdef void lf_avg_l_from_avg_m(const Net* net, Py_ssize_t b, Py_ssize_t li) noexcept nogil:
@@ -602,18 +688,23 @@ cdef void lf_avg_l_from_avg_m(const Net* net, Py_ssize_t b, Py_ssize_t li) noexc
     cdef const double* avg_m = lf_u(net, U_AVG_M, b, L)
     cdef double* avg_l_lrn = lf_u(net, U_AVG_L_LRN, b, L)
     cdef double mod = lf_l(net, L_MOD_AVG_L_LRN, b, li)[0]
+    # cpp85: C++'s gate (the layer's last plus-phase average >= lay_act_thr) and no
+    # self-organising outside hidden layers
+    cdef bint gate = not L.cpp85 or lf_p(net, P_ACT_P_AVG, b, L)[0] >= L.lay_act_thr
+    cdef bint zero = L.cpp85 and L.kind != K_HIDDEN
     cdef double v, lrn
     cdef Py_ssize_t i
     for i in range(L.n):
         v = avg_l[i] + L.avg_l_dt * (L.avg_l_gain * avg_m[i] - avg_l[i])
         v = L.avg_l_min if v < L.avg_l_min else v
-        avg_l[i] = v
-        lrn = L.lrn_fact * (v - L.avg_l_min)
+        if gate:
+            avg_l[i] = v
+        lrn = L.lrn_fact * (avg_l[i] - L.avg_l_min)
         if L.lrn_min_offset:
             lrn = L.lrn_min + lrn
         if L.err_mod:
             lrn = lrn * mod
-        avg_l_lrn[i] = lrn
+        avg_l_lrn[i] = 0.0 if zero else lrn
 
 
 cdef inline double lf_run_avg(const LayerC* L, double avg, double act) noexcept nogil:
@@ -663,6 +754,18 @@ cdef void lf_gscale(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogi
             g[0] = g[0] / tot
 
 
+cdef void lf_decay_cpp85(const Net* net, Py_ssize_t b, const LayerC* L,
+                         double d) noexcept nogil:
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, L)
+    cdef double* act_raw = lf_u(net, U_ACT_RAW, b, L)
+    cdef double* vm_eq = lf_u(net, U_VM_EQ, b, L)
+    cdef Py_ssize_t i
+    for i in range(L.n):
+        act_lrn[i] -= d * (act_lrn[i] - L.init_act)
+        act_raw[i] -= d * (act_raw[i] - L.init_act)
+        vm_eq[i] -= d * (vm_eq[i] - L.init_vm)
+
+
 cdef void lf_decay(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil:
     """Trial-start decay toward the initial state (Go DecayState)."""
     cdef double d = L.decay
@@ -689,6 +792,8 @@ cdef void lf_decay(const Net* net, Py_ssize_t b, const LayerC* L) noexcept nogil
             gk[i] -= d * gk[i]
             vm[i] -= d * (vm[i] - L.init_vm)
             gi_syn[i] -= d * gi_syn[i]
+        if L.cpp85:  # C++ DecayState: act_nd (ActLrn here), act_raw and v_m_eq too
+            lf_decay_cpp85(net, b, L, d)
     for i in range(L.n):
         act_del[i] = 0.0
         inet[i] = 0.0
@@ -715,6 +820,9 @@ cdef void lf_alpha_cyc_init(const Net* net, Py_ssize_t b) noexcept nogil:
             lf_avg_l_from_avg_m(net, b, li)
             lf_act_avg_from_act(net, b, L)
         lf_gscale(net, b, L)
+        if L.noise_type != NOISE_NONE and L.noise_fixed:
+            lf_gen_noise(net, b, li, 0, net.lc[li].n)
+            lf_noise_advance(net, b, li)
         lf_decay(net, b, L)
         lf_zero(lf_u(net, U_ACT_SENT, b, L), L.n)
         lf_zero(lf_u(net, U_GE_RAW, b, L), L.n)
@@ -816,8 +924,13 @@ cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef double* gi_syn = lf_u(net, U_GI_SYN, b, Lp)
     cdef const double* ext = lf_u(net, U_EXT, b, Lp)
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
+    cdef const double* noise = lf_u(net, U_NOISE, b, Lp)
     cdef double g, gs
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (GFmInc)")
+    if L.noise_type != NOISE_NONE and not L.noise_fixed:
+        # GeFmRaw: the cycle's first use draws it (the layer's last thread then advances
+        # the counter, lf_layer_sum)
+        lf_gen_noise(net, b, Lp - net.lc, u0, u1)
     for k in range(L.recv0, L.recv1):
         p = lf_recv_prjn(net, Lp - net.lc, k)
         raw = gi_raw if p.inhib else ge_raw
@@ -834,6 +947,12 @@ cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             else:
                 g = ge_raw[i] + ext[i] * L.clamp_gain
         ge[i] += L.g_dt * (g - ge[i])
+        if L.cpp85 and ge[i] < 0:
+            ge[i] = 0.0   # C++ Compute_NetinInteg: net >= 0
+        if L.noise_type == NOISE_GE:
+            ge[i] += noise[i]
+        elif L.noise_type == NOISE_GE_MULT and L.cpp85:
+            ge[i] *= noise[i]   # C++ NET_MULT_NOISE (Go v1 applies none)
         gs = gi_syn[i] + L.g_dt * (gi_raw[i] - gi_syn[i])
         gi_syn[i] = 0.0 if gs < 0 else gs
 
@@ -901,7 +1020,10 @@ cdef void lf_gi_units(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t 
             gi_self[i] = 0.0
         k = 1 + i // L.pool_size if L.n_pools else 0
         lf_check(k <= L.n_pools, b"pool of a unit (P)")
-        gi[i] = pgi[k] + gi_self[i] + gi_syn[i]
+        if L.cpp85:   # C++ Compute_ApplyInhib_impl: g_i + (gi_syn + gi_self)
+            gi[i] = pgi[k] + (gi_syn[i] + gi_self[i])
+        else:
+            gi[i] = pgi[k] + gi_self[i] + gi_syn[i]
 
 
 cdef inline void lf_load(double* dst, const double* src, Py_ssize_t m) noexcept nogil:
@@ -935,9 +1057,13 @@ ctypedef struct ActLanes:
     double act_del[16]
     double drv[16]         # NXX1's argument for Act
     double drv_nok[16]     # and for ActLrn (without K)
+    double noise[16]       # the next three only with noise or KNa (lf_act_lanes_full)
+    double gkna_f[16]
+    double gkna_m[16]
+    double gkna_s[16]
 
 
-cdef inline void lf_act_drive(const LayerC* c, ActLanes* x) noexcept nogil:
+cdef inline void lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) noexcept nogil:
     """VmFmG of LF_W lanes (Vm by one Euler step) and NXX1's arguments, chosen first:
     Vm - Thr below threshold, else Ge - its threshold (without K for ActLrn): the same
     values as the reference's selection after three NXX1."""
@@ -952,7 +1078,10 @@ cdef inline void lf_act_drive(const LayerC* c, ActLanes* x) noexcept nogil:
         net_i = (ge * (c.erev_e - v) + c.gbar_l * (c.erev_l - v) + gi * (c.erev_i - v)
                  + gk * (c.erev_k - v))
         x.inet[i] = net_i
-        v = lf_clip(v + c.vm_dt * net_i, c.vm_min, c.vm_max)
+        if vm_noise:
+            v = lf_clip((v + c.vm_dt * net_i) + x.noise[i], c.vm_min, c.vm_max)
+        else:
+            v = lf_clip(v + c.vm_dt * net_i, c.vm_min, c.vm_max)
         x.vm[i] = v
         ge_thr = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l
                    + c.gbar_k * x.gk[i] * c.erev_sub_thr_k) / c.thr_sub_erev_e)
@@ -984,6 +1113,177 @@ cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k,
         x.act_lrn[i] = x.act_lrn[i] + c.vm_dt * (nw_lrn - x.act_lrn[i])
 
 
+cdef inline double lf_kna(double g, double a, bint on, double rise, double gmax,
+                          double dt) noexcept nogil:
+    """One KNa channel from the rate code (Go knadapt.Chan.GcFmRate; a = Act * Rate),
+    grouped as model="emergent" groups it: g + a rise (max - g) - dt g."""
+    if not on:
+        return 0.0
+    return g + a * rise * (gmax - g) - dt * g
+
+
+cdef void lf_act_lanes_full(const LayerC* c, ActLanes* x) noexcept nogil:
+    """lf_act_lanes with noise on Act and KNa adaptation: both NXX1 values, Act plus the
+    noise (after ActDel), then the KNa channels from the new Act and their sum Gk."""
+    cdef int i
+    cdef double nw_act, nw_lrn, a, k
+    for i in range(LF_W):
+        a = x.act[i]
+        nw_act = lf_nxx1(c, x.drv[i])
+        nw_lrn = lf_nxx1(c, x.drv_nok[i])
+        nw_act = a + c.vm_dt * (nw_act - a)
+        x.act_del[i] = nw_act - a
+        if c.noise_type == NOISE_ACT:
+            nw_act = nw_act + x.noise[i]
+        x.act[i] = nw_act
+        x.act_lrn[i] = x.act_lrn[i] + c.vm_dt * (nw_lrn - x.act_lrn[i])
+        if c.kna_on:
+            k = nw_act * c.kna_rate
+            x.gkna_f[i] = lf_kna(x.gkna_f[i], k, c.kna_f_on, c.kna_f_rise, c.kna_f_max,
+                                 c.kna_f_dt)
+            x.gkna_m[i] = lf_kna(x.gkna_m[i], k, c.kna_m_on, c.kna_m_rise, c.kna_m_max,
+                                 c.kna_m_dt)
+            x.gkna_s[i] = lf_kna(x.gkna_s[i], k, c.kna_s_on, c.kna_s_rise, c.kna_s_max,
+                                 c.kna_s_dt)
+            x.gk[i] = (x.gkna_f[i] + x.gkna_m[i]) + x.gkna_s[i]
+
+
+cdef inline double lf_inet_cpp85(const LayerC* c, double ge, double gi,
+                                 double v) noexcept nogil:
+    return ge * (c.erev_e - v) + c.gbar_l * (c.erev_l - v) + gi * (c.erev_i - v)
+
+
+ctypedef struct CppLanes:
+    # A block of LF_W units of lf_act_cpp85 (as ActLanes for the Go equations).
+    double vm[16]
+    double vm_eq[16]
+    double isi[16]
+    double act[16]
+    double act_raw[16]
+    double ge[16]
+    double gi[16]
+    double inet[16]
+    double act_del[16]
+    double drv[16]
+    double noise[16]
+
+
+cdef inline void lf_cpp_drive(const LayerC* c, CppLanes* x, bint vm_noise) noexcept nogil:
+    """C++ Compute_Vm of LF_W lanes, the spike reset, and NXX1's argument: v_m by the
+    midpoint method (held while refractory), v_m_eq by one Euler step, both clipped; a
+    v_m above thr resets to vm_r; below threshold (act_raw and v_m_eq) v_m_eq - thr,
+    else Ge minus its threshold.  Selects, no branches: the lanes vectorise."""
+    cdef int i
+    cdef bint refr, spk, sub
+    cdef double ge, gi, v, i1, i2, nv, eq, ge_thr
+    for i in range(LF_W):
+        ge = x.ge[i] * c.gbar_e
+        gi = x.gi[i] * c.gbar_i
+        v = x.vm[i]
+        i1 = lf_inet_cpp85(c, ge, gi, v)
+        i2 = lf_inet_cpp85(c, ge, gi, v + (0.5 * c.vm_dt) * i1)
+        refr = (c.t_r > 0) & (x.isi[i] >= 0) & (x.isi[i] < c.t_r)
+        nv = v if refr else v + c.vm_dt * i2
+        i2 = 0.0 if refr else i2
+        eq = x.vm_eq[i] + c.vm_dt * lf_inet_cpp85(c, ge, gi, x.vm_eq[i])
+        if vm_noise:
+            nv = nv + x.noise[i]
+            eq = eq + x.noise[i]
+        nv = lf_clip(nv, c.vm_min, c.vm_max)
+        eq = lf_clip(eq, c.vm_min, c.vm_max)
+        spk = nv > c.thr
+        x.vm[i] = c.vm_r if spk else nv
+        x.inet[i] = 0.0 if spk else i2
+        x.isi[i] = 0.0 if spk else (x.isi[i] + 1.0 if x.isi[i] >= 0 else x.isi[i])
+        x.vm_eq[i] = eq
+        ge_thr = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l)
+                  / c.thr_sub_erev_e)
+        sub = (x.act_raw[i] < c.vm_act_thr) & (eq <= c.thr)
+        x.drv[i] = eq - c.thr if sub else ge - ge_thr
+
+
+cdef inline void lf_cpp_act(const LayerC* c, CppLanes* x, bint below,
+                            bint act_noise) noexcept nogil:
+    """C++ Compute_ActFun_Rate of LF_W lanes: NXX1 (its sigmoid only when every argument
+    is below 0), act_raw = act + vm_dt (nxx1 - act) (+ noise), act = clip(act_raw, 0, 1)."""
+    cdef int i
+    cdef double a, na
+    for i in range(LF_W):
+        a = x.act[i]
+        na = lf_nxx1_below(c, x.drv[i]) if below else lf_nxx1(c, x.drv[i])
+        na = a + c.vm_dt * (na - a)
+        x.act_del[i] = na - a
+        if act_noise:
+            na = na + x.noise[i]
+        x.act_raw[i] = na
+        x.act[i] = lf_clip(na, 0.0, 1.0)
+
+
+cdef void lf_act_cpp85(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
+                       Py_ssize_t u1) noexcept nogil:
+    """C++ 8.5's rate code of units u0 .. u1-1 (reference._act_from_g_cpp85) in blocks of
+    LF_W lanes (the last one padded, not stored): lf_cpp_drive, lf_cpp_act; ActLrn = Act
+    (C++ learns on act_nd); hard-clamped units take Ext and keep their spike counter."""
+    cdef CppLanes x
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef double* vm = lf_u(net, U_VM, b, L)
+    cdef double* vm_eq = lf_u(net, U_VM_EQ, b, L)
+    cdef double* isi = lf_u(net, U_ISI, b, L)
+    cdef double* act = lf_u(net, U_ACT, b, L)
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, L)
+    cdef double* act_raw = lf_u(net, U_ACT_RAW, b, L)
+    cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
+    cdef double* inet = lf_u(net, U_INET, b, L)
+    cdef const double* ge_ = lf_u(net, U_GE, b, L)
+    cdef const double* gi_ = lf_u(net, U_GI, b, L)
+    cdef const double* noise = lf_u(net, U_NOISE, b, L)
+    cdef bint vm_noise = L.noise_type == NOISE_VM
+    cdef bint act_noise = L.noise_type == NOISE_ACT
+    cdef Py_ssize_t i, i0, u, m, blk, n_clamped, n_below
+    for blk in range((u1 - u0 + LF_W - 1) // LF_W):
+        i0 = u0 + blk * LF_W
+        m = u1 - i0 if u1 - i0 < LF_W else LF_W
+        n_clamped = 0
+        if L.hard:
+            for i in range(m):
+                n_clamped += he[i0 + i] != 0
+        if n_clamped < m:
+            lf_load(x.vm, vm + i0, m)
+            lf_load(x.vm_eq, vm_eq + i0, m)
+            lf_load(x.isi, isi + i0, m)
+            lf_load(x.act, act + i0, m)
+            lf_load(x.act_raw, act_raw + i0, m)
+            lf_load(x.ge, ge_ + i0, m)
+            lf_load(x.gi, gi_ + i0, m)
+            lf_load(x.noise, noise + i0, m)
+            if vm_noise:
+                lf_cpp_drive(L, &x, True)
+            else:
+                lf_cpp_drive(L, &x, False)
+            n_below = 0
+            for i in range(LF_W):
+                n_below += x.drv[i] < 0
+            if act_noise:
+                lf_cpp_act(L, &x, False, True)
+            elif n_below == LF_W:
+                lf_cpp_act(L, &x, True, False)
+            else:
+                lf_cpp_act(L, &x, False, False)
+            for i in range(m):
+                u = i0 + i
+                vm[u] = x.vm[i]
+                vm_eq[u] = x.vm_eq[i]
+                act[u] = x.act[i]
+                act_lrn[u] = x.act[i]
+                act_raw[u] = x.act_raw[i]
+                act_del[u] = x.act_del[i]
+                inet[u] = x.inet[i]
+                if not (L.hard and he[u]):
+                    isi[u] = x.isi[i]
+        if n_clamped:
+            lf_hard_clamp(net, b, L, i0, i0 + m)
+
+
 cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
                         Py_ssize_t u1) noexcept nogil:
     """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes (the last block
@@ -1004,10 +1304,20 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
     cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
+    cdef double* gk = lf_u(net, U_GK, b, Lp)
+    cdef double* gkna_f = lf_u(net, U_GKNA_F, b, Lp)
+    cdef double* gkna_m = lf_u(net, U_GKNA_M, b, Lp)
+    cdef double* gkna_s = lf_u(net, U_GKNA_S, b, Lp)
+    cdef const double* noise = lf_u(net, U_NOISE, b, Lp)
     cdef Py_ssize_t i, i0, u, m, blk, n_clamped, n_below
     cdef bint no_k
+    cdef bint full = L.kna_on or L.noise_type != NOISE_NONE
+    cdef Py_ssize_t n_blk = (u1 - u0 + LF_W - 1) // LF_W
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (ActFmG)")
-    for blk in range((u1 - u0 + LF_W - 1) // LF_W):
+    if L.cpp85:
+        lf_act_cpp85(net, b, Lp, u0, u1)
+        n_blk = 0
+    for blk in range(n_blk):
         i0 = u0 + blk * LF_W
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
         n_clamped = 0
@@ -1021,19 +1331,36 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             lf_load(x.ge, ge_ + i0, m)
             lf_load(x.gi, gi_ + i0, m)
             lf_load(x.gk, gk_ + i0, m)
-            no_k = True
-            for i in range(LF_W):
-                no_k = no_k and x.gk[i] == 0
-            lf_act_drive(&L, &x)
-            n_below = 0
-            for i in range(LF_W):
-                n_below += x.drv[i] < 0
-            if no_k and n_below == LF_W:
-                lf_act_lanes(&L, &x, True, True)
-            elif no_k:
-                lf_act_lanes(&L, &x, True, False)
+            if full:
+                # noise or KNa: every lane takes the general path
+                lf_load(x.noise, noise + i0, m)
+                lf_load(x.gkna_f, gkna_f + i0, m)
+                lf_load(x.gkna_m, gkna_m + i0, m)
+                lf_load(x.gkna_s, gkna_s + i0, m)
+                lf_act_drive(&L, &x, L.noise_type == NOISE_VM)
+                lf_act_lanes_full(&L, &x)
+                if L.kna_on:
+                    for i in range(m):
+                        u = i0 + i
+                        if not (L.hard and he[u]):   # Go's ActFmG returns for clamped units
+                            gkna_f[u] = x.gkna_f[i]
+                            gkna_m[u] = x.gkna_m[i]
+                            gkna_s[u] = x.gkna_s[i]
+                            gk[u] = x.gk[i]
             else:
-                lf_act_lanes(&L, &x, False, False)
+                no_k = True
+                for i in range(LF_W):
+                    no_k = no_k and x.gk[i] == 0
+                lf_act_drive(&L, &x, False)
+                n_below = 0
+                for i in range(LF_W):
+                    n_below += x.drv[i] < 0
+                if no_k and n_below == LF_W:
+                    lf_act_lanes(&L, &x, True, True)
+                elif no_k:
+                    lf_act_lanes(&L, &x, True, False)
+                else:
+                    lf_act_lanes(&L, &x, False, False)
             for i in range(m):
                 u = i0 + i
                 vm[u] = x.vm[i]

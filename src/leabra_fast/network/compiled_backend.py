@@ -116,7 +116,23 @@ def layer_tables(net: BuiltNetwork) -> _Tables:
             aa_use_first=int(bool(c.aa_use_first)),
             lrn_min_offset=int(bool(c.lrn_min_offset)),
             err_mod=int(bool(c.err_mod)),
+            kna_on=int(bool(c.kna_on)),
+            kna_rate=float(c.kna_rate),
+            noise_type=int(c.noise_type),
+            noise_gauss=int(bool(c.noise_gauss)),
+            noise_fixed=int(bool(c.noise_fixed)),
+            noise_mean=float(c.noise_mean),
+            noise_var=float(c.noise_var),
+            cpp85=int(bool(c.cpp85)),
+            vm_r=float(c.vm_r),
+            t_r=float(c.t_r),
+            lay_act_thr=float(c.lay_act_thr),
         )
+        for ch, (on, rise, gmax, dt) in (
+            ("f", c.kna_fast), ("m", c.kna_med), ("s", c.kna_slow)
+        ):
+            d.update({f"kna_{ch}_on": int(bool(on)), f"kna_{ch}_rise": float(rise),
+                      f"kna_{ch}_max": float(gmax), f"kna_{ch}_dt": float(dt)})  # fmt: skip
         layers.append(d)
     prjns: list[dict[str, Any]] = []
     for pi, pj in enumerate(net.prjns):

@@ -19,6 +19,7 @@ __all__ = [
     "FLAVOURS",
     "ActAvgParams",
     "ActInitParams",
+    "ActNoiseParams",
     "ActParams",
     "AvgLParams",
     "Chans",
@@ -28,6 +29,8 @@ __all__ = [
     "DtParams",
     "FFFBParams",
     "InhibParams",
+    "KNaChanParams",
+    "KNaParams",
     "LayerParams",
     "LearnNeurParams",
     "LearnSynParams",
@@ -36,6 +39,7 @@ __all__ = [
     "OptThreshParams",
     "PrjnParams",
     "SelfInhibParams",
+    "SpikeMiscParams",
     "WtBalParams",
     "WtInitParams",
     "WtScaleParams",
@@ -181,9 +185,97 @@ class ClampParams:
 
 
 @dataclass(frozen=True)
+class KNaChanParams:
+    """One sodium-gated potassium channel of KNa adaptation (Go ``knadapt.Chan``).
+
+    Rate code, after each cycle's activation update (``a = act * KNaParams.rate``):
+    ``g += a * rise * (max - g) - g / tau``; a channel that is off keeps ``g = 0``."""
+
+    on: bool = True
+    rise: float = 0.01
+    max: float = 0.1
+    tau: float = 100.0
+    dt: float = field(init=False, repr=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        _finite(self)
+        _check(self, "rise", 0 <= self.rise <= 1, "in [0, 1]")
+        _check(self, "max", self.max >= 0, ">= 0")
+        _check(self, "tau", self.tau >= 1, ">= 1")
+        _set(self, "dt", 1 / self.tau)
+
+
+@dataclass(frozen=True)
+class KNaParams:
+    """KNa adaptation (Go ``knadapt.Params``; off by default, as in Go and C++ 8.5): three
+    Na-gated K conductances driven by the rate-code activation, whose sum is ``Gk``
+    (entering Vm and the Ge threshold of Act through ``gbar.k``, ``erev.k``; not ActLrn's).
+    The same equations and defaults as ``model="emergent"``'s ``kna_*`` parameters
+    (``kna_rate_rise`` = ``rate``, ``kna_fast_rise`` = ``fast.rise`` ...)."""
+
+    on: bool = False
+    rate: float = 0.8
+    fast: KNaChanParams = field(default_factory=lambda: KNaChanParams(True, 0.05, 0.1, 50.0))
+    med: KNaChanParams = field(default_factory=lambda: KNaChanParams(True, 0.02, 0.1, 200.0))
+    slow: KNaChanParams = field(default_factory=lambda: KNaChanParams(True, 0.001, 1.0, 1000.0))
+
+    def __post_init__(self) -> None:
+        _finite(self)
+        _check(self, "rate", self.rate >= 0, ">= 0")
+
+
+@dataclass(frozen=True)
+class SpikeMiscParams:
+    """C++ emergent 8.5's spike bookkeeping on the rate code's v_m (``SpikeMiscSpec``),
+    used by the "cpp85" equations only: when v_m exceeds the threshold it is reset to
+    ``vm_r`` and held for the next ``t_r`` cycles (Go v1's rate code has neither)."""
+
+    vm_r: float = 0.3
+    t_r: int = 3
+
+    def __post_init__(self) -> None:
+        _finite(self)
+        if isinstance(self.t_r, bool) or not isinstance(self.t_r, int) or self.t_r < 0:
+            raise ValueError(f"SpikeMiscParams.t_r must be an int >= 0, got {self.t_r!r}")
+
+
+#: Go's ActNoiseType values, in snake case.
+NOISE_TYPES = ("none", "vm", "ge", "act", "ge_mult")
+#: Go's erand distributions the noise can draw from.
+NOISE_DISTS = ("uniform", "gaussian")
+
+
+@dataclass(frozen=True)
+class ActNoiseParams:
+    """Activation noise (Go ``ActNoiseParams``; ``type`` "none" by default).
+
+    ``type``: "vm" adds the noise to Vm, "ge" to Ge, "act" to Act (and to a hard-clamped
+    unit's Ext), "ge_mult" is drawn but, as in Go v1, applied nowhere else (see below).
+    ``dist``: "uniform" (``mean + var * 2 (u - 0.5)``) or "gaussian" (``mean + var *
+    N(0, 1)``, ``var`` the standard deviation, as Go's erand).  ``fixed`` (Go's default):
+    one value per unit for the whole trial, drawn at the trial start; else a new value
+    every cycle.  As Go v1's HardClamp, a hard-clamped unit of a layer with noise gets
+    ``Act = clip(Ext (+ noise if "act")) + noise`` whatever the type.  The numbers come
+    from a counter-based generator keyed per layer and batch copy from the ``rng`` of
+    ``Network.init_weights`` (``docs/network_model.md``, "Noise")."""
+
+    type: str = "none"
+    dist: str = "uniform"
+    mean: float = 0.0
+    var: float = 0.0
+    fixed: bool = True
+
+    def __post_init__(self) -> None:
+        _finite(self)
+        _check(self, "type", self.type in NOISE_TYPES, f"one of {NOISE_TYPES}")
+        _check(self, "dist", self.dist in NOISE_DISTS, f"one of {NOISE_DISTS}")
+        _check(self, "var", self.var >= 0, ">= 0")
+
+
+@dataclass(frozen=True)
 class ActParams:
-    """Unit activation (Go ``ActParams``).  Noise and KNa adaptation are not modelled
-    (both off by default in Go)."""
+    """Unit activation (Go ``ActParams``), with Go's KNa adaptation (``kna``) and
+    activation noise (``noise``), both off by default."""
 
     xx1: XX1Params = field(default_factory=XX1Params)
     opt_thresh: OptThreshParams = field(default_factory=OptThreshParams)
@@ -192,8 +284,11 @@ class ActParams:
     gbar: Chans = field(default_factory=lambda: Chans(1.0, 0.1, 1.0, 1.0))
     erev: Chans = field(default_factory=lambda: Chans(1.0, 0.3, 0.25, 0.25))
     clamp: ClampParams = field(default_factory=ClampParams)
+    noise: ActNoiseParams = field(default_factory=ActNoiseParams)
     vm_min: float = 0.0
     vm_max: float = 2.0
+    kna: KNaParams = field(default_factory=KNaParams)
+    spike_misc: SpikeMiscParams = field(default_factory=SpikeMiscParams)
 
     def __post_init__(self) -> None:
         _finite(self)
@@ -314,7 +409,9 @@ class AvgLParams:
     """Long-term average AvgL and the BCM learning factor AvgLLrn (Go ``AvgLParams``).
 
     Go computes ``AvgLLrn = LrnFact * (AvgL - Min)``; C++ emergent 8.5 adds ``LrnMin``
-    (``lrn_min_offset=True``, set by the "cpp85" flavour)."""
+    (``lrn_min_offset=True``, set by the "cpp85" flavour).  ``lay_act_thr``: C++'s gate
+    (``avg_l_2.lay_act_thr``), used by the "cpp85" equations only: AvgL is updated only
+    when the layer's plus-phase average activity of the previous trial reaches it."""
 
     init: float = 0.4
     gain: float = 2.5
@@ -325,6 +422,7 @@ class AvgLParams:
     err_mod: bool = True
     mod_min: float = 0.01
     lrn_min_offset: bool = False
+    lay_act_thr: float = 0.01
     dt: float = field(init=False, repr=False, default=0.0)
     lrn_fact: float = field(init=False, repr=False, default=0.0)
 
@@ -360,13 +458,30 @@ class LearnNeurParams:
     cos_diff: CosDiffParams = field(default_factory=CosDiffParams)
 
 
+#: The unit equations a layer can run: Go emergent v1's or C++ emergent 8.5's.
+EQUATIONS = ("go_v1", "cpp85")
+
+
 @dataclass(frozen=True)
 class LayerParams:
-    """All parameters of one layer (Go ``Layer.Act``, ``Layer.Inhib``, ``Layer.Learn``)."""
+    """All parameters of one layer (Go ``Layer.Act``, ``Layer.Inhib``, ``Layer.Learn``).
+
+    ``equations``: "go_v1" (Go emergent v1) or "cpp85" (C++ emergent 8.5's rate code: two
+    membrane potentials, learning on act_nd, its hard clamp, the AvgL gate; set by the
+    "cpp85" flavour; ``docs/network_model.md``, "The cpp85 flavour")."""
 
     act: ActParams = field(default_factory=ActParams)
     inhib: InhibParams = field(default_factory=InhibParams)
     learn: LearnNeurParams = field(default_factory=LearnNeurParams)
+    equations: str = "go_v1"
+
+    def __post_init__(self) -> None:
+        _check(self, "equations", self.equations in EQUATIONS, f"one of {EQUATIONS}")
+        if self.equations == "cpp85" and self.act.kna.on:
+            raise ValueError(
+                "LayerParams: act.kna.on with the cpp85 equations is not modelled (C++ 8.5's "
+                "kna_misc changes clamped and learning activities; see docs/network_model.md)"
+            )
 
 
 # ----------------------------------------------------------------------------- learn (synapses)
@@ -564,12 +679,12 @@ def _replace(obj: Any, parts: list[str], value: Any) -> Any:
 #: Parameter differences of the flavours, as dotted overrides of the Go v1 defaults.
 #: "go_v1" (default): Go emergent v1 (github.com/emer/leabra v1.2.x).  "cpp85": C++ emergent
 #: 8.5's defaults where they differ from Go v1 (ss_tau 4, g_bar.l .2, g_bar.k .2, WtBal on,
-#: AvgLLrn with the LrnMin offset).  Only parameters differ: C++'s two-Vm rate code and its
-#: bias weights are not modelled.
+#: AvgLLrn with the LrnMin offset) and its unit equations (``LayerParams.equations``).
 FLAVOURS: dict[str, dict[str, dict[str, Any]]] = {
     "go_v1": {"layer": {}, "prjn": {}},
     "cpp85": {
         "layer": {
+            "equations": "cpp85",
             "learn.act_avg.ss_tau": 4.0,
             "act.gbar.l": 0.2,
             "act.gbar.k": 0.2,

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .built import BuiltNetwork
+from .params import NOISE_TYPES
 
 __all__ = [
     "LayerConsts",
@@ -130,6 +131,19 @@ class LayerConsts(_Consts):
         cd = p.learn.cos_diff
         self.cd_dt = f(1) / f(cd.tau)
         self.cd_dt_c = f(1) - self.cd_dt
+        kn = a.kna
+        self.kna_on, self.kna_rate = kn.on, f(kn.rate)
+        # (on, rise, max, dt) of each channel
+        self.kna_fast, self.kna_med, self.kna_slow = (
+            (kc.on, f(kc.rise), f(kc.max), f(1) / f(kc.tau)) for kc in (kn.fast, kn.med, kn.slow)
+        )
+        self.cpp85 = p.equations == "cpp85"
+        self.vm_r, self.t_r = f(a.spike_misc.vm_r), a.spike_misc.t_r
+        self.lay_act_thr = f(al.lay_act_thr)
+        nz = a.noise
+        self.noise_type = NOISE_TYPES.index(nz.type)
+        self.noise_gauss, self.noise_fixed = nz.dist == "gaussian", nz.fixed
+        self.noise_mean, self.noise_var = float(nz.mean), float(nz.var)
 
 
 def _fffb_consts(fb: Any, f: Any) -> dict[str, Any]:
@@ -185,6 +199,10 @@ def _xx1_gain_cor(c: LayerConsts, x: np.ndarray) -> np.ndarray:
     gx = g * x
     return gx / (gx + c.f(1))
 
+
+_VM_NOISE, _GE_NOISE, _ACT_NOISE, _GE_MULT_NOISE = (
+    NOISE_TYPES.index(t) for t in ("vm", "ge", "act", "ge_mult")
+)
 
 _SHIFT = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer
 
@@ -307,6 +325,71 @@ def _xcal(c: PrjnConsts, srval: np.ndarray, thr_p: np.ndarray) -> np.ndarray:
     )
 
 
+# ----------------------------------------------------------------------------- noise
+
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+_HALF = 1 << 24
+_TWO_PI = 6.283185307179586
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser (a bijection of uint64 that scrambles every bit)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _halves(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    return hi.astype(np.uint64) * np.uint64(_HALF) + lo.astype(np.uint64)
+
+
+def noise_uniforms(key: np.ndarray, ctr: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two uniform numbers in [0, 1) per unit, ``(n_batch, n)`` each, of draw ``ctr`` of a
+    layer whose key is ``key`` (uint64 per batch copy): a counter-based generator, so any
+    draw is a function of (key, counter, unit) alone and the compiled kernel computes the
+    same bits without sharing a stream: ``h = mix(key + G (ctr + 1))``, then unit i's
+    stream s is ``mix(h + G (2 i + s + 1)) >> 11`` times 2^-53 (``mix`` is splitmix64's
+    finaliser, G its golden-ratio increment)."""
+    with np.errstate(over="ignore"):
+        h = _mix64(key + _GOLD * (ctr + np.uint64(1)))[:, None]
+        i = np.arange(n, dtype=np.uint64)[None, :]
+        u0 = _mix64(h + _GOLD * (np.uint64(2) * i + np.uint64(1))) >> np.uint64(11)
+        u1 = _mix64(h + _GOLD * (np.uint64(2) * i + np.uint64(2))) >> np.uint64(11)
+    scale = 2.0**-53
+    return u0.astype(np.float64) * scale, u1.astype(np.float64) * scale
+
+
+_log = np.frompyfunc(math.log, 1, 1)
+_cos = np.frompyfunc(math.cos, 1, 1)
+
+
+def noise_values(c: LayerConsts, key: np.ndarray, ctr: np.ndarray, n: int) -> np.ndarray:
+    """Go's ``ActNoiseParams.Gen`` for every unit (float64): uniform ``mean + var * 2 (u -
+    0.5)`` or Gaussian ``mean + var * z``, z by Box-Muller from the two uniforms
+    (``sqrt(-2 log(1 - u0)) cos(2 pi u1)``, with the C library's log and cos, as the
+    kernel calls them; NumPy's vectorised ones may differ in the last bit)."""
+    u0, u1 = noise_uniforms(key, ctr, n)
+    if c.noise_gauss:
+        lg = np.asarray(_log(1.0 - u0), dtype=np.float64)
+        cs = np.asarray(_cos(_TWO_PI * u1), dtype=np.float64)
+        return c.noise_mean + c.noise_var * (np.sqrt(-2.0 * lg) * cs)
+    return c.noise_mean + (c.noise_var * 2.0) * (u0 - 0.5)
+
+
+def _gen_noise(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
+    """Go Layer.GenNoise (or GeFmRaw's per-cycle draw): a new Noise for every unit, from
+    the layer's key and counter; the counter advances."""
+    key = _halves(st["noise_key_hi"], st["noise_key_lo"])
+    ctr = _halves(st["noise_ctr_hi"], st["noise_ctr_lo"])
+    st["noise"][...] = noise_values(c, key, ctr, st["noise"].shape[1])
+    lo = st["noise_ctr_lo"] + 1
+    carry = lo >= _HALF
+    st["noise_ctr_lo"][...] = np.where(carry, 0, lo)
+    st["noise_ctr_hi"] += carry
+
+
 # ----------------------------------------------------------------------------- state
 
 _UNIT_VARS = (
@@ -338,6 +421,17 @@ _UNIT_VARS = (
     "avg_l",
     "avg_l_lrn",
     "avg_s_lrn",
+    # Go's GknaFast/Med/Slow (KNa adaptation) and Noise, after the others so that the
+    # variables before them keep their places in the packed state
+    "gkna_f",
+    "gkna_m",
+    "gkna_s",
+    "noise",
+    # the cpp85 equations' second membrane potential (C++ v_m_eq), act before its clip
+    # (act_raw) and the cycles since the last v_m spike (-1: none yet)
+    "vm_eq",
+    "act_raw",
+    "isi",
 )
 _UNIT_FLAGS = ("has_ext", "has_targ", "has_cmpr")
 # A pool's inhibition and activity statistics, zeroed by InitActs; the running averages
@@ -356,7 +450,12 @@ _POOL_INIT_VARS = (
     "act_p_max",
 )
 _POOL_VARS = (*_POOL_INIT_VARS, "act_m_avg_run", "act_p_avg_run", "act_p_avg_eff")
-_LAYER_VARS = ("cos", "cos_avg", "cos_var", "cos_avg_lrn", "mod_avg_l_lrn")
+#: The noise generator's key and counter per layer and batch copy are two 24-bit halves
+#: each (exact in float32 too): key = hi * 2**24 + lo.
+_LAYER_VARS = (
+    "cos", "cos_avg", "cos_var", "cos_avg_lrn", "mod_avg_l_lrn",
+    "noise_key_hi", "noise_key_lo", "noise_ctr_hi", "noise_ctr_lo",
+)  # fmt: skip
 _PRJN_SYN = ("wt", "lwt", "dwt", "norm", "moment")
 
 
@@ -464,14 +563,25 @@ def init_weights(net: BuiltNetwork, rng: np.random.Generator) -> None:
         _init_acts(ly, lc, st)
         for v in _LAYER_VARS:
             st[v][...] = 0
+    # the noise generator's key of each layer with noise and batch copy, drawn after the
+    # weights (so networks without noise draw exactly what they did before)
+    for ly in net.layers:
+        if net._lc[ly.name].noise_type:
+            st = net.state.layers[ly.name]
+            key = rng.integers(0, 2**48, size=net.n_batch, dtype=np.int64)
+            st["noise_key_hi"][...] = key >> 24
+            st["noise_key_lo"][...] = key & (_HALF - 1)
     net.state.scalars["wt_bal_ctr"] = 0
 
 
 def _init_acts(ly: Any, c: LayerConsts, st: dict[str, np.ndarray]) -> None:
     st["act"][...] = c.init_act
     st["act_lrn"][...] = c.init_act
+    st["act_raw"][...] = c.init_act
     st["ge"][...] = c.init_ge
     st["vm"][...] = c.init_vm
+    st["vm_eq"][...] = c.init_vm
+    st["isi"][...] = -1
     for v in (
         "gi",
         "gk",
@@ -490,6 +600,10 @@ def _init_acts(ly: Any, c: LayerConsts, st: dict[str, np.ndarray]) -> None:
         "act_sent",
         "ge_raw",
         "gi_raw",
+        "gkna_f",
+        "gkna_m",
+        "gkna_s",
+        "noise",
     ):
         st[v][...] = 0
     for v in _POOL_INIT_VARS:
@@ -506,9 +620,11 @@ def alpha_cyc_init(net: BuiltNetwork, updt_act_avg: bool) -> None:
         c, st = net._lc[ly.name], net.state.layers[ly.name]
         st["act_q0"][...] = st["act_p"]
         if updt_act_avg:
-            _avg_l_from_avg_m(c, st)
+            _avg_l_from_avg_m(c, st, ly.kind)
             _act_avg_from_act(c, st)
         _gscale_from_avg_act(net, ly)
+        if c.noise_type and c.noise_fixed:
+            _gen_noise(c, st)
         _decay_state(c, st)
         st["act_sent"][...] = 0
         st["ge_raw"][...] = 0
@@ -519,15 +635,23 @@ def alpha_cyc_init(net: BuiltNetwork, updt_act_avg: bool) -> None:
             _hard_clamp(c, st, st["has_ext"])
 
 
-def _avg_l_from_avg_m(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
+def _avg_l_from_avg_m(c: LayerConsts, st: dict[str, np.ndarray], kind: str) -> None:
     avg_l = st["avg_l"]
-    avg_l += c.avg_l_dt * (c.avg_l_gain * st["avg_m"] - avg_l)
-    np.maximum(avg_l, c.avg_l_min, out=avg_l)
+    new = avg_l + c.avg_l_dt * (c.avg_l_gain * st["avg_m"] - avg_l)
+    new = np.maximum(new, c.avg_l_min)
+    if c.cpp85:
+        # C++ Trial_Init_SRAvg: only if the layer's last plus-phase average reached
+        # lay_act_thr (0 after init_weights: the first trial skips it)
+        avg_l[...] = np.where((st["pool_act_p_avg"][:, :1] >= c.lay_act_thr), new, avg_l)
+    else:
+        avg_l[...] = new
     lrn = c.lrn_fact * (avg_l - c.avg_l_min)
     if c.lrn_min_offset:
         lrn = c.lrn_min + lrn
     if c.err_mod:
         lrn = lrn * st["mod_avg_l_lrn"][:, None]
+    if c.cpp85 and kind != "hidden":
+        lrn = np.zeros_like(lrn)  # C++: no self-organising outside hidden layers
     st["avg_l_lrn"][...] = lrn
 
 
@@ -595,6 +719,10 @@ def _decay_state(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
             st[v] -= d * st[v]
         st["vm"] -= d * (st["vm"] - c.init_vm)
         st["gi_syn"] -= d * st["gi_syn"]
+        if c.cpp85:  # C++ DecayState: act_nd (ActLrn here), act_raw and v_m_eq too
+            for v in ("act_lrn", "act_raw"):
+                st[v] -= d * (st[v] - c.init_act)
+            st["vm_eq"] -= d * (st["vm_eq"] - c.init_vm)
     st["act_del"][...] = 0
     st["inet"][...] = 0
     for v in ("ge_max", "ge_avg", "act_max", "act_avg", "ffi", "fbi", "gi"):
@@ -602,12 +730,30 @@ def _decay_state(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
 
 
 def _hard_clamp(c: LayerConsts, st: dict[str, np.ndarray], where: np.ndarray) -> None:
-    clmp = np.clip(st["ext"], c.clamp_min, c.clamp_max)
-    st["act"][...] = np.where(where, clmp, st["act"])
+    if c.cpp85:
+        _hard_clamp_cpp85(c, st, where)
+        return
+    ext = st["ext"]
+    if c.noise_type == _ACT_NOISE:
+        ext = ext + st["noise"]
+    clmp = np.clip(ext, c.clamp_min, c.clamp_max)
+    # Go's HardClamp adds the unit's Noise to Act whatever the noise type (0 without noise)
+    act = clmp + st["noise"] if c.noise_type else clmp
+    st["act"][...] = np.where(where, act, st["act"])
     st["act_lrn"][...] = np.where(where, clmp, st["act_lrn"])
-    st["vm"][...] = np.where(where, c.thr + clmp / c.gain, st["vm"])
+    st["vm"][...] = np.where(where, c.thr + act / c.gain, st["vm"])
     st["act_del"][...] = np.where(where, 0, st["act_del"])
     st["inet"][...] = np.where(where, 0, st["inet"])
+
+
+def _hard_clamp_cpp85(c: LayerConsts, st: dict[str, np.ndarray], where: np.ndarray) -> None:
+    """C++ Compute_HardClamp_impl: act = act_nd = clip(ext), act_raw = ext, v_m = v_m_eq =
+    e_rev.l if act is 0 else thr + act / gain; I_net = da = 0 (no noise)."""
+    clmp = np.clip(st["ext"], c.clamp_min, c.clamp_max)
+    vm = np.where(clmp == 0, c.erev_l, c.thr + clmp / c.gain)
+    for v, val in (("act", clmp), ("act_lrn", clmp), ("act_raw", st["ext"]), ("vm", vm),
+                   ("vm_eq", vm), ("act_del", 0), ("inet", 0)):  # fmt: skip
+        st[v][...] = np.where(where, val, st[v])
 
 
 # ----------------------------------------------------------------------------- cycle
@@ -666,6 +812,16 @@ def _g_from_inc(net: BuiltNetwork, ly: Any) -> None:
             soft = ge_raw + st["ext"] * c.clamp_gain
         ge_raw = np.where(has, soft, ge_raw)
     st["ge"] += c.g_dt * (ge_raw - st["ge"])
+    if c.cpp85:
+        np.maximum(st["ge"], 0, out=st["ge"])  # C++ Compute_NetinInteg: net >= 0
+    if c.noise_type:
+        # GeFmRaw: the first use of the noise in a cycle draws it (unless fixed per trial)
+        if not c.noise_fixed:
+            _gen_noise(c, st)
+        if c.noise_type == _GE_NOISE:
+            st["ge"] += st["noise"]
+        elif c.noise_type == _GE_MULT_NOISE and c.cpp85:
+            st["ge"] *= st["noise"]  # C++ NET_MULT_NOISE (Go v1 applies none)
     st["gi_syn"] += c.g_dt * (st["gi_raw"] - st["gi_syn"])
     np.maximum(st["gi_syn"], 0, out=st["gi_syn"])
 
@@ -699,10 +855,77 @@ def _inhib_from_ge_act(net: BuiltNetwork, ly: Any) -> None:
         st["gi_self"] += c.self_dt * (c.self_gi * st["act"] - st["gi_self"])
     else:
         st["gi_self"][...] = 0
-    st["gi"][...] = _unit_pool(ly, st["pool_gi"]) + st["gi_self"] + st["gi_syn"]
+    if c.cpp85:  # C++ Compute_ApplyInhib_impl: g_i + (gi_syn + gi_self)
+        st["gi"][...] = _unit_pool(ly, st["pool_gi"]) + (st["gi_syn"] + st["gi_self"])
+    else:
+        st["gi"][...] = _unit_pool(ly, st["pool_gi"]) + st["gi_self"] + st["gi_syn"]
+
+
+def _act_from_g_cpp85(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
+    """C++ 8.5's rate code (LeabraUnitSpec Compute_Vm, Compute_ActFun_Rate), in
+    ``model="emergent"``'s expression order: v_m by the midpoint method, held for t_r
+    cycles after a spike; v_m_eq by one Euler step; both clipped; v_m above thr spikes and
+    resets to vm_r; the sub-threshold test on act_raw and v_m_eq; act = act_nd = clip(act_raw,
+    0, 1) drives learning (ActLrn = act); hard-clamped units by _hard_clamp_cpp85."""
+    f = c.f
+    vm, vm_eq, isi = st["vm"], st["vm_eq"], st["isi"]
+    ge, gi = st["ge"] * c.gbar_e, st["gi"] * c.gbar_i
+
+    def inet(v: np.ndarray) -> np.ndarray:
+        return ge * (c.erev_e - v) + c.gbar_l * (c.erev_l - v) + gi * (c.erev_i - v)
+
+    refr = (isi >= 0) & (isi < c.t_r) if c.t_r > 0 else np.zeros(vm.shape, bool)
+    i1 = inet(vm)
+    v_eff = vm + (f(0.5) * c.vm_dt) * i1
+    i2 = inet(v_eff)
+    new_vm = np.where(refr, vm, vm + c.vm_dt * i2)
+    i_net = np.where(refr, f(0), i2)
+    new_eq = vm_eq + c.vm_dt * inet(vm_eq)
+    if c.noise_type == _VM_NOISE:
+        new_vm = new_vm + st["noise"]
+        new_eq = new_eq + st["noise"]
+    new_vm = np.clip(new_vm, c.vm_min, c.vm_max)
+    new_eq = np.clip(new_eq, c.vm_min, c.vm_max)
+    spike = new_vm > c.thr
+    new_vm = np.where(spike, c.vm_r, new_vm)
+    i_net = np.where(spike, f(0), i_net)
+    new_isi = np.where(spike, f(0), np.where(isi >= 0, isi + f(1), isi))
+    act = st["act"]
+    sub = (st["act_raw"] < c.vm_act_thr) & (new_eq <= c.thr)
+    ge_thr = (c.gbar_i * st["gi"] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l) / (
+        c.thr_sub_erev_e
+    )
+    nw = nxx1(c, np.where(sub, new_eq - c.thr, ge - ge_thr))
+    new_act = act + c.vm_dt * (nw - act)
+    st["act_del"][...] = new_act - act
+    if c.noise_type == _ACT_NOISE:
+        new_act = new_act + st["noise"]
+    st["act_raw"][...] = new_act
+    new_act = np.clip(new_act, f(0), f(1))
+    clamp = st["has_ext"] if c.hard else np.zeros(vm.shape, bool)
+    st["vm"][...] = new_vm
+    st["vm_eq"][...] = new_eq
+    st["inet"][...] = i_net
+    st["isi"][...] = np.where(clamp, isi, new_isi)
+    st["act"][...] = new_act
+    st["act_lrn"][...] = new_act
+    if clamp.any():
+        _hard_clamp_cpp85(c, st, clamp)
 
 
 def _act_from_g(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
+    if c.cpp85:
+        _act_from_g_cpp85(c, st)
+    else:
+        _act_from_g_go(c, st)
+    # AvgsFmAct (learning averages from ActLrn; act_nd in cpp85)
+    st["avg_ss"] += c.ss_dt * (st["act_lrn"] - st["avg_ss"])
+    st["avg_s"] += c.s_dt * (st["avg_ss"] - st["avg_s"])
+    st["avg_m"] += c.m_dt * (st["avg_s"] - st["avg_m"])
+    st["avg_s_lrn"][...] = c.lrn_s * st["avg_s"] + c.lrn_m * st["avg_m"]
+
+
+def _act_from_g_go(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
     # VmFmG
     vm = st["vm"]
     ge, gi, gk = st["ge"] * c.gbar_e, st["gi"] * c.gbar_i, st["gk"] * c.gbar_k
@@ -713,7 +936,10 @@ def _act_from_g(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
         + gk * (c.erev_k - vm)
     )
     st["inet"][...] = inet
-    st["vm"][...] = np.clip(vm + c.vm_dt * inet, c.vm_min, c.vm_max)
+    nw_vm = vm + c.vm_dt * inet
+    if c.noise_type == _VM_NOISE:
+        nw_vm = nw_vm + st["noise"]
+    st["vm"][...] = np.clip(nw_vm, c.vm_min, c.vm_max)
     vm = st["vm"]
     # ActFmG
     act = st["act"]
@@ -732,17 +958,28 @@ def _act_from_g(c: LayerConsts, st: dict[str, np.ndarray]) -> None:
     nw_lrn = np.where(sub, nw_sub, nw_ge_nok)
     new_act = act + c.vm_dt * (nw_act - act)
     st["act_del"][...] = new_act - act
+    if c.noise_type == _ACT_NOISE:
+        new_act = new_act + st["noise"]
     st["act"][...] = new_act
     st["act_lrn"] += c.vm_dt * (nw_lrn - st["act_lrn"])
+    if c.kna_on:
+        # KNa adaptation from the new Act (Go KNa.GcFmRate), grouped as model="emergent"
+        # groups it, g + a rise (max - g) - dt g (Go: g + (a rise (max - g) - dt g))
+        a = new_act * c.kna_rate
+        unclamped = ~st["has_ext"] if c.hard else True
+        gk = None
+        for v, (on, rise, gmax, dt) in (
+            ("gkna_f", c.kna_fast), ("gkna_m", c.kna_med), ("gkna_s", c.kna_slow)
+        ):
+            g = st[v]
+            new_g = g + a * rise * (gmax - g) - dt * g if on else np.zeros_like(g)
+            g[...] = np.where(unclamped, new_g, g)
+            gk = g.copy() if gk is None else gk + g
+        st["gk"][...] = np.where(unclamped, gk, st["gk"])
     if c.hard:
         clamp = st["has_ext"]
         if clamp.any():
             _hard_clamp(c, st, clamp)
-    # AvgsFmAct (learning averages from ActLrn)
-    st["avg_ss"] += c.ss_dt * (st["act_lrn"] - st["avg_ss"])
-    st["avg_s"] += c.s_dt * (st["avg_ss"] - st["avg_s"])
-    st["avg_m"] += c.m_dt * (st["avg_s"] - st["avg_m"])
-    st["avg_s_lrn"][...] = c.lrn_s * st["avg_s"] + c.lrn_m * st["avg_m"]
 
 
 # ----------------------------------------------------------------------------- quarters

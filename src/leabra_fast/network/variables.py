@@ -19,6 +19,10 @@ CYCLE_VARS = (
     "avg_s",
     "avg_m",
     "avg_s_lrn",
+    "gk",
+    "noise",
+    "vm_eq",
+    "act_raw",
 )
 #: Unit variables recorded once per trial (after the plus phase, before learning).
 TRIAL_VARS = (
