@@ -272,10 +272,10 @@ def test_threads_inside_one_copy_give_same_bits(units):
             np.testing.assert_array_equal(s[k], states[0][k], err_msg=k)
 
 
-def _team_net(sizes, pools, seed):
+def _team_net(sizes, pools, seed, extra=()):
     """Layers of unequal sizes (one 4-D with pools), forward, back, lateral and
     inhibitory projections: team cuts fall inside layers, on pool edges, and threads
-    may own no units at all."""
+    may own no units at all.  ``extra``: more params sheet rows."""
     net = Network("Team")
     net.add_layer("In", sizes[0], "input")
     net.add_layer("H1", (2, pools, sizes[1] // (2 * pools), 1), "hidden")
@@ -288,7 +288,8 @@ def _team_net(sizes, pools, seed):
     net.connect("H2", "H1", cls="back")
     net.connect("H2", "H2", "random", "lateral", p=0.2, seed=seed)
     net.connect("H1", "H2", "random", "inhib", name="H1InhibH2", p=0.3, seed=seed + 1)
-    net.apply_params([("Layer", {"inhib.pool.on": True}), (".back", {"wt_scale.rel": 0.3})])
+    net.apply_params([("Layer", {"inhib.pool.on": True}), (".back", {"wt_scale.rel": 0.3}),
+                      *extra])
     net.init_weights(seed)
     return net
 
@@ -299,15 +300,19 @@ def _team_net(sizes, pools, seed):
     [((300, 512, 40, 24), 4, 2), ((300, 512, 40, 24), 4, 3), ((20, 256, 600, 8), 2, 4),
      ((272, 256, 16, 16), 8, 5), ((8, 256, 8, 8), 2, 7)],
 )
-def test_team_of_threads_gives_same_bits(sizes, pools, n_threads):
+@pytest.mark.parametrize("extra", [(), (("Layer", {"act.noise.type": "ge", "act.noise.var": 0.01,
+                                                   "act.kna.on": True}),)],
+                         ids=["plain", "noise_kna"])
+def test_team_of_threads_gives_same_bits(sizes, pools, n_threads, extra):
     """Every cycle variable, trial variable, statistic, weight and state variable of one
-    copy on a team of 2-7 threads equals one thread's, with learning, over four trials."""
+    copy on a team of 2-7 threads equals one thread's, with learning, over four trials
+    (with per-cycle Ge noise, drawn by each thread for its units, and KNa too)."""
     rng = np.random.default_rng(sum(sizes) + n_threads)
     inp = (rng.random((4, sizes[0])) < 0.3).astype(float)
     out = (rng.random((4, sizes[3])) < 0.3).astype(float)
     runs = []
     for th in (1, n_threads):
-        net = _team_net(sizes, pools, 5)
+        net = _team_net(sizes, pools, 5, extra)
         res = net.run({"In": inp}, {"Out": out}, backend="cython", n_threads=th,
                       record=list(CYCLE_VARS))
         runs.append((net, res))
