@@ -332,6 +332,35 @@ def test_team_of_threads_gives_same_bits(sizes, pools, n_threads, extra):
     assert not np.array_equal(ra.weights["H1ToH2"], na.state.prjns["H1ToH2"]["wt"] * 0)
 
 
+@pytest.mark.skipif(not compiled.OPENMP, reason="built without OpenMP")
+@pytest.mark.parametrize(("n_threads", "n_batch", "solo_from"), [(2, 1, 1), (3, 1, 2), (3, 2, 0)])
+def test_team_going_solo_gives_same_bits(monkeypatch, n_threads, n_batch, solo_from):
+    """A team whose cores are taken hands the copy to thread 0 alone for the rest of the
+    call (forced here from a given trial): every result and the state stay the same bits,
+    also with two copies run one after the other by a team of three threads."""
+    from leabra_fast.network import compiled_backend
+
+    pats = bench_patterns(4, 256, rng=21)
+    runs = []
+    for th, solo in ((1, -1), (n_threads, solo_from)):
+        monkeypatch.setattr(compiled_backend, "_SOLO_FROM", solo)
+        net = bench_net(256, n_batch=n_batch, rng=22)
+        res = net.run({"Input": pats["Input"]}, {"Output": pats["Output"]}, backend="cython",
+                      n_threads=th, record=["act", "ge"])
+        runs.append((net, res))
+    (na, ra), (nb, rb) = runs
+    for ly in ra.cycles:
+        for v in ra.cycles[ly]:
+            np.testing.assert_array_equal(rb.cycles[ly][v], ra.cycles[ly][v], f"{ly} {v}")
+        for v in ra.stats[ly]:
+            np.testing.assert_array_equal(rb.stats[ly][v], ra.stats[ly][v], f"{ly} {v}")
+    for p in ra.weights:
+        np.testing.assert_array_equal(rb.weights[p], ra.weights[p], p)
+    sa, sb = na.get_state(), nb.get_state()
+    for k in sa:
+        np.testing.assert_array_equal(sb[k], sa[k], k)
+
+
 def test_simd_levels_give_same_bits():
     pats = bench_patterns(3, 16, rng=11)
     out = {}

@@ -33,6 +33,7 @@ from libc.math cimport cos, fabs, floor, log, pow, sqrt
 from libc.stdint cimport uint64_t
 from libc.stdio cimport fprintf, stderr
 from libc.stdlib cimport abort, free, malloc
+from posix.time cimport CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, clock_gettime, timespec
 
 from leabra_fast.core._lf_isa cimport lf_isa_supported
 from leabra_fast.core._lf_math cimport lf_exp
@@ -106,8 +107,10 @@ cdef extern from *:
     #ifdef _OPENMP
     #include <omp.h>
     static inline int lfn_team_size(void) { return omp_get_num_threads(); }
+    static inline int lfn_thread_num(void) { return omp_get_thread_num(); }
     #else
     static inline int lfn_team_size(void) { return 1; }
+    static inline int lfn_thread_num(void) { return 0; }
     #endif
     """
     long long lfn_load(long long* p) noexcept nogil
@@ -117,6 +120,7 @@ cdef extern from *:
     void lfn_relax() noexcept nogil
     void lfn_yield() noexcept nogil
     int lfn_team_size() noexcept nogil
+    int lfn_thread_num() noexcept nogil
 
 
 cdef enum:
@@ -241,6 +245,7 @@ ctypedef struct Net:
     double* rec_trial                # (9, n_trials, n_batch, n_tot)
     double* rec_stats                # (4, n_trials, n_batch, n_layers)
     double* wt_out                   # S[S_WT]'s layout: the weights after the last trial
+    Py_ssize_t solo_from             # tests: a team goes solo from this trial on (-1: never)
     long long* n_sent                # (n_batch,)
     long long* wt_bal_ctr_out        # (n_batch,)
     Py_ssize_t max_n                 # largest layer / receiving layer (scratch size)
@@ -280,6 +285,8 @@ ctypedef struct Team:
     const Py_ssize_t* ender  # (n_layers,): the thread owning the layer's last unit
     const Py_ssize_t* head   # (n,): the layer a thread's units start inside (-1: none)
     const Py_ssize_t* tail   # (n,): the layer they end inside (-1: none)
+    double* busy             # thread t's CPU time / wall time in a trial: busy[t * LF_LINE]
+    long long solo           # set by thread 0: it runs the copy's other trials alone
     Py_ssize_t n
 
 
@@ -291,6 +298,8 @@ ctypedef struct Shared:
     char pad1[64]
     Team team
     char pad2[64]
+    Scratch sc1              # thread 0 alone, when the team goes solo (lf_run_copy)
+    Team team1
 
 
 # ------------------------------------------------------------------- debug checks
@@ -475,6 +484,27 @@ cdef inline Py_ssize_t lf_own1(const Team* tm, Py_ssize_t t, Py_ssize_t nl,
     return tm.own[(t * nl + li) * 2 + 1]
 
 
+cdef inline double lf_now() noexcept nogil:
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return <double>ts.tv_sec + 1e-9 * <double>ts.tv_nsec
+
+
+cdef inline double lf_cpu_now() noexcept nogil:
+    """This thread's CPU time (s)."""
+    cdef timespec ts
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return <double>ts.tv_sec + 1e-9 * <double>ts.tv_nsec
+
+
+cdef inline void lf_spin(long long spins) noexcept nogil:
+    """One round of waiting: pause for LF_SPINS rounds, then yield the core."""
+    if spins < LF_SPINS:
+        lfn_relax()
+    else:
+        lfn_yield()
+
+
 cdef void lf_barrier(Team* tm) noexcept nogil:
     """Wait until every thread of the team has arrived (the last one to arrive opens
     the next generation)."""
@@ -488,10 +518,7 @@ cdef void lf_barrier(Team* tm) noexcept nogil:
         return
     while lfn_load(&tm.gen) == g:
         spins += 1
-        if spins < LF_SPINS:
-            lfn_relax()
-        else:
-            lfn_yield()
+        lf_spin(spins)
 
 
 cdef void lf_wait_posted(Team* tm, Py_ssize_t t, long long step,
@@ -501,10 +528,7 @@ cdef void lf_wait_posted(Team* tm, Py_ssize_t t, long long step,
     cdef long long spins = 0
     while lfn_load(&tm.posted[t * LF_LINE + what]) < step:
         spins += 1
-        if spins < LF_SPINS:
-            lfn_relax()
-        else:
-            lfn_yield()
+        lf_spin(spins)
 
 
 cdef bint lf_layer_sum(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t, Py_ssize_t li,
@@ -1970,11 +1994,17 @@ cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept n
 
 
 cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ssize_t t,
-                      long long* step) noexcept nogil:
+                      long long* step, Scratch* sc1, Team* tm1) noexcept nogil:
     """All trials of batch copy b: the part of thread t of the team.  Thread 0 alone
     runs what is not per unit (patterns and trial start, quarter ends, the trial's
     records, WtBal) between barriers; learning takes slices of each projection's
-    senders (their rows are independent)."""
+    senders (their rows are independent).
+
+    A team one of whose threads had less than 80% of a core in two trials running (CPU
+    time over wall time: the machine's cores are taken by other work, and the threads
+    would wait for each other's time slices at every step) gives the copy's other trials
+    to thread 0 alone (``sc1``/``tm1``, a team of one); the bits do not depend on who computes
+    what."""
     cdef Py_ssize_t tr, q, cyc, li, k, ci, u0, nb = net.n_batch, nt = net.n_trials
     cdef Py_ssize_t nl = net.n_layers, ncyc = 4 * net.cyc_per_qtr
     cdef long long ctr = net.wt_bal_ctr0
@@ -1982,41 +2012,60 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
     cdef const PrjnC* p
     cdef const LayerC* L
     cdef bint clean = net.dwt_clean
+    cdef Team* cur = tm
+    cdef double wall0 = 0.0, cpu0 = 0.0, wall, cpu, least
+    cdef int low = 0
     for tr in range(nt):
+        if tm.n > 1 and cur == tm and tm1 != NULL:
+            wall, cpu = lf_now(), lf_cpu_now()
+            if tr > 0 and wall > wall0:
+                tm.busy[t * LF_LINE] = (cpu - cpu0) / (wall - wall0)
+            wall0, cpu0 = wall, cpu
+        if t == 0 and tm.n > 1 and cur == tm and tm1 != NULL:
+            least = 1.0
+            for k in range(tm.n if tr > 1 else 0):
+                least = tm.busy[k * LF_LINE] if tm.busy[k * LF_LINE] < least else least
+            low = low + 1 if least < 0.8 else 0
+            tm.solo = low >= 2 or 0 <= net.solo_from <= tr
         if t == 0:
             for li in range(nl):
                 lf_check(net.lc[li].off + net.lc[li].n <= net.n_tot, b"pats (layer span)")
                 lf_apply_pattern(net, b, &net.lc[li],
                                  net.pats + (tr * nb + b) * net.n_tot + net.lc[li].off)
             lf_alpha_cyc_init(net, b)
-        lf_barrier(tm)
+        lf_barrier(cur)
+        if cur == tm and tm.solo:
+            if t > 0:
+                return
+            cur, sc = tm1, sc1
+            t = 0
         for q in range(4):
             for cyc in range(net.cyc_per_qtr):
-                n_sent += lf_cycle(net, b, sc, tm, t, step)
+                n_sent += lf_cycle(net, b, sc, cur, t, step)
                 ci = q * net.cyc_per_qtr + cyc
                 for k in range(net.n_rec):
                     lf_check(0 <= net.rec_vars[k] < U_N and ci < ncyc, b"rec_cyc / rec_vars")
                     for li in range(nl):
                         L = &net.lc[li]
-                        u0 = L.off + lf_own0(tm, t, nl, li)
+                        u0 = L.off + lf_own0(cur, t, nl, li)
                         lf_copy(net.rec_cyc + (((k * nt + tr) * ncyc + ci) * nb + b) * net.n_tot + u0,
                                 net.U + (net.rec_vars[k] * nb + b) * net.n_tot + u0,
-                                L.off + lf_own1(tm, t, nl, li) - u0)
-            lf_barrier(tm)
+                                L.off + lf_own1(cur, t, nl, li) - u0)
+            lf_barrier(cur)
             if t == 0:
                 lf_quarter_final(net, b, q)
-            lf_barrier(tm)
+            lf_barrier(cur)
         if t == 0:
             lf_record_trial(net, b, tr)
         if net.learn:
             for k in range(net.n_prjns):
                 p = &net.pc[k]
                 if p.learn:
-                    lf_learn_prjn(net, b, p, clean, lf_cut(p.ns, t, tm.n),
-                                  lf_cut(p.ns, t + 1, tm.n))
+                    lf_learn_prjn(net, b, p, clean, lf_cut(p.ns, t, cur.n),
+                                  lf_cut(p.ns, t + 1, cur.n))
             clean = True
             ctr += 1
-            lf_barrier(tm)
+            lf_barrier(cur)
             if ctr >= net.wt_bal_interval:
                 ctr = 0
                 for k in range(net.n_prjns if t == 0 else 0):
@@ -2024,13 +2073,12 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
                         lf_wt_bal(net, b, &net.pc[k], sc)
     if net.wt_out != NULL:
         # the final weights out, each thread its rows (after WtBal, which changes none)
-        if tm.n > 1:
-            lf_barrier(tm)
+        lf_barrier(cur)
         for k in range(net.n_prjns):
             p = &net.pc[k]
-            lf_copy(net.wt_out + p.syn_off + (b * p.ns + lf_cut(p.ns, t, tm.n)) * p.nr,
-                    lf_s(net, S_WT, b, p) + lf_cut(p.ns, t, tm.n) * p.nr,
-                    (lf_cut(p.ns, t + 1, tm.n) - lf_cut(p.ns, t, tm.n)) * p.nr)
+            lf_copy(net.wt_out + p.syn_off + (b * p.ns + lf_cut(p.ns, t, cur.n)) * p.nr,
+                    lf_s(net, S_WT, b, p) + lf_cut(p.ns, t, cur.n) * p.nr,
+                    (lf_cut(p.ns, t + 1, cur.n) - lf_cut(p.ns, t, cur.n)) * p.nr)
     if t == 0:
         net.n_sent[b] = n_sent
         net.wt_bal_ctr_out[b] = ctr
@@ -2098,6 +2146,7 @@ cdef void* lf_team_alloc(const Net* net, Py_ssize_t n, Scratch* sc, Team* tm) no
     cdef Py_ssize_t* tail
     cdef Py_ssize_t u0, u1
     cdef void* mem = malloc((4 * net.n_tot + 2 * net.max_n + 5 * n * nl + nl + 2 * n) * 8
+                            + n * LF_LINE * sizeof(double)
                             + n * LF_LINE * sizeof(long long) + 2 * n * nl * 3 * sizeof(double)
                             + 64)
     if mem == NULL:
@@ -2113,9 +2162,11 @@ cdef void* lf_team_alloc(const Net* net, Py_ssize_t n, Scratch* sc, Team* tm) no
     head = ender + nl
     tail = head + n
     tm.posted = <long long*>(tail + n)
+    tm.busy = <double*>(tm.posted + n * LF_LINE)
     for t in range(n):
         tm.posted[t * LF_LINE] = 0
         tm.posted[t * LF_LINE + 1] = 0
+        tm.busy[t * LF_LINE] = 1.0
     lf_team_cuts(net, n, own, NULL)
     for li in range(nl):
         for t in range(n):
@@ -2137,6 +2188,7 @@ cdef void* lf_team_alloc(const Net* net, Py_ssize_t n, Scratch* sc, Team* tm) no
     tm.n = n
     tm.count = 0
     tm.gen = 0
+    tm.solo = 0
     return mem
 
 
@@ -2148,7 +2200,7 @@ cdef int lf_run_alone(const Net* net, Py_ssize_t b) noexcept nogil:
     cdef void* mem = lf_team_alloc(net, 1, &sc, &tm)
     if mem == NULL:
         return STATUS_NO_MEMORY_
-    lf_run_copy(net, b, &sc, &tm, 0, &step)
+    lf_run_copy(net, b, &sc, &tm, 0, &step, NULL, NULL)
     free(mem)
     return STATUS_OK_
 
@@ -2197,6 +2249,7 @@ def run_trials(
     int n_threads=1,
     double[::1] wt_out=None,
     bint _validate=True,
+    Py_ssize_t _solo_from=-1,
 ):
     """Run ``pats.shape[0]`` trials of every batch copy in place; return a status code.
 
@@ -2207,11 +2260,14 @@ def run_trials(
     than threads, each copy as a team (``Team``); the bits do not depend on the thread
     count.  ``wt_bal_ctr[0]`` is the WtBal counter in and out.  ``wt_out`` (optional,
     ``S[0]``'s size) receives the weights after the last trial, copied by the threads.  ``_validate=False`` (debug build only, for its tests) skips the
-    table checks so that the kernel's own index checks meet a bad table.
+    table checks so that the kernel's own index checks meet a bad table.  ``_solo_from``
+    (tests): a team of threads hands the copy to thread 0 alone from that trial on, as it
+    does when its cores are taken by other work.
     """
     cdef Net net
     cdef Shared* sh = NULL
     cdef void* team_mem = NULL
+    cdef void* solo_mem = NULL
     cdef Py_ssize_t tid, bb
     cdef long long step
     cdef Py_ssize_t nL = len(layers), nP = len(prjns), i, b, nb = U.shape[1]
@@ -2304,6 +2360,7 @@ def run_trials(
         net.rec_trial = &rec_trial[0, 0, 0, 0]
         net.rec_stats = &rec_stats[0, 0, 0, 0]
         net.wt_out = &wt_out[0] if wt_out is not None and wt_out.shape[0] else NULL
+        net.solo_from = _solo_from
         net.n_sent = &n_sent[0]
         net.wt_bal_ctr_out = &ctr_out[0]
         net.max_n = max_n
@@ -2333,7 +2390,8 @@ def run_trials(
                 raise MemoryError("leabra_fast network kernel: cannot allocate its scratch")
             sh.net = net
             team_mem = lf_team_alloc(&sh.net, n_threads, &sh.sc, &sh.team)
-            if team_mem == NULL:
+            solo_mem = lf_team_alloc(&sh.net, 1, &sh.sc1, &sh.team1)
+            if team_mem == NULL or solo_mem == NULL:
                 raise MemoryError("leabra_fast network kernel: cannot allocate its scratch")
             for b in range(nb):
                 st[b] = STATUS_OK_
@@ -2343,7 +2401,8 @@ def run_trials(
                 step = 0
                 if lfn_team_size() == n_threads:
                     for bb in range(nb):
-                        lf_run_copy(&sh.net, bb, &sh.sc, &sh.team, tid, &step)
+                        lf_run_copy(&sh.net, bb, &sh.sc, &sh.team, tid, &step, &sh.sc1,
+                                    &sh.team1)
                 elif tid == 0:
                     # OpenMP gave fewer threads than asked (OMP_THREAD_LIMIT): one runs all
                     for bb in range(nb):
@@ -2359,6 +2418,7 @@ def run_trials(
         free(pc)
         free(st)
         free(team_mem)
+        free(solo_mem)
         free(sh)
     return status
 

@@ -20,6 +20,10 @@ from .built import BuiltNetwork
 __all__ = ["available", "layer_tables", "run_trials"]
 
 _KINDS = {"input": 0, "hidden": 1, "target": 2, "compare": 3}
+
+#: Tests only: a team of threads inside one copy runs the copy on thread 0 alone from
+#: this trial of each call on (what the kernel does when other work takes the cores).
+_SOLO_FROM = -1
 PAT_NONE, PAT_EXT, PAT_TARG, PAT_CMPR = 0, 1, 2, 3
 
 _LAYER_CONSTS = (
@@ -222,7 +226,7 @@ def run_trials(
         ps.U, ps.F.view(np.uint8), ps.P, ps.LV, ps.S, ps.M, ps.R, ps.G,
         pat, rec_vars, rec_cyc, rec_trial, rec_stats, n_sent, ctr,
         net.cyc_per_qtr, net.wt_bal_interval, bool(learn), bool(update_act_avg),
-        dwt_clean, float(sse_tol), int(n_threads), wt,
+        dwt_clean, float(sse_tol), int(n_threads), wt, _solo_from=_SOLO_FROM,
     )  # fmt: skip
     if status != k.STATUS_OK:
         raise RuntimeError(f"network kernel refused its arguments (status {status})")
