@@ -398,6 +398,29 @@ def test_save_load_state_npz(tmp_path):
     assert np.array_equal(ra.weights["HiddenToOutput"], rb.weights["HiddenToOutput"])
 
 
+def test_state_saved_before_kna_noise_cpp85_loads(tmp_path):
+    """A state file written before KNa, noise and cpp85 had state variables (those keys
+    dropped) still loads and continues bit for bit; any other missing key is refused."""
+    from leabra_fast.network.variables import STATE_VARS_ADDED
+
+    x, y = patterns(4)
+    a = small_net()
+    a.run({"Input": x[:2]}, {"Output": y[:2]})
+    old = {k: v for k, v in a.get_state().items()
+           if not (k.startswith("layer/") and k.rsplit("/", 1)[1] in STATE_VARS_ADDED)}
+    assert len(old) < len(a.get_state())
+    np.savez(tmp_path / "old.npz", **old)
+    ra = a.run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"])
+    b = small_net(seed=7)
+    b.load_state(tmp_path / "old.npz")
+    rb = b.run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"])
+    assert np.array_equal(ra.cycles["Output"]["act"], rb.cycles["Output"]["act"])
+    assert np.array_equal(ra.weights["HiddenToOutput"], rb.weights["HiddenToOutput"])
+    del old["layer/Hidden/act"]
+    with pytest.raises(ValueError, match="missing.*layer/Hidden/act"):
+        small_net().set_state(old)
+
+
 def test_builders():
     """Go basic_test.go (TestMakeNet, ParamSets) and examples/bench/bench.go (ConfigNet,
     ConfigPats) as builders: the 4-4-4 net reproduces TestNetAct's end-of-quarter-3 Hidden

@@ -14,7 +14,7 @@ from . import reference as ref
 from .params import LayerParams, PrjnParams, flavour_overrides, with_path
 from .result import NetworkResult
 from .structure import LAYER_KINDS, PRJN_CLASSES, Layer, Projection, make_mask
-from .variables import CYCLE_VARS, LAYER_STATS, TRIAL_VARS
+from .variables import CYCLE_VARS, LAYER_STATS, STATE_VARS_ADDED, TRIAL_VARS
 
 __all__ = ["CYCLE_VARS", "LAYER_STATS", "TRIAL_VARS", "Network", "NetworkResult"]
 
@@ -314,11 +314,19 @@ class Network:
         return out
 
     def set_state(self, state: Mapping[str, Any]) -> None:
-        """Restore a state from ``get_state`` (same structure, n_batch and dtype)."""
+        """Restore a state from ``get_state`` (same structure, n_batch and dtype).
+
+        A state saved before KNa adaptation, activation noise and the cpp85 equations
+        existed lacks their variables (``STATE_VARS_ADDED``); they keep this network's
+        values (their initial ones after ``init_weights``), as a network of that time
+        had none of them."""
         self._need_built("set_state")
         self._dwt_pending = True
         cur = self.get_state()
-        missing = set(cur) - set(state)
+        missing = {
+            k for k in set(cur) - set(state)
+            if not (k.startswith("layer/") and k.rsplit("/", 1)[1] in STATE_VARS_ADDED)
+        }  # fmt: skip
         extra = set(state) - set(cur)
         if missing or extra:
             raise ValueError(

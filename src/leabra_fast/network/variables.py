@@ -1,7 +1,7 @@
 """The names of what ``Network.run`` records: unit variables per cycle and per trial, and
 layer statistics per trial (shared by the network, its result, exports and run files)."""
 
-__all__ = ["CYCLE_VARS", "LAYER_STATS", "TRIAL_VARS"]
+__all__ = ["CYCLE_VARS", "LAYER_STATS", "STATE_VARS_ADDED", "TRIAL_VARS"]
 
 #: Unit variables that can be recorded every cycle (``record=``).
 CYCLE_VARS = (
@@ -38,3 +38,10 @@ TRIAL_VARS = (
 )
 #: Layer statistics recorded once per trial, shape (n_trials, n_batch).
 LAYER_STATS = ("act_m_avg", "act_p_avg", "sse", "cos_diff")
+#: Layer state variables (``get_state``'s "layer/Name/var") added with KNa adaptation,
+#: activation noise and the cpp85 equations; a state saved before them
+#: still loads (``Network.set_state``).
+STATE_VARS_ADDED = frozenset({
+    "gkna_f", "gkna_m", "gkna_s", "noise", "vm_eq", "act_raw", "isi",
+    "noise_key_hi", "noise_key_lo", "noise_ctr_hi", "noise_ctr_lo",
+})  # fmt: skip
