@@ -417,7 +417,7 @@ def test_state_saved_before_kna_noise_cpp85_loads(tmp_path):
     assert np.array_equal(ra.cycles["Output"]["act"], rb.cycles["Output"]["act"])
     assert np.array_equal(ra.weights["HiddenToOutput"], rb.weights["HiddenToOutput"])
     del old["layer/Hidden/act"]
-    with pytest.raises(ValueError, match="missing.*layer/Hidden/act"):
+    with pytest.raises(ValueError, match=r"missing.*layer/Hidden/act"):
         small_net().set_state(old)
 
 
