@@ -2084,30 +2084,23 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
         net.wt_bal_ctr_out[b] = ctr
 
 
-cdef double lf_unit_cost(const Net* net, Py_ssize_t li, const double* rate) noexcept nogil:
+cdef double lf_unit_cost(const Net* net, Py_ssize_t li) noexcept nogil:
     """Rough cost (ns) of one unit of layer li in a cycle, measured on emergent's bench
     network: deciding to send, GFmInc, Gi and ActFmG (little for a hard-clamped input),
-    and per receiving projection about 0.3 ns per sender.  ``rate``: senders per cycle
-    of each layer (NULL: 5% of a layer's units; a hard-clamped input's send only when
-    its pattern changes)."""
+    and per receiving projection about 0.3 ns per sender, taking 5% of a layer's units
+    to send (a hard-clamped input's send only when its pattern changes).  (Rates
+    measured in the previous trial, re-cutting every trial, ran slower.)"""
     cdef const LayerC* L = &net.lc[li]
     cdef const LayerC* S
     cdef double c = 2.5 if L.hard and L.kind == K_INPUT else 12.0
-    cdef double r
-    cdef Py_ssize_t k, si
+    cdef Py_ssize_t k
     for k in range(L.recv0, L.recv1):
-        si = lf_recv_prjn(net, li, k).send
-        S = &net.lc[si]
-        if rate != NULL:
-            r = rate[si]
-        else:
-            r = 0.0 if S.hard and S.kind == K_INPUT else 0.05 * <double>S.n
-        c += 0.5 + 0.3 * r
+        S = &net.lc[lf_recv_prjn(net, li, k).send]
+        c += 0.5 + (0.0 if S.hard and S.kind == K_INPUT else 0.3 * (0.05 * <double>S.n))
     return c
 
 
-cdef void lf_team_cuts(const Net* net, Py_ssize_t n, Py_ssize_t* own,
-                       const double* rate) noexcept nogil:
+cdef void lf_team_cuts(const Net* net, Py_ssize_t n, Py_ssize_t* own) noexcept nogil:
     """Each thread's units: one contiguous run of the layers' units (in layer order) of
     about equal cost (lf_unit_cost), cut at whole pools or whole LF_W blocks.  (Cutting
     at the nearest layer end instead, when within 6% of a share, so that fewer layers
@@ -2118,13 +2111,13 @@ cdef void lf_team_cuts(const Net* net, Py_ssize_t n, Py_ssize_t* own,
     cdef double total = 0.0, before, x, w, target
     cdef const LayerC* L
     for li in range(nl):
-        total += lf_unit_cost(net, li, rate) * <double>net.lc[li].n
+        total += lf_unit_cost(net, li) * <double>net.lc[li].n
     for t in range(n + 1):
         target = total * <double>t / <double>n
         before = 0.0
         for li in range(nl):
             L = &net.lc[li]
-            w = lf_unit_cost(net, li, rate)
+            w = lf_unit_cost(net, li)
             x = (target - before) / w
             q = L.pool_size if L.n_pools else LF_W
             c = <Py_ssize_t>floor(x / <double>q + 0.5) * q if x > 0 else 0
@@ -2167,7 +2160,7 @@ cdef void* lf_team_alloc(const Net* net, Py_ssize_t n, Scratch* sc, Team* tm) no
         tm.posted[t * LF_LINE] = 0
         tm.posted[t * LF_LINE + 1] = 0
         tm.busy[t * LF_LINE] = 1.0
-    lf_team_cuts(net, n, own, NULL)
+    lf_team_cuts(net, n, own)
     for li in range(nl):
         for t in range(n):
             if own[(t * nl + li) * 2 + 1] == net.lc[li].n and own[(t * nl + li) * 2] < net.lc[li].n:
