@@ -459,9 +459,9 @@ class Corrupted:
     # table checks skipped, so the kernel's own index checks meet it
     STATUS_OK = real.STATUS_OK
 
-    def run_trials(self, layers, prjns, *args):
+    def run_trials(self, layers, prjns, *args, **kwargs):
         prjns[0][field] = value
-        return real.run_trials(layers, prjns, *args, _validate=False)
+        return real.run_trials(layers, prjns, *args, _validate=False, **kwargs)
 
 
 compiled_backend._kernel = Corrupted
