@@ -26,7 +26,8 @@
 # Bits: every expression in the NumPy reference's order (reference.py), no FMA
 # (-ffp-contract=off), sums in index order; exp is lf_exp, which the reference mirrors
 # in NumPy (reference._exp).  Batch copies are independent, so threads over copies give
-# the same bits at any thread count.
+# the same bits at any thread count; threads inside one copy (Team) each compute whole
+# units and keep every sum's order, so they do too.
 
 from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport cos, fabs, floor, log, pow, sqrt
@@ -265,16 +266,16 @@ ctypedef struct Scratch:
 
 ctypedef struct Team:
     # The threads running one batch copy (one thread: n = 1, nothing waits).  Thread t
-    # owns a slice of every layer's units, own[(t * n_layers + li) * 2 + 0 / 1] (whole
-    # pools, else whole LF_W blocks), for the whole run, and computes every step of a
-    # cycle for its units: their sending into its receivers (all senders' lists, in
-    # index order), GeRaw, Gi, ActFmG.  A unit's data stay in its owner's cache: a work
-    # pool handing out slices per step moved them between cores every step and gave no
-    # speed-up.  Layer sums run as a chain in thread order: each thread continues its
-    # predecessor's running sum (part), which is the serial order, so the same bits.
-    # One barrier per cycle (senders' lists complete; they alternate between two
-    # buffers); a thread waits for another only to continue a layer sum or for the
-    # inhibition of a layer it shares.
+    # owns one contiguous run of the layers' units for the whole run (lf_team_cuts), its
+    # slice of layer li being own[(t * n_layers + li) * 2 + 0 / 1] (empty, whole, or cut
+    # at a pool or LF_W edge), and computes every step of a cycle for its units: who
+    # sends, the sending into them (all senders' lists, in index order), GeRaw, Gi,
+    # ActFmG.  A unit's data stay in its owner's cache: a work pool handing out slices
+    # per step moved them between cores every step and gave no speed-up.  Layer sums
+    # run as a chain in thread order: each thread continues its predecessor's running
+    # sum (part), which is the serial order, so the same bits.  One barrier per cycle
+    # (senders' lists complete; they alternate between two buffers); a thread waits for
+    # another only to continue a layer sum or for the inhibition of a layer it shares.
     long long count
     long long gen
     long long pad[6]
