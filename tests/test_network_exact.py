@@ -44,6 +44,22 @@ SAME = {"act": "act", "ge": "net", "vm": "v_m", "inet": "I_net", "avg_ss": "avg_
         "avg_s": "avg_s", "avg_m": "avg_m", "avg_s_lrn": "avg_s_eff"}  # fmt: skip
 
 
+def units_trial(x, sender, params, state, wt, lwt):
+    """The trial of ``x`` on ``model="emergent"`` units driven by the network's Input
+    (its last-cycle AvgSLrn and AvgM), continuing ``state`` (None: the first trial) with
+    the network's weights of the trial before (see the module docstring)."""
+    if state is None:
+        start = {"wt": wt[:, None], "fwt": lwt[:, None]}
+    else:
+        start = {"state": dataclasses.replace(state, wt=wt[:, None].copy(),
+                                              fwt=lwt[:, None].copy())}  # fmt: skip
+    return lf.simulate(
+        x[:, :, None], su_avg_s_eff=sender["avg_s_lrn"][:, -1, 0, :, None],
+        su_avg_m=sender["avg_m"][:, -1, 0, :, None], params=params, model="emergent",
+        n_cycles=100, backend="cython", **start,
+    )  # fmt: skip
+
+
 def one_to_one_net(kna: bool = False) -> Network:
     net = Network("OneToOne")
     net.add_layer("Input", N, "input")
@@ -82,17 +98,7 @@ def test_one_to_one_net_equals_emergent_units(backend, learn, kna):
     for t in range(T):
         res = net.run({"Input": x[t : t + 1]}, learn=learn, update_act_avg=True,
                       record=[*SAME, *(["gk"] if kna else [])], backend=backend)  # fmt: skip
-        if state is None:
-            start = {"wt": wt[:, None], "fwt": lwt[:, None]}
-        else:  # the network's weights of the trial before (see the module docstring)
-            start = {"state": dataclasses.replace(state, wt=wt[:, None].copy(),
-                                                  fwt=lwt[:, None].copy())}  # fmt: skip
-        sender = res.cycles["Input"]
-        unit = lf.simulate(
-            x[t : t + 1, :, None], su_avg_s_eff=sender["avg_s_lrn"][:, -1, 0, :, None],
-            su_avg_m=sender["avg_m"][:, -1, 0, :, None], params=params, model="emergent",
-            n_cycles=100, backend="cython", **start,
-        )  # fmt: skip
+        unit = units_trial(x[t : t + 1], res.cycles["Input"], params, state, wt, lwt)
         state = unit.state
         hidden = res.cycles["Hidden"]
         for v, u in SAME.items():
@@ -171,17 +177,7 @@ def test_one_to_one_cpp85_net_equals_emergent_cpp_units(backend, learn):
         res = net.run({"Input": x[t : t + 1]}, learn=learn, update_act_avg=True,
                       record=[*SAME_CPP], backend=backend)  # fmt: skip
         gate_closed.append(np.array_equal(res.trials["Hidden"]["avg_l"][0, 0], avg_l0))
-        if state is None:
-            start = {"wt": wt[:, None], "fwt": lwt[:, None]}
-        else:
-            start = {"state": dataclasses.replace(state, wt=wt[:, None].copy(),
-                                                  fwt=lwt[:, None].copy())}  # fmt: skip
-        sender = res.cycles["Input"]
-        unit = lf.simulate(
-            x[t : t + 1, :, None], su_avg_s_eff=sender["avg_s_lrn"][:, -1, 0, :, None],
-            su_avg_m=sender["avg_m"][:, -1, 0, :, None], params=params, model="emergent",
-            n_cycles=100, backend="cython", **start,
-        )  # fmt: skip
+        unit = units_trial(x[t : t + 1], res.cycles["Input"], params, state, wt, lwt)
         state = unit.state
         n_spikes += int(unit["spike"].sum())
         hidden = res.cycles["Hidden"]

@@ -354,6 +354,8 @@ def test_team_going_solo_gives_same_bits(monkeypatch, n_threads, n_batch, solo_f
                       n_threads=th, record=["act", "ge"])
         runs.append((net, res))
     (na, ra), (nb, rb) = runs
+    np.testing.assert_array_equal(na.last_solo_trial, [-1] * n_batch)
+    np.testing.assert_array_equal(nb.last_solo_trial, [solo_from] * n_batch)
     assert_same_bits(ra, rb, na, nb)
 
 

@@ -248,6 +248,7 @@ ctypedef struct Net:
     double* wt_out                   # S[S_WT]'s layout: the weights after the last trial
     Py_ssize_t solo_from             # tests: a team goes solo from this trial on (-1: never)
     long long* n_sent                # (n_batch,)
+    long long* solo_at               # (n_batch,) or NULL: trial a team went solo, or -1
     long long* wt_bal_ctr_out        # (n_batch,)
     Py_ssize_t max_n                 # largest layer / receiving layer (scratch size)
     Py_ssize_t m_tot                 # mask bytes (M's size; for the debug checks)
@@ -532,14 +533,14 @@ cdef void lf_wait_posted(Team* tm, Py_ssize_t t, long long step,
         lf_spin(spins)
 
 
-cdef bint lf_layer_sum(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t, Py_ssize_t li,
+cdef void lf_layer_sum(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t, Py_ssize_t li,
                        long long step, int var, int avg_k, int max_k, bint ge) noexcept nogil:
     """Mean and max of unit variable ``var`` over layer li and its pools (Go's AvgMax):
     thread t's part.  Pools lie in one thread's units.  The layer's sum runs over its
     threads' units in order, each continuing its predecessor's running sum (index order,
     as lf_avg_max): thread t waits for it if its units start inside the layer.  The
     thread ending the layer stores the statistics (and with ``ge`` computes the layer's
-    inhibition); another leaves its running sum in ``part``.  Returns whether it did."""
+    inhibition); another leaves its running sum in ``part``."""
     cdef const LayerC* L = &net.lc[li]
     cdef Py_ssize_t i, k, nl = net.n_layers, ps = L.pool_size
     cdef Py_ssize_t u0 = lf_own0(tm, t, nl, li), u1 = lf_own1(tm, t, nl, li)
@@ -550,7 +551,7 @@ cdef bint lf_layer_sum(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t, Py_
     cdef double s = 0.0, m = 0.0
     cdef bint started = False
     if u0 == L.n or (u0 == 0 and u1 == 0):
-        return False                    # the layer lies outside this thread's units
+        return                          # the layer lies outside this thread's units
     if L.n_pools:
         for k in range(u0 // ps, u1 // ps):
             lf_avg_max(a + k * ps, ps, &avg[1 + k], &mx[1 + k])
@@ -575,10 +576,9 @@ cdef bint lf_layer_sum(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t, Py_
                 # every thread of the layer has drawn this cycle's noise (they passed
                 # their sums on after their GFmInc)
                 lf_noise_advance(net, b, li)
-        return False
+        return
     pp = tm.part + ((ge * tm.n + t) * nl + li) * 3
     pp[0], pp[1], pp[2] = s, m, 1.0 if started else 0.0
-    return True
 
 
 # ----------------------------------------------------------------------- trial start
@@ -2016,6 +2016,8 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
     cdef Team* cur = tm
     cdef double wall0 = 0.0, cpu0 = 0.0, wall, cpu, least
     cdef int low = 0
+    if t == 0 and net.solo_at != NULL:
+        net.solo_at[b] = -1
     for tr in range(nt):
         if tm.n > 1 and cur == tm and tm1 != NULL:
             wall, cpu = lf_now(), lf_cpu_now()
@@ -2040,6 +2042,8 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
                 return
             cur, sc = tm1, sc1
             t = 0
+            if net.solo_at != NULL:
+                net.solo_at[b] = tr
         for q in range(4):
             for cyc in range(net.cyc_per_qtr):
                 n_sent += lf_cycle(net, b, sc, cur, t, step)
@@ -2242,6 +2246,7 @@ def run_trials(
     double sse_tol,
     int n_threads=1,
     double[::1] wt_out=None,
+    long long[::1] solo_at=None,
     bint _validate=True,
     Py_ssize_t _solo_from=-1,
 ):
@@ -2253,7 +2258,9 @@ def run_trials(
     Threads run batch copies (``n_threads`` > 1, OpenMP builds), or, with fewer copies
     than threads, each copy as a team (``Team``); the bits do not depend on the thread
     count.  ``wt_bal_ctr[0]`` is the WtBal counter in and out.  ``wt_out`` (optional,
-    ``S[0]``'s size) receives the weights after the last trial, copied by the threads.  ``_validate=False`` (debug build only, for its tests) skips the
+    ``S[0]``'s size) receives the weights after the last trial, copied by the threads;
+    ``solo_at`` (optional, per copy) the trial from which a team of threads left the copy
+    to thread 0 alone (its cores were taken), or -1.  ``_validate=False`` (debug build only, for its tests) skips the
     table checks so that the kernel's own index checks meet a bad table.  ``_solo_from``
     (tests): a team of threads hands the copy to thread 0 alone from that trial on, as it
     does when its cores are taken by other work.
@@ -2285,7 +2292,8 @@ def run_trials(
             or rec_stats.shape[1] != nt or rec_trial.shape[2] != nb
             or rec_stats.shape[2] != nb or rec_trial.shape[3] != U.shape[2]
             or rec_stats.shape[3] != nL
-            or (wt_out is not None and wt_out.shape[0] != S.shape[1])):
+            or (wt_out is not None and wt_out.shape[0] != S.shape[1])
+            or (solo_at is not None and solo_at.shape[0] != nb)):
         return STATUS_BAD_ARGS_
     if rec_vars.shape[0] and (rec_cyc.shape[1] != nt or rec_cyc.shape[2] != ncyc
                               or rec_cyc.shape[3] != nb or rec_cyc.shape[4] != U.shape[2]):
@@ -2355,6 +2363,7 @@ def run_trials(
         net.rec_stats = &rec_stats[0, 0, 0, 0]
         net.wt_out = &wt_out[0] if wt_out is not None and wt_out.shape[0] else NULL
         net.solo_from = _solo_from
+        net.solo_at = &solo_at[0] if solo_at is not None else NULL
         net.n_sent = &n_sent[0]
         net.wt_bal_ctr_out = &ctr_out[0]
         net.max_n = max_n

@@ -46,6 +46,7 @@ def run_trials(
     sse_tol: float,
     n_threads: int = 1,
     wt_out: npt.NDArray[np.float64] | None = None,
+    solo_at: npt.NDArray[np.int64] | None = None,
     _validate: bool = True,
     _solo_from: int = -1,
 ) -> int: ...

@@ -188,7 +188,8 @@ def run_trials(
     n_units_total), ``trials`` (9, nt, n_batch, n_units_total), ``stats`` (4, nt,
     n_batch, n_layers) and ``n_sent`` (n_batch,), units that sent, summed over cycles; with
     ``weights_out`` also ``wt``, the weights after the last trial in ``S[0]``'s layout
-    (copied by the kernel's threads)."""
+    (copied by the kernel's threads); ``solo_at`` (n_batch,), the trial (of this call) from
+    which a copy's team of threads left it to one thread, or -1."""
     if net.dtype != np.dtype(np.float64):
         raise ValueError(
             f"backend='cython' runs float64 networks only; this network's dtype is "
@@ -217,6 +218,7 @@ def run_trials(
     rec_stats = np.zeros((4, nt, nb, len(net.layers)))
     n_sent = np.zeros(nb, np.int64)
     wt = np.empty(ps.S.shape[1]) if weights_out else None
+    solo_at = np.full(nb, -1, np.int64)
     ctr = np.asarray([net.state.scalars["wt_bal_ctr"]], np.int64)
     # rows of senders that do not learn are skipped only when no DWt is pending (the
     # kernel and WtFmDWt leave DWt zero; the step API, set_state or new params may not)
@@ -226,7 +228,7 @@ def run_trials(
         ps.U, ps.F.view(np.uint8), ps.P, ps.LV, ps.S, ps.M, ps.R, ps.G,
         pat, rec_vars, rec_cyc, rec_trial, rec_stats, n_sent, ctr,
         net.cyc_per_qtr, net.wt_bal_interval, bool(learn), bool(update_act_avg),
-        dwt_clean, float(sse_tol), int(n_threads), wt, _solo_from=_SOLO_FROM,
+        dwt_clean, float(sse_tol), int(n_threads), wt, solo_at, _solo_from=_SOLO_FROM,
     )  # fmt: skip
     if status != k.STATUS_OK:
         raise RuntimeError(f"network kernel refused its arguments (status {status})")
@@ -234,4 +236,5 @@ def run_trials(
         net.state.scalars["wt_bal_ctr"] = int(ctr[0])
         # DWt of learning projections is now zero; others are as they were when checked
         net._dwt_pending = not dwt_clean
-    return {"cycles": rec_cyc, "trials": rec_trial, "stats": rec_stats, "n_sent": n_sent, "wt": wt}
+    return {"cycles": rec_cyc, "trials": rec_trial, "stats": rec_stats, "n_sent": n_sent, "wt": wt,
+            "solo_at": solo_at}

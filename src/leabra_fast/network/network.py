@@ -89,6 +89,9 @@ class Network:
         #: Units that sent (Go SendGDelta, incl. un-sends) during the last compiled
         #: ``run``, summed over its cycles and layers, per batch copy.
         self.last_n_sent = np.zeros(0, np.int64)
+        #: Per batch copy, the trial of the last compiled ``run`` from which the copy ran
+        #: on one thread instead of ``n_threads`` because other work took the cores, or -1.
+        self.last_solo_trial = np.zeros(0, np.int64)
 
     # ------------------------------------------------------------------ structure
     def add_layer(
@@ -623,6 +626,7 @@ class Network:
         step = 1 if per_trial else max(n_trials, 1)
         ps = self._packed
         self.last_n_sent = np.zeros(self.n_batch, np.int64)
+        self.last_solo_trial = np.full(self.n_batch, -1, np.int64)
         for t0 in range(0, n_trials, step):
             t1 = min(t0 + step, n_trials)
             out = compiled_backend.run_trials(
@@ -630,6 +634,8 @@ class Network:
                 sse_tol=sse_tol, n_threads=n_threads, weights_out=t1 == n_trials,
             )  # fmt: skip
             self.last_n_sent += out["n_sent"]
+            went = (self.last_solo_trial < 0) & (out["solo_at"] >= 0)
+            self.last_solo_trial[went] = t0 + out["solo_at"][went]
             for li, ly in enumerate(self.layers):
                 o, n = ps.unit_off[li], ly.n_units
                 for k, v in enumerate(cyc_rec):
