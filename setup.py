@@ -18,6 +18,7 @@ import platform
 import sys
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -105,26 +106,46 @@ MULTI_ISA = (sys.platform.startswith("linux") and platform.machine() in ("x86_64
              and os.environ.get("LEABRA_FAST_NO_DISPATCH", "") in ("", "0"))
 
 
-def kernel_extensions(model: str) -> list[Extension]:
-    """``leabra_fast.<model>._kernel_<isa>`` from ``src/leabra_fast/<model>/_kernel_<isa>.pyx``.
+# Kernels whose source is the same at every instruction set: Cython turns
+# ``<model>/_kernel.pyx`` into C once (it took 2-3.5 s of the build per module), and that
+# C is compiled once per ISA, from a copy named ``_kernel_<isa>.c`` each (so their
+# objects do not collide), the module's init function renamed by a macro to match the
+# module's file name.  The module takes its name from the file it is imported from; only
+# its functions' ``__module__`` says ``leabra_fast.<model>._kernel``.  The seed kernel's
+# .pyx differ per ISA (each cimports its own wide stores), so Cython runs for each.
+ONE_C = ("emergent", "network")
 
-    Each includes the model's ``_kernel.pxi`` and cimports the shared maths and
-    stores of ``leabra_fast.core``; only the instruction-set flags differ.
+
+def kernel_extensions(model: str) -> list[Extension]:
+    """``leabra_fast.<model>._kernel_<isa>``, one per instruction set.
+
+    From ``src/leabra_fast/<model>/_kernel_<isa>.pyx`` (seed), or from the C of the
+    model's one ``_kernel.pyx`` (ONE_C).  Each includes the model's ``_kernel.pxi`` and
+    cimports the shared maths and stores of ``leabra_fast.core``; only the
+    instruction-set flags differ.
     """
     here = Path("src/leabra_fast")
     depends = [str(p) for p in sorted((here / model).glob("*.pxi"))]
     depends += [str(p) for p in sorted((here / "core").glob("*.pxd"))]
     isas = list(ISA_FLAGS) if MULTI_ISA else ["baseline"]
-    return [
-        Extension(
-            f"leabra_fast.{model}._kernel_{isa}",
-            [f"src/leabra_fast/{model}/_kernel_{isa}.pyx"],
-            depends=depends,
-            extra_compile_args=compile_args() + ISA_FLAGS[isa],
-            extra_link_args=link_args(),
-        )
-        for isa in isas
-    ]
+    exts = []
+    for isa in isas:
+        name = f"leabra_fast.{model}._kernel_{isa}"
+        if model in ONE_C:
+            one_pyx = f"src/leabra_fast/{model}/_kernel.pyx"
+            ext = Extension(
+                name,
+                [f"src/leabra_fast/{model}/_kernel_{isa}.c"],
+                depends=[*depends, one_pyx],
+                define_macros=[("PyInit__kernel", f"PyInit__kernel_{isa}")],
+            )
+            ext.one_pyx = one_pyx  # type: ignore[attr-defined]
+        else:
+            ext = Extension(name, [f"src/leabra_fast/{model}/_kernel_{isa}.pyx"], depends=depends)
+        ext.extra_compile_args = compile_args() + ISA_FLAGS[isa]
+        ext.extra_link_args = link_args()
+        exts.append(ext)
+    return exts
 
 
 # Cython's memoryview implementation (the view types, slicing, copying, buffer
@@ -178,6 +199,7 @@ class ParallelBuildExt(build_ext):
     """
 
     _cython_lock = threading.Lock()
+    _one_c: ClassVar[dict[str, bytes]] = {}  # each ONE_C kernel's C, once per build
 
     def finalize_options(self) -> None:
         super().finalize_options()
@@ -185,19 +207,42 @@ class ParallelBuildExt(build_ext):
             self.parallel = max(1, min(len(self.extensions), os.cpu_count() or 1))
 
     def build_extension(self, ext: Extension) -> None:
-        pyx = [s for s in ext.sources if s.endswith(".pyx")]
-        with self._cython_lock:
-            (cythonized,) = cythonize(
-                [ext],
-                compiler_directives=directives,
-                include_path=["src"],  # cimports of leabra_fast.*.pxd
-                compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
-                shared_utility_qualified_name=SHARED_UTILITY,
-                force=bool(self.force) or any(stale_generated_c(p) for p in pyx),
-                quiet=not self.verbose,
-            )
-        ext.sources = cythonized.sources
+        one_pyx = getattr(ext, "one_pyx", None)
+        if one_pyx is None:
+            with self._cython_lock:
+                ext.sources = self.cython(ext).sources
+        else:
+            self.copy_one_c(ext, one_pyx)
         super().build_extension(ext)
+
+    def cython(self, ext: Extension) -> Extension:
+        """Cython's C for the .pyx of ``ext`` (regenerated when stale); under the lock."""
+        pyx = [s for s in ext.sources if s.endswith(".pyx")]
+        (cythonized,) = cythonize(
+            [ext],
+            compiler_directives=directives,
+            include_path=["src"],  # cimports of leabra_fast.*.pxd
+            compile_time_env={"LEABRA_FAST_DEBUG": DEBUG},
+            shared_utility_qualified_name=SHARED_UTILITY,
+            force=bool(self.force) or any(stale_generated_c(p) for p in pyx),
+            quiet=not self.verbose,
+        )
+        return cythonized
+
+    def copy_one_c(self, ext: Extension, one_pyx: str) -> None:
+        """Write this instruction set's copy of the C of ``one_pyx``: Cython runs for the
+        first that needs it, and a copy is rewritten only when it changed (so a rebuild
+        that changed nothing compiles nothing)."""
+        with self._cython_lock:
+            if one_pyx not in self._one_c:
+                name = ext.name.rsplit("_", 1)[0]  # leabra_fast.<model>._kernel
+                macros = [m for m in ext.define_macros if m[0] != "PyInit__kernel"]
+                c_file = self.cython(Extension(name, [one_pyx], define_macros=macros)).sources[0]
+                self._one_c[one_pyx] = Path(c_file).read_bytes()
+            text = self._one_c[one_pyx]
+        copy = Path(ext.sources[0])
+        if not copy.exists() or copy.read_bytes() != text:
+            copy.write_bytes(text)
 
 
 setup(cmdclass={"build_ext": ParallelBuildExt}, ext_modules=extensions)

@@ -84,12 +84,21 @@ def clean_copy(root: Path, dest: Path) -> int:
 SHARED_UTILITY_C = f"src/{PACKAGE}/core/_cyutility.c"
 
 
+def kernel_stubs(root: Path) -> list[Path]:
+    """The stub of each compiled kernel module (``<model>/_kernel_<isa>.pyi``): one per
+    module, whether its C came from a .pyx of its own or from the model's one
+    ``_kernel.pyx`` (setup.py ONE_C)."""
+    return sorted((root / "src" / PACKAGE).rglob("_kernel_*.pyi"))
+
+
 def generated_c_files(root: Path) -> set[str]:
-    """Package-relative paths of the C files Cython generates: same name as a .pyx, and
-    the shared utility module's."""
+    """Package-relative paths of the C files the build generates: same name as a .pyx,
+    each kernel module's (Cython's, or a copy of its model's ``_kernel.c``), and the
+    shared utility module's."""
     pkg = root / "src" / PACKAGE
     pyx = {p.with_suffix(".c").relative_to(root).as_posix() for p in pkg.rglob("*.pyx")}
-    return pyx | {SHARED_UTILITY_C}
+    kernels = {p.with_suffix(".c").relative_to(root).as_posix() for p in kernel_stubs(root)}
+    return pyx | kernels | {SHARED_UTILITY_C}
 
 
 def handwritten_c_sources(root: Path) -> set[str]:
@@ -150,13 +159,13 @@ def check_wheel(wheel: Path, root: Path) -> int:
         names = set(zf.namelist())
     problems = []
     found = []
-    for pyx in sorted((root / "src").rglob("*.pyx")):
-        module = pyx.relative_to(root / "src").with_suffix("").as_posix()
+    for stub in kernel_stubs(root):
+        module = stub.relative_to(root / "src").with_suffix("").as_posix()
         ext = [n for n in names if n.startswith(module + ".") and n.endswith((".so", ".pyd"))]
         found += ext
         if len(ext) != 1:
             problems.append(f"expected one compiled {module}, found {ext}")
-        if pyx.with_suffix(".pyi").exists() and module + ".pyi" not in names:
+        if module + ".pyi" not in names:
             problems.append(f"wheel lacks the stub {module}.pyi")
     shared = SHARED_UTILITY_C.removeprefix("src/").removesuffix(".c")  # every kernel imports it
     ext = [n for n in names if n.startswith(shared + ".") and n.endswith((".so", ".pyd"))]
@@ -184,7 +193,8 @@ def check_generated_c(root: Path) -> int:
         ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", c], check=False)
         if ignored.returncode == 1:  # 128: not a git work tree, nothing to check
             problems.append(f".gitignore does not ignore the generated {c}")
-    print(f"generated C (from each .pyx, and the shared module): {sorted(generated_c_files(root))}")
+    print(f"generated C (each .pyx's, each kernel module's, the shared module's): "
+          f"{sorted(generated_c_files(root))}")  # fmt: skip
     return _fail(problems)
 
 

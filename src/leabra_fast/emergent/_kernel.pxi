@@ -1,8 +1,8 @@
 # The canonical emergent model's compiled kernel: C doubles, SIMD blocks of units, no GIL.
 #
-# Included by _kernel_avx512.pyx, _kernel_avx2.pyx and _kernel_baseline.pyx, each
-# compiled with its own instruction-set flags (setup.py, ISA_FLAGS); compiled.py picks
-# the one this CPU runs before importing it.  Layout as sklearn/_loss: scalar
+# Included by _kernel.pyx, whose C (Cython runs once) is compiled once per instruction
+# set as _kernel_avx512, _kernel_avx2 and _kernel_baseline (setup.py, ISA_FLAGS);
+# compiled.py picks the one this CPU runs before importing it.  Layout as sklearn/_loss: scalar
 # ``cdef inline`` functions named for what they compute (noisy XX1, the table lookup,
 # XCAL, SIG ...), the per-lane stages of a cycle (``lane_*``), one function that runs a
 # block of up to BLOCK units through the requested cycles with their state in lane

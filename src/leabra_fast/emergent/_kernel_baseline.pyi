@@ -11,7 +11,6 @@ DEBUG_BUILD: bool
 BLOCK: int
 WIDTHS: tuple[int, int, int]
 CONST_NAMES: tuple[str, ...]
-ISA: str
 
 def cpu_levels() -> tuple[str, ...]: ...
 def run_emergent(

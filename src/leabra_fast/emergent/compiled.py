@@ -1,6 +1,6 @@
 """The compiled emergent kernel: the build for the best instruction set this CPU runs.
 
-The kernel (``_kernel.pxi``) is compiled once per instruction set, as
+The kernel (``_kernel.pxi``, through ``_kernel.pyx``) is compiled once per instruction set, as
 ``_kernel_avx512``, ``_kernel_avx2`` and ``_kernel_baseline`` (non-x86 builds:
 baseline only).  A module built for AVX-512 may use its instructions anywhere,
 its import included, so the level is chosen *before* the module is imported:

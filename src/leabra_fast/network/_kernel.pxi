@@ -1,8 +1,8 @@
 # The network's compiled kernel: Go emergent v1's trial on C doubles, no GIL.
 #
-# Included by _kernel_avx512.pyx, _kernel_avx2.pyx and _kernel_baseline.pyx, each built
-# with its own instruction-set flags (setup.py: kernel_extensions("network")); the same
-# source in each, so the modules give the same bits and differ only in speed.
+# Included by _kernel.pyx, whose C (Cython runs once) is compiled once per instruction
+# set as _kernel_avx512, _kernel_avx2 and _kernel_baseline (setup.py: kernel_extensions);
+# the same source in each, so the modules give the same bits and differ only in speed.
 # leabra_fast.network.compiled picks the module before importing it.
 #
 # Layout follows scikit-learn's _loss: scalar functions per equation (lf_nxx1, lf_xcal,
