@@ -106,44 +106,35 @@ MULTI_ISA = (sys.platform.startswith("linux") and platform.machine() in ("x86_64
              and os.environ.get("LEABRA_FAST_NO_DISPATCH", "") in ("", "0"))
 
 
-# Kernels whose source is the same at every instruction set: Cython turns
-# ``<model>/_kernel.pyx`` into C once (it took 2-3.5 s of the build per module), and that
-# C is compiled once per ISA, from a copy named ``_kernel_<isa>.c`` each (so their
-# objects do not collide), the module's init function renamed by a macro to match the
-# module's file name.  The module takes its name from the file it is imported from; only
-# its functions' ``__module__`` says ``leabra_fast.<model>._kernel``.  The seed kernel's
-# .pyx differ per ISA (each cimports its own wide stores), so Cython runs for each.
-ONE_C = ("emergent", "network")
-
-
 def kernel_extensions(model: str) -> list[Extension]:
-    """``leabra_fast.<model>._kernel_<isa>``, one per instruction set.
+    """``leabra_fast.<model>._kernel_<isa>``, one per instruction set, from the C of
+    ``src/leabra_fast/<model>/_kernel.pyx``.
 
-    From ``src/leabra_fast/<model>/_kernel_<isa>.pyx`` (seed), or from the C of the
-    model's one ``_kernel.pyx`` (ONE_C).  Each includes the model's ``_kernel.pxi`` and
-    cimports the shared maths and stores of ``leabra_fast.core``; only the
+    Cython runs once per model (it took 2-4 s per module), and its C is compiled once
+    per instruction set, from a copy named ``_kernel_<isa>.c`` each (so the objects do
+    not collide), with the module's init function renamed by a macro to match the
+    module's file name.  The module takes its name from the file it is imported from;
+    only its functions' ``__module__`` says ``leabra_fast.<model>._kernel``.  The source
+    includes the model's ``_kernel.pxi`` and cimports the shared maths and stores of
+    ``leabra_fast.core`` (whose wide stores follow the build's flags); only the
     instruction-set flags differ.
     """
     here = Path("src/leabra_fast")
-    depends = [str(p) for p in sorted((here / model).glob("*.pxi"))]
+    one_pyx = f"src/leabra_fast/{model}/_kernel.pyx"
+    depends = [one_pyx, *(str(p) for p in sorted((here / model).glob("*.pxi")))]
     depends += [str(p) for p in sorted((here / "core").glob("*.pxd"))]
     isas = list(ISA_FLAGS) if MULTI_ISA else ["baseline"]
     exts = []
     for isa in isas:
-        name = f"leabra_fast.{model}._kernel_{isa}"
-        if model in ONE_C:
-            one_pyx = f"src/leabra_fast/{model}/_kernel.pyx"
-            ext = Extension(
-                name,
-                [f"src/leabra_fast/{model}/_kernel_{isa}.c"],
-                depends=[*depends, one_pyx],
-                define_macros=[("PyInit__kernel", f"PyInit__kernel_{isa}")],
-            )
-            ext.one_pyx = one_pyx  # type: ignore[attr-defined]
-        else:
-            ext = Extension(name, [f"src/leabra_fast/{model}/_kernel_{isa}.pyx"], depends=depends)
-        ext.extra_compile_args = compile_args() + ISA_FLAGS[isa]
-        ext.extra_link_args = link_args()
+        ext = Extension(
+            f"leabra_fast.{model}._kernel_{isa}",
+            [f"src/leabra_fast/{model}/_kernel_{isa}.c"],
+            depends=depends,
+            define_macros=[("PyInit__kernel", f"PyInit__kernel_{isa}")],
+            extra_compile_args=compile_args() + ISA_FLAGS[isa],
+            extra_link_args=link_args(),
+        )
+        ext.one_pyx = one_pyx  # type: ignore[attr-defined]
         exts.append(ext)
     return exts
 
@@ -189,17 +180,17 @@ class ParallelBuildExt(build_ext):
     """Cythonize and compile each extension in one task, the tasks side by side (one per
     core) unless ``-j`` says otherwise.
 
-    Cython runs here, per extension, not when setup.py is loaded: loaded, it ran all
-    ten modules before the first compile could start (~16 s of CPU, then ~3 s more
-    for every later setup.py run of a pip build checking them again), while one core
+    Cython runs here, by the first task that needs a model's C, not when setup.py is
+    loaded: loaded, it ran every module before the first compile could start (and
+    again for every later setup.py run of a pip build checking them), while one core
     at a time is enough for it.  A lock keeps one Cython at work (it is not
     thread-safe, and holds the GIL anyway); the other worker compiles meanwhile.
-    Each emergent kernel module takes ~10 s to compile, the others ~5-7 s; built one
-    after the other they would add up.
+    Each emergent kernel module takes ~12-15 s to compile, the others ~5-10 s; built
+    one after the other they would add up.
     """
 
     _cython_lock = threading.Lock()
-    _one_c: ClassVar[dict[str, bytes]] = {}  # each ONE_C kernel's C, once per build
+    _one_c: ClassVar[dict[str, bytes]] = {}  # each model's kernel C, made once per build
 
     def finalize_options(self) -> None:
         super().finalize_options()
@@ -208,7 +199,7 @@ class ParallelBuildExt(build_ext):
 
     def build_extension(self, ext: Extension) -> None:
         one_pyx = getattr(ext, "one_pyx", None)
-        if one_pyx is None:
+        if one_pyx is None:  # the shared utility module: Cython writes its C
             with self._cython_lock:
                 ext.sources = self.cython(ext).sources
         else:

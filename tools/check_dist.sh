@@ -114,8 +114,8 @@ step "test suite against the installed wheel (from $WORK/run)"
 LEABRA_FAST_EXPECT_DEBUG=0 "$V" -m pytest -q -p no:cacheprovider tests
 
 step "typing: stubtest on the installed kernels, mypy on the sources"
-# The compiled kernel modules, one stub each (seed's from a .pyx each; emergent's and
-# network's from their model's one _kernel.pyx, compiled per instruction set).
+# The compiled kernel modules, one stub each (each model's _kernel.pyx, built once per
+# instruction set).
 KERNELS="$(cd "$SRC/src" && find leabra_fast -name '_kernel_*.pyi' | sed 's|\.pyi$||; s|/|.|g' | sort)"
 # shellcheck disable=SC2086  # one argument per compiled module
 "$V" -m mypy.stubtest --allowlist "$SRC/tools/stubtest_allowlist.txt" $KERNELS

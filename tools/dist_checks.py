@@ -85,16 +85,15 @@ SHARED_UTILITY_C = f"src/{PACKAGE}/core/_cyutility.c"
 
 
 def kernel_stubs(root: Path) -> list[Path]:
-    """The stub of each compiled kernel module (``<model>/_kernel_<isa>.pyi``): one per
-    module, whether its C came from a .pyx of its own or from the model's one
-    ``_kernel.pyx`` (setup.py ONE_C)."""
+    """The stub of each compiled kernel module (``<model>/_kernel_<isa>.pyi``), one per
+    module: every module is its model's ``_kernel.pyx`` built for one instruction set."""
     return sorted((root / "src" / PACKAGE).rglob("_kernel_*.pyi"))
 
 
 def generated_c_files(root: Path) -> set[str]:
     """Package-relative paths of the C files the build generates: same name as a .pyx,
-    each kernel module's (Cython's, or a copy of its model's ``_kernel.c``), and the
-    shared utility module's."""
+    each kernel module's (a copy of its model's ``_kernel.c``), and the shared utility
+    module's."""
     pkg = root / "src" / PACKAGE
     pyx = {p.with_suffix(".c").relative_to(root).as_posix() for p in pkg.rglob("*.pyx")}
     kernels = {p.with_suffix(".c").relative_to(root).as_posix() for p in kernel_stubs(root)}

@@ -1,8 +1,8 @@
 """The compiled emergent kernel: the build for the best instruction set this CPU runs.
 
-The kernel (``_kernel.pxi``, through ``_kernel.pyx``) is compiled once per instruction set, as
-``_kernel_avx512``, ``_kernel_avx2`` and ``_kernel_baseline`` (non-x86 builds:
-baseline only).  A module built for AVX-512 may use its instructions anywhere,
+The kernel (``_kernel.pxi``, through ``_kernel.pyx``) is compiled once per
+instruction set, as ``_kernel_avx512``, ``_kernel_avx2`` and ``_kernel_baseline``
+(non-x86 builds: baseline only).  A module built for AVX-512 may use its instructions anywhere,
 its import included, so the level is chosen *before* the module is imported:
 the baseline module (safe on any CPU) says which levels this CPU runs, and only
 the chosen module is imported.  ``LEABRA_FAST_SIMD`` picks a level at import,

@@ -1,10 +1,10 @@
 """The network's compiled kernel: the best instruction-set build this CPU runs.
 
-``_kernel.pxi`` is compiled once per instruction set (``_kernel_avx512``, ``_kernel_avx2``,
-``_kernel_baseline``, from the C Cython makes of ``_kernel.pyx``); all give the same bits.  The CPU is asked
-through the baseline module before the chosen module is imported (a module built for
-AVX-512 may use those instructions as soon as it loads).  ``LEABRA_FAST_SIMD`` (at
-import) or :func:`select_simd` picks another level.
+``_kernel.pxi`` is compiled once per instruction set (``_kernel_avx512``,
+``_kernel_avx2``, ``_kernel_baseline``, from the C Cython makes of ``_kernel.pyx``); all
+give the same bits.  The CPU is asked through the baseline module before the chosen
+module is imported (a module built for AVX-512 may use those instructions as soon as
+it loads).  ``LEABRA_FAST_SIMD`` (at import) or :func:`select_simd` picks another level.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 # The seed model's compiled kernel: C doubles, SIMD blocks of units, threads, no GIL.
 #
-# Included by _kernel_avx512.pyx, _kernel_avx2.pyx and _kernel_baseline.pyx, each
-# built with its own instruction-set flags (setup.py: kernel_extensions) after
-# cimporting its wide streaming stores (leabra_fast.core._lf_wide_<isa>); the same
-# source in each, so the modules give the same bits and differ only in speed.
+# Included by _kernel.pyx, whose C (Cython runs once) is compiled once per instruction
+# set as _kernel_avx512, _kernel_avx2 and _kernel_baseline (setup.py: kernel_extensions;
+# the wide streaming stores of leabra_fast.core._lf_wide follow each build's flags); the
+# same source in each, so the modules give the same bits and differ only in speed.
 # leabra_fast.seed.compiled picks the module before importing it.
 #
 # Layout follows scikit-learn's _loss: scalar functions per equation (lf_xcal,
@@ -42,6 +42,7 @@ from leabra_fast.core._lf_isa cimport lf_isa_supported
 from leabra_fast.core._lf_math cimport (LF_EXP_NORMAL_MAX, lf_exp, lf_exp_normal,
                                         lf_finite, lf_pow_1_5)
 from leabra_fast.core._lf_stream cimport lf_stream_copy, lf_stream_fence
+from leabra_fast.core._lf_wide cimport LF_WIDE_STREAM, lf_exp_stream, lf_stream_rows
 
 from leabra_fast.core._forkguard import fork_unsafe as _fork_unsafe
 from leabra_fast.core._forkguard import mark_threads_used as _mark_threads_used
