@@ -50,7 +50,12 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert (tmp_path / "sweep.png").stat().st_size > 0
     assert (tmp_path / "report.png").stat().st_size > 0
     assert (tmp_path / "run.npz").stat().st_size > 0
-    tools = spaces[-1]  # the network tools block: the textbook's hard task is learned
+    swept = next(s for s in spaces if "swept" in s)["swept"]  # the network sweep
+    assert swept.sse.dims == ("Layer:inhib.layer.gi", "Prjn:learn.lrate", "layer", "epoch",
+                              "batch")  # fmt: skip
+    assert swept.sse.shape == (3, 3, 2, 30, 4)
+    assert (tmp_path / "net-sweep.png").stat().st_size > 0
+    tools = next(s for s in spaces if "wrong" in s)  # the textbook's hard task is learned
     assert tools["res"].n_epochs == 100 and (tools["wrong"][-5:] == 0).all()
     assert tools["out_act"].shape == (400, 100, 4, 2)
     assert (tmp_path / "net-report.png").stat().st_size > 0

@@ -26,7 +26,15 @@ from .paramspec import ParameterError, suggest
 from .traces import DEFAULT_MAX_TRACE_BYTES, TraceBudgetError
 
 __all__ = [
-    "SUMMARIES", "SweepPlan", "default_chunk_size", "heatmap", "plan_sweep", "run_chunk", "sweep",
+    "SUMMARIES",
+    "SweepPlan",
+    "default_chunk_size",
+    "heatmap",
+    "lead_coords",
+    "parse_grid",
+    "plan_sweep",
+    "run_chunk",
+    "sweep",
 ]
 
 #: Summaries available per parameter set: the spike count, the rate (spikes per
@@ -97,22 +105,15 @@ def _values(name: str, values: Any) -> np.ndarray:
     return arr
 
 
-def plan_sweep(grid: Any, *, model: str = "seed", params: Any = None) -> SweepPlan:
-    """Validate a grid (mapping name -> values, Cartesian) or a list of points.
+def parse_grid(
+    grid: Any,
+) -> tuple[tuple[str, ...], dict[str, np.ndarray], tuple[int, ...] | None, dict[str, np.ndarray]]:
+    """A grid (mapping name -> values, Cartesian) or a list of points, as flat columns.
 
-    Unknown names get a suggestion; every point is checked as a parameter set, and a
-    bad one is named with its grid point.
+    Returns the names, each name's value at every point (grid order), the grid's shape
+    (None for a list) and its values along each axis (empty for a list).  Empty grids,
+    repeated values and points missing a name are refused; the names are not checked.
     """
-    spec = registry.get(model)
-    base = spec.default_params() if params is None else params
-    if not isinstance(base, spec.params_class):
-        raise TypeError(
-            f"sweep: params must be a {spec.params_class.__name__} for model={model!r}, "
-            f"got {type(base).__name__}"
-        )
-    if base.per_unit:
-        raise ValueError("sweep: the base params must be scalars; sweep the varying fields")
-    valid = [f.name for f in dataclasses.fields(base)]
     if isinstance(grid, Mapping):
         if not grid:
             raise ValueError("sweep: the grid is empty; give at least one name -> values")
@@ -144,6 +145,26 @@ def plan_sweep(grid: Any, *, model: str = "seed", params: Any = None) -> SweepPl
             f"sweep: grid must be a mapping name -> values or a list of mappings, "
             f"got {type(grid).__name__}"
         )
+    return names, columns, shape, axes
+
+
+def plan_sweep(grid: Any, *, model: str = "seed", params: Any = None) -> SweepPlan:
+    """Validate a grid (mapping name -> values, Cartesian) or a list of points.
+
+    Unknown names get a suggestion; every point is checked as a parameter set, and a
+    bad one is named with its grid point.
+    """
+    spec = registry.get(model)
+    base = spec.default_params() if params is None else params
+    if not isinstance(base, spec.params_class):
+        raise TypeError(
+            f"sweep: params must be a {spec.params_class.__name__} for model={model!r}, "
+            f"got {type(base).__name__}"
+        )
+    if base.per_unit:
+        raise ValueError("sweep: the base params must be scalars; sweep the varying fields")
+    valid = [f.name for f in dataclasses.fields(base)]
+    names, columns, shape, axes = parse_grid(grid)
     for n in names:
         if n not in valid:
             raise ParameterError(
@@ -458,15 +479,23 @@ def _bar(progress: bool, total: int, initial: int) -> Any:
     return tqdm(total=total, initial=initial, unit="chunk", desc="sweep")
 
 
+def lead_coords(
+    names: tuple[str, ...], columns: dict[str, np.ndarray], grid_shape: tuple[int, ...] | None,
+    axes: dict[str, np.ndarray],
+) -> tuple[tuple[str, ...], tuple[int, ...], dict[str, Any]]:  # fmt: skip
+    """The leading dimensions of a sweep's Dataset, their shape and coordinates: one per
+    swept name for a grid, or ``point`` (each name a coordinate on it) for a list."""
+    if grid_shape is not None:
+        return names, grid_shape, {n: axes[n] for n in names}
+    n_points = int(next(iter(columns.values())).shape[0])
+    coords: dict[str, Any] = {"point": np.arange(n_points)}
+    coords.update({n: ("point", columns[n]) for n in names})
+    return ("point",), (n_points,), coords
+
+
 def _dataset(xr: Any, plan: SweepPlan, flat: dict[str, np.ndarray], rec: tuple[str, ...]) -> Any:
-    if plan.grid_shape is not None:
-        lead_dims: tuple[str, ...] = plan.names
-        lead_shape = plan.grid_shape
-        coords: dict[str, Any] = {n: plan.axes[n] for n in plan.names}
-    else:
-        lead_dims, lead_shape = ("point",), (plan.n_points,)
-        coords = {"point": np.arange(plan.n_points)}
-        coords.update({n: ("point", plan.columns[n]) for n in plan.names})
+    lead_dims, lead_shape, coords = lead_coords(plan.names, plan.columns, plan.grid_shape,
+                                                plan.axes)  # fmt: skip
     trial, cycle = flat.get("_trial"), flat.get("_cycle")
     n_cyc = int(flat["_n_cycles"]) if "_n_cycles" in flat else 0
     whole = (
@@ -498,7 +527,6 @@ def _dataset(xr: Any, plan: SweepPlan, flat: dict[str, np.ndarray], rec: tuple[s
     ds.attrs["params"] = json.dumps(plan.base.to_dict(), sort_keys=True)
     ds.attrs["swept"] = ",".join(plan.names)
     return ds
-
 
 
 def heatmap(

@@ -2,7 +2,8 @@
 as Go emergent v1 computes them: the NumPy reference backend (``run(backend="python")``)
 and the compiled Cython kernel (``run(backend="cython")``, float64).
 
-Around them: :func:`train` (epochs with a progress bar), exports to xarray and pandas
+Around them: :func:`train` (epochs with a progress bar), :func:`sweep` (a grid of
+parameters, each point trained from the same start), exports to xarray and pandas
 (``NetworkResult.to_xarray`` / ``to_dataframe``, :mod:`.export`), figures
 (:mod:`.plot`, also in :mod:`leabra_fast.plot`) and run files for ``leabra-fast run``
 (:mod:`.config`).  See ``docs/network_model.md``.
@@ -15,6 +16,7 @@ from .network import Network
 from .params import LayerParams, PrjnParams
 from .result import NetworkResult
 from .structure import Layer, Projection
+from .sweep import sweep
 from .training import TrainResult, epoch_stats, train
 from .variables import CYCLE_VARS, LAYER_STATS, TRIAL_VARS
 from .wts import read_wts, write_wts
@@ -36,6 +38,7 @@ __all__ = [
     "epoch_stats",
     "params",
     "read_wts",
+    "sweep",
     "train",
     "write_wts",
 ]
