@@ -384,6 +384,30 @@ def test_lateral_symmetry():
     assert np.array_equal(w, lower + np.tril(raw, -1).T)
 
 
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_pickled_network_continues_bit_for_bit_and_keeps_its_views(backend):
+    """pickle and deepcopy (Dask, multiprocessing) keep the per-layer arrays views of the
+    packed buffers the kernel runs on: the copy continues as the original does, and its
+    get_state follows its runs (copied apart, the views would go stale)."""
+    import copy
+    import pickle
+
+    x, y = patterns(4)
+    a = small_net()
+    a.run({"Input": x[:2]}, {"Output": y[:2]})
+    for b in (pickle.loads(pickle.dumps(a)), copy.deepcopy(a)):
+        ra = copy.deepcopy(a).run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"],
+                                  backend=backend)  # fmt: skip
+        rb = b.run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"], backend=backend)
+        assert np.array_equal(ra.cycles["Hidden"]["act"], rb.cycles["Hidden"]["act"])
+        assert np.array_equal(rb.weights["InputToHidden"][:, :, :], b.weights("InputToHidden"))
+        assert np.array_equal(b.state.layers["Hidden"]["act"], rb.trials["Hidden"]["act_p"][-1])
+        assert np.shares_memory(b.state.layers["Hidden"]["act"], b._packed.U)
+    empty = pickle.loads(pickle.dumps(Network()))
+    empty.add_layer("A", 3)   # not built: still open to structure
+    assert not empty._built
+
+
 def test_save_load_state_npz(tmp_path):
     """save_state / load_state (.npz, no pickle) continue bit for bit."""
     x, y = patterns(4)

@@ -359,6 +359,27 @@ class Network:
         with np.load(path, allow_pickle=False) as data:
             self.set_state({k: data[k] for k in data.files})
 
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle (Dask, multiprocessing, ``copy.deepcopy``) keeps: the state as
+        ``get_state``'s flat arrays.  Each layer's and projection's arrays are views of
+        shared packed buffers (layout.py), which pickle would otherwise copy apart."""
+        d = dict(self.__dict__)
+        d.pop("_packed", None)
+        d["state"] = self.get_state() if self._built else None
+        return d
+
+    def __setstate__(self, d: dict[str, Any]) -> None:
+        flat = d.pop("state")
+        self.__dict__.update(d)
+        self.state = _State()
+        if self._built:  # new packed buffers and views, then the values
+            dwt_pending = self._dwt_pending
+            self._built = False
+            self.build()
+            self.set_state(flat)
+            self._dwt_pending = dwt_pending
+
     # ------------------------------------------------------------------ one trial, step by step
     def init_ext(self) -> None:
         """Clear external inputs and targets (Go ``InitExt``)."""
