@@ -404,7 +404,7 @@ def test_pickled_network_continues_bit_for_bit_and_keeps_its_views(backend):
         assert np.array_equal(b.state.layers["Hidden"]["act"], rb.trials["Hidden"]["act_p"][-1])
         assert np.shares_memory(b.state.layers["Hidden"]["act"], b._packed.U)
     empty = pickle.loads(pickle.dumps(Network()))
-    empty.add_layer("A", 3)   # not built: still open to structure
+    empty.add_layer("A", 3)  # not built: still open to structure
     assert not empty._built
 
 

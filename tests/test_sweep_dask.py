@@ -131,3 +131,37 @@ def test_dask_emergent_sweep_equals_local(client: Any) -> None:
     assert remote.identical(local)
     lone = lf.simulate(X, model="emergent", params=params.replace(lrate=0.05, thr=0.52))
     assert float(remote.final_wt.sel(lrate=0.05, thr=0.52)[0]) == float(lone.state.wt[0, 0])
+
+
+def test_dask_network_sweep_equals_local_and_resumes(client: Any, tmp_path: Any) -> None:
+    """A network sweep's points as Dask tasks (the network pickled to the workers) give the
+    local sweep's Dataset; its Zarr store, half filled, is resumed without rerunning."""
+    import zarr
+
+    from leabra_fast.network import Network
+    from leabra_fast.network import sweep as net_sweep
+
+    net = Network("PA", n_batch=2)
+    net.add_layer("Input", (1, 4), "input")
+    net.add_layer("Output", (1, 2), "target")
+    net.connect("Input", "Output", "full")
+    net.init_weights(4)
+    pats = {"Input": np.array([[1, 1, 1, 0], [0, 1, 1, 1], [0, 1, 0, 1], [0, 1, 1, 0]])}
+    targs = {"Output": np.array([[1, 0], [1, 0], [0, 1], [0, 1]])}
+    grid = {"Layer:inhib.layer.gi": [1.2, 1.8], "Prjn:learn.lrate": [0.02, 0.1]}
+    opts: dict[str, Any] = {"epochs": 5, "order": "permuted", "rng": 3, "weights": True}
+    local = net_sweep(net, grid, pats, targs, **opts)
+    remote = net_sweep(net, grid, pats, targs, client=client, **opts)
+    assert remote.identical(local)
+    path = str(tmp_path / "net.zarr")
+    first = net_sweep(net, grid, pats, targs, client=client, store=path, **opts)
+    assert first.identical(local)
+    root = zarr.open_group(path, mode="a")
+    root["_done"][2:] = False  # as if stopped after two of the four points
+    root["history"][2:] = -1.0  # what a rerun must overwrite
+    root["n_epochs"][:2] = 99  # what it must keep: the finished points are not run again
+    again = net_sweep(net, grid, pats, targs, client=client, store=path, **opts)
+    np.testing.assert_array_equal(again.n_epochs.values.reshape(-1), [99, 99, 5, 5])
+    assert again.drop_vars("n_epochs").identical(local.drop_vars("n_epochs"))
+    with pytest.raises(ValueError, match="holds another sweep"):
+        net_sweep(net, grid, pats, targs, store=path, **{**opts, "epochs": 6})

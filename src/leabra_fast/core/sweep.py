@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,9 @@ from .traces import DEFAULT_MAX_TRACE_BYTES, TraceBudgetError
 __all__ = [
     "SUMMARIES",
     "SweepPlan",
+    "chunk_bounds",
     "default_chunk_size",
+    "gather_chunks",
     "heatmap",
     "lead_coords",
     "parse_grid",
@@ -218,7 +220,8 @@ def run_chunk(
     return out
 
 
-def _chunks(n: int, size: int) -> list[tuple[int, int]]:
+def chunk_bounds(n: int, size: int) -> list[tuple[int, int]]:
+    """(start, stop) of each chunk of ``size`` points (the last may be shorter)."""
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
@@ -415,10 +418,41 @@ def sweep(
         chunk_size = n if client is None else default_chunk_size(n, _worker_threads(client))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"sweep: chunk_size must be an int >= 1, got {chunk_size!r}")
-    chunks = _chunks(n, chunk_size)
-    stored = None
-    if store is not None:
-        stored = _Store(store, _token(plan, inputs, rec, summ, options, chunk_size), len(chunks))
+    chunks = chunk_bounds(n, chunk_size)
+
+    def task(k: int, remote: bool) -> tuple[Any, tuple[Any, ...]]:
+        start, stop = chunks[k]
+        if remote:  # each task is sent its own points only (workers build their parameters)
+            return run_chunk, (plan.part(start, stop), 0, stop - start, inputs, rec, summ, options)
+        return run_chunk, (plan, start, stop, inputs, rec, summ, options)
+
+    token = _token(plan, inputs, rec, summ, options, chunk_size) if store is not None else ""
+    flat = gather_chunks(n, chunks, task, client=client, store=store, token=token, lazy=lazy,
+                         progress=progress)  # fmt: skip
+    return _dataset(xr, plan, flat, rec)
+
+
+def gather_chunks(
+    n: int,
+    chunks: list[tuple[int, int]],
+    task: Callable[[int, bool], tuple[Callable[..., dict[str, np.ndarray]], tuple[Any, ...]]],
+    *,
+    client: Any = None,
+    store: Any = None,
+    token: str = "",
+    lazy: bool = False,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Run the chunks of a sweep of ``n`` points; return every point's arrays.
+
+    ``task(k, remote)`` gives chunk ``k``'s function and arguments (``remote``: for a Dask
+    worker, so module-level and picklable); the function returns arrays with the chunk's
+    points first (``_``-prefixed ones are the same for every chunk).  Chunks run here in
+    turn, or as tasks of ``client`` (a lost worker's are rerun); each result is kept, or
+    written to the Zarr ``store`` (identified by ``token``) as it arrives, and a restart
+    with the same store skips the chunks it holds.  Ctrl-C cancels the rest.
+    """
+    stored = _Store(store, token, len(chunks)) if store is not None else None
     todo = [k for k in range(len(chunks)) if stored is None or k not in stored.finished()]
     parts: dict[int, dict[str, np.ndarray]] = {}
     bar = _bar(progress, len(chunks), len(chunks) - len(todo))
@@ -434,21 +468,20 @@ def sweep(
     try:
         if client is None:
             for k in todo:
-                keep(k, run_chunk(plan, *chunks[k], inputs, rec, summ, options))
+                fn, args = task(k, False)
+                keep(k, fn(*args))
         else:
             from distributed import as_completed
 
             # Keys of this call only: a repeated sweep runs again rather than picking up
             # an earlier call's results still held by the scheduler.
-            token = uuid.uuid4().hex
-            # Each task is sent its own points only (the workers build their parameters);
-            # the inputs go with each task (not scattered: a lost worker would lose them).
-            futures = {
-                client.submit(run_chunk, plan.part(*chunks[k]), 0, chunks[k][1] - chunks[k][0],
-                              inputs, rec, summ, options, key=f"leabra-sweep-{token}-{k}",
-                              retries=2): k
-                for k in todo
-            }  # fmt: skip
+            call = uuid.uuid4().hex
+            # The inputs go with each task (not scattered: a lost worker would lose them).
+            futures = {}
+            for k in todo:
+                fn, args = task(k, True)
+                fut = client.submit(fn, *args, key=f"leabra-sweep-{call}-{k}", retries=2)
+                futures[fut] = k
             try:
                 for fut, part in as_completed(list(futures), with_results=True):
                     keep(futures[fut], part)
@@ -459,14 +492,13 @@ def sweep(
         if bar is not None:
             bar.close()
     if stored is not None:
-        flat = stored.read(lazy)
-    else:
-        flat = {
-            name: np.concatenate([parts[k][name] for k in range(len(chunks))])
-            for name in parts[0] if not name.startswith("_")
-        }  # fmt: skip
-        flat.update({name: v for name, v in parts[0].items() if name.startswith("_")})
-    return _dataset(xr, plan, flat, rec)
+        return stored.read(lazy)
+    flat = {
+        name: np.concatenate([parts[k][name] for k in range(len(chunks))])
+        for name in parts[0] if not name.startswith("_")
+    }  # fmt: skip
+    flat.update({name: v for name, v in parts[0].items() if name.startswith("_")})
+    return flat
 
 
 def _bar(progress: bool, total: int, initial: int) -> Any:

@@ -9,18 +9,22 @@ the network with those parameters, bit for bit.  The training curves come back a
 ``xarray.Dataset`` with one dimension per swept parameter (as the unit models'
 sweeps, :func:`leabra_fast.sweep`), then ``layer``, ``epoch`` and ``batch``: the
 network's batch copies, each with its own initial weights, so every point carries
-``n_batch`` seeds run side by side in one kernel call.
+``n_batch`` seeds run side by side in one kernel call.  Points run in chunks, here in
+turn or as tasks of a Dask client, and can go to a Zarr store as they finish, through
+the unit models' machinery (:func:`leabra_fast.core.sweep.gather_chunks`).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..core.sweep import lead_coords, parse_grid
+from ..core.sweep import chunk_bounds, gather_chunks, lead_coords, parse_grid
 from ..core.traces import DEFAULT_MAX_TRACE_BYTES
 from .network import Network
 from .structure import Layer, Projection
@@ -64,6 +68,70 @@ def _fresh(rng: np.random.Generator | int | None) -> np.random.Generator | int |
     return copy.deepcopy(rng) if isinstance(rng, np.random.Generator) else rng
 
 
+def _run_points(
+    net: Network,
+    points: list[dict[str, Any]],
+    inputs: Mapping[str, Any],
+    targets: Mapping[str, Any] | None,
+    init_rng: np.random.Generator | int,
+    train_options: Mapping[str, Any],
+    weights: bool,
+) -> dict[str, np.ndarray]:
+    """Train ``net`` once per point; the points' curves (and weights), points first.
+
+    Module-level: a Dask task (the network travels pickled).  ``net`` gets its own
+    parameters back afterwards, not its state (the caller keeps that).
+    """
+    base = _params(net)
+    n_batch, epochs = net.n_batch, int(train_options["epochs"])
+    layers = [ly.name for ly in net.layers]
+    hist = np.full((len(points), len(EPOCH_STATS), len(layers), epochs, n_batch), np.nan)
+    n_run = np.zeros(len(points), np.int64)
+    wts = {pj.name: np.zeros((len(points), n_batch, *pj.mask.shape)) for pj in net.prjns}
+    try:
+        for i, point in enumerate(points):
+            _set_params(net, base)
+            net.apply_params(_sheet(point))
+            net.init_weights(_fresh(init_rng))
+            opts = {**train_options, "rng": _fresh(train_options["rng"])}
+            res = train(net, inputs, targets, progress=False, **opts)
+            n_run[i] = res.n_epochs
+            for li, ly in enumerate(layers):
+                for si, stat in enumerate(EPOCH_STATS):
+                    h = res.history[ly][stat]
+                    hist[i, si, li, : h.shape[0]] = h
+            if weights:
+                for pj in net.prjns:
+                    wts[pj.name][i] = net.weights(pj.name)
+    finally:
+        _set_params(net, base)
+    out = {"history": hist, "n_epochs": n_run}
+    if weights:
+        out.update({f"wt_{name}": w for name, w in wts.items()})
+    return out
+
+
+def _token(net: Network, names: Any, columns: Any, inputs: Any, targets: Any,
+           options: Any) -> str:  # fmt: skip
+    """What a Zarr store of this sweep holds: the network (structure, parameters, state),
+    the grid, the patterns and the options."""
+    h = hashlib.sha256()
+    desc = [net.name, net.n_batch, str(net.dtype), net.flavour, repr(_params(net)),
+            [(ly.name, ly.n_units) for ly in net.layers], list(names), repr(options)]  # fmt: skip
+    h.update(json.dumps(desc, default=repr).encode())
+    for pj in net.prjns:
+        h.update(pj.name.encode() + np.ascontiguousarray(pj.mask).tobytes())
+    if net._built:
+        for k, v in sorted(net.get_state().items()):
+            h.update(k.encode() + np.ascontiguousarray(v).tobytes())
+    for n in names:
+        h.update(np.ascontiguousarray(columns[n]).tobytes())
+    for pats in (inputs, targets or {}):
+        for k in sorted(pats):
+            h.update(k.encode() + np.ascontiguousarray(np.asarray(pats[k], float)).tobytes())
+    return h.hexdigest()[:32]
+
+
 def sweep(
     net: Network,
     grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
@@ -80,6 +148,10 @@ def sweep(
     weights: bool = False,
     backend: str | None = None,
     n_threads: int = 1,
+    client: Any = None,
+    chunk_size: int = 1,
+    store: Any = None,
+    lazy: bool = False,
     progress: bool = False,
     max_bytes: int = DEFAULT_MAX_TRACE_BYTES,
 ) -> Any:
@@ -105,8 +177,18 @@ def sweep(
         The pattern order (``order="permuted"``), the same at every point.
     weights : bool
         Also return each point's final weights, ``wt_<projection>`` (batch, recv, send).
+    client : dask.distributed.Client, optional
+        Run the chunks as Dask tasks on its workers (the network is sent with each; a
+        lost worker's chunks are rerun).
+    chunk_size : int
+        Points per chunk (one task, one write to ``store``, one step of the bar).
+    store : str or zarr store, optional
+        Write each chunk to this Zarr group as it finishes; a sweep restarted with the
+        same store (same network, grid, patterns and options) skips the chunks there.
+    lazy : bool
+        With ``store``: return a Dataset reading the store on demand (Dask arrays).
     progress : bool
-        A bar over points (tqdm, when installed).
+        A bar over chunks (tqdm, when installed).
     max_bytes : int
         Refuse before running when the result would need more memory.
 
@@ -125,6 +207,10 @@ def sweep(
         raise TypeError(f"sweep: net must be a Network, got {type(net).__name__}")
     if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"sweep: epochs must be an int >= 1, got {epochs!r}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"sweep: chunk_size must be an int >= 1, got {chunk_size!r}")
+    if lazy and store is None:
+        raise ValueError("sweep: lazy=True reads the results back from a store; give store=")
     for name, given in (("init_rng", init_rng), ("rng", rng)):
         if given is None or not isinstance(given, (int, np.integer, np.random.Generator)):
             raise TypeError(
@@ -146,47 +232,32 @@ def sweep(
             f"sweep: {n_points} points need {per_point * n_points:,} bytes of results, above "
             f"max_bytes = {max_bytes:,}; sweep fewer points or epochs, or weights=False"
         )
-
     base = _params(net)
+    for point in points:  # every point checked before any runs
+        try:
+            net.apply_params(_sheet(point))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise type(exc)(f"sweep: grid point {point}: {exc}") from None
+        finally:
+            _set_params(net, base)
+
+    options = {"epochs": int(epochs), "order": order, "rng": rng, "learn": learn,
+               "stop_zero_epochs": stop_zero_epochs, "sse_tol": sse_tol, "backend": backend,
+               "n_threads": n_threads}  # fmt: skip
+    chunks = chunk_bounds(n_points, chunk_size)
+
+    def task(k: int, remote: bool) -> tuple[Any, tuple[Any, ...]]:
+        start, stop = chunks[k]
+        return _run_points, (net, points[start:stop], inputs, targets, init_rng, options, weights)
+
+    token = ""
+    if store is not None:
+        held = {**options, "weights": weights, "init_rng": init_rng, "chunk_size": chunk_size}
+        token = _token(net, names, columns, inputs, targets, held)
     saved = net.get_state() if net._built else None
     try:
-        for point in points:  # every point checked before any runs
-            try:
-                net.apply_params(_sheet(point))
-            except (KeyError, ValueError, TypeError) as exc:
-                raise type(exc)(f"sweep: grid point {point}: {exc}") from None
-            finally:
-                _set_params(net, base)
-        hist = np.full((n_points, len(EPOCH_STATS), len(layer_names), epochs, n_batch), np.nan)
-        n_run = np.zeros(n_points, np.int64)
-        wts: dict[str, np.ndarray] = {}
-        bar = _bar(progress, n_points)
-        try:
-            for i, point in enumerate(points):
-                _set_params(net, base)
-                net.apply_params(_sheet(point))
-                net.init_weights(_fresh(init_rng))
-                res = train(
-                    net, inputs, targets, epochs=epochs, order=order, rng=_fresh(rng),
-                    learn=learn, stop_zero_epochs=stop_zero_epochs, sse_tol=sse_tol,
-                    progress=False, backend=backend, n_threads=n_threads,
-                )  # fmt: skip
-                n_run[i] = res.n_epochs
-                for li, ly in enumerate(layer_names):
-                    for si, stat in enumerate(EPOCH_STATS):
-                        h = res.history[ly][stat]
-                        hist[i, si, li, : h.shape[0]] = h
-                if weights:
-                    for pj in net.prjns:
-                        w = wts.setdefault(
-                            pj.name, np.zeros((n_points, n_batch, *pj.mask.shape), np.float64)
-                        )
-                        w[i] = net.weights(pj.name)
-                if bar is not None:
-                    bar.update(1)
-        finally:
-            if bar is not None:
-                bar.close()
+        flat = gather_chunks(n_points, chunks, task, client=client, store=store, token=token,
+                             lazy=lazy, progress=progress)  # fmt: skip
     finally:
         _set_params(net, base)
         if saved is not None:
@@ -197,13 +268,15 @@ def sweep(
     lead_dims, lead_shape, coords = lead_coords(names, columns, shape, axes)
     coords.update(layer=layer_names, epoch=np.arange(epochs), batch=np.arange(n_batch))
     data: dict[str, Any] = {}
+    hist = flat["history"]
     for si, stat in enumerate(EPOCH_STATS):
         arr = hist[:, si].reshape(*lead_shape, len(layer_names), epochs, n_batch)
         data[stat] = ((*lead_dims, "layer", "epoch", "batch"), arr)
-    data["n_epochs"] = (lead_dims, n_run.reshape(lead_shape))
-    for name, w in wts.items():
-        dims = (*lead_dims, "batch", f"recv_{name}", f"send_{name}")
-        data[f"wt_{name}"] = (dims, w.reshape(*lead_shape, *w.shape[1:]))
+    data["n_epochs"] = (lead_dims, flat["n_epochs"].reshape(lead_shape))
+    for pj in net.prjns if weights else ():
+        w = flat[f"wt_{pj.name}"]
+        dims = (*lead_dims, "batch", f"recv_{pj.name}", f"send_{pj.name}")
+        data[f"wt_{pj.name}"] = (dims, w.reshape(*lead_shape, *w.shape[1:]))
     ds = xr.Dataset(data, coords=coords)
     ds.attrs["model"] = "network"
     ds.attrs["network"] = net.name
@@ -211,13 +284,3 @@ def sweep(
     ds.attrs["epochs"] = int(epochs)
     ds.attrs["order"] = order
     return ds
-
-
-def _bar(progress: bool, total: int) -> Any:
-    if not progress:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, unit="point", desc="sweep")
