@@ -148,6 +148,11 @@ def _sweep(args: argparse.Namespace) -> int:
     from .config import ConfigError, load_config
     from .sweep import heatmap, sweep
 
+    kind = _other_run_file(args.config)
+    if kind is not None:
+        if kind.sweep is None:
+            raise ConfigError(f"{args.config}: a {kind.name} run file cannot be swept")
+        return kind.sweep(args.config, args.out, args)
     config = load_config(args.config)
     if not config.sweep:
         raise ConfigError(f"{config.path}: a [sweep] table (name = [values, ...]) is required")
@@ -177,7 +182,7 @@ def _sweep(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        ax = heatmap(ds, args.summary, x=args.x, y=args.y)
+        ax = heatmap(ds, args.summary or "spike_count", x=args.x, y=args.y)
         ax.figure.tight_layout()
         ax.figure.savefig(out / "heatmap.png", dpi=120)
         paths.append(out / "heatmap.png")
@@ -270,13 +275,17 @@ def build_parser() -> argparse.ArgumentParser:
     sw = sub.add_parser(
         "sweep", help="run every parameter set of a run file's [sweep] table; write a Dataset"
     )
-    sw.add_argument("--config", required=True, help="TOML run file with a [sweep] table")
+    sw.add_argument(
+        "--config", required=True, help="TOML run file with a [sweep] table (a model's or a net's)"
+    )
     sw.add_argument(
         "--out", type=out_folder, help="output directory (default: <config name>-out next to it)"
     )
     sw.add_argument("--format", choices=("netcdf", "zarr"), default="netcdf",
                     help="sweep.nc (default) or sweep.zarr")  # fmt: skip
-    sw.add_argument("--summary", default="spike_count", help="the heat map's variable")
+    sw.add_argument(
+        "--summary", default=None, help="the heat map's variable (default: spike_count; a net: sse)"
+    )
     sw.add_argument("--x", help="the heat map's x parameter (default: the first swept)")
     sw.add_argument("--y", help="the heat map's y parameter (default: the second swept)")
     sw.add_argument("--chunk-size", type=int, default=None, help="parameter sets per call")

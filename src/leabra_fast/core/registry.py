@@ -185,11 +185,14 @@ def figure_modules() -> tuple[Callable[[], ModuleType], ...]:
 class RunFileKind:
     """A kind of ``leabra-fast run`` file other than the models' (``[params]``,
     ``[schedule]``, ``[run]``): a file with any of ``tables`` at its top level is this kind's,
-    and ``run(config, out, report) -> exit code`` runs it (``out`` None: the default folder)."""
+    and ``run(config, out, report) -> exit code`` runs it (``out`` None: the default folder);
+    ``sweep(config, out, options)``, if given, is ``leabra-fast sweep`` for it (``options``:
+    the command's ``format``, ``summary``, ``x``, ``y``, ``chunk_size``)."""
 
     name: str
     tables: tuple[str, ...]
     run: Callable[[Any, Any, bool], int]
+    sweep: Callable[[Any, Any, Any], int] | None = None
 
 
 _RUN_FILES: dict[str, RunFileKind] = {}

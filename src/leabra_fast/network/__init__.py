@@ -50,6 +50,15 @@ def _run_file(config: object, out: object, report: bool) -> int:
     return run_network_file(config, out, report)  # type: ignore[arg-type]
 
 
-# The figures in leabra_fast.plot, and ``leabra-fast run`` for files with [layers] tables.
+def _sweep_file(config: object, out: object, options: object) -> int:
+    from .cli import sweep_network_file
+
+    return sweep_network_file(config, out, options)  # type: ignore[arg-type]
+
+
+# The figures in leabra_fast.plot, and ``leabra-fast run`` / ``sweep`` for files with
+# [layers] tables.
 _registry.register_figures("network", _registry.lazy_module(f"{__name__}.plot"))
-_registry.register_run_file(_registry.RunFileKind("network", ("layers", "projections"), _run_file))
+_registry.register_run_file(
+    _registry.RunFileKind("network", ("layers", "projections"), _run_file, _sweep_file)
+)

@@ -32,6 +32,10 @@ files are :mod:`leabra_fast.core.config`)::
     [targets]                   # per target / compare layer
     Output = "targets.csv"
 
+    [sweep]                     # leabra-fast sweep only: "selector:path" = [values]
+    "Layer:inhib.layer.gi" = [1.2, 1.4, 1.8]
+    "Prjn:learn.lrate" = [0.01, 0.04]
+
     [run]                       # options of leabra_fast.network.train()
     epochs = 30
     learn = true
@@ -66,7 +70,9 @@ from .variables import CYCLE_VARS
 __all__ = ["NETWORK_TABLES", "NetworkRunConfig", "is_network_file", "load_network_config"]
 
 #: The top-level tables of a network run file.
-NETWORK_TABLES = ("network", "layers", "projections", "params", "inputs", "targets", "run")
+NETWORK_TABLES = (
+    "network", "layers", "projections", "params", "inputs", "targets", "run", "sweep",
+)
 #: Tables that make a run file a network's.
 MARKER_TABLES = ("layers", "projections")
 
@@ -122,6 +128,30 @@ class NetworkRunConfig:
     inputs: dict[str, np.ndarray] = field(default_factory=dict)
     targets: dict[str, np.ndarray] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
+    #: The ``[sweep]`` table ("selector:path" -> values) and the ``[network]`` seed.
+    sweep: dict[str, list[Any]] = field(default_factory=dict)
+    seed: int | None = None
+
+    def run_sweep(self, **overrides: Any) -> Any:
+        """:func:`~leabra_fast.network.sweep` of the ``[sweep]`` table, the network's seed
+        (0 when the file gives none) for every point's initial weights and the ``[run]``
+        seed for the pattern order (``overrides``: more options of ``sweep``)."""
+        from .sweep import sweep
+
+        if not self.sweep:
+            raise ConfigError(f'{self.path}: a [sweep] table ("selector:path" = [values]) is '
+                              "required")  # fmt: skip
+        opts = {**self.run, **overrides}
+        if "record" in opts:
+            raise ConfigError(f"{self.path}: [run] record: a sweep keeps the training curves only")
+        rng = opts.pop("seed", None)
+        try:
+            return sweep(self.net, self.sweep, self.inputs, self.targets,
+                         init_rng=0 if self.seed is None else self.seed,
+                         rng=0 if rng is None else rng, **opts)  # fmt: skip
+        except (ValueError, TypeError, KeyError) as exc:
+            msg = exc.args[0] if exc.args else str(exc)
+            raise ConfigError(f"{self.path}: [sweep] {msg}") from None
 
     def train(self, **overrides: Any) -> TrainResult:
         """Train the network as the file says (``overrides``: more options of ``train``)."""
@@ -371,4 +401,26 @@ def load_network_config(path: str | Path) -> NetworkRunConfig:
     net = _build(path, doc)
     inputs, targets = _patterns(path, doc, net)
     run = _run_options(path, doc)
-    return NetworkRunConfig(path=path, net=net, inputs=inputs, targets=targets, run=run)
+    seed = doc.get("network", {}).get("seed")
+    return NetworkRunConfig(path=path, net=net, inputs=inputs, targets=targets, run=run,
+                            sweep=_sweep_table(path, doc), seed=seed)  # fmt: skip
+
+
+def _sweep_table(path: Path, doc: dict[str, Any]) -> dict[str, list[Any]]:
+    """``[sweep]``: "selector:path" = [values] (the values are checked by the sweep)."""
+    out: dict[str, list[Any]] = {}
+    for key, values in doc.get("sweep", {}).items():
+        where = f'{path}: [sweep] "{key}"'
+        if isinstance(values, dict):
+            raise ConfigError(
+                f'{where} is a table; write one quoted key per parameter, "selector:path" = '
+                '[values], e.g. "Layer:inhib.layer.gi" = [1.2, 1.8]'
+            )
+        if ":" not in key:
+            raise ConfigError(
+                f'{where}: a key is "selector:path" (quoted), e.g. "Layer:inhib.layer.gi"'
+            )
+        if not isinstance(values, list) or not values:
+            raise ConfigError(f"{where} must be a non-empty list of values, got {values!r}")
+        out[key] = values
+    return out
