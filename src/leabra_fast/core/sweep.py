@@ -37,6 +37,7 @@ __all__ = [
     "plan_sweep",
     "run_chunk",
     "sweep",
+    "worker_threads",
 ]
 
 #: Summaries available per parameter set: the spike count, the rate (spikes per
@@ -242,7 +243,8 @@ def default_chunk_size(n: int, threads: int) -> int:
     return max(1, -(-n // (threads * per_thread)))
 
 
-def _worker_threads(client: Any) -> int:
+def worker_threads(client: Any) -> int:
+    """Threads of all the client's workers (at least 1)."""
     workers = client.scheduler_info().get("workers", {})
     return max(sum(int(w.get("nthreads", 1)) for w in workers.values()), 1)
 
@@ -415,7 +417,7 @@ def sweep(
         # cores once (more would oversubscribe them).
         options["n_threads"] = 1
     if chunk_size is None:
-        chunk_size = n if client is None else default_chunk_size(n, _worker_threads(client))
+        chunk_size = n if client is None else default_chunk_size(n, worker_threads(client))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"sweep: chunk_size must be an int >= 1, got {chunk_size!r}")
     chunks = chunk_bounds(n, chunk_size)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.sweep import chunk_bounds, gather_chunks, lead_coords, parse_grid
+from ..core.sweep import chunk_bounds, gather_chunks, lead_coords, parse_grid, worker_threads
 from ..core.traces import DEFAULT_MAX_TRACE_BYTES
 from .network import Network
 from .structure import Layer, Projection
@@ -149,7 +149,7 @@ def sweep(
     backend: str | None = None,
     n_threads: int = 1,
     client: Any = None,
-    chunk_size: int = 1,
+    chunk_size: int | None = None,
     store: Any = None,
     lazy: bool = False,
     progress: bool = False,
@@ -180,8 +180,10 @@ def sweep(
     client : dask.distributed.Client, optional
         Run the chunks as Dask tasks on its workers (the network is sent with each; a
         lost worker's chunks are rerun).
-    chunk_size : int
-        Points per chunk (one task, one write to ``store``, one step of the bar).
+    chunk_size : int, optional
+        Points per chunk (one task, one write to ``store``, one step of the bar).  Default:
+        1 here; with a client, about four chunks per worker thread (the network is
+        pickled once per task, and a slow or lost worker holds up a quarter of its share).
     store : str or zarr store, optional
         Write each chunk to this Zarr group as it finishes; a sweep restarted with the
         same store (same network, grid, patterns and options) skips the chunks there.
@@ -207,7 +209,9 @@ def sweep(
         raise TypeError(f"sweep: net must be a Network, got {type(net).__name__}")
     if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"sweep: epochs must be an int >= 1, got {epochs!r}")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+    ):
         raise ValueError(f"sweep: chunk_size must be an int >= 1, got {chunk_size!r}")
     if lazy and store is None:
         raise ValueError("sweep: lazy=True reads the results back from a store; give store=")
@@ -244,6 +248,8 @@ def sweep(
     options = {"epochs": int(epochs), "order": order, "rng": rng, "learn": learn,
                "stop_zero_epochs": stop_zero_epochs, "sse_tol": sse_tol, "backend": backend,
                "n_threads": n_threads}  # fmt: skip
+    if chunk_size is None:
+        chunk_size = 1 if client is None else -(-n_points // (4 * worker_threads(client)))
     chunks = chunk_bounds(n_points, chunk_size)
 
     def task(k: int, remote: bool) -> tuple[Any, tuple[Any, ...]]:
