@@ -7,7 +7,8 @@ take seconds), vs the kernel's uniform-parameter run of the same 10,000 units (t
 turn with it, medians), the per-unit simulate call alone (parameters built) vs the
 uniform run, and the sweep on a 2-worker LocalCluster vs a 1-worker one (each cluster
 created and warmed by one untimed sweep; default chunking: one task per worker, one
-kernel thread each), at 20 trials (S3/S4) and 200 trials (S3b/S4b, about a second).
+kernel thread each), at 20 trials (S3/S4) and 200 trials (S3b/S4b, about a second), and
+a network sweep (32 points of emergent's bench net at N = 25) the same way (S6/S6b).
 
     python bench/bench_sweep.py [--quick]
 """
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 import leabra_fast as lf
+from leabra_fast.network import sweep as net_sweep
 
 
 def _med(f: Any, rep: int) -> float:
@@ -107,6 +109,9 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
     local: dict[int, float] = {}
     times_long: dict[int, float] = {}
     local_long: dict[int, float] = {}
+    net_times: dict[int, float] = {}
+    net_local: dict[int, float] = {}
+    net, net_grid, net_pats = _network_sweep_case()
     for workers in (1, 2):
         cluster_opts = {"processes": True, "threads_per_worker": 1, "dashboard_address": ":0"}
         with LocalCluster(n_workers=workers, **cluster_opts) as cluster, Client(cluster) as client:
@@ -126,6 +131,13 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
                 lambda: lf.sweep(grid, inputs=x_long, n_threads=1),
                 lambda: run(inputs=x_long), max(rep, 3),
             )  # fmt: skip
+            def net_run(client: Any = None) -> Any:
+                return net_sweep(net, net_grid, *net_pats, epochs=2, client=client)
+
+            net_run(client)  # warm
+            net_local[workers], net_times[workers] = _paired(
+                net_run, lambda client=client: net_run(client), max(rep, 3)
+            )
     data["dask_s"] = times
     data["dask_local_s"] = local[1]
     data["dask_long_s"] = times_long
@@ -145,7 +157,32 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
             f"{tt[1]:.3f} s / {tl:.3f} s: {100 * overhead:+.0f}%",
             "< 10%", overhead < 0.10,
         ))  # fmt: skip
+    data["network_dask_s"] = net_times
+    data["network_local_s"] = net_local[1]
+    n_net = int(np.prod([len(v) for v in net_grid.values()]))
+    what = f"network sweep of {n_net} points (bench net N=25, 2 epochs x 20 patterns)"
+    out.append((
+        f"S6. {what} on a LocalCluster: 2 workers vs 1 (about 4 chunks per worker)",
+        f"{net_times[1]:.3f} s / {net_times[2]:.3f} s = {net_times[1] / net_times[2]:.2f}x",
+        "(report)", True,
+    ))  # fmt: skip
+    net_over = net_times[1] / net_local[1] - 1.0
+    out.append((
+        f"S6b. Dask overhead of the {what}: 1-worker cluster vs local",
+        f"{net_times[1]:.3f} s / {net_local[1]:.3f} s: {100 * net_over:+.0f}%",
+        "(report)", True,
+    ))  # fmt: skip
     return out, data
+
+
+def _network_sweep_case() -> tuple[Any, dict[str, list[float]], tuple[Any, Any]]:
+    """emergent's bench net (N = 25) and a 4 x 8 grid of its inhibition and learning rate."""
+    from leabra_fast.network import bench_net, bench_patterns
+
+    pats = bench_patterns(20, 25, rng=2)
+    grid = {"Layer:inhib.layer.gi": [1.4, 1.6, 1.8, 2.0],
+            "Prjn:learn.lrate": [0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.2]}  # fmt: skip
+    return bench_net(25, rng=1), grid, ({"Input": pats["Input"]}, {"Output": pats["Output"]})
 
 
 def _emergent_rows(
