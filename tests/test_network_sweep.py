@@ -123,3 +123,26 @@ def test_bad_input_is_refused_before_anything_runs(grid, kw, err, match):
     np.testing.assert_array_equal(net.get_state()["prjn/InputToHidden/wt"],
                                   before["prjn/InputToHidden/wt"])  # fmt: skip
     assert net.layer("Hidden").params.inhib.layer.gi == 1.6
+
+
+def test_a_store_is_resumed_with_generators_and_refused_for_another_sweep(tmp_path):
+    """The store's identity holds the Generators' states (not their addresses) and not the
+    network's current state (every point starts from init_rng's weights)."""
+    zarr = pytest.importorskip("zarr")
+    path = str(tmp_path / "s.zarr")
+    grid = {"Prjn:learn.lrate": [0.02, 0.1]}
+    args = ({"Input": PATTERNS}, {"Output": TARGETS})
+    opts = {"epochs": 2, "order": "permuted"}
+    first = sweep(_net(), grid, *args, init_rng=np.random.default_rng(4),
+                  rng=np.random.default_rng(8), store=path, **opts)  # fmt: skip
+    root = zarr.open_group(path, mode="a")
+    root["n_epochs"][0] = 99  # kept if the first point is not run again
+    net = _net()
+    net.init_weights(123)  # another state: the same sweep
+    again = sweep(net, grid, *args, init_rng=np.random.default_rng(4),
+                  rng=np.random.default_rng(8), store=path, **opts)  # fmt: skip
+    assert int(again.n_epochs[0]) == 99
+    assert again.drop_vars("n_epochs").identical(first.drop_vars("n_epochs"))
+    with pytest.raises(ValueError, match="holds another sweep"):
+        sweep(_net(), grid, *args, init_rng=np.random.default_rng(5),
+              rng=np.random.default_rng(8), store=path, **opts)  # fmt: skip

@@ -111,19 +111,24 @@ def _run_points(
     return out
 
 
+def _seed_desc(rng: Any) -> Any:
+    """A seed as itself, a Generator by its state (its repr holds only an address)."""
+    return rng.bit_generator.state if isinstance(rng, np.random.Generator) else rng
+
+
 def _token(net: Network, names: Any, columns: Any, inputs: Any, targets: Any,
-           options: Any) -> str:  # fmt: skip
-    """What a Zarr store of this sweep holds: the network (structure, parameters, state),
-    the grid, the patterns and the options."""
+           options: Mapping[str, Any]) -> str:  # fmt: skip
+    """What a Zarr store of this sweep holds: the network's structure and parameters (not
+    its state: every point starts from ``init_rng``'s weights), the grid, the patterns and
+    the options."""
     h = hashlib.sha256()
-    desc = [net.name, net.n_batch, str(net.dtype), net.flavour, repr(_params(net)),
-            [(ly.name, ly.n_units) for ly in net.layers], list(names), repr(options)]  # fmt: skip
+    opts = {k: _seed_desc(v) if k in ("rng", "init_rng") else v for k, v in options.items()}
+    desc = [net.name, net.n_batch, str(net.dtype), net.flavour, net.cyc_per_qtr,
+            net.wt_bal_interval, repr(_params(net)), [(ly.name, ly.n_units) for ly in net.layers],
+            list(names), sorted(opts.items())]  # fmt: skip
     h.update(json.dumps(desc, default=repr).encode())
     for pj in net.prjns:
         h.update(pj.name.encode() + np.ascontiguousarray(pj.mask).tobytes())
-    if net._built:
-        for k, v in sorted(net.get_state().items()):
-            h.update(k.encode() + np.ascontiguousarray(v).tobytes())
     for n in names:
         h.update(np.ascontiguousarray(columns[n]).tobytes())
     for pats in (inputs, targets or {}):
