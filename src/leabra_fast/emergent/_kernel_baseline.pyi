@@ -1,4 +1,4 @@
-"""Type stubs for the emergent kernel built for baseline (_kernel_baseline.pyx, _kernel.pxi)."""
+"""Type stubs for the emergent kernel built for baseline (_kernel.pyx, _kernel.pxi)."""
 
 import numpy as np
 import numpy.typing as npt
