@@ -162,7 +162,7 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
     n_net = int(np.prod([len(v) for v in net_grid.values()]))
     what = f"network sweep of {n_net} points (bench net N=25, 2 epochs x 20 patterns)"
     out.append((
-        f"S6. {what} on a LocalCluster: 2 workers vs 1 (about 4 chunks per worker)",
+        f"S6. {what} on a LocalCluster: 2 workers vs 1 (one chunk per worker)",
         f"{net_times[1]:.3f} s / {net_times[2]:.3f} s = {net_times[1] / net_times[2]:.2f}x",
         "(report)", True,
     ))  # fmt: skip
