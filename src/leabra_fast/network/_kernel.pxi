@@ -188,6 +188,7 @@ ctypedef struct LayerC:
     # Structure and constants of one layer (compiled_backend.layer_consts; names as
     # reference.LayerConsts, FFFB prefixed lay_ / pool_).
     Py_ssize_t off, n, pool_off, n_pools, pool_size, kind, pat_mode
+    Py_ssize_t n_pad                 # units from off up to the next layer's (padding: zeros)
     Py_ssize_t send0, send1, recv0, recv1
     int hard, clamp_avg, self_on, lay_on, pool_on, aa_fixed, aa_use_first
     int lrn_min_offset, err_mod
@@ -868,22 +869,21 @@ cdef Py_ssize_t lf_send_decide(const Net* net, Py_ssize_t b, const LayerC* Lp,
     activity changed by more than opt_thresh.delta send the change, units that fell
     below un-send their last value (ActSent updated).  Writes the senders (in index
     order) and their deltas; returns how many."""
-    cdef LayerC L = Lp[0]
     cdef double* act = lf_u(net, U_ACT, b, Lp)
     cdef double* sent = lf_u(net, U_ACT_SENT, b, Lp)
     cdef Py_ssize_t i, n_send = 0
-    cdef double a, dl
-    lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (sending)")
+    cdef double a, dl, thr = Lp.send, delta = Lp.delta
+    lf_check(0 <= u0 <= u1 <= Lp.n, b"unit slice of a layer (sending)")
     for i in range(u0, u1):
         a = act[i]
-        if a > L.send:
+        if a > thr:
             dl = a - sent[i]
-            if fabs(dl) > L.delta:
+            if fabs(dl) > delta:
                 idx[n_send] = i
                 d[n_send] = dl
                 n_send += 1
                 sent[i] = a
-        elif sent[i] > L.send:
+        elif sent[i] > thr:
             idx[n_send] = i
             d[n_send] = -sent[i]
             n_send += 1
@@ -934,51 +934,69 @@ cdef void lf_scatter(const Net* net, Py_ssize_t b, Py_ssize_t pi, const Py_ssize
         j += 1
 
 
-cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
+cdef void_noinline lf_add_inc(Py_ssize_t n, double_r raw, double_r ginc) noexcept nogil:
+    """raw += ginc, then ginc = 0 (restrict: one vectorised loop, no alias checks)."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        raw[i] += ginc[i]
+        ginc[i] = 0.0
+
+
+cdef void_noinline lf_integ_g(Py_ssize_t n, cdouble_r ge_raw, cdouble_r gi_raw, double_r ge,
+                              double_r gi_syn, double g_dt) noexcept nogil:
+    """lf_g_from_inc's integration without soft clamping, noise or cpp85 (the same
+    expressions; restrict rows: one vectorised loop)."""
+    cdef Py_ssize_t i
+    cdef double gs
+    for i in range(n):
+        ge[i] += g_dt * (ge_raw[i] - ge[i])
+        gs = gi_syn[i] + g_dt * (gi_raw[i] - gi_syn[i])
+        gi_syn[i] = 0.0 if gs < 0 else gs
+
+
+cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
                         Py_ssize_t u1) noexcept nogil:
     """Go GFmInc of units u0 .. u1-1: GInc into GeRaw / GiRaw, soft clamping, Ge and
     GiSyn integration."""
-    cdef LayerC L = Lp[0]
     cdef Py_ssize_t k, i
     cdef const PrjnC* p
-    cdef double* raw
-    cdef double* ginc
-    cdef double* ge_raw = lf_u(net, U_GE_RAW, b, Lp)
-    cdef double* gi_raw = lf_u(net, U_GI_RAW, b, Lp)
-    cdef double* ge = lf_u(net, U_GE, b, Lp)
-    cdef double* gi_syn = lf_u(net, U_GI_SYN, b, Lp)
-    cdef const double* ext = lf_u(net, U_EXT, b, Lp)
-    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
-    cdef const double* noise = lf_u(net, U_NOISE, b, Lp)
+    cdef double* ge_raw = lf_u(net, U_GE_RAW, b, L)
+    cdef double* gi_raw = lf_u(net, U_GI_RAW, b, L)
+    cdef double* ge = lf_u(net, U_GE, b, L)
+    cdef double* gi_syn = lf_u(net, U_GI_SYN, b, L)
+    cdef const double* ext = lf_u(net, U_EXT, b, L)
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef const double* noise = lf_u(net, U_NOISE, b, L)
     cdef double g, gs
+    cdef bint soft = not L.hard, clamp_avg = L.clamp_avg, cpp85 = L.cpp85
+    cdef int noise_type = L.noise_type
+    cdef double g_dt = L.g_dt, clamp_gain = L.clamp_gain, avg_gain = L.clamp_avg_gain
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (GFmInc)")
-    if L.noise_type != NOISE_NONE and not L.noise_fixed:
+    if noise_type != NOISE_NONE and not L.noise_fixed:
         # GeFmRaw: the cycle's first use draws it (the layer's last thread then advances
         # the counter, lf_layer_sum)
-        lf_gen_noise(net, b, Lp - net.lc, u0, u1)
+        lf_gen_noise(net, b, L - net.lc, u0, u1)
     for k in range(L.recv0, L.recv1):
-        p = lf_recv_prjn(net, Lp - net.lc, k)
-        raw = gi_raw if p.inhib else ge_raw
-        ginc = lf_r(net, R_GINC, b, p)
-        for i in range(u0, u1):
-            raw[i] += ginc[i]
-            ginc[i] = 0.0
+        p = lf_recv_prjn(net, L - net.lc, k)
+        lf_add_inc(u1 - u0, (gi_raw if p.inhib else ge_raw) + u0, lf_r(net, R_GINC, b, p) + u0)
+    if not soft and noise_type == NOISE_NONE and not cpp85:
+        lf_integ_g(u1 - u0, ge_raw + u0, gi_raw + u0, ge + u0, gi_syn + u0, g_dt)
+        return
     for i in range(u0, u1):
         g = ge_raw[i]
-        if not L.hard and he[i]:
-            if L.clamp_avg:
-                g = (L.clamp_avg_gain * L.clamp_gain * ext[i]
-                     + (1.0 - L.clamp_avg_gain) * ge_raw[i])
+        if soft and he[i]:
+            if clamp_avg:
+                g = (avg_gain * clamp_gain * ext[i] + (1.0 - avg_gain) * ge_raw[i])
             else:
-                g = ge_raw[i] + ext[i] * L.clamp_gain
-        ge[i] += L.g_dt * (g - ge[i])
-        if L.cpp85 and ge[i] < 0:
+                g = ge_raw[i] + ext[i] * clamp_gain
+        ge[i] += g_dt * (g - ge[i])
+        if cpp85 and ge[i] < 0:
             ge[i] = 0.0   # C++ Compute_NetinInteg: net >= 0
-        if L.noise_type == NOISE_GE:
+        if noise_type == NOISE_GE:
             ge[i] += noise[i]
-        elif L.noise_type == NOISE_GE_MULT and L.cpp85:
+        elif noise_type == NOISE_GE_MULT and cpp85:
             ge[i] *= noise[i]   # C++ NET_MULT_NOISE (Go v1 applies none)
-        gs = gi_syn[i] + L.g_dt * (gi_raw[i] - gi_syn[i])
+        gs = gi_syn[i] + g_dt * (gi_raw[i] - gi_syn[i])
         gi_syn[i] = 0.0 if gs < 0 else gs
 
 
@@ -1091,7 +1109,9 @@ ctypedef struct ActLanes:
 cdef inline void lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) noexcept nogil:
     """VmFmG of LF_W lanes (Vm by one Euler step) and NXX1's arguments, chosen first:
     Vm - Thr below threshold, else Ge - its threshold (without K for ActLrn): the same
-    values as the reference's selection after three NXX1."""
+    values as the reference's selection after three NXX1.  (Both arguments even when
+    ActLrn's is not needed: without it GCC moves the division into a branch and the
+    loop no longer vectorises.)"""
     cdef int i
     cdef bint sub
     cdef double ge, gi, gk, v, net_i, ge_thr, ge_thr_nok, ge_e, nw_sub
@@ -1309,65 +1329,85 @@ cdef void lf_act_cpp85(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t
             lf_hard_clamp(net, b, L, i0, i0 + m)
 
 
+cdef void_noinline lf_avgs(Py_ssize_t n, cdouble_r act_lrn, double_r avg_ss, double_r avg_s,
+                           double_r avg_m, double_r avg_s_lrn, double ss_dt, double s_dt,
+                           double m_dt, double lrn_s, double lrn_m) noexcept nogil:
+    """The learning averages AvgSS -> AvgS -> AvgM and AvgSLrn of n units (restrict rows:
+    GCC vectorises the loop without run-time alias checks)."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        avg_ss[i] += ss_dt * (act_lrn[i] - avg_ss[i])
+        avg_s[i] += s_dt * (avg_ss[i] - avg_s[i])
+        avg_m[i] += m_dt * (avg_s[i] - avg_m[i])
+        avg_s_lrn[i] = lrn_s * avg_s[i] + lrn_m * avg_m[i]
+
+
 cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
                         Py_ssize_t u1) noexcept nogil:
-    """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes (the last block
-    padded with copies of its last unit, not stored), hard clamping, then the learning
-    averages AvgSS -> AvgS -> AvgM and AvgSLrn."""
-    cdef LayerC L = Lp[0]
+    """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes,
+    hard clamping, then the learning averages AvgSS -> AvgS -> AvgM and AvgSLrn (lf_avgs).
+    A block's lanes past u1 are not stored: at the layer's end they read its padding
+    (units n .. n_pad-1, zeros no one writes: a plain vector copy), elsewhere copies of
+    the block's last unit (a thread's slice ending inside the layer: its neighbour's
+    units are not read).  Which lanes a block holds decides only which of two arms of
+    equal bits it takes (lf_act_lanes), never a stored value."""
+    # a local copy of the constants: with the table's own memory (even restrict-free
+    # reads only) GCC leaves lf_act_drive's loop scalar, with a branch
+    cdef LayerC Lc = Lp[0]
+    cdef const LayerC* L = &Lc
     cdef ActLanes x
-    cdef double* vm = lf_u(net, U_VM, b, Lp)
-    cdef double* act = lf_u(net, U_ACT, b, Lp)
-    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, Lp)
-    cdef double* act_del = lf_u(net, U_ACT_DEL, b, Lp)
-    cdef double* inet = lf_u(net, U_INET, b, Lp)
-    cdef const double* ge_ = lf_u(net, U_GE, b, Lp)
-    cdef const double* gi_ = lf_u(net, U_GI, b, Lp)
-    cdef const double* gk_ = lf_u(net, U_GK, b, Lp)
-    cdef double* avg_ss = lf_u(net, U_AVG_SS, b, Lp)
-    cdef double* avg_s = lf_u(net, U_AVG_S, b, Lp)
-    cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
-    cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
-    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
-    cdef double* gk = lf_u(net, U_GK, b, Lp)
-    cdef double* gkna_f = lf_u(net, U_GKNA_F, b, Lp)
-    cdef double* gkna_m = lf_u(net, U_GKNA_M, b, Lp)
-    cdef double* gkna_s = lf_u(net, U_GKNA_S, b, Lp)
-    cdef const double* noise = lf_u(net, U_NOISE, b, Lp)
-    cdef Py_ssize_t i, i0, u, m, blk, n_clamped, n_below
+    cdef double* vm = lf_u(net, U_VM, b, L)
+    cdef double* act = lf_u(net, U_ACT, b, L)
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, L)
+    cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
+    cdef double* inet = lf_u(net, U_INET, b, L)
+    cdef const double* ge_ = lf_u(net, U_GE, b, L)
+    cdef const double* gi_ = lf_u(net, U_GI, b, L)
+    cdef const double* gk_ = lf_u(net, U_GK, b, L)
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef double* gk = lf_u(net, U_GK, b, L)
+    cdef double* gkna_f = lf_u(net, U_GKNA_F, b, L)
+    cdef double* gkna_m = lf_u(net, U_GKNA_M, b, L)
+    cdef double* gkna_s = lf_u(net, U_GKNA_S, b, L)
+    cdef const double* noise = lf_u(net, U_NOISE, b, L)
+    cdef Py_ssize_t i, i0, u, m, mm, blk, n_clamped, n_below
     cdef bint no_k
+    cdef bint hard = L.hard
     cdef bint full = L.kna_on or L.noise_type != NOISE_NONE
     cdef Py_ssize_t n_blk = (u1 - u0 + LF_W - 1) // LF_W
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (ActFmG)")
+    lf_check(L.n <= L.n_pad and L.off + L.n_pad <= net.n_tot, b"padding of a layer (ActFmG)")
     if L.cpp85:
-        lf_act_cpp85(net, b, Lp, u0, u1)
+        lf_act_cpp85(net, b, L, u0, u1)
         n_blk = 0
     for blk in range(n_blk):
         i0 = u0 + blk * LF_W
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
+        # lanes to load from memory (the rest: copies of the last)
+        mm = LF_W if u1 == L.n and i0 + LF_W <= L.n_pad else m
         n_clamped = 0
-        if L.hard:
+        if hard:
             for i in range(m):
                 n_clamped += he[i0 + i] != 0
         if n_clamped < m:
-            lf_load(x.vm, vm + i0, m)
-            lf_load(x.act, act + i0, m)
-            lf_load(x.act_lrn, act_lrn + i0, m)
-            lf_load(x.ge, ge_ + i0, m)
-            lf_load(x.gi, gi_ + i0, m)
-            lf_load(x.gk, gk_ + i0, m)
+            lf_load(x.vm, vm + i0, mm)
+            lf_load(x.act, act + i0, mm)
+            lf_load(x.act_lrn, act_lrn + i0, mm)
+            lf_load(x.ge, ge_ + i0, mm)
+            lf_load(x.gi, gi_ + i0, mm)
+            lf_load(x.gk, gk_ + i0, mm)
             if full:
                 # noise or KNa: every lane takes the general path
-                lf_load(x.noise, noise + i0, m)
-                lf_load(x.gkna_f, gkna_f + i0, m)
-                lf_load(x.gkna_m, gkna_m + i0, m)
-                lf_load(x.gkna_s, gkna_s + i0, m)
-                lf_act_drive(&L, &x, L.noise_type == NOISE_VM)
-                lf_act_lanes_full(&L, &x)
+                lf_load(x.noise, noise + i0, mm)
+                lf_load(x.gkna_f, gkna_f + i0, mm)
+                lf_load(x.gkna_m, gkna_m + i0, mm)
+                lf_load(x.gkna_s, gkna_s + i0, mm)
+                lf_act_drive(L, &x, L.noise_type == NOISE_VM)
+                lf_act_lanes_full(L, &x)
                 if L.kna_on:
                     for i in range(m):
                         u = i0 + i
-                        if not (L.hard and he[u]):   # Go's ActFmG returns for clamped units
+                        if not (hard and he[u]):   # Go's ActFmG returns for clamped units
                             gkna_f[u] = x.gkna_f[i]
                             gkna_m[u] = x.gkna_m[i]
                             gkna_s[u] = x.gkna_s[i]
@@ -1376,16 +1416,16 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
                 no_k = True
                 for i in range(LF_W):
                     no_k = no_k and x.gk[i] == 0
-                lf_act_drive(&L, &x, False)
+                lf_act_drive(L, &x, False)
                 n_below = 0
                 for i in range(LF_W):
                     n_below += x.drv[i] < 0
                 if no_k and n_below == LF_W:
-                    lf_act_lanes(&L, &x, True, True)
+                    lf_act_lanes(L, &x, True, True)
                 elif no_k:
-                    lf_act_lanes(&L, &x, True, False)
+                    lf_act_lanes(L, &x, True, False)
                 else:
-                    lf_act_lanes(&L, &x, False, False)
+                    lf_act_lanes(L, &x, False, False)
             for i in range(m):
                 u = i0 + i
                 vm[u] = x.vm[i]
@@ -1397,12 +1437,10 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             # hard-clamped units take Ext (Go's VmFmG / ActFmG return early for them):
             # every value the lanes stored for them is overwritten, so a block of only
             # clamped units skips the lanes
-            lf_hard_clamp(net, b, Lp, i0, i0 + m)
-    for i in range(u0, u1):
-        avg_ss[i] += L.ss_dt * (act_lrn[i] - avg_ss[i])
-        avg_s[i] += L.s_dt * (avg_ss[i] - avg_s[i])
-        avg_m[i] += L.m_dt * (avg_s[i] - avg_m[i])
-        avg_s_lrn[i] = L.lrn_s * avg_s[i] + L.lrn_m * avg_m[i]
+            lf_hard_clamp(net, b, L, i0, i0 + m)
+    lf_avgs(u1 - u0, act_lrn + u0, lf_u(net, U_AVG_SS, b, L) + u0, lf_u(net, U_AVG_S, b, L) + u0,
+            lf_u(net, U_AVG_M, b, L) + u0, lf_u(net, U_AVG_S_LRN, b, L) + u0, L.ss_dt, L.s_dt,
+            L.m_dt, L.lrn_s, L.lrn_m)
 
 
 cdef inline Py_ssize_t lf_cut(Py_ssize_t n, Py_ssize_t k, Py_ssize_t n_slices) noexcept nogil:
@@ -1515,6 +1553,126 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_
         lf_layer_sum(net, b, tm, t, head, sa, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
     if tm.n > 1:
         lfn_store(&tm.posted[t * LF_LINE], sa)
+    return n_sent
+
+
+cdef inline void lf_sum_max4(const double* a0, const double* a1, const double* a2,
+                             const double* a3, Py_ssize_t n0, Py_ssize_t n1, Py_ssize_t n2,
+                             Py_ssize_t n3, double* s, double* m) noexcept nogil:
+    """lf_avg_max's running sums and maxima of four arrays side by side: each array's
+    sum still adds its values in index order (the same bits), but the four chains of
+    dependent additions overlap in the CPU instead of following each other."""
+    cdef double s0 = a0[0], s1 = a1[0], s2 = a2[0], s3 = a3[0]
+    cdef double m0 = a0[0], m1 = a1[0], m2 = a2[0], m3 = a3[0]
+    cdef Py_ssize_t i, n = n0
+    n = n1 if n1 < n else n
+    n = n2 if n2 < n else n
+    n = n3 if n3 < n else n
+    for i in range(1, n):
+        s0 = s0 + a0[i]
+        s1 = s1 + a1[i]
+        s2 = s2 + a2[i]
+        s3 = s3 + a3[i]
+        if a0[i] > m0:
+            m0 = a0[i]
+        if a1[i] > m1:
+            m1 = a1[i]
+        if a2[i] > m2:
+            m2 = a2[i]
+        if a3[i] > m3:
+            m3 = a3[i]
+    for i in range(n if n > 1 else 1, n0):
+        s0 = s0 + a0[i]
+        if a0[i] > m0:
+            m0 = a0[i]
+    for i in range(n if n > 1 else 1, n1):
+        s1 = s1 + a1[i]
+        if a1[i] > m1:
+            m1 = a1[i]
+    for i in range(n if n > 1 else 1, n2):
+        s2 = s2 + a2[i]
+        if a2[i] > m2:
+            m2 = a2[i]
+    for i in range(n if n > 1 else 1, n3):
+        s3 = s3 + a3[i]
+        if a3[i] > m3:
+            m3 = a3[i]
+    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+    m[0], m[1], m[2], m[3] = m0, m1, m2, m3
+
+
+cdef void lf_layer_sums(const Net* net, Py_ssize_t b, int var, int avg_k, int max_k,
+                        bint ge) noexcept nogil:
+    """lf_layer_sum of every layer for a team of one thread: the layers' sums four at a
+    time (lf_sum_max4), then each layer's statistics (with ``ge`` its inhibition and
+    the advance of its noise counter), in layer order."""
+    cdef Py_ssize_t li, j, k, q, nl = net.n_layers
+    cdef const LayerC* Ls[4]
+    cdef const double* a[4]
+    cdef double s[4]
+    cdef double m[4]
+    cdef const LayerC* L
+    cdef double* avg
+    cdef double* mx
+    li = 0
+    while li < nl:
+        k = nl - li if nl - li < 4 else 4
+        for j in range(4):
+            Ls[j] = &net.lc[li + (j if j < k else 0)]
+            a[j] = lf_u(net, var, b, Ls[j])
+        lf_sum_max4(a[0], a[1], a[2], a[3], Ls[0].n, Ls[1].n, Ls[2].n, Ls[3].n, s, m)
+        for j in range(k):
+            L = Ls[j]
+            avg = lf_p(net, avg_k, b, L)
+            mx = lf_p(net, max_k, b, L)
+            for q in range(L.n_pools):
+                lf_avg_max(a[j] + q * L.pool_size, L.pool_size, &avg[1 + q], &mx[1 + q])
+            avg[0] = s[j] / <double>L.n
+            mx[0] = m[j]
+            if ge:
+                lf_inhib_pools(net, b, L)
+                if L.noise_type != NOISE_NONE and not L.noise_fixed:
+                    lf_noise_advance(net, b, li + j)
+        li += k
+
+
+cdef long long lf_cycle_solo(const Net* net, Py_ssize_t b, Scratch* sc,
+                             long long* step) noexcept nogil:
+    """Go Network.Cycle on one thread (lf_cycle's steps for a team of one, without its
+    slices and waits): who sends, the sending into and GFmInc of each layer, the Ge
+    statistics and inhibition of all layers (lf_layer_sums), Gi and ActFmG of each,
+    the Act statistics.  Each step is per layer, so the same values as lf_cycle.
+    Returns the number of senders."""
+    cdef Py_ssize_t li, k, pi, n, nl = net.n_layers
+    cdef Py_ssize_t* idx = sc.idx
+    cdef double* d = sc.d
+    cdef Py_ssize_t* n_send = sc.n_send
+    cdef long long n_sent = 0
+    cdef const LayerC* L
+    cdef const LayerC* Ls
+    cdef const PrjnC* p
+    for li in range(nl):
+        L = &net.lc[li]
+        n_send[li] = lf_send_decide(net, b, L, idx + L.off, d + L.off, 0, L.n)
+        if L.send1 > L.send0:
+            n_sent += n_send[li]
+    for li in range(nl):
+        L = &net.lc[li]
+        for k in range(L.recv0, L.recv1):
+            pi = net.recv_list[k]
+            p = &net.pc[pi]
+            n = n_send[p.send]
+            if n:
+                Ls = &net.lc[p.send]
+                lf_scatter(net, b, pi, idx + Ls.off, d + Ls.off, n, 0, L.n)
+        lf_g_from_inc(net, b, L, 0, L.n)
+    lf_layer_sums(net, b, U_GE, P_GE_AVG, P_GE_MAX, True)
+    for li in range(nl):
+        L = &net.lc[li]
+        lf_gi_units(net, b, L, 0, L.n)
+        lf_act_from_g(net, b, L, 0, L.n)
+    lf_layer_sums(net, b, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
+    step[0] += 2
     return n_sent
 
 
@@ -2046,7 +2204,10 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
                 net.solo_at[b] = tr
         for q in range(4):
             for cyc in range(net.cyc_per_qtr):
-                n_sent += lf_cycle(net, b, sc, cur, t, step)
+                if cur.n == 1:
+                    n_sent += lf_cycle_solo(net, b, sc, step)
+                else:
+                    n_sent += lf_cycle(net, b, sc, cur, t, step)
                 ci = q * net.cyc_per_qtr + cyc
                 for k in range(net.n_rec):
                     lf_check(0 <= net.rec_vars[k] < U_N and ci < ncyc, b"rec_cyc / rec_vars")
@@ -2315,11 +2476,17 @@ def run_trials(
             max_n = max(max_n, lc[i].n)
             if _validate and (lc[i].off < 0 or lc[i].n < 1 or lc[i].off + lc[i].n > U.shape[2]
                     or lc[i].pool_off < 0 or lc[i].pool_off + 1 + lc[i].n_pools > P.shape[2]
-                    or lc[i].pool_size < 1
+                    or lc[i].pool_size < 1 or lc[i].n_pad < lc[i].n
+                    or lc[i].off + lc[i].n_pad > U.shape[2]
                     or (lc[i].n_pools and lc[i].n_pools * lc[i].pool_size != lc[i].n)
                     or lc[i].send0 < 0 or lc[i].send1 > send_list.shape[0]
                     or lc[i].recv0 < 0 or lc[i].recv1 > recv_list.shape[0]):
                 return STATUS_BAD_ARGS_
+        for i in range(nL if _validate else 0):
+            # padded spans do not overlap (ActFmG reads a layer's padding)
+            for b in range(nL):
+                if b != i and lc[b].off < lc[i].off + lc[i].n_pad and lc[i].off < lc[b].off + lc[b].n_pad:
+                    return STATUS_BAD_ARGS_
         for i in range(send_list.shape[0]):
             if _validate and (send_list[i] < 0 or send_list[i] >= nP):
                 return STATUS_BAD_ARGS_
