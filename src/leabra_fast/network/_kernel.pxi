@@ -646,17 +646,20 @@ cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_
                 act_del[i] = 0.0
                 inet[i] = 0.0
         return
+    # the constants in locals: the stores below could otherwise change them for GCC
+    cdef int noise_type = L.noise_type
+    cdef double lo = L.clamp_min, hi = L.clamp_max, thr = L.thr, gain = L.gain
     for i in range(u0, u1):
         if he[i]:
-            if L.noise_type == NOISE_ACT:
-                clmp = lf_clip(ext[i] + noise[i], L.clamp_min, L.clamp_max)
+            if noise_type == NOISE_ACT:
+                clmp = lf_clip(ext[i] + noise[i], lo, hi)
             else:
-                clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
+                clmp = lf_clip(ext[i], lo, hi)
             # Go's HardClamp adds Noise to Act whatever the type (0 without noise)
-            a = clmp + noise[i] if L.noise_type != NOISE_NONE else clmp
+            a = clmp + noise[i] if noise_type != NOISE_NONE else clmp
             act[i] = a
             act_lrn[i] = clmp
-            vm[i] = L.thr + a / L.gain
+            vm[i] = thr + a / gain
             act_del[i] = 0.0
             inet[i] = 0.0
 
@@ -1106,16 +1109,20 @@ ctypedef struct ActLanes:
     double gkna_s[16]
 
 
-cdef inline void lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) noexcept nogil:
+cdef inline long long lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) noexcept nogil:
     """VmFmG of LF_W lanes (Vm by one Euler step) and NXX1's arguments, chosen first:
     Vm - Thr below threshold, else Ge - its threshold (without K for ActLrn): the same
     values as the reference's selection after three NXX1.  (Both arguments even when
     ActLrn's is not needed: without it GCC moves the division into a branch and the
-    loop no longer vectorises.)"""
+    loop no longer vectorises.)  Returns the number of lanes whose Act argument is
+    below 0 plus LF_W + 1 times the number whose Gk is not 0 (counted in this loop,
+    which vectorises: GCC left separate loops counting them scalar)."""
     cdef int i
     cdef bint sub
+    cdef long long n_below = 0, n_k = 0
     cdef double ge, gi, gk, v, net_i, ge_thr, ge_thr_nok, ge_e, nw_sub
     for i in range(LF_W):
+        n_k += 1 if x.gk[i] != 0 else 0
         ge = x.ge[i] * c.gbar_e
         gi = x.gi[i] * c.gbar_i
         gk = x.gk[i] * c.gbar_k
@@ -1137,6 +1144,8 @@ cdef inline void lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) noexc
         nw_sub = v - c.thr
         x.drv[i] = nw_sub if sub else ge_e - ge_thr
         x.drv_nok[i] = nw_sub if sub else ge_e - ge_thr_nok
+        n_below += 1 if x.drv[i] < 0 else 0
+    return n_below + (LF_W + 1) * n_k
 
 
 cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k,
@@ -1371,6 +1380,7 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef double* gkna_s = lf_u(net, U_GKNA_S, b, L)
     cdef const double* noise = lf_u(net, U_NOISE, b, L)
     cdef Py_ssize_t i, i0, u, m, mm, blk, n_clamped, n_below
+    cdef unsigned char c_any, c_all
     cdef bint no_k
     cdef bint hard = L.hard
     cdef bint full = L.kna_on or L.noise_type != NOISE_NONE
@@ -1385,10 +1395,13 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
         # lanes to load from memory (the rest: copies of the last)
         mm = LF_W if u1 == L.n and i0 + LF_W <= L.n_pad else m
-        n_clamped = 0
+        # any and all of the block's units clamped (byte-wide OR / AND: one vector op)
+        c_any, c_all = 0, 1
         if hard:
             for i in range(m):
-                n_clamped += he[i0 + i] != 0
+                c_any = c_any | he[i0 + i]
+                c_all = c_all & he[i0 + i]
+        n_clamped = 0 if c_any == 0 else (m if c_all else 1)
         if n_clamped < m:
             lf_load(x.vm, vm + i0, mm)
             lf_load(x.act, act + i0, mm)
@@ -1413,14 +1426,10 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
                             gkna_s[u] = x.gkna_s[i]
                             gk[u] = x.gk[i]
             else:
-                no_k = True
-                for i in range(LF_W):
-                    no_k = no_k and x.gk[i] == 0
-                lf_act_drive(L, &x, False)
-                n_below = 0
-                for i in range(LF_W):
-                    n_below += x.drv[i] < 0
-                if no_k and n_below == LF_W:
+                # lanes below 0, plus LF_W + 1 per lane with a Gk
+                n_below = lf_act_drive(L, &x, False)
+                no_k = n_below <= LF_W
+                if n_below == LF_W:        # no Gk, every lane below 0
                     lf_act_lanes(L, &x, True, True)
                 elif no_k:
                     lf_act_lanes(L, &x, True, False)
@@ -1438,6 +1447,7 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             # every value the lanes stored for them is overwritten, so a block of only
             # clamped units skips the lanes
             lf_hard_clamp(net, b, L, i0, i0 + m)
+    # (folded into the lanes, the averages measured slower: larger blocks)
     lf_avgs(u1 - u0, act_lrn + u0, lf_u(net, U_AVG_SS, b, L) + u0, lf_u(net, U_AVG_S, b, L) + u0,
             lf_u(net, U_AVG_M, b, L) + u0, lf_u(net, U_AVG_S_LRN, b, L) + u0, L.ss_dt, L.s_dt,
             L.m_dt, L.lrn_s, L.lrn_m)
@@ -1556,71 +1566,97 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_
     return n_sent
 
 
-cdef inline void lf_sum_max4(const double* a0, const double* a1, const double* a2,
-                             const double* a3, Py_ssize_t n0, Py_ssize_t n1, Py_ssize_t n2,
-                             Py_ssize_t n3, double* s, double* m) noexcept nogil:
-    """lf_avg_max's running sums and maxima of four arrays side by side: each array's
-    sum still adds its values in index order (the same bits), but the four chains of
+cdef inline void lf_sum_max8(const double** a, const Py_ssize_t* n, double* s,
+                             double* m) noexcept nogil:
+    """lf_avg_max's running sums and maxima of eight arrays side by side: each array's
+    sum still adds its values in index order (the same bits), but the eight chains of
     dependent additions overlap in the CPU instead of following each other."""
-    cdef double s0 = a0[0], s1 = a1[0], s2 = a2[0], s3 = a3[0]
-    cdef double m0 = a0[0], m1 = a1[0], m2 = a2[0], m3 = a3[0]
-    cdef Py_ssize_t i, n = n0
-    n = n1 if n1 < n else n
-    n = n2 if n2 < n else n
-    n = n3 if n3 < n else n
-    for i in range(1, n):
+    cdef const double* a0 = a[0]
+    cdef const double* a1 = a[1]
+    cdef const double* a2 = a[2]
+    cdef const double* a3 = a[3]
+    cdef const double* a4 = a[4]
+    cdef const double* a5 = a[5]
+    cdef const double* a6 = a[6]
+    cdef const double* a7 = a[7]
+    cdef double s0 = a0[0], m0 = a0[0]
+    cdef double s1 = a1[0], m1 = a1[0]
+    cdef double s2 = a2[0], m2 = a2[0]
+    cdef double s3 = a3[0], m3 = a3[0]
+    cdef double s4 = a4[0], m4 = a4[0]
+    cdef double s5 = a5[0], m5 = a5[0]
+    cdef double s6 = a6[0], m6 = a6[0]
+    cdef double s7 = a7[0], m7 = a7[0]
+    cdef Py_ssize_t i, j, k = n[0]
+    for j in range(1, 8):
+        k = n[j] if n[j] < k else k
+    for i in range(1, k):
         s0 = s0 + a0[i]
         s1 = s1 + a1[i]
         s2 = s2 + a2[i]
         s3 = s3 + a3[i]
-        if a0[i] > m0:
-            m0 = a0[i]
-        if a1[i] > m1:
-            m1 = a1[i]
-        if a2[i] > m2:
-            m2 = a2[i]
-        if a3[i] > m3:
-            m3 = a3[i]
-    for i in range(n if n > 1 else 1, n0):
+        s4 = s4 + a4[i]
+        s5 = s5 + a5[i]
+        s6 = s6 + a6[i]
+        s7 = s7 + a7[i]
+        m0 = a0[i] if a0[i] > m0 else m0
+        m1 = a1[i] if a1[i] > m1 else m1
+        m2 = a2[i] if a2[i] > m2 else m2
+        m3 = a3[i] if a3[i] > m3 else m3
+        m4 = a4[i] if a4[i] > m4 else m4
+        m5 = a5[i] if a5[i] > m5 else m5
+        m6 = a6[i] if a6[i] > m6 else m6
+        m7 = a7[i] if a7[i] > m7 else m7
+    for i in range(k, n[0]):
         s0 = s0 + a0[i]
-        if a0[i] > m0:
-            m0 = a0[i]
-    for i in range(n if n > 1 else 1, n1):
+        m0 = a0[i] if a0[i] > m0 else m0
+    for i in range(k, n[1]):
         s1 = s1 + a1[i]
-        if a1[i] > m1:
-            m1 = a1[i]
-    for i in range(n if n > 1 else 1, n2):
+        m1 = a1[i] if a1[i] > m1 else m1
+    for i in range(k, n[2]):
         s2 = s2 + a2[i]
-        if a2[i] > m2:
-            m2 = a2[i]
-    for i in range(n if n > 1 else 1, n3):
+        m2 = a2[i] if a2[i] > m2 else m2
+    for i in range(k, n[3]):
         s3 = s3 + a3[i]
-        if a3[i] > m3:
-            m3 = a3[i]
-    s[0], s[1], s[2], s[3] = s0, s1, s2, s3
-    m[0], m[1], m[2], m[3] = m0, m1, m2, m3
+        m3 = a3[i] if a3[i] > m3 else m3
+    for i in range(k, n[4]):
+        s4 = s4 + a4[i]
+        m4 = a4[i] if a4[i] > m4 else m4
+    for i in range(k, n[5]):
+        s5 = s5 + a5[i]
+        m5 = a5[i] if a5[i] > m5 else m5
+    for i in range(k, n[6]):
+        s6 = s6 + a6[i]
+        m6 = a6[i] if a6[i] > m6 else m6
+    for i in range(k, n[7]):
+        s7 = s7 + a7[i]
+        m7 = a7[i] if a7[i] > m7 else m7
+    s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7] = s0, s1, s2, s3, s4, s5, s6, s7
+    m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7] = m0, m1, m2, m3, m4, m5, m6, m7
 
 
 cdef void lf_layer_sums(const Net* net, Py_ssize_t b, int var, int avg_k, int max_k,
                         bint ge) noexcept nogil:
-    """lf_layer_sum of every layer for a team of one thread: the layers' sums four at a
-    time (lf_sum_max4), then each layer's statistics (with ``ge`` its inhibition and
+    """lf_layer_sum of every layer for a team of one thread: the layers' sums eight at a
+    time (lf_sum_max8), then each layer's statistics (with ``ge`` its inhibition and
     the advance of its noise counter), in layer order."""
     cdef Py_ssize_t li, j, k, q, nl = net.n_layers
-    cdef const LayerC* Ls[4]
-    cdef const double* a[4]
-    cdef double s[4]
-    cdef double m[4]
+    cdef const LayerC* Ls[8]
+    cdef const double* a[8]
+    cdef Py_ssize_t n[8]
+    cdef double s[8]
+    cdef double m[8]
     cdef const LayerC* L
     cdef double* avg
     cdef double* mx
     li = 0
     while li < nl:
-        k = nl - li if nl - li < 4 else 4
-        for j in range(4):
+        k = nl - li if nl - li < 8 else 8
+        for j in range(8):
             Ls[j] = &net.lc[li + (j if j < k else 0)]
             a[j] = lf_u(net, var, b, Ls[j])
-        lf_sum_max4(a[0], a[1], a[2], a[3], Ls[0].n, Ls[1].n, Ls[2].n, Ls[3].n, s, m)
+            n[j] = Ls[j].n
+        lf_sum_max8(a, n, s, m)
         for j in range(k):
             L = Ls[j]
             avg = lf_p(net, avg_k, b, L)
