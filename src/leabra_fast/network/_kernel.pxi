@@ -34,6 +34,7 @@ from libc.math cimport cos, fabs, floor, log, pow, sqrt
 from libc.stdint cimport uint64_t
 from libc.stdio cimport fprintf, stderr
 from libc.stdlib cimport abort, free, malloc
+from libc.string cimport memcpy
 from posix.time cimport CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, clock_gettime, timespec
 
 from leabra_fast.core._lf_isa cimport lf_isa_supported
@@ -1338,6 +1339,18 @@ cdef void lf_act_cpp85(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t
             lf_hard_clamp(net, b, L, i0, i0 + m)
 
 
+cdef inline uint64_t lf_byte_bits(Py_ssize_t k) noexcept nogil:
+    """A word whose first k (0 .. 8) bytes in memory are 1, the others 0 (built in
+    memory: the same on any byte order)."""
+    cdef unsigned char by[8]
+    cdef uint64_t w
+    cdef int i
+    for i in range(8):
+        by[i] = 1 if i < k else 0
+    memcpy(&w, by, 8)
+    return w
+
+
 cdef void_noinline lf_avgs(Py_ssize_t n, cdouble_r act_lrn, double_r avg_ss, double_r avg_s,
                            double_r avg_m, double_r avg_s_lrn, double ss_dt, double s_dt,
                            double m_dt, double lrn_s, double lrn_m) noexcept nogil:
@@ -1351,6 +1364,52 @@ cdef void_noinline lf_avgs(Py_ssize_t n, cdouble_r act_lrn, double_r avg_ss, dou
         avg_s_lrn[i] = lrn_s * avg_s[i] + lrn_m * avg_m[i]
 
 
+cdef void lf_act_block_full(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t i0,
+                            Py_ssize_t m, Py_ssize_t mm) noexcept nogil:
+    """lf_act_from_g's block of units i0 .. i0+m-1 with noise or KNa adaptation (lanes
+    from memory: mm, as there): lf_act_drive, lf_act_lanes_full, the stores (the KNa
+    channels not for hard-clamped units: Go's ActFmG returns for them)."""
+    cdef ActLanes x
+    cdef double* vm = lf_u(net, U_VM, b, L)
+    cdef double* act = lf_u(net, U_ACT, b, L)
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, L)
+    cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
+    cdef double* inet = lf_u(net, U_INET, b, L)
+    cdef double* gk = lf_u(net, U_GK, b, L)
+    cdef double* gkna_f = lf_u(net, U_GKNA_F, b, L)
+    cdef double* gkna_m = lf_u(net, U_GKNA_M, b, L)
+    cdef double* gkna_s = lf_u(net, U_GKNA_S, b, L)
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef Py_ssize_t i, u
+    lf_load(x.vm, vm + i0, mm)
+    lf_load(x.act, act + i0, mm)
+    lf_load(x.act_lrn, act_lrn + i0, mm)
+    lf_load(x.ge, lf_u(net, U_GE, b, L) + i0, mm)
+    lf_load(x.gi, lf_u(net, U_GI, b, L) + i0, mm)
+    lf_load(x.gk, gk + i0, mm)
+    lf_load(x.noise, lf_u(net, U_NOISE, b, L) + i0, mm)
+    lf_load(x.gkna_f, gkna_f + i0, mm)
+    lf_load(x.gkna_m, gkna_m + i0, mm)
+    lf_load(x.gkna_s, gkna_s + i0, mm)
+    lf_act_drive(L, &x, L.noise_type == NOISE_VM)
+    lf_act_lanes_full(L, &x)
+    if L.kna_on:
+        for i in range(m):
+            u = i0 + i
+            if not (L.hard and he[u]):
+                gkna_f[u] = x.gkna_f[i]
+                gkna_m[u] = x.gkna_m[i]
+                gkna_s[u] = x.gkna_s[i]
+                gk[u] = x.gk[i]
+    for i in range(m):
+        u = i0 + i
+        vm[u] = x.vm[i]
+        act[u] = x.act[i]
+        act_lrn[u] = x.act_lrn[i]
+        inet[u] = x.inet[i]
+        act_del[u] = x.act_del[i]
+
+
 cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
                         Py_ssize_t u1) noexcept nogil:
     """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes,
@@ -1360,10 +1419,9 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     the block's last unit (a thread's slice ending inside the layer: its neighbour's
     units are not read).  Which lanes a block holds decides only which of two arms of
     equal bits it takes (lf_act_lanes), never a stored value."""
-    # a local copy of the constants: with the table's own memory (even restrict-free
-    # reads only) GCC leaves lf_act_drive's loop scalar, with a branch
-    cdef LayerC Lc = Lp[0]
-    cdef const LayerC* L = &Lc
+    # (x's address goes to no function that is not inlined, lf_act_block_full has its
+    # own: GCC then knows no store into x changes *L, and vectorises the lanes)
+    cdef const LayerC* L = Lp
     cdef ActLanes x
     cdef double* vm = lf_u(net, U_VM, b, L)
     cdef double* act = lf_u(net, U_ACT, b, L)
@@ -1374,13 +1432,9 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef const double* gi_ = lf_u(net, U_GI, b, L)
     cdef const double* gk_ = lf_u(net, U_GK, b, L)
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
-    cdef double* gk = lf_u(net, U_GK, b, L)
-    cdef double* gkna_f = lf_u(net, U_GKNA_F, b, L)
-    cdef double* gkna_m = lf_u(net, U_GKNA_M, b, L)
-    cdef double* gkna_s = lf_u(net, U_GKNA_S, b, L)
-    cdef const double* noise = lf_u(net, U_NOISE, b, L)
     cdef Py_ssize_t i, i0, u, m, mm, blk, n_clamped, n_below
     cdef unsigned char c_any, c_all
+    cdef uint64_t w0, w1, k0, k1
     cdef bint no_k
     cdef bint hard = L.hard
     cdef bint full = L.kna_on or L.noise_type != NOISE_NONE
@@ -1395,46 +1449,40 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
         # lanes to load from memory (the rest: copies of the last)
         mm = LF_W if u1 == L.n and i0 + LF_W <= L.n_pad else m
-        # any and all of the block's units clamped (byte-wide OR / AND: one vector op)
+        # any and all of the block's units clamped (flags are 0 / 1 bytes): a block read
+        # from the layer's padding tests its flags as two words, others byte by byte
         c_any, c_all = 0, 1
-        if hard:
+        if hard and mm == LF_W:
+            memcpy(&w0, he + i0, 8)
+            memcpy(&w1, he + i0 + 8, 8)
+            k0 = lf_byte_bits(m if m < 8 else 8)
+            k1 = lf_byte_bits(m - 8 if m > 8 else 0)
+            c_any = ((w0 & k0) | (w1 & k1)) != 0
+            c_all = (w0 & k0) == k0 and (w1 & k1) == k1
+        elif hard:
             for i in range(m):
                 c_any = c_any | he[i0 + i]
                 c_all = c_all & he[i0 + i]
         n_clamped = 0 if c_any == 0 else (m if c_all else 1)
-        if n_clamped < m:
+        if n_clamped < m and full:
+            # noise or KNa: every lane takes the general path
+            lf_act_block_full(net, b, L, i0, m, mm)
+        elif n_clamped < m:
             lf_load(x.vm, vm + i0, mm)
             lf_load(x.act, act + i0, mm)
             lf_load(x.act_lrn, act_lrn + i0, mm)
             lf_load(x.ge, ge_ + i0, mm)
             lf_load(x.gi, gi_ + i0, mm)
             lf_load(x.gk, gk_ + i0, mm)
-            if full:
-                # noise or KNa: every lane takes the general path
-                lf_load(x.noise, noise + i0, mm)
-                lf_load(x.gkna_f, gkna_f + i0, mm)
-                lf_load(x.gkna_m, gkna_m + i0, mm)
-                lf_load(x.gkna_s, gkna_s + i0, mm)
-                lf_act_drive(L, &x, L.noise_type == NOISE_VM)
-                lf_act_lanes_full(L, &x)
-                if L.kna_on:
-                    for i in range(m):
-                        u = i0 + i
-                        if not (hard and he[u]):   # Go's ActFmG returns for clamped units
-                            gkna_f[u] = x.gkna_f[i]
-                            gkna_m[u] = x.gkna_m[i]
-                            gkna_s[u] = x.gkna_s[i]
-                            gk[u] = x.gk[i]
+            # lanes below 0, plus LF_W + 1 per lane with a Gk
+            n_below = lf_act_drive(L, &x, False)
+            no_k = n_below <= LF_W
+            if n_below == LF_W:        # no Gk, every lane below 0
+                lf_act_lanes(L, &x, True, True)
+            elif no_k:
+                lf_act_lanes(L, &x, True, False)
             else:
-                # lanes below 0, plus LF_W + 1 per lane with a Gk
-                n_below = lf_act_drive(L, &x, False)
-                no_k = n_below <= LF_W
-                if n_below == LF_W:        # no Gk, every lane below 0
-                    lf_act_lanes(L, &x, True, True)
-                elif no_k:
-                    lf_act_lanes(L, &x, True, False)
-                else:
-                    lf_act_lanes(L, &x, False, False)
+                lf_act_lanes(L, &x, False, False)
             for i in range(m):
                 u = i0 + i
                 vm[u] = x.vm[i]
@@ -1447,10 +1495,12 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             # every value the lanes stored for them is overwritten, so a block of only
             # clamped units skips the lanes
             lf_hard_clamp(net, b, L, i0, i0 + m)
-    # (folded into the lanes, the averages measured slower: larger blocks)
-    lf_avgs(u1 - u0, act_lrn + u0, lf_u(net, U_AVG_SS, b, L) + u0, lf_u(net, U_AVG_S, b, L) + u0,
-            lf_u(net, U_AVG_M, b, L) + u0, lf_u(net, U_AVG_S_LRN, b, L) + u0, L.ss_dt, L.s_dt,
-            L.m_dt, L.lrn_s, L.lrn_m)
+    # (folded into the lanes, the averages measured slower: larger blocks).  At the
+    # layer's end over its padding too, a whole number of vectors: zeros stay zeros
+    # (ActLrn's padding is never written)
+    lf_avgs((L.n_pad if u1 == L.n else u1) - u0, act_lrn + u0, lf_u(net, U_AVG_SS, b, L) + u0,
+            lf_u(net, U_AVG_S, b, L) + u0, lf_u(net, U_AVG_M, b, L) + u0,
+            lf_u(net, U_AVG_S_LRN, b, L) + u0, L.ss_dt, L.s_dt, L.m_dt, L.lrn_s, L.lrn_m)
 
 
 cdef inline Py_ssize_t lf_cut(Py_ssize_t n, Py_ssize_t k, Py_ssize_t n_slices) noexcept nogil:
