@@ -1177,7 +1177,7 @@ cdef inline double lf_kna(double g, double a, bint on, double rise, double gmax,
     return g + a * rise * (gmax - g) - dt * g
 
 
-cdef void lf_act_lanes_full(const LayerC* c, ActLanes* x) noexcept nogil:
+cdef inline void lf_act_lanes_full(const LayerC* c, ActLanes* x) noexcept nogil:
     """lf_act_lanes with noise on Act and KNa adaptation: both NXX1 values, Act plus the
     noise (after ActDel), then the KNa channels from the new Act and their sum Gk."""
     cdef int i
@@ -1369,6 +1369,7 @@ cdef void lf_act_block_full(const Net* net, Py_ssize_t b, const LayerC* L, Py_ss
     """lf_act_from_g's block of units i0 .. i0+m-1 with noise or KNa adaptation (lanes
     from memory: mm, as there): lf_act_drive, lf_act_lanes_full, the stores (the KNa
     channels not for hard-clamped units: Go's ActFmG returns for them)."""
+    cdef LayerC Lc = L[0]       # (as in lf_act_from_g)
     cdef ActLanes x
     cdef double* vm = lf_u(net, U_VM, b, L)
     cdef double* act = lf_u(net, U_ACT, b, L)
@@ -1391,8 +1392,8 @@ cdef void lf_act_block_full(const Net* net, Py_ssize_t b, const LayerC* L, Py_ss
     lf_load(x.gkna_f, gkna_f + i0, mm)
     lf_load(x.gkna_m, gkna_m + i0, mm)
     lf_load(x.gkna_s, gkna_s + i0, mm)
-    lf_act_drive(L, &x, L.noise_type == NOISE_VM)
-    lf_act_lanes_full(L, &x)
+    lf_act_drive(&Lc, &x, L.noise_type == NOISE_VM)
+    lf_act_lanes_full(&Lc, &x)
     if L.kna_on:
         for i in range(m):
             u = i0 + i
@@ -1419,8 +1420,10 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     the block's last unit (a thread's slice ending inside the layer: its neighbour's
     units are not read).  Which lanes a block holds decides only which of two arms of
     equal bits it takes (lf_act_lanes), never a stored value."""
-    # (x's address goes to no function that is not inlined, lf_act_block_full has its
-    # own: GCC then knows no store into x changes *L, and vectorises the lanes)
+    # The lanes read the constants from a local copy whose address goes to inlined
+    # functions only (GCC keeps the fields they read in registers, no copy): with the
+    # table's own memory it leaves lf_act_drive's loop scalar, with a branch (measured)
+    cdef LayerC Lc = Lp[0]
     cdef const LayerC* L = Lp
     cdef ActLanes x
     cdef double* vm = lf_u(net, U_VM, b, L)
@@ -1475,14 +1478,14 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             lf_load(x.gi, gi_ + i0, mm)
             lf_load(x.gk, gk_ + i0, mm)
             # lanes below 0, plus LF_W + 1 per lane with a Gk
-            n_below = lf_act_drive(L, &x, False)
+            n_below = lf_act_drive(&Lc, &x, False)
             no_k = n_below <= LF_W
             if n_below == LF_W:        # no Gk, every lane below 0
-                lf_act_lanes(L, &x, True, True)
+                lf_act_lanes(&Lc, &x, True, True)
             elif no_k:
-                lf_act_lanes(L, &x, True, False)
+                lf_act_lanes(&Lc, &x, True, False)
             else:
-                lf_act_lanes(L, &x, False, False)
+                lf_act_lanes(&Lc, &x, False, False)
             for i in range(m):
                 u = i0 + i
                 vm[u] = x.vm[i]
