@@ -1085,6 +1085,16 @@ cdef inline void lf_load(double* dst, const double* src, Py_ssize_t m) noexcept 
             dst[r] = src[r if r < m else m - 1]
 
 
+cdef inline void lf_store(double* dst, const double* src, Py_ssize_t m) noexcept nogil:
+    """dst[0 .. m-1] = src[0 .. m-1], m <= LF_W: a loop of fixed length with a condition,
+    which GCC compiles to masked vector stores (a copy of variable length became a
+    ``rep movs``, slow to start: about a seventh of ActFmG at N = 25)."""
+    cdef Py_ssize_t r
+    for r in range(LF_W):
+        if r < m:
+            dst[r] = src[r]
+
+
 cdef inline void lf_fill(double* dst, double v) noexcept nogil:
     cdef Py_ssize_t r
     for r in range(LF_W):
@@ -1364,7 +1374,7 @@ cdef void_noinline lf_avgs(Py_ssize_t n, cdouble_r act_lrn, double_r avg_ss, dou
         avg_s_lrn[i] = lrn_s * avg_s[i] + lrn_m * avg_m[i]
 
 
-cdef void lf_act_block_full(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t i0,
+cdef void_noinline lf_act_block_full(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t i0,
                             Py_ssize_t m, Py_ssize_t mm) noexcept nogil:
     """lf_act_from_g's block of units i0 .. i0+m-1 with noise or KNa adaptation (lanes
     from memory: mm, as there): lf_act_drive, lf_act_lanes_full, the stores (the KNa
@@ -1486,13 +1496,11 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
                 lf_act_lanes(&Lc, &x, True, False)
             else:
                 lf_act_lanes(&Lc, &x, False, False)
-            for i in range(m):
-                u = i0 + i
-                vm[u] = x.vm[i]
-                act[u] = x.act[i]
-                act_lrn[u] = x.act_lrn[i]
-                inet[u] = x.inet[i]
-                act_del[u] = x.act_del[i]
+            lf_store(vm + i0, x.vm, m)
+            lf_store(act + i0, x.act, m)
+            lf_store(act_lrn + i0, x.act_lrn, m)
+            lf_store(inet + i0, x.inet, m)
+            lf_store(act_del + i0, x.act_del, m)
         if n_clamped:
             # hard-clamped units take Ext (Go's VmFmG / ActFmG return early for them):
             # every value the lanes stored for them is overwritten, so a block of only
