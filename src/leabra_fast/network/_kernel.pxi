@@ -1468,8 +1468,11 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
         if hard and mm == LF_W:
             memcpy(&w0, he + i0, 8)
             memcpy(&w1, he + i0 + 8, 8)
-            k0 = lf_byte_bits(m if m < 8 else 8)
-            k1 = lf_byte_bits(m - 8 if m > 8 else 0)
+            if m == LF_W:
+                k0 = k1 = <uint64_t>0x0101010101010101ULL    # every byte 1
+            else:
+                k0 = lf_byte_bits(m if m < 8 else 8)
+                k1 = lf_byte_bits(m - 8 if m > 8 else 0)
             c_any = ((w0 & k0) | (w1 & k1)) != 0
             c_all = (w0 & k0) == k0 and (w1 & k1) == k1
         elif hard:
