@@ -1090,6 +1090,11 @@ cdef inline void lf_store(double* dst, const double* src, Py_ssize_t m) noexcept
     which GCC compiles to masked vector stores (a copy of variable length became a
     ``rep movs``, slow to start: about a seventh of ActFmG at N = 25)."""
     cdef Py_ssize_t r
+    if m == LF_W:
+        # plain stores for a full block (a load of a masked store's data waits for it)
+        for r in range(LF_W):
+            dst[r] = src[r]
+        return
     for r in range(LF_W):
         if r < m:
             dst[r] = src[r]
@@ -1509,7 +1514,8 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             # every value the lanes stored for them is overwritten, so a block of only
             # clamped units skips the lanes
             lf_hard_clamp(net, b, L, i0, i0 + m)
-    # (folded into the lanes, the averages measured slower: larger blocks).  At the
+    # (folded into the lanes, the averages measured 15% slower on the bench net at
+    # N = 25: a larger frame).  At the
     # layer's end over its padding too, a whole number of vectors: zeros stay zeros
     # (ActLrn's padding is never written)
     lf_avgs((L.n_pad if u1 == L.n else u1) - u0, act_lrn + u0, lf_u(net, U_AVG_SS, b, L) + u0,
