@@ -1049,6 +1049,22 @@ cdef void lf_inhib_pools(const Net* net, Py_ssize_t b, const LayerC* L) noexcept
             pgi[0] = m if m > pgi[0] else pgi[0]
 
 
+cdef void_noinline lf_gi_flat(Py_ssize_t n, cdouble_r act, cdouble_r gi_syn, double_r gi_self,
+                              double_r gi, double g, bint self_on, double self_dt,
+                              double self_gi) noexcept nogil:
+    """lf_gi_units' loop for a layer without pools (Go v1 grouping): the same
+    expressions, restrict rows."""
+    cdef Py_ssize_t i
+    if self_on:
+        for i in range(n):
+            gi_self[i] += self_dt * (self_gi * act[i] - gi_self[i])
+            gi[i] = g + gi_self[i] + gi_syn[i]
+    else:
+        for i in range(n):
+            gi_self[i] = 0.0
+            gi[i] = g + gi_self[i] + gi_syn[i]
+
+
 cdef void lf_gi_units(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
                       Py_ssize_t u1) noexcept nogil:
     """Go InhibFmGeAct, its unit part for units u0 .. u1-1: self-inhibition, then Gi =
@@ -1060,6 +1076,11 @@ cdef void lf_gi_units(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t 
     cdef const double* act = lf_u(net, U_ACT, b, L)
     cdef Py_ssize_t k, i
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (Gi)")
+    if not L.n_pools and not L.cpp85:
+        # one layer-wide Gi: a vectorised loop with the constants in registers
+        lf_gi_flat(u1 - u0, act + u0, gi_syn + u0, gi_self + u0, gi + u0, pgi[0], L.self_on,
+                   L.self_dt, L.self_gi)
+        return
     for i in range(u0, u1):
         if L.self_on:
             gi_self[i] += L.self_dt * (L.self_gi * act[i] - gi_self[i])
