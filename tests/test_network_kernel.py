@@ -433,6 +433,18 @@ def test_kernel_status_on_inconsistent_arrays():
     bad = [dict(p) for p in prjns]
     bad[0]["syn_off"] = ps.S.shape[1]
     assert call(prj=bad) == k.STATUS_BAD_ARGS
+    # a layer whose padding (read by ActFmG's last block) runs past the units' row, or
+    # into the next layer's units
+    for li, n_pad in ((nl - 1, n_tot - layers[nl - 1]["off"] + 1),
+                      (0, layers[1]["off"] - layers[0]["off"] + 1)):  # fmt: skip
+        bad_l = [dict(d) for d in layers]
+        bad_l[li]["n_pad"] = n_pad
+        assert k.run_trials(
+            bad_l, prjns, sl, rl, ps.U, ps.F.view(np.uint8), ps.P, ps.LV, ps.S, ps.M, ps.R,
+            ps.G, np.zeros((1, nb, n_tot)), np.zeros(0, np.intp), np.zeros((0, 0, 0, 0, 0)),
+            np.zeros((9, 1, nb, n_tot)), np.zeros((4, 1, nb, nl)), np.zeros(nb, np.int64),
+            np.zeros(1, np.int64), 25, 10, True, True, True, 0.5, 1,
+        ) == k.STATUS_BAD_ARGS
     assert call() == k.STATUS_OK
     # a layer's receive list naming a projection into another layer
     bad_rl = rl.copy()
@@ -445,6 +457,26 @@ def test_kernel_status_on_inconsistent_arrays():
         np.zeros((9, 1, nb, n_tot)), np.zeros((4, 1, nb, nl)), np.zeros(nb, np.int64),
         np.zeros(1, np.int64), 25, 10, True, True, True, 0.5, 1,
     ) == k.STATUS_BAD_ARGS
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_padding_between_layers_stays_zero(n_threads):
+    """ActFmG's last block of a layer reads the layer's padding (units n .. n_pad-1) and
+    the learning averages run over it: it stays zeros, and layers start at multiples of
+    16 units (a block of 16 never runs past the padding)."""
+    net = bench_net(25, n_batch=2, rng=3)
+    pats = bench_patterns(4, 25, rng=4)
+    net.run({"Input": pats["Input"]}, {"Output": pats["Output"]}, backend="cython",
+            n_threads=n_threads)  # fmt: skip
+    ps = net._packed
+    pad = np.ones(ps.U.shape[2], bool)
+    for li, ly in enumerate(net.layers):
+        assert ps.unit_off[li] % 16 == 0
+        pad[ps.unit_off[li] : ps.unit_off[li] + ly.n_units] = False
+    assert pad.sum() == 5 * 7
+    assert not ps.U[:, :, pad].any()
+    assert not ps.F[:, :, pad].any()
+    assert ps.U[:, :, ~pad].any()
 
 
 _DEBUG_CHILD = """

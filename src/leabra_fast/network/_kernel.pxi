@@ -34,6 +34,7 @@ from libc.math cimport cos, fabs, floor, log, pow, sqrt
 from libc.stdint cimport uint64_t
 from libc.stdio cimport fprintf, stderr
 from libc.stdlib cimport abort, free, malloc
+from libc.string cimport memcpy
 from posix.time cimport CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, clock_gettime, timespec
 
 from leabra_fast.core._lf_isa cimport lf_isa_supported
@@ -188,6 +189,7 @@ ctypedef struct LayerC:
     # Structure and constants of one layer (compiled_backend.layer_consts; names as
     # reference.LayerConsts, FFFB prefixed lay_ / pool_).
     Py_ssize_t off, n, pool_off, n_pools, pool_size, kind, pat_mode
+    Py_ssize_t n_pad                 # units from off up to the next layer's (padding: zeros)
     Py_ssize_t send0, send1, recv0, recv1
     int hard, clamp_avg, self_on, lay_on, pool_on, aa_fixed, aa_use_first
     int lrn_min_offset, err_mod
@@ -645,17 +647,20 @@ cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_
                 act_del[i] = 0.0
                 inet[i] = 0.0
         return
+    # the constants in locals: the stores below could otherwise change them for GCC
+    cdef int noise_type = L.noise_type
+    cdef double lo = L.clamp_min, hi = L.clamp_max, thr = L.thr, gain = L.gain
     for i in range(u0, u1):
         if he[i]:
-            if L.noise_type == NOISE_ACT:
-                clmp = lf_clip(ext[i] + noise[i], L.clamp_min, L.clamp_max)
+            if noise_type == NOISE_ACT:
+                clmp = lf_clip(ext[i] + noise[i], lo, hi)
             else:
-                clmp = lf_clip(ext[i], L.clamp_min, L.clamp_max)
+                clmp = lf_clip(ext[i], lo, hi)
             # Go's HardClamp adds Noise to Act whatever the type (0 without noise)
-            a = clmp + noise[i] if L.noise_type != NOISE_NONE else clmp
+            a = clmp + noise[i] if noise_type != NOISE_NONE else clmp
             act[i] = a
             act_lrn[i] = clmp
-            vm[i] = L.thr + a / L.gain
+            vm[i] = thr + a / gain
             act_del[i] = 0.0
             inet[i] = 0.0
 
@@ -868,22 +873,21 @@ cdef Py_ssize_t lf_send_decide(const Net* net, Py_ssize_t b, const LayerC* Lp,
     activity changed by more than opt_thresh.delta send the change, units that fell
     below un-send their last value (ActSent updated).  Writes the senders (in index
     order) and their deltas; returns how many."""
-    cdef LayerC L = Lp[0]
     cdef double* act = lf_u(net, U_ACT, b, Lp)
     cdef double* sent = lf_u(net, U_ACT_SENT, b, Lp)
     cdef Py_ssize_t i, n_send = 0
-    cdef double a, dl
-    lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (sending)")
+    cdef double a, dl, thr = Lp.send, delta = Lp.delta
+    lf_check(0 <= u0 <= u1 <= Lp.n, b"unit slice of a layer (sending)")
     for i in range(u0, u1):
         a = act[i]
-        if a > L.send:
+        if a > thr:
             dl = a - sent[i]
-            if fabs(dl) > L.delta:
+            if fabs(dl) > delta:
                 idx[n_send] = i
                 d[n_send] = dl
                 n_send += 1
                 sent[i] = a
-        elif sent[i] > L.send:
+        elif sent[i] > thr:
             idx[n_send] = i
             d[n_send] = -sent[i]
             n_send += 1
@@ -934,51 +938,69 @@ cdef void lf_scatter(const Net* net, Py_ssize_t b, Py_ssize_t pi, const Py_ssize
         j += 1
 
 
-cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
+cdef void_noinline lf_add_inc(Py_ssize_t n, double_r raw, double_r ginc) noexcept nogil:
+    """raw += ginc, then ginc = 0 (restrict: one vectorised loop, no alias checks)."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        raw[i] += ginc[i]
+        ginc[i] = 0.0
+
+
+cdef void_noinline lf_integ_g(Py_ssize_t n, cdouble_r ge_raw, cdouble_r gi_raw, double_r ge,
+                              double_r gi_syn, double g_dt) noexcept nogil:
+    """lf_g_from_inc's integration without soft clamping, noise or cpp85 (the same
+    expressions; restrict rows: one vectorised loop)."""
+    cdef Py_ssize_t i
+    cdef double gs
+    for i in range(n):
+        ge[i] += g_dt * (ge_raw[i] - ge[i])
+        gs = gi_syn[i] + g_dt * (gi_raw[i] - gi_syn[i])
+        gi_syn[i] = 0.0 if gs < 0 else gs
+
+
+cdef void lf_g_from_inc(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
                         Py_ssize_t u1) noexcept nogil:
     """Go GFmInc of units u0 .. u1-1: GInc into GeRaw / GiRaw, soft clamping, Ge and
     GiSyn integration."""
-    cdef LayerC L = Lp[0]
     cdef Py_ssize_t k, i
     cdef const PrjnC* p
-    cdef double* raw
-    cdef double* ginc
-    cdef double* ge_raw = lf_u(net, U_GE_RAW, b, Lp)
-    cdef double* gi_raw = lf_u(net, U_GI_RAW, b, Lp)
-    cdef double* ge = lf_u(net, U_GE, b, Lp)
-    cdef double* gi_syn = lf_u(net, U_GI_SYN, b, Lp)
-    cdef const double* ext = lf_u(net, U_EXT, b, Lp)
-    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
-    cdef const double* noise = lf_u(net, U_NOISE, b, Lp)
+    cdef double* ge_raw = lf_u(net, U_GE_RAW, b, L)
+    cdef double* gi_raw = lf_u(net, U_GI_RAW, b, L)
+    cdef double* ge = lf_u(net, U_GE, b, L)
+    cdef double* gi_syn = lf_u(net, U_GI_SYN, b, L)
+    cdef const double* ext = lf_u(net, U_EXT, b, L)
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef const double* noise = lf_u(net, U_NOISE, b, L)
     cdef double g, gs
+    cdef bint soft = not L.hard, clamp_avg = L.clamp_avg, cpp85 = L.cpp85
+    cdef int noise_type = L.noise_type
+    cdef double g_dt = L.g_dt, clamp_gain = L.clamp_gain, avg_gain = L.clamp_avg_gain
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (GFmInc)")
-    if L.noise_type != NOISE_NONE and not L.noise_fixed:
+    if noise_type != NOISE_NONE and not L.noise_fixed:
         # GeFmRaw: the cycle's first use draws it (the layer's last thread then advances
         # the counter, lf_layer_sum)
-        lf_gen_noise(net, b, Lp - net.lc, u0, u1)
+        lf_gen_noise(net, b, L - net.lc, u0, u1)
     for k in range(L.recv0, L.recv1):
-        p = lf_recv_prjn(net, Lp - net.lc, k)
-        raw = gi_raw if p.inhib else ge_raw
-        ginc = lf_r(net, R_GINC, b, p)
-        for i in range(u0, u1):
-            raw[i] += ginc[i]
-            ginc[i] = 0.0
+        p = lf_recv_prjn(net, L - net.lc, k)
+        lf_add_inc(u1 - u0, (gi_raw if p.inhib else ge_raw) + u0, lf_r(net, R_GINC, b, p) + u0)
+    if not soft and noise_type == NOISE_NONE and not cpp85:
+        lf_integ_g(u1 - u0, ge_raw + u0, gi_raw + u0, ge + u0, gi_syn + u0, g_dt)
+        return
     for i in range(u0, u1):
         g = ge_raw[i]
-        if not L.hard and he[i]:
-            if L.clamp_avg:
-                g = (L.clamp_avg_gain * L.clamp_gain * ext[i]
-                     + (1.0 - L.clamp_avg_gain) * ge_raw[i])
+        if soft and he[i]:
+            if clamp_avg:
+                g = (avg_gain * clamp_gain * ext[i] + (1.0 - avg_gain) * ge_raw[i])
             else:
-                g = ge_raw[i] + ext[i] * L.clamp_gain
-        ge[i] += L.g_dt * (g - ge[i])
-        if L.cpp85 and ge[i] < 0:
+                g = ge_raw[i] + ext[i] * clamp_gain
+        ge[i] += g_dt * (g - ge[i])
+        if cpp85 and ge[i] < 0:
             ge[i] = 0.0   # C++ Compute_NetinInteg: net >= 0
-        if L.noise_type == NOISE_GE:
+        if noise_type == NOISE_GE:
             ge[i] += noise[i]
-        elif L.noise_type == NOISE_GE_MULT and L.cpp85:
+        elif noise_type == NOISE_GE_MULT and cpp85:
             ge[i] *= noise[i]   # C++ NET_MULT_NOISE (Go v1 applies none)
-        gs = gi_syn[i] + L.g_dt * (gi_raw[i] - gi_syn[i])
+        gs = gi_syn[i] + g_dt * (gi_raw[i] - gi_syn[i])
         gi_syn[i] = 0.0 if gs < 0 else gs
 
 
@@ -1027,6 +1049,22 @@ cdef void lf_inhib_pools(const Net* net, Py_ssize_t b, const LayerC* L) noexcept
             pgi[0] = m if m > pgi[0] else pgi[0]
 
 
+cdef void_noinline lf_gi_flat(Py_ssize_t n, cdouble_r act, cdouble_r gi_syn, double_r gi_self,
+                              double_r gi, double g, bint self_on, double self_dt,
+                              double self_gi) noexcept nogil:
+    """lf_gi_units' loop for a layer without pools (Go v1 grouping): the same
+    expressions, restrict rows."""
+    cdef Py_ssize_t i
+    if self_on:
+        for i in range(n):
+            gi_self[i] += self_dt * (self_gi * act[i] - gi_self[i])
+            gi[i] = g + gi_self[i] + gi_syn[i]
+    else:
+        for i in range(n):
+            gi_self[i] = 0.0
+            gi[i] = g + gi_self[i] + gi_syn[i]
+
+
 cdef void lf_gi_units(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
                       Py_ssize_t u1) noexcept nogil:
     """Go InhibFmGeAct, its unit part for units u0 .. u1-1: self-inhibition, then Gi =
@@ -1038,6 +1076,11 @@ cdef void lf_gi_units(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t 
     cdef const double* act = lf_u(net, U_ACT, b, L)
     cdef Py_ssize_t k, i
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (Gi)")
+    if not L.n_pools and not L.cpp85:
+        # one layer-wide Gi: a vectorised loop with the constants in registers
+        lf_gi_flat(u1 - u0, act + u0, gi_syn + u0, gi_self + u0, gi + u0, pgi[0], L.self_on,
+                   L.self_dt, L.self_gi)
+        return
     for i in range(u0, u1):
         if L.self_on:
             gi_self[i] += L.self_dt * (L.self_gi * act[i] - gi_self[i])
@@ -1061,6 +1104,21 @@ cdef inline void lf_load(double* dst, const double* src, Py_ssize_t m) noexcept 
     else:
         for r in range(LF_W):
             dst[r] = src[r if r < m else m - 1]
+
+
+cdef inline void lf_store(double* dst, const double* src, Py_ssize_t m) noexcept nogil:
+    """dst[0 .. m-1] = src[0 .. m-1], m <= LF_W: a loop of fixed length with a condition,
+    which GCC compiles to masked vector stores (a copy of variable length became a
+    ``rep movs``, slow to start: about a seventh of ActFmG at N = 25)."""
+    cdef Py_ssize_t r
+    if m == LF_W:
+        # plain stores for a full block (a load of a masked store's data waits for it)
+        for r in range(LF_W):
+            dst[r] = src[r]
+        return
+    for r in range(LF_W):
+        if r < m:
+            dst[r] = src[r]
 
 
 cdef inline void lf_fill(double* dst, double v) noexcept nogil:
@@ -1088,14 +1146,20 @@ ctypedef struct ActLanes:
     double gkna_s[16]
 
 
-cdef inline void lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) noexcept nogil:
+cdef inline long long lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) noexcept nogil:
     """VmFmG of LF_W lanes (Vm by one Euler step) and NXX1's arguments, chosen first:
     Vm - Thr below threshold, else Ge - its threshold (without K for ActLrn): the same
-    values as the reference's selection after three NXX1."""
+    values as the reference's selection after three NXX1.  (Both arguments even when
+    ActLrn's is not needed: without it GCC moves the division into a branch and the
+    loop no longer vectorises.)  Returns the number of lanes whose Act argument is
+    below 0 plus LF_W + 1 times the number whose Gk is not 0 (counted in this loop,
+    which vectorises: GCC left separate loops counting them scalar)."""
     cdef int i
     cdef bint sub
+    cdef long long n_below = 0, n_k = 0
     cdef double ge, gi, gk, v, net_i, ge_thr, ge_thr_nok, ge_e, nw_sub
     for i in range(LF_W):
+        n_k += 1 if x.gk[i] != 0 else 0
         ge = x.ge[i] * c.gbar_e
         gi = x.gi[i] * c.gbar_i
         gk = x.gk[i] * c.gbar_k
@@ -1117,6 +1181,8 @@ cdef inline void lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) noexc
         nw_sub = v - c.thr
         x.drv[i] = nw_sub if sub else ge_e - ge_thr
         x.drv_nok[i] = nw_sub if sub else ge_e - ge_thr_nok
+        n_below += 1 if x.drv[i] < 0 else 0
+    return n_below + (LF_W + 1) * n_k
 
 
 cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k,
@@ -1147,7 +1213,7 @@ cdef inline double lf_kna(double g, double a, bint on, double rise, double gmax,
     return g + a * rise * (gmax - g) - dt * g
 
 
-cdef void lf_act_lanes_full(const LayerC* c, ActLanes* x) noexcept nogil:
+cdef inline void lf_act_lanes_full(const LayerC* c, ActLanes* x) noexcept nogil:
     """lf_act_lanes with noise on Act and KNa adaptation: both NXX1 values, Act plus the
     noise (after ActDel), then the KNa channels from the new Act and their sum Gk."""
     cdef int i
@@ -1309,100 +1375,173 @@ cdef void lf_act_cpp85(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t
             lf_hard_clamp(net, b, L, i0, i0 + m)
 
 
+cdef inline uint64_t lf_byte_bits(Py_ssize_t k) noexcept nogil:
+    """A word whose first k (0 .. 8) bytes in memory are 1, the others 0 (built in
+    memory: the same on any byte order)."""
+    cdef unsigned char by[8]
+    cdef uint64_t w
+    cdef int i
+    for i in range(8):
+        by[i] = 1 if i < k else 0
+    memcpy(&w, by, 8)
+    return w
+
+
+cdef void_noinline lf_avgs(Py_ssize_t n, cdouble_r act_lrn, double_r avg_ss, double_r avg_s,
+                           double_r avg_m, double_r avg_s_lrn, double ss_dt, double s_dt,
+                           double m_dt, double lrn_s, double lrn_m) noexcept nogil:
+    """The learning averages AvgSS -> AvgS -> AvgM and AvgSLrn of n units (restrict rows:
+    GCC vectorises the loop without run-time alias checks)."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        avg_ss[i] += ss_dt * (act_lrn[i] - avg_ss[i])
+        avg_s[i] += s_dt * (avg_ss[i] - avg_s[i])
+        avg_m[i] += m_dt * (avg_s[i] - avg_m[i])
+        avg_s_lrn[i] = lrn_s * avg_s[i] + lrn_m * avg_m[i]
+
+
+cdef void_noinline lf_act_block_full(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t i0,
+                            Py_ssize_t m, Py_ssize_t mm) noexcept nogil:
+    """lf_act_from_g's block of units i0 .. i0+m-1 with noise or KNa adaptation (lanes
+    from memory: mm, as there): lf_act_drive, lf_act_lanes_full, the stores (the KNa
+    channels not for hard-clamped units: Go's ActFmG returns for them)."""
+    cdef LayerC Lc = L[0]       # (as in lf_act_from_g)
+    cdef ActLanes x
+    cdef double* vm = lf_u(net, U_VM, b, L)
+    cdef double* act = lf_u(net, U_ACT, b, L)
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, L)
+    cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
+    cdef double* inet = lf_u(net, U_INET, b, L)
+    cdef double* gk = lf_u(net, U_GK, b, L)
+    cdef double* gkna_f = lf_u(net, U_GKNA_F, b, L)
+    cdef double* gkna_m = lf_u(net, U_GKNA_M, b, L)
+    cdef double* gkna_s = lf_u(net, U_GKNA_S, b, L)
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef Py_ssize_t i, u
+    lf_load(x.vm, vm + i0, mm)
+    lf_load(x.act, act + i0, mm)
+    lf_load(x.act_lrn, act_lrn + i0, mm)
+    lf_load(x.ge, lf_u(net, U_GE, b, L) + i0, mm)
+    lf_load(x.gi, lf_u(net, U_GI, b, L) + i0, mm)
+    lf_load(x.gk, gk + i0, mm)
+    lf_load(x.noise, lf_u(net, U_NOISE, b, L) + i0, mm)
+    lf_load(x.gkna_f, gkna_f + i0, mm)
+    lf_load(x.gkna_m, gkna_m + i0, mm)
+    lf_load(x.gkna_s, gkna_s + i0, mm)
+    lf_act_drive(&Lc, &x, L.noise_type == NOISE_VM)
+    lf_act_lanes_full(&Lc, &x)
+    if L.kna_on:
+        for i in range(m):
+            u = i0 + i
+            if not (L.hard and he[u]):
+                gkna_f[u] = x.gkna_f[i]
+                gkna_m[u] = x.gkna_m[i]
+                gkna_s[u] = x.gkna_s[i]
+                gk[u] = x.gk[i]
+    for i in range(m):
+        u = i0 + i
+        vm[u] = x.vm[i]
+        act[u] = x.act[i]
+        act_lrn[u] = x.act_lrn[i]
+        inet[u] = x.inet[i]
+        act_del[u] = x.act_del[i]
+
+
 cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
                         Py_ssize_t u1) noexcept nogil:
-    """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes (the last block
-    padded with copies of its last unit, not stored), hard clamping, then the learning
-    averages AvgSS -> AvgS -> AvgM and AvgSLrn."""
-    cdef LayerC L = Lp[0]
+    """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes,
+    hard clamping, then the learning averages AvgSS -> AvgS -> AvgM and AvgSLrn (lf_avgs).
+    A block's lanes past u1 are not stored: at the layer's end they read its padding
+    (units n .. n_pad-1, zeros no one writes: a plain vector copy), elsewhere copies of
+    the block's last unit (a thread's slice ending inside the layer: its neighbour's
+    units are not read).  Which lanes a block holds decides only which of two arms of
+    equal bits it takes (lf_act_lanes), never a stored value."""
+    # The lanes read the constants from a local copy whose address goes to inlined
+    # functions only (GCC keeps the fields they read in registers, no copy): with the
+    # table's own memory it leaves lf_act_drive's loop scalar, with a branch (measured)
+    cdef LayerC Lc = Lp[0]
+    cdef const LayerC* L = Lp
     cdef ActLanes x
-    cdef double* vm = lf_u(net, U_VM, b, Lp)
-    cdef double* act = lf_u(net, U_ACT, b, Lp)
-    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, Lp)
-    cdef double* act_del = lf_u(net, U_ACT_DEL, b, Lp)
-    cdef double* inet = lf_u(net, U_INET, b, Lp)
-    cdef const double* ge_ = lf_u(net, U_GE, b, Lp)
-    cdef const double* gi_ = lf_u(net, U_GI, b, Lp)
-    cdef const double* gk_ = lf_u(net, U_GK, b, Lp)
-    cdef double* avg_ss = lf_u(net, U_AVG_SS, b, Lp)
-    cdef double* avg_s = lf_u(net, U_AVG_S, b, Lp)
-    cdef double* avg_m = lf_u(net, U_AVG_M, b, Lp)
-    cdef double* avg_s_lrn = lf_u(net, U_AVG_S_LRN, b, Lp)
-    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, Lp)
-    cdef double* gk = lf_u(net, U_GK, b, Lp)
-    cdef double* gkna_f = lf_u(net, U_GKNA_F, b, Lp)
-    cdef double* gkna_m = lf_u(net, U_GKNA_M, b, Lp)
-    cdef double* gkna_s = lf_u(net, U_GKNA_S, b, Lp)
-    cdef const double* noise = lf_u(net, U_NOISE, b, Lp)
-    cdef Py_ssize_t i, i0, u, m, blk, n_clamped, n_below
+    cdef double* vm = lf_u(net, U_VM, b, L)
+    cdef double* act = lf_u(net, U_ACT, b, L)
+    cdef double* act_lrn = lf_u(net, U_ACT_LRN, b, L)
+    cdef double* act_del = lf_u(net, U_ACT_DEL, b, L)
+    cdef double* inet = lf_u(net, U_INET, b, L)
+    cdef const double* ge_ = lf_u(net, U_GE, b, L)
+    cdef const double* gi_ = lf_u(net, U_GI, b, L)
+    cdef const double* gk_ = lf_u(net, U_GK, b, L)
+    cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
+    cdef Py_ssize_t i, i0, u, m, mm, blk, n_clamped, n_below
+    cdef unsigned char c_any, c_all
+    cdef uint64_t w0, w1, k0, k1
     cdef bint no_k
+    cdef bint hard = L.hard
     cdef bint full = L.kna_on or L.noise_type != NOISE_NONE
     cdef Py_ssize_t n_blk = (u1 - u0 + LF_W - 1) // LF_W
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (ActFmG)")
+    lf_check(L.n <= L.n_pad and L.off + L.n_pad <= net.n_tot, b"padding of a layer (ActFmG)")
     if L.cpp85:
-        lf_act_cpp85(net, b, Lp, u0, u1)
+        lf_act_cpp85(net, b, L, u0, u1)
         n_blk = 0
     for blk in range(n_blk):
         i0 = u0 + blk * LF_W
         m = u1 - i0 if u1 - i0 < LF_W else LF_W
-        n_clamped = 0
-        if L.hard:
-            for i in range(m):
-                n_clamped += he[i0 + i] != 0
-        if n_clamped < m:
-            lf_load(x.vm, vm + i0, m)
-            lf_load(x.act, act + i0, m)
-            lf_load(x.act_lrn, act_lrn + i0, m)
-            lf_load(x.ge, ge_ + i0, m)
-            lf_load(x.gi, gi_ + i0, m)
-            lf_load(x.gk, gk_ + i0, m)
-            if full:
-                # noise or KNa: every lane takes the general path
-                lf_load(x.noise, noise + i0, m)
-                lf_load(x.gkna_f, gkna_f + i0, m)
-                lf_load(x.gkna_m, gkna_m + i0, m)
-                lf_load(x.gkna_s, gkna_s + i0, m)
-                lf_act_drive(&L, &x, L.noise_type == NOISE_VM)
-                lf_act_lanes_full(&L, &x)
-                if L.kna_on:
-                    for i in range(m):
-                        u = i0 + i
-                        if not (L.hard and he[u]):   # Go's ActFmG returns for clamped units
-                            gkna_f[u] = x.gkna_f[i]
-                            gkna_m[u] = x.gkna_m[i]
-                            gkna_s[u] = x.gkna_s[i]
-                            gk[u] = x.gk[i]
+        # lanes to load from memory (the rest: copies of the last)
+        mm = LF_W if u1 == L.n and i0 + LF_W <= L.n_pad else m
+        # any and all of the block's units clamped (flags are 0 / 1 bytes): a block read
+        # from the layer's padding tests its flags as two words, others byte by byte
+        c_any, c_all = 0, 1
+        if hard and mm == LF_W:
+            memcpy(&w0, he + i0, 8)
+            memcpy(&w1, he + i0 + 8, 8)
+            if m == LF_W:
+                k0 = k1 = <uint64_t>0x0101010101010101ULL    # every byte 1
             else:
-                no_k = True
-                for i in range(LF_W):
-                    no_k = no_k and x.gk[i] == 0
-                lf_act_drive(&L, &x, False)
-                n_below = 0
-                for i in range(LF_W):
-                    n_below += x.drv[i] < 0
-                if no_k and n_below == LF_W:
-                    lf_act_lanes(&L, &x, True, True)
-                elif no_k:
-                    lf_act_lanes(&L, &x, True, False)
-                else:
-                    lf_act_lanes(&L, &x, False, False)
+                k0 = lf_byte_bits(m if m < 8 else 8)
+                k1 = lf_byte_bits(m - 8 if m > 8 else 0)
+            c_any = ((w0 & k0) | (w1 & k1)) != 0
+            c_all = (w0 & k0) == k0 and (w1 & k1) == k1
+        elif hard:
             for i in range(m):
-                u = i0 + i
-                vm[u] = x.vm[i]
-                act[u] = x.act[i]
-                act_lrn[u] = x.act_lrn[i]
-                inet[u] = x.inet[i]
-                act_del[u] = x.act_del[i]
+                c_any = c_any | he[i0 + i]
+                c_all = c_all & he[i0 + i]
+        n_clamped = 0 if c_any == 0 else (m if c_all else 1)
+        if n_clamped < m and full:
+            # noise or KNa: every lane takes the general path
+            lf_act_block_full(net, b, L, i0, m, mm)
+        elif n_clamped < m:
+            lf_load(x.vm, vm + i0, mm)
+            lf_load(x.act, act + i0, mm)
+            lf_load(x.act_lrn, act_lrn + i0, mm)
+            lf_load(x.ge, ge_ + i0, mm)
+            lf_load(x.gi, gi_ + i0, mm)
+            lf_load(x.gk, gk_ + i0, mm)
+            # lanes below 0, plus LF_W + 1 per lane with a Gk
+            n_below = lf_act_drive(&Lc, &x, False)
+            no_k = n_below <= LF_W
+            if n_below == LF_W:        # no Gk, every lane below 0
+                lf_act_lanes(&Lc, &x, True, True)
+            elif no_k:
+                lf_act_lanes(&Lc, &x, True, False)
+            else:
+                lf_act_lanes(&Lc, &x, False, False)
+            lf_store(vm + i0, x.vm, m)
+            lf_store(act + i0, x.act, m)
+            lf_store(act_lrn + i0, x.act_lrn, m)
+            lf_store(inet + i0, x.inet, m)
+            lf_store(act_del + i0, x.act_del, m)
         if n_clamped:
             # hard-clamped units take Ext (Go's VmFmG / ActFmG return early for them):
             # every value the lanes stored for them is overwritten, so a block of only
             # clamped units skips the lanes
-            lf_hard_clamp(net, b, Lp, i0, i0 + m)
-    for i in range(u0, u1):
-        avg_ss[i] += L.ss_dt * (act_lrn[i] - avg_ss[i])
-        avg_s[i] += L.s_dt * (avg_ss[i] - avg_s[i])
-        avg_m[i] += L.m_dt * (avg_s[i] - avg_m[i])
-        avg_s_lrn[i] = L.lrn_s * avg_s[i] + L.lrn_m * avg_m[i]
+            lf_hard_clamp(net, b, L, i0, i0 + m)
+    # (folded into the lanes, the averages measured 15% slower on the bench net at
+    # N = 25: a larger frame).  At the
+    # layer's end over its padding too, a whole number of vectors: zeros stay zeros
+    # (ActLrn's padding is never written)
+    lf_avgs((L.n_pad if u1 == L.n else u1) - u0, act_lrn + u0, lf_u(net, U_AVG_SS, b, L) + u0,
+            lf_u(net, U_AVG_S, b, L) + u0, lf_u(net, U_AVG_M, b, L) + u0,
+            lf_u(net, U_AVG_S_LRN, b, L) + u0, L.ss_dt, L.s_dt, L.m_dt, L.lrn_s, L.lrn_m)
 
 
 cdef inline Py_ssize_t lf_cut(Py_ssize_t n, Py_ssize_t k, Py_ssize_t n_slices) noexcept nogil:
@@ -1515,6 +1654,152 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_
         lf_layer_sum(net, b, tm, t, head, sa, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
     if tm.n > 1:
         lfn_store(&tm.posted[t * LF_LINE], sa)
+    return n_sent
+
+
+cdef inline void lf_sum_max8(const double** a, const Py_ssize_t* n, double* s,
+                             double* m) noexcept nogil:
+    """lf_avg_max's running sums and maxima of eight arrays side by side: each array's
+    sum still adds its values in index order (the same bits), but the eight chains of
+    dependent additions overlap in the CPU instead of following each other."""
+    cdef const double* a0 = a[0]
+    cdef const double* a1 = a[1]
+    cdef const double* a2 = a[2]
+    cdef const double* a3 = a[3]
+    cdef const double* a4 = a[4]
+    cdef const double* a5 = a[5]
+    cdef const double* a6 = a[6]
+    cdef const double* a7 = a[7]
+    cdef double s0 = a0[0], m0 = a0[0]
+    cdef double s1 = a1[0], m1 = a1[0]
+    cdef double s2 = a2[0], m2 = a2[0]
+    cdef double s3 = a3[0], m3 = a3[0]
+    cdef double s4 = a4[0], m4 = a4[0]
+    cdef double s5 = a5[0], m5 = a5[0]
+    cdef double s6 = a6[0], m6 = a6[0]
+    cdef double s7 = a7[0], m7 = a7[0]
+    cdef Py_ssize_t i, j, k = n[0]
+    for j in range(1, 8):
+        k = n[j] if n[j] < k else k
+    for i in range(1, k):
+        s0 = s0 + a0[i]
+        s1 = s1 + a1[i]
+        s2 = s2 + a2[i]
+        s3 = s3 + a3[i]
+        s4 = s4 + a4[i]
+        s5 = s5 + a5[i]
+        s6 = s6 + a6[i]
+        s7 = s7 + a7[i]
+        m0 = a0[i] if a0[i] > m0 else m0
+        m1 = a1[i] if a1[i] > m1 else m1
+        m2 = a2[i] if a2[i] > m2 else m2
+        m3 = a3[i] if a3[i] > m3 else m3
+        m4 = a4[i] if a4[i] > m4 else m4
+        m5 = a5[i] if a5[i] > m5 else m5
+        m6 = a6[i] if a6[i] > m6 else m6
+        m7 = a7[i] if a7[i] > m7 else m7
+    for i in range(k, n[0]):
+        s0 = s0 + a0[i]
+        m0 = a0[i] if a0[i] > m0 else m0
+    for i in range(k, n[1]):
+        s1 = s1 + a1[i]
+        m1 = a1[i] if a1[i] > m1 else m1
+    for i in range(k, n[2]):
+        s2 = s2 + a2[i]
+        m2 = a2[i] if a2[i] > m2 else m2
+    for i in range(k, n[3]):
+        s3 = s3 + a3[i]
+        m3 = a3[i] if a3[i] > m3 else m3
+    for i in range(k, n[4]):
+        s4 = s4 + a4[i]
+        m4 = a4[i] if a4[i] > m4 else m4
+    for i in range(k, n[5]):
+        s5 = s5 + a5[i]
+        m5 = a5[i] if a5[i] > m5 else m5
+    for i in range(k, n[6]):
+        s6 = s6 + a6[i]
+        m6 = a6[i] if a6[i] > m6 else m6
+    for i in range(k, n[7]):
+        s7 = s7 + a7[i]
+        m7 = a7[i] if a7[i] > m7 else m7
+    s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7] = s0, s1, s2, s3, s4, s5, s6, s7
+    m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7] = m0, m1, m2, m3, m4, m5, m6, m7
+
+
+cdef void lf_layer_sums(const Net* net, Py_ssize_t b, int var, int avg_k, int max_k,
+                        bint ge) noexcept nogil:
+    """lf_layer_sum of every layer for a team of one thread: the layers' sums eight at a
+    time (lf_sum_max8), then each layer's statistics (with ``ge`` its inhibition and
+    the advance of its noise counter), in layer order."""
+    cdef Py_ssize_t li, j, k, q, nl = net.n_layers
+    cdef const LayerC* Ls[8]
+    cdef const double* a[8]
+    cdef Py_ssize_t n[8]
+    cdef double s[8]
+    cdef double m[8]
+    cdef const LayerC* L
+    cdef double* avg
+    cdef double* mx
+    li = 0
+    while li < nl:
+        k = nl - li if nl - li < 8 else 8
+        for j in range(8):
+            Ls[j] = &net.lc[li + (j if j < k else 0)]
+            a[j] = lf_u(net, var, b, Ls[j])
+            n[j] = Ls[j].n
+        lf_sum_max8(a, n, s, m)
+        for j in range(k):
+            L = Ls[j]
+            avg = lf_p(net, avg_k, b, L)
+            mx = lf_p(net, max_k, b, L)
+            for q in range(L.n_pools):
+                lf_avg_max(a[j] + q * L.pool_size, L.pool_size, &avg[1 + q], &mx[1 + q])
+            avg[0] = s[j] / <double>L.n
+            mx[0] = m[j]
+            if ge:
+                lf_inhib_pools(net, b, L)
+                if L.noise_type != NOISE_NONE and not L.noise_fixed:
+                    lf_noise_advance(net, b, li + j)
+        li += k
+
+
+cdef long long lf_cycle_solo(const Net* net, Py_ssize_t b, Scratch* sc,
+                             long long* step) noexcept nogil:
+    """Go Network.Cycle on one thread (lf_cycle's steps for a team of one, without its
+    slices and waits): who sends, the sending into and GFmInc of each layer, the Ge
+    statistics and inhibition of all layers (lf_layer_sums), Gi and ActFmG of each,
+    the Act statistics.  Each step is per layer, so the same values as lf_cycle.
+    Returns the number of senders."""
+    cdef Py_ssize_t li, k, pi, n, nl = net.n_layers
+    cdef Py_ssize_t* idx = sc.idx
+    cdef double* d = sc.d
+    cdef Py_ssize_t* n_send = sc.n_send
+    cdef long long n_sent = 0
+    cdef const LayerC* L
+    cdef const LayerC* Ls
+    cdef const PrjnC* p
+    for li in range(nl):
+        L = &net.lc[li]
+        n_send[li] = lf_send_decide(net, b, L, idx + L.off, d + L.off, 0, L.n)
+        if L.send1 > L.send0:
+            n_sent += n_send[li]
+    for li in range(nl):
+        L = &net.lc[li]
+        for k in range(L.recv0, L.recv1):
+            pi = net.recv_list[k]
+            p = &net.pc[pi]
+            n = n_send[p.send]
+            if n:
+                Ls = &net.lc[p.send]
+                lf_scatter(net, b, pi, idx + Ls.off, d + Ls.off, n, 0, L.n)
+        lf_g_from_inc(net, b, L, 0, L.n)
+    lf_layer_sums(net, b, U_GE, P_GE_AVG, P_GE_MAX, True)
+    for li in range(nl):
+        L = &net.lc[li]
+        lf_gi_units(net, b, L, 0, L.n)
+        lf_act_from_g(net, b, L, 0, L.n)
+    lf_layer_sums(net, b, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
+    step[0] += 2
     return n_sent
 
 
@@ -2046,7 +2331,10 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
                 net.solo_at[b] = tr
         for q in range(4):
             for cyc in range(net.cyc_per_qtr):
-                n_sent += lf_cycle(net, b, sc, cur, t, step)
+                if cur.n == 1:
+                    n_sent += lf_cycle_solo(net, b, sc, step)
+                else:
+                    n_sent += lf_cycle(net, b, sc, cur, t, step)
                 ci = q * net.cyc_per_qtr + cyc
                 for k in range(net.n_rec):
                     lf_check(0 <= net.rec_vars[k] < U_N and ci < ncyc, b"rec_cyc / rec_vars")
@@ -2315,11 +2603,17 @@ def run_trials(
             max_n = max(max_n, lc[i].n)
             if _validate and (lc[i].off < 0 or lc[i].n < 1 or lc[i].off + lc[i].n > U.shape[2]
                     or lc[i].pool_off < 0 or lc[i].pool_off + 1 + lc[i].n_pools > P.shape[2]
-                    or lc[i].pool_size < 1
+                    or lc[i].pool_size < 1 or lc[i].n_pad < lc[i].n
+                    or lc[i].off + lc[i].n_pad > U.shape[2]
                     or (lc[i].n_pools and lc[i].n_pools * lc[i].pool_size != lc[i].n)
                     or lc[i].send0 < 0 or lc[i].send1 > send_list.shape[0]
                     or lc[i].recv0 < 0 or lc[i].recv1 > recv_list.shape[0]):
                 return STATUS_BAD_ARGS_
+        for i in range(nL if _validate else 0):
+            # padded spans do not overlap (ActFmG reads a layer's padding)
+            for b in range(nL):
+                if b != i and lc[b].off < lc[i].off + lc[i].n_pad and lc[i].off < lc[b].off + lc[b].n_pad:
+                    return STATUS_BAD_ARGS_
         for i in range(send_list.shape[0]):
             if _validate and (send_list[i] < 0 or send_list[i] >= nP):
                 return STATUS_BAD_ARGS_

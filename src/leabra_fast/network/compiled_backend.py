@@ -104,6 +104,9 @@ def layer_tables(net: BuiltNetwork) -> _Tables:
         d.update(
             off=ps.unit_off[li],
             n=ly.n_units,
+            # the layer's units and padding (zeros the kernel's ActFmG blocks may read)
+            n_pad=(ps.unit_off[li + 1] if li + 1 < len(net.layers) else ps.U.shape[2])
+            - ps.unit_off[li],
             pool_off=ps.pool_off[li],
             n_pools=ly.n_pools,
             pool_size=ly.pool_size,

@@ -36,8 +36,10 @@ RECV_VARS = ("ginc", "wb_avg", "wb_fact", "wb_inc", "wb_dec")
 
 #: Layers' units and projections' receivers start at multiples of this many values, in
 #: buffers that start on a 64-byte boundary: threads sharing a batch copy own slices of
-#: every layer, so no cache line holds two threads' units (the padding stays zero).
-ALIGN = 8
+#: every layer, so no cache line holds two threads' units (the padding stays zero); and
+#: the compiled kernel's ActFmG blocks of 16 units (LF_W) never run past a layer's
+#: padding, so its last block is a plain vector load.
+ALIGN = 16
 
 
 def _round_up(n: int) -> int:
