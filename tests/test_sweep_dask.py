@@ -154,6 +154,7 @@ def test_dask_network_sweep_equals_local_and_resumes(client: Any, tmp_path: Any)
     remote = net_sweep(net, grid, pats, targs, client=client, **opts)
     assert remote.identical(local)
     path = str(tmp_path / "net.zarr")
+    opts["chunk_size"] = 1  # a chunk per point: the store records each
     first = net_sweep(net, grid, pats, targs, client=client, store=path, **opts)
     assert first.identical(local)
     root = zarr.open_group(path, mode="a")
