@@ -551,7 +551,12 @@ class Network:
             prjn_info={pj.name: (pj.send, pj.recv) for pj in self.prjns},
             cyc_per_qtr=self.cyc_per_qtr,
         )
-        for ly in self.layers:
+        # The compiled kernel's one call for all trials hands its own arrays out as views
+        # (_run_compiled); otherwise the trials are copied into these as they run.
+        one_call = backend == "cython" and n_trials > 0 and not (
+            callback is not None or progress or "wt" in record
+        )
+        for ly in [] if one_call else self.layers:
             res.cycles[ly.name] = {
                 v: np.zeros((n_trials, ncyc, self.n_batch, ly.n_units), self.dtype) for v in cyc_rec
             }
@@ -659,12 +664,15 @@ class Network:
             self.last_solo_trial[went] = t0 + out["solo_at"][went]
             for li, ly in enumerate(self.layers):
                 o, n = ps.unit_off[li], ly.n_units
-                for k, v in enumerate(cyc_rec):
-                    res.cycles[ly.name][v][t0:t1] = out["cycles"][k, :, :, :, o : o + n]
-                for k, v in enumerate(TRIAL_VARS):
-                    res.trials[ly.name][v][t0:t1] = out["trials"][k, :, :, o : o + n]
-                for k, v in enumerate(LAYER_STATS):
-                    res.stats[ly.name][v][t0:t1] = out["stats"][k, :, :, li]
+                cyc = {v: out["cycles"][k, :, :, :, o : o + n] for k, v in enumerate(cyc_rec)}
+                tri = {v: out["trials"][k, :, :, o : o + n] for k, v in enumerate(TRIAL_VARS)}
+                sta = {v: out["stats"][k, :, :, li] for k, v in enumerate(LAYER_STATS)}
+                if ly.name not in res.trials:  # all trials in this call: its arrays, as views
+                    res.cycles[ly.name], res.trials[ly.name], res.stats[ly.name] = cyc, tri, sta
+                    continue
+                for part, got in ((res.cycles, cyc), (res.trials, tri), (res.stats, sta)):
+                    for v, a in got.items():
+                        part[ly.name][v][t0:t1] = a
             self.state.scalars["trials"] += t1 - t0
             if "wt" in record:
                 for pj in self.prjns:
