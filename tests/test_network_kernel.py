@@ -420,9 +420,9 @@ def test_kernel_status_on_inconsistent_arrays():
     ps = net._packed
     nb, n_tot, nl = 1, ps.U.shape[2], len(net.layers)
 
-    def call(U=ps.U, pats=None, prj=prjns):
+    def call(U=ps.U, pats=None, prj=prjns, lay=layers, recv=rl):
         return k.run_trials(
-            layers, prj, sl, rl, U, ps.F.view(np.uint8), ps.P, ps.LV, ps.S, ps.M, ps.R, ps.G,
+            lay, prj, sl, recv, U, ps.F.view(np.uint8), ps.P, ps.LV, ps.S, ps.M, ps.R, ps.G,
             np.zeros((1, nb, n_tot)) if pats is None else pats, np.zeros(0, np.intp),
             np.zeros((0, 0, 0, 0, 0)), np.zeros((9, 1, nb, n_tot)), np.zeros((4, 1, nb, nl)),
             np.zeros(nb, np.int64), np.zeros(1, np.int64), 25, 10, True, True, True, 0.5, 1,
@@ -439,24 +439,14 @@ def test_kernel_status_on_inconsistent_arrays():
                       (0, layers[1]["off"] - layers[0]["off"] + 1)):  # fmt: skip
         bad_l = [dict(d) for d in layers]
         bad_l[li]["n_pad"] = n_pad
-        assert k.run_trials(
-            bad_l, prjns, sl, rl, ps.U, ps.F.view(np.uint8), ps.P, ps.LV, ps.S, ps.M, ps.R,
-            ps.G, np.zeros((1, nb, n_tot)), np.zeros(0, np.intp), np.zeros((0, 0, 0, 0, 0)),
-            np.zeros((9, 1, nb, n_tot)), np.zeros((4, 1, nb, nl)), np.zeros(nb, np.int64),
-            np.zeros(1, np.int64), 25, 10, True, True, True, 0.5, 1,
-        ) == k.STATUS_BAD_ARGS
+        assert call(lay=bad_l) == k.STATUS_BAD_ARGS
     assert call() == k.STATUS_OK
     # a layer's receive list naming a projection into another layer
     bad_rl = rl.copy()
     hid = next(i for i, ly in enumerate(net.layers) if layers[i]["recv1"] > layers[i]["recv0"])
     other = next(j for j, p in enumerate(prjns) if p["recv"] != hid)
     bad_rl[layers[hid]["recv0"]] = other
-    assert k.run_trials(
-        layers, prjns, sl, bad_rl, ps.U, ps.F.view(np.uint8), ps.P, ps.LV, ps.S, ps.M, ps.R,
-        ps.G, np.zeros((1, nb, n_tot)), np.zeros(0, np.intp), np.zeros((0, 0, 0, 0, 0)),
-        np.zeros((9, 1, nb, n_tot)), np.zeros((4, 1, nb, nl)), np.zeros(nb, np.int64),
-        np.zeros(1, np.int64), 25, 10, True, True, True, 0.5, 1,
-    ) == k.STATUS_BAD_ARGS
+    assert call(recv=bad_rl) == k.STATUS_BAD_ARGS
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])

@@ -22,7 +22,7 @@ import json
 import os
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -168,28 +168,42 @@ def _sweep(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{config.path}: {exc}") from None
     out = args.out or out_folder(str(config.path.with_name(config.path.stem + "-out")))
+    swept = [n for n in config.sweep if ds.sizes.get(n, 0) > 0]
+
+    def draw() -> Any:
+        if len(swept) < 2:
+            return None
+        return heatmap(ds, args.summary or "spike_count", x=args.x, y=args.y)
+
+    paths = write_sweep(ds, out, args.format, draw)
+    sizes = " x ".join(f"{n}={ds.sizes[n]}" for n in swept)
+    print(f"{config.path}: swept {sizes} ({model}), summaries {list(ds.data_vars)}")
+    print_written(paths)
+    return 0
+
+
+def write_sweep(ds: Any, out: Path, fmt: str, draw: Callable[[], Any]) -> list[Path]:
+    """A sweep's Dataset into ``out`` as ``sweep.nc`` (or ``fmt`` "zarr": ``sweep.zarr``),
+    and ``heatmap.png`` of the Axes ``draw()`` returns (None: no figure; none either
+    without matplotlib)."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    if args.format == "zarr":
+    if fmt == "zarr":
         target = out / "sweep.zarr"
         ds.to_zarr(target, mode="w", consolidated=False)
     else:
         target = out / "sweep.nc"
         ds.to_netcdf(target)
-    paths.append(target)
-    swept = [n for n in config.sweep if ds.sizes.get(n, 0) > 0]
-    if len(swept) >= 2 and importlib.util.find_spec("matplotlib") is not None:
+    paths = [target]
+    if importlib.util.find_spec("matplotlib") is not None:
         import matplotlib
 
         matplotlib.use("Agg")
-        ax = heatmap(ds, args.summary or "spike_count", x=args.x, y=args.y)
-        ax.figure.tight_layout()
-        ax.figure.savefig(out / "heatmap.png", dpi=120)
-        paths.append(out / "heatmap.png")
-    sizes = " x ".join(f"{n}={ds.sizes[n]}" for n in swept)
-    print(f"{config.path}: swept {sizes} ({model}), summaries {list(ds.data_vars)}")
-    print_written(paths)
-    return 0
+        ax = draw()
+        if ax is not None:
+            ax.figure.tight_layout()
+            ax.figure.savefig(out / "heatmap.png", dpi=120)
+            paths.append(out / "heatmap.png")
+    return paths
 
 
 def build_info() -> dict[str, Any]:

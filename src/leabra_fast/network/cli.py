@@ -157,34 +157,26 @@ def sweep_network_file(config: Any, out: Path | None, options: Any) -> int:
     point, write ``sweep.nc`` (or ``sweep.zarr``) and ``heatmap.png`` (the last epoch's
     ``options.summary``, default ``sse``, of the first target layer, over two swept
     parameters, averaged over batch copies); returns 0."""
-    from ..core.cli import out_folder, print_written
+    from ..core.cli import out_folder, print_written, write_sweep
     from ..core.sweep import heatmap
     from .config import load_network_config
 
     cfg = load_network_config(config)
     ds = cfg.run_sweep(chunk_size=options.chunk_size or 1)
     folder = out or out_folder(str(cfg.path.with_name(cfg.path.stem + "-out")))
-    folder.mkdir(parents=True, exist_ok=True)
-    if options.format == "zarr":
-        target = folder / "sweep.zarr"
-        ds.to_zarr(target, mode="w", consolidated=False)
-    else:
-        target = folder / "sweep.nc"
-        ds.to_netcdf(target)
-    paths = [target]
     swept = list(cfg.sweep)
     summary = options.summary or "sse"
     outs = [ly.name for ly in cfg.net.layers if ly.kind in ("target", "compare")]
     layer = outs[0] if outs else cfg.net.layers[-1].name
-    if len(swept) >= 2 and importlib.util.find_spec("matplotlib") is not None:
-        import matplotlib
 
-        matplotlib.use("Agg")
+    def draw() -> Any:
+        if len(swept) < 2:
+            return None
         ax = heatmap(ds.sel(layer=layer).isel(epoch=-1), summary, x=options.x, y=options.y)
         ax.set_title(f"{layer} {summary}, last epoch (mean over batch)")
-        ax.figure.tight_layout()
-        ax.figure.savefig(folder / "heatmap.png", dpi=120)
-        paths.append(folder / "heatmap.png")
+        return ax
+
+    paths = write_sweep(ds, folder, options.format, draw)
     sizes = " x ".join(f"{n}={ds.sizes[n]}" for n in swept)
     epochs = int(ds.attrs["epochs"])
     print(f"{cfg.path}: network {cfg.net.name!r}, swept {sizes}, {epochs} epochs each")
