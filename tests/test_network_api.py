@@ -408,18 +408,24 @@ def test_pickled_network_continues_bit_for_bit_and_keeps_its_views(backend):
     assert not empty._built
 
 
+def _continues_alike(a, load, x, y):
+    """A fresh network (other initial weights) given a's saved state by ``load`` runs the
+    next trials as a does: the same cycles and weights, bit for bit."""
+    ra = a.run({"Input": x}, {"Output": y}, record=["act"])
+    b = small_net(seed=7)
+    load(b)
+    rb = b.run({"Input": x}, {"Output": y}, record=["act"])
+    assert np.array_equal(ra.cycles["Output"]["act"], rb.cycles["Output"]["act"])
+    assert np.array_equal(ra.weights["HiddenToOutput"], rb.weights["HiddenToOutput"])
+
+
 def test_save_load_state_npz(tmp_path):
     """save_state / load_state (.npz, no pickle) continue bit for bit."""
     x, y = patterns(4)
     a = small_net()
     a.run({"Input": x[:2]}, {"Output": y[:2]})
     a.save_state(tmp_path / "s.npz")
-    ra = a.run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"])
-    b = small_net(seed=7)
-    b.load_state(tmp_path / "s.npz")
-    rb = b.run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"])
-    assert np.array_equal(ra.cycles["Output"]["act"], rb.cycles["Output"]["act"])
-    assert np.array_equal(ra.weights["HiddenToOutput"], rb.weights["HiddenToOutput"])
+    _continues_alike(a, lambda b: b.load_state(tmp_path / "s.npz"), x[2:], y[2:])
 
 
 def test_state_saved_before_kna_noise_cpp85_loads(tmp_path):
@@ -434,12 +440,7 @@ def test_state_saved_before_kna_noise_cpp85_loads(tmp_path):
            if not (k.startswith("layer/") and k.rsplit("/", 1)[1] in STATE_VARS_ADDED)}
     assert len(old) < len(a.get_state())
     np.savez(tmp_path / "old.npz", **old)
-    ra = a.run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"])
-    b = small_net(seed=7)
-    b.load_state(tmp_path / "old.npz")
-    rb = b.run({"Input": x[2:]}, {"Output": y[2:]}, record=["act"])
-    assert np.array_equal(ra.cycles["Output"]["act"], rb.cycles["Output"]["act"])
-    assert np.array_equal(ra.weights["HiddenToOutput"], rb.weights["HiddenToOutput"])
+    _continues_alike(a, lambda b: b.load_state(tmp_path / "old.npz"), x[2:], y[2:])
     del old["layer/Hidden/act"]
     with pytest.raises(ValueError, match=r"missing.*layer/Hidden/act"):
         small_net().set_state(old)

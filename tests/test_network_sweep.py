@@ -110,6 +110,7 @@ def test_the_sweep_draws_a_heatmap_of_the_last_epoch(tmp_path):
         ({"Layer:inhib.layer.gx": [1.0]}, {}, KeyError, r"grid point .*gx"),
         ({"Layer:inhib.layer.gi": [1.0, -1.0]}, {}, ValueError, r"grid point \{'Layer:inhib"),
         ({"Layer:inhib.layer.gi": [1.0]}, {"epochs": 0}, ValueError, "epochs must be"),
+        ({"Layer:inhib.layer.gi": [1.0]}, {"chunk_size": 0}, ValueError, "chunk_size must be"),
         ({"Layer:inhib.layer.gi": [1.0]}, {"init_rng": None}, TypeError, "init_rng must be"),
         ({"Layer:inhib.layer.gi": [1.0]}, {"max_bytes": 100}, MemoryError, "max_bytes = 100"),
     ],

@@ -71,6 +71,9 @@ def test_sweep_bad_input() -> None:
         lf.sweep({"lrate": [0.1]}, inputs=X, summaries=["spikes"])
     with pytest.raises(TypeError, match="'n_units' is set by the sweep"):
         lf.sweep({"lrate": [0.1]}, inputs=X, n_units=3)
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="chunk_size must be an int >= 1"):
+            lf.sweep({"lrate": [0.1]}, inputs=X, chunk_size=bad)
 
 
 def test_sweep_trace_budget_refused_before_running() -> None:

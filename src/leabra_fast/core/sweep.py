@@ -222,7 +222,10 @@ def run_chunk(
 
 
 def chunk_bounds(n: int, size: int) -> list[tuple[int, int]]:
-    """(start, stop) of each chunk of ``size`` points (the last may be shorter)."""
+    """(start, stop) of each chunk of ``size`` points (the last may be shorter); ``size``
+    is checked here, for every sweep."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"sweep: chunk_size must be an int >= 1, got {size!r}")
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
@@ -418,8 +421,6 @@ def sweep(
         options["n_threads"] = 1
     if chunk_size is None:
         chunk_size = n if client is None else default_chunk_size(n, worker_threads(client))
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"sweep: chunk_size must be an int >= 1, got {chunk_size!r}")
     chunks = chunk_bounds(n, chunk_size)
 
     def task(k: int, remote: bool) -> tuple[Any, tuple[Any, ...]]:

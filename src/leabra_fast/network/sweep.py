@@ -87,7 +87,8 @@ def _run_points(
     layers = [ly.name for ly in net.layers]
     hist = np.full((len(points), len(EPOCH_STATS), len(layers), epochs, n_batch), np.nan)
     n_run = np.zeros(len(points), np.int64)
-    wts = {pj.name: np.zeros((len(points), n_batch, *pj.mask.shape)) for pj in net.prjns}
+    wts = {pj.name: np.zeros((len(points), n_batch, *pj.mask.shape))
+           for pj in (net.prjns if weights else ())}  # fmt: skip
     try:
         for i, point in enumerate(points):
             _set_params(net, base)
@@ -105,10 +106,7 @@ def _run_points(
                     wts[pj.name][i] = net.weights(pj.name)
     finally:
         _set_params(net, base)
-    out = {"history": hist, "n_epochs": n_run}
-    if weights:
-        out.update({f"wt_{name}": w for name, w in wts.items()})
-    return out
+    return {"history": hist, "n_epochs": n_run, **{f"wt_{n}": w for n, w in wts.items()}}
 
 
 def _seed_desc(rng: Any) -> Any:
@@ -215,10 +213,6 @@ def sweep(
         raise TypeError(f"sweep: net must be a Network, got {type(net).__name__}")
     if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"sweep: epochs must be an int >= 1, got {epochs!r}")
-    if chunk_size is not None and (
-        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
-    ):
-        raise ValueError(f"sweep: chunk_size must be an int >= 1, got {chunk_size!r}")
     if lazy and store is None:
         raise ValueError("sweep: lazy=True reads the results back from a store; give store=")
     for name, given in (("init_rng", init_rng), ("rng", rng)):
