@@ -271,14 +271,17 @@ ctypedef struct Team:
     # The threads running one batch copy (one thread: n = 1, nothing waits).  Thread t
     # owns one contiguous run of the layers' units for the whole run (lf_team_cuts), its
     # slice of layer li being own[(t * n_layers + li) * 2 + 0 / 1] (empty, whole, or cut
-    # at a pool or LF_W edge), and computes every step of a cycle for its units: who
-    # sends, the sending into them (all senders' lists, in index order), GeRaw, Gi,
-    # ActFmG.  A unit's data stay in its owner's cache: a work pool handing out slices
-    # per step moved them between cores every step and gave no speed-up.  Layer sums
-    # run as a chain in thread order: each thread continues its predecessor's running
-    # sum (part), which is the serial order, so the same bits.  One barrier per cycle
-    # (senders' lists complete; they alternate between two buffers); a thread waits for
-    # another only to continue a layer sum or for the inhibition of a layer it shares.
+    # at a pool or LF_W edge), and computes every step of a cycle for its units but one:
+    # who sends, GeRaw, Gi, ActFmG.  A unit's data stay in its owner's cache: a work
+    # pool handing out slices per step moved them between cores every step and gave no
+    # speed-up.  The exception is the sending (all senders' lists into a receiver, in
+    # index order), whose cost follows who sends: it is cut anew every cycle
+    # (lf_scatter_share), and fixed cuts left one thread waiting for the other at every
+    # cycle's barrier.  Layer sums run as a chain in thread order: each thread
+    # continues its predecessor's running sum (part), which is the serial order, so the
+    # same bits.  Two barriers per cycle (senders' lists complete, which alternate
+    # between two buffers; the sending done); a thread waits for another otherwise only
+    # to continue a layer sum or for the inhibition of a layer it shares.
     long long count
     long long gen
     long long pad[6]
@@ -1549,30 +1552,79 @@ cdef inline Py_ssize_t lf_cut(Py_ssize_t n, Py_ssize_t k, Py_ssize_t n_slices) n
     return n * k // n_slices
 
 
-cdef void lf_layer_ge(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ssize_t t,
-                      Py_ssize_t li, Py_ssize_t par) noexcept nogil:
-    """Sending into thread t's units of layer li (every sender list of this cycle's
-    parity ``par``, in thread order: index order) and their GFmInc."""
+cdef inline long long lf_rows_into(const Net* net, const Team* tm, const Py_ssize_t* n_send,
+                                   Py_ssize_t li) noexcept nogil:
+    """Rows of weights each receiver of layer li adds this cycle (its projections'
+    senders)."""
+    cdef Py_ssize_t k, s, nl = net.n_layers
+    cdef long long rows = 0
+    for k in range(net.lc[li].recv0, net.lc[li].recv1):
+        for s in range(tm.n):
+            rows += n_send[s * nl + lf_recv_prjn(net, li, k).send]
+    return rows
+
+
+cdef inline Py_ssize_t lf_share_cut(long long x, long long rows, Py_ssize_t n) noexcept nogil:
+    """Units of a layer of n units, each adding ``rows`` rows, that fit in ``x`` row
+    additions: rounded to whole LF_W blocks (a cache line is never shared), 0 .. n."""
+    cdef long long u
+    if x <= 0:
+        return 0
+    if x >= rows * n:
+        return n
+    u = (x // rows + LF_W // 2) // LF_W * LF_W
+    return n if u > n else u
+
+
+cdef void lf_scatter_share(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ssize_t t,
+                           Py_ssize_t par) noexcept nogil:
+    """Go SendGDelta's sending into every layer, thread t's share: the receivers of all
+    layers in order, each costing one row addition per sender of its projections this
+    cycle, cut into tm.n runs of equal cost; thread t adds into the receivers of run t
+    every sender list of parity ``par`` (in thread order: index order).  Which senders
+    send changes every cycle, and so does the cost of each layer's receivers: cut by
+    fixed unit ownership, a thread waited for the other at every cycle's barrier.
+    Every thread computes the same cuts from the same counts, and who adds into a
+    receiver changes no value (lf_scatter's row sums are per receiver)."""
     cdef Py_ssize_t* idx = sc.idx + par * net.n_tot
     cdef double* d = sc.d + par * net.n_tot
     cdef Py_ssize_t* n_send = sc.n_send + par * tm.n * net.n_layers
-    cdef const LayerC* L = &net.lc[li]
+    cdef const LayerC* L
     cdef const LayerC* Ls
     cdef const PrjnC* p
-    cdef Py_ssize_t k, s, n, pi, u0, nl = net.n_layers
-    cdef Py_ssize_t r0 = lf_own0(tm, t, nl, li), r1 = lf_own1(tm, t, nl, li)
-    if r1 == r0:
-        return
-    for k in range(L.recv0, L.recv1):
-        pi = net.recv_list[k]
-        p = &net.pc[pi]
-        Ls = &net.lc[p.send]
-        for s in range(tm.n):
-            n = n_send[s * nl + p.send]
-            if n:
-                u0 = lf_own0(tm, s, nl, p.send)
-                lf_scatter(net, b, pi, idx + Ls.off + u0, d + Ls.off + u0, n, r0, r1)
-    lf_g_from_inc(net, b, L, r0, r1)
+    cdef Py_ssize_t li, k, s, n, pi, u0, r0, r1, nl = net.n_layers
+    cdef long long total = 0, before = 0, rows, lo, hi
+    for li in range(nl):
+        total += lf_rows_into(net, tm, n_send, li) * net.lc[li].n
+    lo = total * t // tm.n
+    hi = total * (t + 1) // tm.n
+    for li in range(nl):
+        L = &net.lc[li]
+        rows = lf_rows_into(net, tm, n_send, li)
+        if rows == 0:
+            continue
+        r0 = lf_share_cut(lo - before, rows, L.n)
+        r1 = lf_share_cut(hi - before, rows, L.n)
+        before += rows * L.n
+        if r1 <= r0:
+            continue
+        for k in range(L.recv0, L.recv1):
+            pi = net.recv_list[k]
+            p = &net.pc[pi]
+            Ls = &net.lc[p.send]
+            for s in range(tm.n):
+                n = n_send[s * nl + p.send]
+                if n:
+                    u0 = lf_own0(tm, s, nl, p.send)
+                    lf_scatter(net, b, pi, idx + Ls.off + u0, d + Ls.off + u0, n, r0, r1)
+
+
+cdef void lf_layer_ge(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t,
+                      Py_ssize_t li) noexcept nogil:
+    """GFmInc of thread t's units of layer li (after every thread's sending)."""
+    cdef Py_ssize_t r0 = lf_own0(tm, t, net.n_layers, li), r1 = lf_own1(tm, t, net.n_layers, li)
+    if r1 > r0:
+        lf_g_from_inc(net, b, &net.lc[li], r0, r1)
 
 
 cdef void lf_layer_act(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t,
@@ -1590,8 +1642,10 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_
     receiver adds its senders in index order, every unit is computed alone and layer
     sums keep the serial order, so the bits do not depend on the thread count.
 
-    One barrier (all senders decided), then each thread goes through its layers so that
-    the others wait little: in the Ge step the layer it shares with the next thread
+    A barrier (all senders decided), the sending shared out by its cost this cycle
+    (lf_scatter_share), a barrier, then each thread goes through its layers so that
+    the others wait little (the layers it owns whole summed side by side,
+    lf_layer_sums): in the Ge step the layer it shares with the next thread
     (its tail, whose running sums that thread continues) first and the one it shares
     with the previous thread (its head, whose sums it continues and whose inhibition it
     computes, ending the layer) last; in the Act step its tail last (it waits for that
@@ -1617,19 +1671,22 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_
             for li in range(nl):
                 if net.lc[li].send1 > net.lc[li].send0:
                     n_sent += n_send[s * nl + li]
+    lf_scatter_share(net, b, sc, tm, t, par)
+    lf_barrier(tm)
     # Ge: net input, Ge statistics and inhibition
     step[0] += 1
     sg = step[0]
     if tail >= 0 and tail != head:
-        lf_layer_ge(net, b, sc, tm, t, tail, par)
+        lf_layer_ge(net, b, tm, t, tail)
         lf_layer_sum(net, b, tm, t, tail, sg, U_GE, P_GE_AVG, P_GE_MAX, True)
         lfn_store(&tm.posted[t * LF_LINE], sg)
     for li in range(nl):
         if li != tail and li != head:
-            lf_layer_ge(net, b, sc, tm, t, li, par)
-            lf_layer_sum(net, b, tm, t, li, sg, U_GE, P_GE_AVG, P_GE_MAX, True)
+            lf_layer_ge(net, b, tm, t, li)
+    # the layers it owns whole: side by side (the others own none of them)
+    lf_layer_sums(net, b, U_GE, P_GE_AVG, P_GE_MAX, True, tm, t)
     if head >= 0:
-        lf_layer_ge(net, b, sc, tm, t, head, par)
+        lf_layer_ge(net, b, tm, t, head)
         lf_layer_sum(net, b, tm, t, head, sg, U_GE, P_GE_AVG, P_GE_MAX, True)
     if tm.n > 1:
         lfn_store(&tm.posted[t * LF_LINE], sg)
@@ -1647,8 +1704,10 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_
         if tail != head:
             lf_layer_sum(net, b, tm, t, tail, sa, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
             lfn_store(&tm.posted[t * LF_LINE], sa)
+    lf_layer_sums(net, b, U_ACT, P_ACT_AVG, P_ACT_MAX, False, tm, t)
     for li in range(nl):
-        if li != head and (li != tail or tail == head or tm.ender[li] == t):
+        if (li != head and (li != tail or tail == head or tm.ender[li] == t)
+                and not lf_whole(net, tm, t, li)):
             lf_layer_sum(net, b, tm, t, li, sa, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
     if head >= 0:
         lf_layer_sum(net, b, tm, t, head, sa, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
@@ -1726,12 +1785,22 @@ cdef inline void lf_sum_max8(const double** a, const Py_ssize_t* n, double* s,
     m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7] = m0, m1, m2, m3, m4, m5, m6, m7
 
 
+cdef inline bint lf_whole(const Net* net, const Team* tm, Py_ssize_t t,
+                          Py_ssize_t li) noexcept nogil:
+    """Thread t owns all of layer li (no team: every thread of one owns every layer)."""
+    return tm == NULL or (lf_own0(tm, t, net.n_layers, li) == 0
+                          and lf_own1(tm, t, net.n_layers, li) == net.lc[li].n)
+
+
 cdef void lf_layer_sums(const Net* net, Py_ssize_t b, int var, int avg_k, int max_k,
-                        bint ge) noexcept nogil:
-    """lf_layer_sum of every layer for a team of one thread: the layers' sums eight at a
-    time (lf_sum_max8), then each layer's statistics (with ``ge`` its inhibition and
-    the advance of its noise counter), in layer order."""
+                        bint ge, const Team* tm, Py_ssize_t t) noexcept nogil:
+    """lf_layer_sum of every layer thread t of the team owns whole (``tm`` NULL: every
+    layer): the layers' sums eight at a time (lf_sum_max8), then each layer's
+    statistics (with ``ge`` its inhibition and the advance of its noise counter), in
+    layer order.  (A layer's sum follows its units in order whoever adds it, so the
+    same bits as lf_layer_sum.)"""
     cdef Py_ssize_t li, j, k, q, nl = net.n_layers
+    cdef Py_ssize_t lis[8]
     cdef const LayerC* Ls[8]
     cdef const double* a[8]
     cdef Py_ssize_t n[8]
@@ -1742,9 +1811,16 @@ cdef void lf_layer_sums(const Net* net, Py_ssize_t b, int var, int avg_k, int ma
     cdef double* mx
     li = 0
     while li < nl:
-        k = nl - li if nl - li < 8 else 8
+        k = 0
+        while li < nl and k < 8:
+            if lf_whole(net, tm, t, li):
+                lis[k] = li
+                k += 1
+            li += 1
+        if k == 0:
+            break
         for j in range(8):
-            Ls[j] = &net.lc[li + (j if j < k else 0)]
+            Ls[j] = &net.lc[lis[j if j < k else 0]]
             a[j] = lf_u(net, var, b, Ls[j])
             n[j] = Ls[j].n
         lf_sum_max8(a, n, s, m)
@@ -1759,8 +1835,7 @@ cdef void lf_layer_sums(const Net* net, Py_ssize_t b, int var, int avg_k, int ma
             if ge:
                 lf_inhib_pools(net, b, L)
                 if L.noise_type != NOISE_NONE and not L.noise_fixed:
-                    lf_noise_advance(net, b, li + j)
-        li += k
+                    lf_noise_advance(net, b, lis[j])
 
 
 cdef long long lf_cycle_solo(const Net* net, Py_ssize_t b, Scratch* sc,
@@ -1793,12 +1868,12 @@ cdef long long lf_cycle_solo(const Net* net, Py_ssize_t b, Scratch* sc,
                 Ls = &net.lc[p.send]
                 lf_scatter(net, b, pi, idx + Ls.off, d + Ls.off, n, 0, L.n)
         lf_g_from_inc(net, b, L, 0, L.n)
-    lf_layer_sums(net, b, U_GE, P_GE_AVG, P_GE_MAX, True)
+    lf_layer_sums(net, b, U_GE, P_GE_AVG, P_GE_MAX, True, NULL, 0)
     for li in range(nl):
         L = &net.lc[li]
         lf_gi_units(net, b, L, 0, L.n)
         lf_act_from_g(net, b, L, 0, L.n)
-    lf_layer_sums(net, b, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
+    lf_layer_sums(net, b, U_ACT, P_ACT_AVG, P_ACT_MAX, False, NULL, 0)
     step[0] += 2
     return n_sent
 
@@ -2382,7 +2457,9 @@ cdef double lf_unit_cost(const Net* net, Py_ssize_t li) noexcept nogil:
     network: deciding to send, GFmInc, Gi and ActFmG (little for a hard-clamped input),
     and per receiving projection about 0.3 ns per sender, taking 5% of a layer's units
     to send (a hard-clamped input's send only when its pattern changes).  (Rates
-    measured in the previous trial, re-cutting every trial, ran slower.)"""
+    measured in the previous trial, re-cutting every trial, ran slower.  The sending
+    itself is shared out anew every cycle, lf_scatter_share; dropping its estimate
+    here measured no faster.)"""
     cdef const LayerC* L = &net.lc[li]
     cdef const LayerC* S
     cdef double c = 2.5 if L.hard and L.kind == K_INPUT else 12.0
