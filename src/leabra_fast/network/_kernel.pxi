@@ -2188,6 +2188,29 @@ cdef void lf_learn_row(const PrjnC* p, Py_ssize_t nr, double su_s_lrn, double su
                       c.wb_on)
 
 
+cdef inline void lf_norm_to_max(double* norm, Py_ssize_t n) noexcept nogil:
+    """Go's sender-level Norm: every synapse of the row takes the row's max (from 0).
+    Eight running maxima side by side, then theirs: one dependent vmaxsd per synapse
+    took 4% of a trial at N = 625.  A max is exact, and Norm values are >= +0 (no -0
+    to tie with), so the same value whatever the order."""
+    cdef double m8[8]
+    cdef double mx = 0.0
+    cdef Py_ssize_t i = 0, j
+    for j in range(8):
+        m8[j] = 0.0
+    while i + 8 <= n:
+        for j in range(8):
+            m8[j] = norm[i + j] if norm[i + j] > m8[j] else m8[j]
+        i += 8
+    while i < n:
+        mx = norm[i] if norm[i] > mx else mx
+        i += 1
+    for j in range(8):
+        mx = m8[j] if m8[j] > mx else mx
+    for i in range(n):
+        norm[i] = mx
+
+
 cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_clean,
                         Py_ssize_t s0, Py_ssize_t s1) noexcept nogil:
     """Go DWt then WtFmDWt of one projection, fused row by row (a sender's synapses are
@@ -2235,22 +2258,14 @@ cdef void lf_learn_prjn(const Net* net, Py_ssize_t b, const PrjnC* p, bint dwt_c
             lf_learn_row(p, nr, s_avg_s_lrn[s], s_avg_m[s], r_avg_s_lrn, r_avg_m, r_avg_l,
                          r_avg_l_lrn, wb_inc, wb_dec, norm, mom0 + o, lwt0 + o, wt0 + o)
             if p.norm_on:
-                mx = 0.0
-                for r in range(nr):
-                    mx = norm[r] if norm[r] > mx else mx
-                for r in range(nr):
-                    norm[r] = mx
+                lf_norm_to_max(norm, nr)
             continue
         if p.full:
             if active:
                 lf_dwt_row(p, nr, s_avg_s_lrn[s], s_avg_m[s], r_avg_s_lrn, r_avg_m, r_avg_l,
                            r_avg_l_lrn, dwt0 + o, norm, mom0 + o)
                 if p.norm_on:
-                    mx = 0.0
-                    for r in range(nr):
-                        mx = norm[r] if norm[r] > mx else mx
-                    for r in range(nr):
-                        norm[r] = mx
+                    lf_norm_to_max(norm, nr)
             lf_wt_row(p, nr, wb_inc, wb_dec, wt0 + o, lwt0 + o, dwt0 + o)
             continue
         mx = 0.0
