@@ -1149,14 +1149,15 @@ ctypedef struct ActLanes:
     double gkna_s[16]
 
 
-cdef inline long long lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) noexcept nogil:
+cdef inline long long lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise,
+                                   bint nok) noexcept nogil:
     """VmFmG of LF_W lanes (Vm by one Euler step) and NXX1's arguments, chosen first:
-    Vm - Thr below threshold, else Ge - its threshold (without K for ActLrn): the same
-    values as the reference's selection after three NXX1.  (Both arguments even when
-    ActLrn's is not needed: without it GCC moves the division into a branch and the
-    loop no longer vectorises.)  Returns the number of lanes whose Act argument is
-    below 0 plus LF_W + 1 times the number whose Gk is not 0 (counted in this loop,
-    which vectorises: GCC left separate loops counting them scalar)."""
+    Vm - Thr below threshold, else Ge - its threshold (with ``nok`` also without K, for
+    ActLrn; a constant at each call: a branch on a variable inside the loop left it
+    scalar): the same values as the reference's selection after three NXX1.  Returns
+    the number of lanes whose Act argument is below 0 plus LF_W + 1 times the number
+    whose Gk is not 0 (counted in this loop, which vectorises: GCC left separate loops
+    counting them scalar)."""
     cdef int i
     cdef bint sub
     cdef long long n_below = 0, n_k = 0
@@ -1183,9 +1184,24 @@ cdef inline long long lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise) 
         sub = x.act[i] < c.vm_act_thr and v <= c.thr
         nw_sub = v - c.thr
         x.drv[i] = nw_sub if sub else ge_e - ge_thr
-        x.drv_nok[i] = nw_sub if sub else ge_e - ge_thr_nok
+        if nok:
+            x.drv_nok[i] = nw_sub if sub else ge_e - ge_thr_nok
         n_below += 1 if x.drv[i] < 0 else 0
     return n_below + (LF_W + 1) * n_k
+
+
+cdef inline void lf_act_drive_nok(const LayerC* c, ActLanes* x) noexcept nogil:
+    """lf_act_drive's argument without K (x.drv_nok) after a call without ``nok``, from
+    the new Vm and the Act, Ge and Gi it leaves as they were: the same expressions, so
+    the same bits."""
+    cdef int i
+    cdef bint sub
+    cdef double ge_thr_nok
+    for i in range(LF_W):
+        ge_thr_nok = ((c.gbar_i * x.gi[i] * c.erev_sub_thr_i
+                       + c.gbar_l * c.erev_sub_thr_l) / c.thr_sub_erev_e)
+        sub = x.act[i] < c.vm_act_thr and x.vm[i] <= c.thr
+        x.drv_nok[i] = x.vm[i] - c.thr if sub else x.ge[i] * c.gbar_e - ge_thr_nok
 
 
 cdef inline void lf_act_lanes(const LayerC* c, ActLanes* x, bint no_k,
@@ -1431,7 +1447,7 @@ cdef void_noinline lf_act_block_full(const Net* net, Py_ssize_t b, const LayerC*
     lf_load(x.gkna_f, gkna_f + i0, mm)
     lf_load(x.gkna_m, gkna_m + i0, mm)
     lf_load(x.gkna_s, gkna_s + i0, mm)
-    lf_act_drive(&Lc, &x, L.noise_type == NOISE_VM)
+    lf_act_drive(&Lc, &x, L.noise_type == NOISE_VM, True)
     lf_act_lanes_full(&Lc, &x)
     if L.kna_on:
         for i in range(m):
@@ -1520,8 +1536,11 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             lf_load(x.gi, gi_ + i0, mm)
             lf_load(x.gk, gk_ + i0, mm)
             # lanes below 0, plus LF_W + 1 per lane with a Gk
-            n_below = lf_act_drive(&Lc, &x, False)
+            # ActLrn's argument only when a lane has a Gk (KNa): else it equals Act's
+            n_below = lf_act_drive(&Lc, &x, False, False)
             no_k = n_below <= LF_W
+            if not no_k:
+                lf_act_drive_nok(&Lc, &x)
             if n_below == LF_W:        # no Gk, every lane below 0
                 lf_act_lanes(&Lc, &x, True, True)
             elif no_k:
