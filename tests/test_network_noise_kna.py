@@ -389,3 +389,28 @@ def test_float32_reference_runs_cpp85_with_noise():
     assert a.cycles["Hidden"]["act"].dtype == np.float32
     va, vb = a.cycles["Hidden"]["vm_eq"][:, :8], b.cycles["Hidden"]["vm_eq"][:, :8]
     np.testing.assert_allclose(va, vb, atol=1e-5)
+
+
+def test_a_gk_left_by_kna_switched_off_is_still_followed():
+    """KNa on for two trials, then off with a trial-start decay of 0.5: Hidden keeps half
+    the Gk it had each trial (nothing adapts it any more), so the compiled kernel's
+    usual blocks meet lanes with a Gk and compute ActLrn's NXX1 argument without K for
+    them (lf_act_drive_nok); both backends give the same bits."""
+    inp, tg = patterns(n_trials=4)
+    first = ({"Input": inp["Input"][:2]}, {"Output": tg["Output"][:2]})
+    then = ({"Input": inp["Input"][2:]}, {"Output": tg["Output"][2:]})
+    na, nb = make([KNA]), make([KNA])
+    na.run(*first, backend="python")
+    nb.run(*first, backend="cython")
+    gk = na.state.layers["Hidden"]["gk"]
+    assert gk.max() > 0.01
+    for net in (na, nb):
+        net.apply_params([("#Hidden", {"act.kna.on": False, "act.init.decay": 0.5})])
+    ra = na.run(*then, backend="python", record=list(CYCLE_VARS))
+    rb = nb.run(*then, backend="cython", record=list(CYCLE_VARS))
+    assert_same_run(ra, rb, na, nb)
+    for k, v in na.get_state().items():
+        np.testing.assert_array_equal(v, nb.get_state()[k], err_msg=k)
+    assert ra.cycles["Hidden"]["gk"].max() > 0.01  # the Gk stayed: the branch was taken
+    act, lrn = ra.cycles["Hidden"]["act"], ra.cycles["Hidden"]["act_lrn"]
+    assert not np.array_equal(act, lrn)  # ActLrn follows its own argument (no K)
