@@ -9,7 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leabra_fast.network import Network, bench_net, compiled, compiled_backend, sweep, train
+from leabra_fast.network import (
+    Network,
+    bench_net,
+    bench_patterns,
+    compiled,
+    compiled_backend,
+    sweep,
+    train,
+)
 from leabra_fast.network.training import EPOCH_STATS
 
 # the module (the package's ``sweep`` is the function)
@@ -20,14 +28,17 @@ TARGETS = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], float)
 BASE = [("Layer", {"inhib.layer.gi": 1.6}), (".back", {"wt_scale.rel": 0.3})]
 
 #: Swept keys and a few values each: layer act / inhib parameters (incl. the flags hard
-#: clamping and KNa), projection learning (lrate, norm / momentum / WtBal flags),
-#: wt_scale abs / rel and wt_init.
+#: clamping and KNa, activation noise, C++ 8.5's equations), projection learning (lrate,
+#: norm / momentum / WtBal flags), wt_scale abs / rel and wt_init.
 VALUES = {
     "Layer:inhib.layer.gi": [1.3, 1.6, 2.1],
     "#Hidden:act.gbar.l": [0.1, 0.25],
     "#Hidden:act.kna.on": [False, True],
     "#Input:act.clamp.hard": [True, False],
     "#Output:inhib.layer.ff": [0.8, 1.2],
+    "#Hidden:act.noise.type": ["none", "ge", "vm"],
+    "#Hidden:act.noise.var": [0.01, 0.05],
+    "#Hidden:equations": ["go_v1", "cpp85"],
     "Prjn:learn.lrate": [0.01, 0.04, 0.2],
     "Prjn:learn.norm.on": [True, False],
     "Prjn:learn.momentum.on": [True, False],
@@ -85,7 +96,7 @@ def _check_points(ds, points, n_batch, epochs, inputs=None, **kw):
         assert int(got.n_epochs) == res.n_epochs
 
 
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=int(__import__('os').environ.get('PACK_EXAMPLES', 12)), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(
     keys=st.lists(st.sampled_from(sorted(VALUES)), min_size=1, max_size=3, unique=True),
@@ -284,3 +295,28 @@ def test_per_copy_tables_are_refused_by_the_reference_backend():
     net._copy_tables = [compiled_backend.layer_tables(net)[:2]] * 3
     with pytest.raises(ValueError, match="3 sets for 2 batch copies"):
         net.run({"Input": PATTERNS}, {"Output": TARGETS}, backend="cython")
+
+
+@pytest.mark.parametrize("n_batch", [1, 2])
+def test_packed_points_of_the_bench_net_equal_lone_trains(n_batch):
+    """emergent's bench net, 12 patterns per epoch (numpy averages more than 8 trials in
+    another order along a wider array: each point's curves come from its own copies)."""
+    pats = bench_patterns(12, 16, rng=2)
+    args = ({"Input": pats["Input"]}, {"Output": pats["Output"]})
+    points = [{"Layer:inhib.layer.gi": 1.6, "Prjn:learn.lrate": 0.01},
+              {"Layer:inhib.layer.gi": 2.0, "Prjn:learn.lrate": 0.04},
+              {"Layer:inhib.layer.gi": 1.8, "Prjn:learn.lrate": 0.2}]  # fmt: skip
+    ds = sweep(bench_net(16, n_batch=n_batch, rng=1), points, *args, epochs=2, init_rng=3,
+               rng=4, order="permuted", weights=True, n_threads=2)  # fmt: skip
+    for i, point in enumerate(points):
+        net = bench_net(16, n_batch=n_batch, rng=1)
+        net.apply_params([(k.split(":")[0], {k.split(":")[1]: v}) for k, v in point.items()])
+        net.init_weights(3)
+        res = train(net, *args, epochs=2, order="permuted", rng=4, backend="cython")
+        for ly in net.layers:
+            for stat in EPOCH_STATS:
+                got = ds[stat].isel(point=i).sel(layer=ly.name).values
+                np.testing.assert_array_equal(got, res.history[ly.name][stat], ly.name + stat)
+        for pj in net.prjns:
+            np.testing.assert_array_equal(ds[f"wt_{pj.name}"].isel(point=i).values,
+                                          net.weights(pj.name))  # fmt: skip

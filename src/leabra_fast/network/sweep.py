@@ -38,8 +38,9 @@ from ..core.sweep import chunk_bounds, gather_chunks, lead_coords, parse_grid, w
 from ..core.traces import DEFAULT_MAX_TRACE_BYTES
 from . import compiled_backend
 from .network import Network
+from .result import NetworkResult
 from .structure import Layer, Projection
-from .training import EPOCH_STATS, train
+from .training import EPOCH_STATS, epoch_stats, train
 
 __all__ = ["PACK_BYTES", "sweep"]
 
@@ -177,13 +178,20 @@ def _run_pack(
     opts = {**train_options, "rng": _fresh(train_options["rng"])}
     res = train(packed, _tiled(net, inputs, n_pack), _tiled(net, targets, n_pack),
                 progress=False, **opts)  # fmt: skip
-    hist = out["history"]
     sl = slice(first, first + n_pack)
     out["n_epochs"][sl] = res.n_epochs
-    for li, ly in enumerate(net.layers):
-        for si, stat in enumerate(EPOCH_STATS):
-            h = res.history[ly.name][stat]  # (n_epochs, n_pack * nb), point-major
-            hist[sl, si, li, : h.shape[0]] = h.reshape(h.shape[0], n_pack, nb).transpose(1, 0, 2)
+    # each point's curves from its copies' trial statistics, as its lone train makes
+    # them: the pack's (n_trials, n_pack * nb) arrays would be averaged over trials in
+    # another order (numpy's sums run another way along a wider array's rows)
+    full = int(np.searchsorted(res.epoch, res.n_epochs))
+    for i in range(n_pack):
+        cols = slice(i * nb, (i + 1) * nb)
+        stats = {ly: {k: np.ascontiguousarray(a[:full, cols]) for k, a in d.items()}
+                 for ly, d in res.stats.items()}  # fmt: skip
+        hist_i = epoch_stats(NetworkResult(stats=stats), res.epoch[:full], res.n_epochs)
+        for li, ly in enumerate(net.layers):
+            for si, stat in enumerate(EPOCH_STATS):
+                out["history"][first + i, si, li, : res.n_epochs] = hist_i[ly.name][stat]
     for pj in net.prjns:
         name = f"wt_{pj.name}"
         if name in out:
