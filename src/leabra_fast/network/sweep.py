@@ -78,10 +78,12 @@ def _params(net: Network) -> list[Any]:
     return [obj.params for obj in _objects(net)]
 
 
-def _set_params(net: Network, params: list[Any]) -> None:
+def _set_params(net: Network, params: list[Any], consts: bool = True) -> None:
+    """Give ``net``'s layers and projections ``params``; ``consts=False``: leave its
+    constants to the caller's next step that makes them (apply_params, init_weights)."""
     for obj, p in zip(_objects(net), params, strict=True):
         obj.params = p
-    if net._built:
+    if net._built and consts:
         net._make_consts()
 
 
@@ -133,6 +135,26 @@ def _tiled(net: Network, pats: Mapping[str, Any] | None, n_pack: int) -> dict[st
     return out
 
 
+def _put_state(packed: Network, net: Network, i: int) -> None:
+    """Copy ``net``'s whole state into batch copies ``i * n_batch ..`` of ``packed`` (the
+    same structure): every buffer of the packed state (layout.py) is batch-major, so
+    the point's copies are one block of each (of each projection's block of S)."""
+    src, dst, nb = net._packed, packed._packed, net.n_batch
+    cols = slice(i * nb, (i + 1) * nb)
+    for name in ("U", "F", "P", "LV", "R"):  # (variables, batch, ...)
+        a = getattr(src, name)
+        getattr(dst, name)[:, cols] = a
+    dst.G[cols] = src.G  # (batch, projections)
+    for pi, pj in enumerate(net.prjns):  # (variables, [projection: (batch, send, recv)])
+        size = nb * pj.mask.size
+        d0 = dst.syn_off[pi] + i * size
+        dst.S[:, d0 : d0 + size] = src.S[:, src.syn_off[pi] : src.syn_off[pi] + size]
+    for k, v in net.state.scalars.items():  # counters (trials, WtBal): the same at every point
+        if i and packed.state.scalars[k] != v:
+            raise RuntimeError(f"sweep: {k} differs between points after init_weights")
+        packed.state.scalars[k] = v
+
+
 def _run_pack(
     net: Network,
     points: list[dict[str, Any]],
@@ -150,30 +172,18 @@ def _run_pack(
     packed = net._with_n_batch(n_pack * nb)
     packed.build()
     tables: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
-    states: list[dict[str, np.ndarray]] = []
-    for point in points:
-        # the point's initial state from its own network of n_batch copies (the same
-        # draws as its lone run), its tables from the pack's (whose offsets they need)
-        _set_params(net, base)
-        net.apply_params(_sheet(point))
-        net.init_weights(_fresh(init_rng))
-        states.append(net.get_state())
-        _set_params(packed, base)
+    for i, point in enumerate(points):
+        # the point's tables from the pack (whose offsets they need), its initial state
+        # from its own network of n_batch copies (the same draws as its lone run)
+        _set_params(packed, base, consts=False)
         packed.apply_params(_sheet(point))
         layers, prjns, _, _ = compiled_backend.layer_tables(packed)
         tables += [(layers, prjns)] * nb
+        _set_params(net, _params(packed), consts=False)
+        net.init_weights(_fresh(init_rng))
+        _put_state(packed, net, i)
     _set_params(packed, base)
-    whole: dict[str, np.ndarray] = {}
-    for k, v in states[0].items():
-        if k.startswith("net/"):  # counters (trials, WtBal): the same after every init
-            if any(not np.array_equal(st[k], v) for st in states):
-                raise RuntimeError(f"sweep: {k} differs between points after init_weights")
-            whole[k] = v
-        else:
-            if v.shape[:1] != (nb,):
-                raise RuntimeError(f"sweep: state {k!r} {v.shape} is not batch-first")
-            whole[k] = np.concatenate([st[k] for st in states])
-    packed.set_state(whole)
+    packed._dwt_pending = net._dwt_pending  # as after init_weights: no DWt pending
     packed._copy_tables = tables
     opts = {**train_options, "rng": _fresh(train_options["rng"])}
     res = train(packed, _tiled(net, inputs, n_pack), _tiled(net, targets, n_pack),
