@@ -320,3 +320,26 @@ def test_packed_points_of_the_bench_net_equal_lone_trains(n_batch):
         for pj in net.prjns:
             np.testing.assert_array_equal(ds[f"wt_{pj.name}"].isel(point=i).values,
                                           net.weights(pj.name))  # fmt: skip
+
+
+def test_a_pack_holds_each_points_state_as_its_batch_copies():
+    """Every state array is batch-first, and the pack's state is the points' states one
+    after the other along the batch axis (what _put_state copies block-wise)."""
+    net = _net(2)
+    states = []
+    packed = net._with_n_batch(6)
+    packed.build()
+    for i, seed in enumerate((3, 4, 5)):
+        net.apply_params([("Prjn", {"wt_init.mean": 0.3 + 0.1 * i}),
+                          ("#Hidden", {"act.noise.type": "ge"})])  # fmt: skip
+        net.init_weights(seed)
+        states.append(net.get_state())
+        sweep_mod._put_state(packed, net, i)
+    got = packed.get_state()
+    assert got.keys() == states[0].keys()
+    for k, v in got.items():
+        if k.startswith("net/"):
+            assert v == states[0][k]
+            continue
+        assert states[0][k].shape[0] == 2, k
+        np.testing.assert_array_equal(v, np.concatenate([st[k] for st in states]), err_msg=k)
