@@ -181,7 +181,7 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
 
 def _network_pack_rows(rep: int) -> tuple[list[tuple[str, str, str, bool]], dict[str, Any]]:
     """S6c/S6d: the local network sweep (32 points, 2 epochs), packed (the defaults: one
-    chunk of 16 points per pack, every core) vs its points in turn (chunk_size=1: one
+    chunk of 32 points, one pack, every core) vs its points in turn (chunk_size=1: one
     lone train each), on one thread (the former default) and on every core, timed in
     turn (paired medians); the results are checked equal."""
     out, data = [], {}

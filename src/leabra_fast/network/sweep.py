@@ -50,9 +50,12 @@ __all__ = ["PACK_BYTES", "sweep"]
 PACK_BYTES = 256 * 2**20
 
 #: Local default: points per chunk (one pack, one step of the bar) for packed sweeps,
-#: at least one per kernel thread.  Measured (bench/bench_sweep.py S6c)
-#: on the bench net at N = 25 and 100, 2 epochs, 2 threads: see the README.
-PACK_POINTS = 16
+#: at least one per kernel thread.  Each pack pays a train's calls, and its threads
+#: split fewer copies the smaller it is: 32 points of the bench net (N = 25, 2 epochs,
+#: 2 threads) took 0.37 s in packs of 32, 0.40 s of 16, 0.47 s of 8, 0.62 s of 4
+#: (medians of 7, a busy machine; idle: 0.25-0.30 s for 8 to 32); a larger pack moves
+#: the bar less often and loses more to a Ctrl-C.
+PACK_POINTS = 32
 
 
 def _split_key(key: str) -> tuple[str, str]:
