@@ -195,8 +195,10 @@ class Network:
             self.name, n_batch=n_batch, dtype=self.dtype, flavour=self.flavour,
             cyc_per_qtr=self.cyc_per_qtr, wt_bal_interval=self.wt_bal_interval,
         )  # fmt: skip
-        other.layers = copy.deepcopy(self.layers)
-        other.prjns = copy.deepcopy(self.prjns)
+        # each its own Layer / Projection objects (apply_params replaces their params);
+        # the params (frozen dataclasses) and masks (never written) are shared
+        other.layers = [copy.copy(ly) for ly in self.layers]
+        other.prjns = [copy.copy(pj) for pj in self.prjns]
         return other
 
     def _refuse_copy_tables(self, what: str) -> None:

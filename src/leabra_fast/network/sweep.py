@@ -174,18 +174,21 @@ def _run_pack(
     nb, n_pack = net.n_batch, len(points)
     packed = net._with_n_batch(n_pack * nb)
     packed.build()
+    proto = net._with_n_batch(nb)  # unbuilt: the points' parameters, no constants made
     tables: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
     for i, point in enumerate(points):
-        # the point's tables from the pack (whose offsets they need), its initial state
-        # from its own network of n_batch copies (the same draws as its lone run)
-        _set_params(packed, base, consts=False)
-        packed.apply_params(_sheet(point))
-        layers, prjns, _, _ = compiled_backend.layer_tables(packed)
-        tables += [(layers, prjns)] * nb
-        _set_params(net, _params(packed), consts=False)
+        # the point's initial state and tables from its own network of n_batch copies
+        # (the same draws and constants as its lone run); the synapses' offsets are the
+        # pack's (the kernel checks the rest of the structure against copy 0's)
+        _set_params(proto, base)
+        proto.apply_params(_sheet(point))
+        _set_params(net, _params(proto), consts=False)
         net.init_weights(_fresh(init_rng))
+        layers, prjns, _, _ = compiled_backend.layer_tables(net)
+        for pi, d in enumerate(prjns):
+            d["syn_off"] = packed._packed.syn_off[pi]
+        tables += [(layers, prjns)] * nb
         _put_state(packed, net, i)
-    _set_params(packed, base)
     packed._dwt_pending = net._dwt_pending  # as after init_weights: no DWt pending
     packed._copy_tables = tables
     opts = {**train_options, "rng": _fresh(train_options["rng"])}
@@ -404,13 +407,14 @@ def sweep(
             f"max_bytes = {max_bytes:,}; sweep fewer points or epochs, or weights=False"
         )
     base = _params(net)
+    proto = net._with_n_batch(net.n_batch)  # unbuilt: checks parameters, makes no constants
     for point in points:  # every point checked before any runs
         try:
-            net.apply_params(_sheet(point))
+            proto.apply_params(_sheet(point))
         except (KeyError, ValueError, TypeError) as exc:
             raise type(exc)(f"sweep: grid point {point}: {exc}") from None
         finally:
-            _set_params(net, base)
+            _set_params(proto, base)
 
     if n_threads is None:
         # a Dask worker thread runs one task at a time: one kernel thread per task uses
