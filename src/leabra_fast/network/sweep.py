@@ -109,11 +109,12 @@ def _n_patterns(inputs: Mapping[str, Any], targets: Mapping[str, Any] | None) ->
 
 
 def _copy_bytes(net: Network, n_patterns: int, epochs: int, weights: bool) -> int:
-    """Bytes one batch copy of a pack takes (``net`` built): its state three times (the
-    point's ``get_state``, the pack's buffers and the pack's copy in ``set_state``),
-    train's records of every trial (TRIAL_VARS of every unit, the layer statistics),
-    a kernel call's arrays (at most an epoch of trials: records and patterns over the
-    padded units), the patterns repeated per point and the weights returned."""
+    """Bytes one batch copy of a pack takes (``net`` built): its state, counted three
+    times (the pack's buffers, and the final weights copied by the kernel, by train and
+    by the sweep: a bound), train's records of every trial (TRIAL_VARS of every unit,
+    the layer statistics), a kernel call's arrays (at most an epoch of trials: records
+    and patterns over the padded units), the patterns repeated per point and the
+    weights returned."""
     ps = net._packed
     state = sum(a.nbytes for a in (ps.U, ps.F, ps.P, ps.LV, ps.S, ps.R, ps.G)) // net.n_batch
     n_units, n_tot, nl = sum(ly.n_units for ly in net.layers), ps.U.shape[2], len(net.layers)
