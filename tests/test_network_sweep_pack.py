@@ -343,3 +343,41 @@ def test_a_pack_holds_each_points_state_as_its_batch_copies():
             continue
         assert states[0][k].shape[0] == 2, k
         np.testing.assert_array_equal(v, np.concatenate([st[k] for st in states]), err_msg=k)
+
+
+@pytest.mark.parametrize(("n_side", "epochs"), [(9, 1), (16, 3)])
+def test_the_pack_memory_estimate_bounds_what_a_train_holds(n_side, epochs):
+    """_copy_bytes (per copy) bounds what a pack holds: the state buffers, train's records
+    of every trial and its final weights; and it is not loose by more than 3x."""
+    net = bench_net(n_side, n_batch=2, rng=1)
+    pats = bench_patterns(6, n_side, rng=2)
+    res = train(net, {"Input": pats["Input"]}, {"Output": pats["Output"]}, epochs=epochs,
+                backend="cython")  # fmt: skip
+    ps = net._packed
+    held = sum(a.nbytes for a in (ps.U, ps.F, ps.P, ps.LV, ps.S, ps.R, ps.G))
+    held += sum(a.nbytes for part in (res.trials, res.stats) for d in part.values()
+                for a in d.values())  # fmt: skip
+    held += sum(a.nbytes for a in res.weights.values())
+    bound = 2 * sweep_mod._copy_bytes(net, 6, epochs, True)
+    assert held <= bound < 3 * held
+
+
+def test_threads_default_to_every_core_and_do_not_change_the_bits(monkeypatch):
+    from leabra_fast.core.driver import resolve_threads
+
+    seen = []
+    real = sweep_mod.train
+
+    def spy(net, *args, **kw):
+        seen.append((net.n_batch, kw["n_threads"]))
+        return real(net, *args, **kw)
+
+    monkeypatch.setattr(sweep_mod, "train", spy)
+    points = [{"Prjn:learn.lrate": v} for v in (0.02, 0.05, 0.1)]
+    runs = [sweep(_net(2), points, {"Input": PATTERNS}, {"Output": TARGETS}, epochs=2,
+                  n_threads=n, weights=True) for n in (None, 1, 2)]  # fmt: skip
+    assert seen == [(6, resolve_threads(None)), (6, 1), (6, 2)]  # one pack of 3 x 2 copies
+    for ds in runs[1:]:
+        assert ds.identical(runs[0])
+    with pytest.raises(ValueError, match="n_threads must be >= 1"):
+        sweep(_net(2), points, {"Input": PATTERNS}, {"Output": TARGETS}, n_threads=0)
