@@ -8,9 +8,11 @@ turn with it, medians), the per-unit simulate call alone (parameters built) vs t
 uniform run, and the sweep on a 2-worker LocalCluster vs a 1-worker one (each cluster
 created and warmed by one untimed sweep; default chunking: one task per worker, one
 kernel thread each), at 20 trials (S3/S4) and 200 trials (S3b/S4b, about a second), and
-a network sweep (32 points of emergent's bench net at N = 25) the same way (S6/S6b).
+a network sweep (32 points of emergent's bench net at N = 25) the same way (S6/S6b),
+and that network sweep locally, its points packed as the batch copies of one network
+(the default) vs the points in turn (S6c at N = 25, S6d at N = 100; paired medians).
 
-    python bench/bench_sweep.py [--quick]
+    python bench/bench_sweep.py [--quick] [--network-pack]
 """
 
 from __future__ import annotations
@@ -93,10 +95,12 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
          "(kernel)", t_per_unit / t_uniform2 <= 1.5),
     ]  # fmt: skip
     out += _emergent_rows(grid, x, n, quick, rep)
+    pack_rows, pack_data = _network_pack_rows(rep)
+    out += pack_rows
     data: dict[str, Any] = {"n_sets": n, "sweep_s": t_sweep, "uniform_s": t_uniform,
                             "sweep_all_cores_s": t_sweep_all,
                             "loop_s_scaled": t_loop, "per_unit_simulate_s": t_per_unit,
-                            "uniform_s_paired_with_per_unit": t_uniform2}  # fmt: skip
+                            "uniform_s_paired_with_per_unit": t_uniform2, **pack_data}  # fmt: skip
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -175,14 +179,52 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
     return out, data
 
 
-def _network_sweep_case() -> tuple[Any, dict[str, list[float]], tuple[Any, Any]]:
-    """emergent's bench net (N = 25) and a 4 x 8 grid of its inhibition and learning rate."""
+def _network_pack_rows(rep: int) -> tuple[list[tuple[str, str, str, bool]], dict[str, Any]]:
+    """S6c/S6d: the local network sweep (32 points, 2 epochs), packed (the defaults: one
+    chunk of 32 points, one pack, every core) vs its points in turn (chunk_size=1: one
+    lone train each), on one thread (the former default) and on every core, timed in
+    turn (paired medians); the results are checked equal."""
+    out, data = [], {}
+    for tag, n_side in (("c", 25), ("d", 100)):
+        net, grid, pats = _network_sweep_case(n_side)
+
+        def run(net: Any = net, grid: Any = grid, pats: Any = pats, **kw: Any) -> Any:
+            return net_sweep(net, grid, *pats, epochs=2, **kw)
+
+        packed, one = run(), run(chunk_size=1, n_threads=1)
+        assert all(np.array_equal(packed[v].values, one[v].values, equal_nan=True)
+                   for v in packed.data_vars)  # fmt: skip
+        t_points, t_pack = _paired(lambda: run(chunk_size=1, n_threads=1), run, max(rep, 5))
+        t_points_all, t_pack2 = _paired(lambda: run(chunk_size=1), run, max(rep, 5))
+        t_pack1 = _med(lambda: run(n_threads=1), max(rep, 5))
+        data[f"network_pack_N{n_side}"] = {
+            "points_1_thread_s": t_points, "packed_s": t_pack, "points_all_cores_s": t_points_all,
+            "packed_s_2": t_pack2, "packed_1_thread_s": t_pack1,
+        }  # fmt: skip
+        out.append((
+            f"S6{tag}. local network sweep of 32 points (bench net N={n_side}, 2 epochs x 20 "
+            f"patterns): packed, every core ({os.cpu_count()}) vs points in turn, 1 thread",
+            f"{t_points:.3f} s / {t_pack:.3f} s = {t_points / t_pack:.2f}x",
+            "(report)", True,
+        ))  # fmt: skip
+        out.append((
+            f"S6{tag}+. the same, points in turn also on every core / packed on 1 thread",
+            f"{t_points_all:.3f} s / {t_pack2:.3f} s = {t_points_all / t_pack2:.2f}x; "
+            f"packed 1 thread {t_pack1:.3f} s",
+            "(report)", True,
+        ))  # fmt: skip
+    return out, data
+
+
+def _network_sweep_case(n_side: int = 25) -> tuple[Any, dict[str, list[float]], tuple[Any, Any]]:
+    """emergent's bench net (N = 25 by default) and a 4 x 8 grid of its inhibition and
+    learning rate."""
     from leabra_fast.network import bench_net, bench_patterns
 
-    pats = bench_patterns(20, 25, rng=2)
+    pats = bench_patterns(20, n_side, rng=2)
     grid = {"Layer:inhib.layer.gi": [1.4, 1.6, 1.8, 2.0],
             "Prjn:learn.lrate": [0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.2]}  # fmt: skip
-    return bench_net(25, rng=1), grid, ({"Input": pats["Input"]}, {"Output": pats["Output"]})
+    return bench_net(n_side, rng=1), grid, ({"Input": pats["Input"]}, {"Output": pats["Output"]})
 
 
 def _emergent_rows(
@@ -221,8 +263,13 @@ def _emergent_rows(
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--network-pack", action="store_true",
+                    help="only the local network sweep rows, packed vs points (S6c/S6d)")
     args = ap.parse_args(argv)
-    table, _ = rows(args.quick, 1 if args.quick else 3)
+    if args.network_pack:
+        table, _ = _network_pack_rows(1 if args.quick else 3)
+    else:
+        table, _ = rows(args.quick, 1 if args.quick else 3)
     width = max(len(r[0]) for r in table)
     for name, result, target, ok in table:
         print(f"{name.ljust(width)}  {result:<52} {target:<10} {'yes' if ok else 'no'}")

@@ -2589,6 +2589,22 @@ cdef void* lf_team_alloc(const Net* net, Py_ssize_t n, Scratch* sc, Team* tm) no
     return mem
 
 
+cdef bint lf_same_layer(const LayerC* a, const LayerC* b) noexcept nogil:
+    """Layer tables of two batch copies describe the same structure (their parameters
+    may differ): scratch and the team's cuts are sized from copy 0's."""
+    return (a.off == b.off and a.n == b.n and a.n_pad == b.n_pad and a.pool_off == b.pool_off
+            and a.n_pools == b.n_pools and a.pool_size == b.pool_size and a.kind == b.kind
+            and a.pat_mode == b.pat_mode and a.send0 == b.send0 and a.send1 == b.send1
+            and a.recv0 == b.recv0 and a.recv1 == b.recv1)
+
+
+cdef bint lf_same_prjn(const PrjnC* a, const PrjnC* b) noexcept nogil:
+    """Projection tables of two batch copies describe the same structure."""
+    return (a.send == b.send and a.recv == b.recv and a.syn_off == b.syn_off
+            and a.mask_off == b.mask_off and a.recv_off == b.recv_off and a.ns == b.ns
+            and a.nr == b.nr and a.inhib == b.inhib and a.full == b.full)
+
+
 cdef int lf_run_alone(const Net* net, Py_ssize_t b) noexcept nogil:
     """All trials of batch copy b on this thread (a team of one); returns a status code."""
     cdef Scratch sc
@@ -2653,7 +2669,12 @@ def run_trials(
 
     The arguments come from :mod:`leabra_fast.network.compiled_backend`, which validates
     them; only sizes are re-checked here (``STATUS_BAD_ARGS`` instead of reading out of
-    bounds).  ``layers`` / ``prjns`` are dicts of the ``LayerC`` / ``PrjnC`` fields.
+    bounds).  ``layers`` / ``prjns`` are dicts of the ``LayerC`` / ``PrjnC`` fields:
+    ``nL = LV.shape[2]`` / ``nP = G.shape[1]`` of them, shared by every batch copy, or
+    ``n_batch * nL`` / ``n_batch * nP`` (copy b's at ``[b * nL : (b + 1) * nL]``), one
+    set per copy: the parameters (doubles and flags such as ``hard``, ``norm_on``) may
+    then differ between copies, the structure (offsets, sizes, kinds, pattern modes,
+    projection lists, ``inhib``, ``full``) must equal copy 0's (``STATUS_BAD_ARGS``).
     Threads run batch copies (``n_threads`` > 1, OpenMP builds), or, with fewer copies
     than threads, each copy as a team (``Team``); the bits do not depend on the thread
     count.  ``wt_bal_ctr[0]`` is the WtBal counter in and out.  ``wt_out`` (optional,
@@ -2665,12 +2686,14 @@ def run_trials(
     does when its cores are taken by other work.
     """
     cdef Net net
+    cdef Net* nets = NULL
     cdef Shared* sh = NULL
     cdef void* team_mem = NULL
     cdef void* solo_mem = NULL
     cdef Py_ssize_t tid, bb
     cdef long long step
-    cdef Py_ssize_t nL = len(layers), nP = len(prjns), i, b, nb = U.shape[1]
+    cdef Py_ssize_t nL = LV.shape[2], nP = G.shape[1], i, b, nb = U.shape[1]
+    cdef Py_ssize_t n_lc = len(layers), n_pc = len(prjns), cl, cp
     cdef Py_ssize_t nt = pats.shape[0], ncyc = 4 * cyc_per_qtr, need, max_n = 1
     cdef LayerC* lc
     cdef PrjnC* pc
@@ -2682,8 +2705,9 @@ def run_trials(
     if (nL < 1 or U.shape[0] != U_N or F.shape[0] != F_N or P.shape[0] != P_N
             or LV.shape[0] != L_N or S.shape[0] != S_N or R.shape[0] != R_N
             or F.shape[1] != nb or P.shape[1] != nb or LV.shape[1] != nb or R.shape[1] != nb
-            or F.shape[2] != U.shape[2] or LV.shape[2] != nL or G.shape[0] != nb
-            or G.shape[1] != nP or pats.shape[1] != nb or pats.shape[2] != U.shape[2]
+            or F.shape[2] != U.shape[2] or G.shape[0] != nb
+            or (n_lc != nL and n_lc != nb * nL) or (n_pc != nP and n_pc != nb * nP)
+            or pats.shape[1] != nb or pats.shape[2] != U.shape[2]
             or rec_cyc.shape[0] != rec_vars.shape[0] or cyc_per_qtr < 1
             or wt_bal_interval < 1 or n_threads < 1 or wt_bal_ctr.shape[0] != 1
             or n_sent.shape[0] != nb or rec_trial.shape[0] != N_TRIAL_VARS
@@ -2702,16 +2726,29 @@ def run_trials(
             return STATUS_BAD_ARGS_
     if nt == 0:
         return STATUS_OK_
-    lc = <LayerC*>malloc(nL * sizeof(LayerC))
-    pc = <PrjnC*>malloc((nP if nP else 1) * sizeof(PrjnC))
+    # copies of the tables: 1 (shared) or nb (one set per copy)
+    cl = 1 if n_lc == nL else nb
+    cp = 1 if n_pc == nP else nb
+    lc = <LayerC*>malloc(n_lc * sizeof(LayerC))
+    pc = <PrjnC*>malloc((n_pc if n_pc else 1) * sizeof(PrjnC))
     st = <int*>malloc(nb * sizeof(int))
+    nets = <Net*>malloc(nb * sizeof(Net))
     ctr_out = n_sent.copy()
     try:
-        if lc == NULL or pc == NULL or st == NULL:
+        if lc == NULL or pc == NULL or st == NULL or nets == NULL:
             raise MemoryError("leabra_fast network kernel: cannot allocate its tables")
-        for i in range(nL):
+        for i in range(n_lc):
             lc[i] = layers[i]
             max_n = max(max_n, lc[i].n)
+        for i in range(n_pc):
+            pc[i] = prjns[i]
+        for i in range(nL, n_lc if _validate else 0):
+            if not lf_same_layer(&lc[i], &lc[i % nL]):
+                return STATUS_BAD_ARGS_
+        for i in range(nP, n_pc if _validate else 0):
+            if not lf_same_prjn(&pc[i], &pc[i % nP]):
+                return STATUS_BAD_ARGS_
+        for i in range(nL):
             if _validate and (lc[i].off < 0 or lc[i].n < 1 or lc[i].off + lc[i].n > U.shape[2]
                     or lc[i].pool_off < 0 or lc[i].pool_off + 1 + lc[i].n_pools > P.shape[2]
                     or lc[i].pool_size < 1 or lc[i].n_pad < lc[i].n
@@ -2732,7 +2769,6 @@ def run_trials(
             if _validate and (recv_list[i] < 0 or recv_list[i] >= nP):
                 return STATUS_BAD_ARGS_
         for i in range(nP):
-            pc[i] = prjns[i]
             if _validate and (pc[i].send < 0 or pc[i].send >= nL or pc[i].recv < 0 or pc[i].recv >= nL
                     or pc[i].ns != lc[pc[i].send].n or pc[i].nr != lc[pc[i].recv].n
                     or pc[i].syn_off < 0 or pc[i].syn_off + nb * pc[i].ns * pc[i].nr > S.shape[1]
@@ -2773,20 +2809,26 @@ def run_trials(
         net.wt_bal_ctr_out = &ctr_out[0]
         net.max_n = max_n
         net.m_tot = M.shape[0]
+        # each copy's Net: the same arrays, its own tables; on the heap, read-only while
+        # the threads run (copy 0's sizes the scratch and the team's cuts)
+        for b in range(nb):
+            nets[b] = net
+            nets[b].lc = lc + (b * nL if cl > 1 else 0)
+            nets[b].pc = pc + (b * nP if cp > 1 else 0)
         if n_threads == 1 or not LEABRA_FAST_OPENMP or _fork_unsafe():
             with nogil:
                 for b in range(nb):
-                    st[b] = lf_run_alone(&net, b)
+                    st[b] = lf_run_alone(&nets[b], b)
         elif nb >= n_threads:
             # threads over batch copies
             _mark_threads_used()
             for b in prange(nb, nogil=True, num_threads=n_threads, schedule="static", chunksize=1):
-                st[b] = lf_run_alone(&net, b)
+                st[b] = lf_run_alone(&nets[b], b)
         elif max_n < LF_MIN_UNITS_THREADS:
             # small layers: the work of a step is too small to share (measured: slower)
             with nogil:
                 for b in range(nb):
-                    st[b] = lf_run_alone(&net, b)
+                    st[b] = lf_run_alone(&nets[b], b)
         else:
             # fewer copies than threads: the threads run each copy as a team (Team).
             # The tables the threads read and the team's counters live on the heap, away
@@ -2809,12 +2851,12 @@ def run_trials(
                 step = 0
                 if lfn_team_size() == n_threads:
                     for bb in range(nb):
-                        lf_run_copy(&sh.net, bb, &sh.sc, &sh.team, tid, &step, &sh.sc1,
+                        lf_run_copy(&nets[bb], bb, &sh.sc, &sh.team, tid, &step, &sh.sc1,
                                     &sh.team1)
                 elif tid == 0:
                     # OpenMP gave fewer threads than asked (OMP_THREAD_LIMIT): one runs all
                     for bb in range(nb):
-                        st[bb] = lf_run_alone(&sh.net, bb)
+                        st[bb] = lf_run_alone(&nets[bb], bb)
         for b in range(nb):
             if st[b] != STATUS_OK_:
                 status = st[b]
@@ -2825,6 +2867,7 @@ def run_trials(
         free(lc)
         free(pc)
         free(st)
+        free(nets)
         free(team_mem)
         free(solo_mem)
         free(sh)

@@ -19,6 +19,9 @@ N_SYN_VARS: int
 N_RECV_VARS: int
 
 def run_trials(
+    # LV.shape[2] layer / G.shape[1] projection tables shared by every batch copy, or
+    # n_batch times as many (copy b's at [b * nL : (b + 1) * nL]): per-copy parameters,
+    # the structure equal to copy 0's (else STATUS_BAD_ARGS)
     layers: list[dict[str, Any]],
     prjns: list[dict[str, Any]],
     send_list: npt.NDArray[np.intp],

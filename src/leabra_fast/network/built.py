@@ -27,6 +27,8 @@ class BuiltNetwork(Protocol):
     _ncon: dict[str, Any]
     _packed: Any  # layout.PackedState
     _dwt_pending: bool
+    #: per batch copy, the kernel's (layer, projection) tables, or None (network.sweep)
+    _copy_tables: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None
 
     def layer(self, name: str) -> Layer: ...
 

@@ -162,7 +162,7 @@ def sweep_network_file(config: Any, out: Path | None, options: Any) -> int:
     from .config import load_network_config
 
     cfg = load_network_config(config)
-    ds = cfg.run_sweep(chunk_size=options.chunk_size or 1)
+    ds = cfg.run_sweep(chunk_size=options.chunk_size)  # None: the sweep's default (packs)
     folder = out or out_folder(str(cfg.path.with_name(cfg.path.stem + "-out")))
     swept = list(cfg.sweep)
     summary = options.summary or "sse"

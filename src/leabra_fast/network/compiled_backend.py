@@ -192,7 +192,11 @@ def run_trials(
     n_batch, n_layers) and ``n_sent`` (n_batch,), units that sent, summed over cycles; with
     ``weights_out`` also ``wt``, the weights after the last trial in ``S[0]``'s layout
     (copied by the kernel's threads); ``solo_at`` (n_batch,), the trial (of this call) from
-    which a copy's team of threads left it to one thread, or -1."""
+    which a copy's team of threads left it to one thread, or -1.
+
+    A network carrying per-copy tables (``net._copy_tables``, one ``(layers, prjns)``
+    pair of :func:`layer_tables` per batch copy, set by ``network.sweep``) runs each copy
+    with its own parameters: the kernel gets the copies' tables end to end."""
     if net.dtype != np.dtype(np.float64):
         raise ValueError(
             f"backend='cython' runs float64 networks only; this network's dtype is "
@@ -204,16 +208,25 @@ def run_trials(
     ps = net._packed
     layers, prjns, send_list, recv_list = _cached_tables(net)
     nt, nb = t1 - t0, net.n_batch
+    tables = [layers]
+    if net._copy_tables is not None:
+        if len(net._copy_tables) != nb:
+            raise ValueError(
+                f"per-copy tables: {len(net._copy_tables)} sets for {nb} batch copies"
+            )
+        tables = [lt for lt, _ in net._copy_tables]
+        layers = [d for lt in tables for d in lt]
+        prjns = [d for _, pt in net._copy_tables for d in pt]
     n_tot = ps.U.shape[2]
     pat = np.zeros((nt, nb, n_tot))
     for li, ly in enumerate(net.layers):
-        layers[li]["pat_mode"] = PAT_NONE
+        mode = PAT_NONE
         if ly.name in pats:
             o = ps.unit_off[li]
             pat[:, :, o : o + ly.n_units] = pats[ly.name][t0:t1]
-            layers[li]["pat_mode"] = {"target": PAT_TARG, "compare": PAT_CMPR}.get(
-                ly.kind, PAT_EXT
-            )
+            mode = {"target": PAT_TARG, "compare": PAT_CMPR}.get(ly.kind, PAT_EXT)
+        for lt in tables:  # every copy's (the kernel checks they agree)
+            lt[li]["pat_mode"] = mode
     rec_vars = np.asarray([ref._UNIT_VARS.index(v) for v in cyc_rec], np.intp)
     ncyc = 4 * net.cyc_per_qtr
     rec_cyc = np.zeros((len(cyc_rec), nt, ncyc, nb, n_tot) if cyc_rec else (0, 0, 0, 0, 0))

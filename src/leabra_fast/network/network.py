@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -92,6 +93,10 @@ class Network:
         #: Per batch copy, the trial of the last compiled ``run`` from which the copy ran
         #: on one thread instead of ``n_threads`` because other work took the cores, or -1.
         self.last_solo_trial = np.zeros(0, np.int64)
+        # Private (network.sweep's packed runs): per batch copy, the compiled kernel's
+        # (layer, projection) tables made from that copy's parameters, or None (the
+        # copies share the network's parameters).  The reference backend refuses it.
+        self._copy_tables: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None = None
 
     # ------------------------------------------------------------------ structure
     def add_layer(
@@ -182,6 +187,26 @@ class Network:
         raise ValueError(
             f"{arg}: no layer named {name!r}; layers are {[ly.name for ly in self.layers]}"
         )
+
+    def _with_n_batch(self, n_batch: int) -> Network:
+        """A new, unbuilt network of the same structure, parameters and options with
+        ``n_batch`` batch copies (network.sweep packs its points as batch copies)."""
+        other = Network(
+            self.name, n_batch=n_batch, dtype=self.dtype, flavour=self.flavour,
+            cyc_per_qtr=self.cyc_per_qtr, wt_bal_interval=self.wt_bal_interval,
+        )  # fmt: skip
+        # each its own Layer / Projection objects (apply_params replaces their params);
+        # the params (frozen dataclasses) and masks (never written) are shared
+        other.layers = [copy.copy(ly) for ly in self.layers]
+        other.prjns = [copy.copy(pj) for pj in self.prjns]
+        return other
+
+    def _refuse_copy_tables(self, what: str) -> None:
+        if self._copy_tables is not None:
+            raise ValueError(
+                f"{what}: this network carries per-copy parameter tables (a packed sweep), "
+                "which only the compiled kernel runs; use backend='cython'"
+            )
 
     def _check_unbuilt(self, what: str) -> None:
         if self._built:
@@ -371,6 +396,7 @@ class Network:
 
     def __setstate__(self, d: dict[str, Any]) -> None:
         flat = d.pop("state")
+        d.setdefault("_copy_tables", None)  # pickled before per-copy tables existed
         self.__dict__.update(d)
         self.state = _State()
         if self._built:  # new packed buffers and views, then the values
@@ -427,10 +453,12 @@ class Network:
     def alpha_cyc_init(self, update_act_avg: bool = True) -> None:
         """Go ``AlphaCycInit``: AvgL / ActAvg updates, projection scales, decay, clamp."""
         self._need_built("alpha_cyc_init")
+        self._refuse_copy_tables("alpha_cyc_init")
         ref.alpha_cyc_init(self, update_act_avg)
 
     def cycle(self) -> None:
         """One cycle (Go ``Network.Cycle``)."""
+        self._refuse_copy_tables("cycle")
         ref.cycle(self)
 
     def quarter_final(self, qtr: int) -> None:
@@ -498,6 +526,8 @@ class Network:
             backend = "cython" if self.dtype == np.dtype(np.float64) else "python"
         if backend not in ("python", "cython"):
             raise ValueError(f"backend must be 'python' or 'cython', got {backend!r}")
+        if backend == "python":
+            self._refuse_copy_tables("run(backend='python')")
         if (
             not isinstance(n_threads, (int, np.integer))
             or isinstance(n_threads, bool)

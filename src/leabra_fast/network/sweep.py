@@ -12,6 +12,15 @@ network's batch copies, each with its own initial weights, so every point carrie
 ``n_batch`` seeds run side by side in one kernel call.  Points run in chunks, here in
 turn or as tasks of a Dask client, and can go to a Zarr store as they finish, through
 the unit models' machinery (:func:`leabra_fast.core.sweep.gather_chunks`).
+
+With the compiled kernel a chunk's points run as one *pack*: one network of
+``P * n_batch`` batch copies, copy ``p * n_batch + b`` holding point ``p``'s parameters
+(the kernel's per-copy tables) and its copy ``b``'s initial state, trained by one
+:func:`train` (its kernel threads over the copies).  Nothing in a trial couples batch
+copies (the pattern order and the WtBal counter are the same for every copy), so each
+point is still exactly its lone train.  ``stop_zero_epochs`` is the exception: its rule
+is over all copies of the network, so a pack would stop every point together; points
+then run one by one, as with the reference backend (the oracle).
 """
 
 from __future__ import annotations
@@ -24,13 +33,29 @@ from typing import Any
 
 import numpy as np
 
+from ..core.driver import resolve_threads
 from ..core.sweep import chunk_bounds, gather_chunks, lead_coords, parse_grid, worker_threads
 from ..core.traces import DEFAULT_MAX_TRACE_BYTES
+from . import compiled_backend
 from .network import Network
+from .result import NetworkResult
 from .structure import Layer, Projection
-from .training import EPOCH_STATS, train
+from .training import EPOCH_STATS, epoch_stats, train
 
-__all__ = ["sweep"]
+__all__ = ["PACK_BYTES", "sweep"]
+
+#: Memory one pack may take (its state and :func:`train`'s records, estimated by
+#: :func:`_copy_bytes` before anything is allocated); a chunk needing more runs as
+#: several packs, in turn.
+PACK_BYTES = 256 * 2**20
+
+#: Local default: points per chunk (one pack, one step of the bar) for packed sweeps,
+#: at least one per kernel thread.  Each pack pays a train's calls, and its threads
+#: split fewer copies the smaller it is: 32 points of the bench net (N = 25, 2 epochs,
+#: 2 threads) took 0.37 s in packs of 32, 0.40 s of 16, 0.47 s of 8, 0.62 s of 4
+#: (medians of 7, a busy machine; idle: 0.25-0.30 s for 8 to 32); a larger pack moves
+#: the bar less often and loses more to a Ctrl-C.
+PACK_POINTS = 32
 
 
 def _split_key(key: str) -> tuple[str, str]:
@@ -56,16 +81,138 @@ def _params(net: Network) -> list[Any]:
     return [obj.params for obj in _objects(net)]
 
 
-def _set_params(net: Network, params: list[Any]) -> None:
+def _set_params(net: Network, params: list[Any], consts: bool = True) -> None:
+    """Give ``net``'s layers and projections ``params``; ``consts=False``: leave its
+    constants to the caller's next step that makes them (apply_params, init_weights)."""
     for obj, p in zip(_objects(net), params, strict=True):
         obj.params = p
-    if net._built:
+    if net._built and consts:
         net._make_consts()
 
 
 def _fresh(rng: np.random.Generator | int | None) -> np.random.Generator | int | None:
     """The same draws for every point: a Generator is copied, a seed used as it is."""
     return copy.deepcopy(rng) if isinstance(rng, np.random.Generator) else rng
+
+
+def _packs(train_options: Mapping[str, Any], net: Network, n_points: int) -> bool:
+    """Whether a chunk of ``n_points`` points runs as one packed network."""
+    backend = train_options["backend"]
+    if backend is None:
+        backend = "cython" if net.dtype == np.dtype(np.float64) else "python"
+    return backend == "cython" and train_options["stop_zero_epochs"] == 0 and n_points > 1
+
+
+def _n_patterns(inputs: Mapping[str, Any], targets: Mapping[str, Any] | None) -> int:
+    return max(np.shape(a)[0] if np.ndim(a) else 1 for a in (*inputs.values(),
+                                                             *(targets or {}).values()))
+
+
+def _copy_bytes(net: Network, n_patterns: int, epochs: int, weights: bool) -> int:
+    """Bytes one batch copy of a pack takes (``net`` built): its state, counted three
+    times (the pack's buffers, and the final weights copied by the kernel, by train and
+    by the sweep: a bound), train's records of every trial (TRIAL_VARS of every unit,
+    the layer statistics), a kernel call's arrays (at most an epoch of trials: records
+    and patterns over the padded units), the patterns repeated per point and the
+    weights returned."""
+    ps = net._packed
+    state = sum(a.nbytes for a in (ps.U, ps.F, ps.P, ps.LV, ps.S, ps.R, ps.G)) // net.n_batch
+    n_units, n_tot, nl = sum(ly.n_units for ly in net.layers), ps.U.shape[2], len(net.layers)
+    kept = 8 * (9 * n_units + 4 * nl) * epochs * n_patterns
+    call = 8 * (10 * n_tot + 4 * nl + n_units) * n_patterns
+    wts = 8 * sum(pj.mask.size for pj in net.prjns) if weights else 0
+    return 3 * state + kept + call + wts
+
+
+def _tiled(net: Network, pats: Mapping[str, Any] | None, n_pack: int) -> dict[str, Any]:
+    """Patterns for a pack of ``n_pack`` points: per-copy patterns (n, n_batch, ...) repeat
+    for every point; patterns shared by the copies stay as they are."""
+    out: dict[str, Any] = {}
+    nb = net.n_batch
+    for name, a in (pats or {}).items():
+        arr = np.asarray(a)
+        ly = next((ly for ly in net.layers if ly.name == name), None)
+        if (ly is not None and arr.ndim >= 2 and arr.shape[1:] not in ((ly.n_units,), ly.shape)
+                and arr.shape[1:] in ((nb, ly.n_units), (nb, *ly.shape))):  # fmt: skip
+            arr = np.tile(arr.reshape(arr.shape[0], nb, ly.n_units), (1, n_pack, 1))
+        out[name] = arr
+    return out
+
+
+def _put_state(packed: Network, net: Network, i: int) -> None:
+    """Copy ``net``'s whole state into batch copies ``i * n_batch ..`` of ``packed`` (the
+    same structure): every buffer of the packed state (layout.py) is batch-major, so
+    the point's copies are one block of each (of each projection's block of S)."""
+    src, dst, nb = net._packed, packed._packed, net.n_batch
+    cols = slice(i * nb, (i + 1) * nb)
+    for name in ("U", "F", "P", "LV", "R"):  # (variables, batch, ...)
+        a = getattr(src, name)
+        getattr(dst, name)[:, cols] = a
+    dst.G[cols] = src.G  # (batch, projections)
+    for pi, pj in enumerate(net.prjns):  # (variables, [projection: (batch, send, recv)])
+        size = nb * pj.mask.size
+        d0 = dst.syn_off[pi] + i * size
+        dst.S[:, d0 : d0 + size] = src.S[:, src.syn_off[pi] : src.syn_off[pi] + size]
+    for k, v in net.state.scalars.items():  # counters (trials, WtBal): the same at every point
+        if i and packed.state.scalars[k] != v:
+            raise RuntimeError(f"sweep: {k} differs between points after init_weights")
+        packed.state.scalars[k] = v
+
+
+def _run_pack(
+    net: Network,
+    points: list[dict[str, Any]],
+    inputs: Mapping[str, Any],
+    targets: Mapping[str, Any] | None,
+    init_rng: np.random.Generator | int,
+    train_options: Mapping[str, Any],
+    out: dict[str, Any],
+    first: int,
+) -> None:
+    """Train ``points`` as the batch copies of one network; write point ``i``'s curves
+    (and weights) at ``first + i`` of ``out``'s arrays."""
+    base = _params(net)
+    nb, n_pack = net.n_batch, len(points)
+    packed = net._with_n_batch(n_pack * nb)
+    packed.build()
+    proto = net._with_n_batch(nb)  # unbuilt: the points' parameters, no constants made
+    tables: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
+    for i, point in enumerate(points):
+        # the point's initial state and tables from its own network of n_batch copies
+        # (the same draws and constants as its lone run); the synapses' offsets are the
+        # pack's (the kernel checks the rest of the structure against copy 0's)
+        _set_params(proto, base)
+        proto.apply_params(_sheet(point))
+        _set_params(net, _params(proto), consts=False)
+        net.init_weights(_fresh(init_rng))
+        layers, prjns, _, _ = compiled_backend.layer_tables(net)
+        for pi, d in enumerate(prjns):
+            d["syn_off"] = packed._packed.syn_off[pi]
+        tables += [(layers, prjns)] * nb
+        _put_state(packed, net, i)
+    packed._dwt_pending = net._dwt_pending  # as after init_weights: no DWt pending
+    packed._copy_tables = tables
+    opts = {**train_options, "rng": _fresh(train_options["rng"])}
+    res = train(packed, _tiled(net, inputs, n_pack), _tiled(net, targets, n_pack),
+                progress=False, **opts)  # fmt: skip
+    sl = slice(first, first + n_pack)
+    out["n_epochs"][sl] = res.n_epochs
+    # each point's curves from its copies' trial statistics, as its lone train makes
+    # them: the pack's (n_trials, n_pack * nb) arrays would be averaged over trials in
+    # another order (numpy's sums run another way along a wider array's rows)
+    full = int(np.searchsorted(res.epoch, res.n_epochs))
+    for i in range(n_pack):
+        cols = slice(i * nb, (i + 1) * nb)
+        stats = {ly: {k: np.ascontiguousarray(a[:full, cols]) for k, a in d.items()}
+                 for ly, d in res.stats.items()}  # fmt: skip
+        hist_i = epoch_stats(NetworkResult(stats=stats), res.epoch[:full], res.n_epochs)
+        for li, ly in enumerate(net.layers):
+            for si, stat in enumerate(EPOCH_STATS):
+                out["history"][first + i, si, li, : res.n_epochs] = hist_i[ly.name][stat]
+    for pj in net.prjns:
+        name = f"wt_{pj.name}"
+        if name in out:
+            out[name][sl] = packed.weights(pj.name).reshape(n_pack, nb, *pj.mask.shape)
 
 
 def _run_points(
@@ -79,8 +226,11 @@ def _run_points(
 ) -> dict[str, np.ndarray]:
     """Train ``net`` once per point; the points' curves (and weights), points first.
 
-    Module-level: a Dask task (the network travels pickled).  ``net`` gets its own
-    parameters back afterwards, not its state (the caller keeps that).
+    With the compiled kernel (and no ``stop_zero_epochs``) the points run as packs of
+    batch copies (:func:`_run_pack`), as many per pack as :data:`PACK_BYTES` allows;
+    otherwise one by one.  Module-level: a Dask task (the network travels pickled).
+    ``net`` gets its own parameters back afterwards, not its state (the caller keeps
+    that).
     """
     base = _params(net)
     n_batch, epochs = net.n_batch, int(train_options["epochs"])
@@ -89,7 +239,18 @@ def _run_points(
     n_run = np.zeros(len(points), np.int64)
     wts = {pj.name: np.zeros((len(points), n_batch, *pj.mask.shape))
            for pj in (net.prjns if weights else ())}  # fmt: skip
+    out = {"history": hist, "n_epochs": n_run, **{f"wt_{n}": w for n, w in wts.items()}}
     try:
+        if _packs(train_options, net, len(points)):
+            if not net._built:
+                net.init_weights(_fresh(init_rng))
+            n_pat = _n_patterns(inputs, targets)
+            per_point = _copy_bytes(net, n_pat, epochs, weights) * n_batch
+            size = max(1, min(len(points), PACK_BYTES // per_point))
+            for a in range(0, len(points), size):
+                _run_pack(net, points[a : a + size], inputs, targets, init_rng, train_options,
+                          out, a)  # fmt: skip
+            return out
         for i, point in enumerate(points):
             _set_params(net, base)
             net.apply_params(_sheet(point))
@@ -106,7 +267,7 @@ def _run_points(
                     wts[pj.name][i] = net.weights(pj.name)
     finally:
         _set_params(net, base)
-    return {"history": hist, "n_epochs": n_run, **{f"wt_{n}": w for n, w in wts.items()}}
+    return out
 
 
 def _seed_desc(rng: Any) -> Any:
@@ -120,7 +281,8 @@ def _token(net: Network, names: Any, columns: Any, inputs: Any, targets: Any,
     its state: every point starts from ``init_rng``'s weights), the grid, the patterns and
     the options."""
     h = hashlib.sha256()
-    opts = {k: _seed_desc(v) if k in ("rng", "init_rng") else v for k, v in options.items()}
+    opts = {k: _seed_desc(v) if k in ("rng", "init_rng") else v for k, v in options.items()
+            if k != "n_threads"}  # the same bits at any thread count
     desc = [net.name, net.n_batch, str(net.dtype), net.flavour, net.cyc_per_qtr,
             net.wt_bal_interval, repr(_params(net)), [(ly.name, ly.n_units) for ly in net.layers],
             list(names), sorted(opts.items())]  # fmt: skip
@@ -150,7 +312,7 @@ def sweep(
     sse_tol: float = 0.5,
     weights: bool = False,
     backend: str | None = None,
-    n_threads: int = 1,
+    n_threads: int | None = None,
     client: Any = None,
     chunk_size: int | None = None,
     store: Any = None,
@@ -170,8 +332,15 @@ def sweep(
         :meth:`Network.apply_params`: ``"Layer"``, ``"Prjn"``, ``"#Name"``, ``".class"``;
         paths relative to ``LayerParams`` / ``PrjnParams`` (``"Layer:inhib.layer.gi"``,
         ``"Prjn:learn.lrate"``, ``"#Output:act.gbar.l"``).
-    inputs, targets, epochs, order, learn, stop_zero_epochs, sse_tol, backend, n_threads
-        As for :func:`train`, the same at every point.
+    inputs, targets, epochs, order, learn, stop_zero_epochs, sse_tol, backend
+        As for :func:`train`, the same at every point.  With the compiled kernel and
+        ``stop_zero_epochs=0`` (the default) a chunk's points run as the batch copies of
+        one network (a pack); otherwise (``backend="python"``, or a ``stop_zero_epochs``
+        rule, which is network-wide) one by one.  The results are the same bits.
+    n_threads : int, optional
+        Kernel threads (over a pack's batch copies).  Default: every core locally, 1
+        per task with a client (its worker threads run tasks side by side).  The
+        results do not depend on it.
     init_rng : numpy.random.Generator or int
         Initial weights of every point (after its parameters are applied, so ``wt_init``
         can be swept too): a seed, or a Generator copied for each point; the same draws
@@ -184,10 +353,12 @@ def sweep(
         Run the chunks as Dask tasks on its workers (the network is sent with each; a
         lost worker's chunks are rerun).
     chunk_size : int, optional
-        Points per chunk (one task, one write to ``store``, one step of the bar).  Default:
-        1 here; with a client, one chunk per worker thread (a Dask task costs about 20 ms
-        here, as much as a point of emergent's bench net at N = 25 for 2 epochs).  Smaller
-        chunks balance uneven points and lose less to a lost worker or a Ctrl-C.
+        Points per chunk (one pack, one task, one write to ``store``, one step of the
+        bar).  Default here: :data:`PACK_POINTS` points (at least ``n_threads``) when
+        points are packed, else 1; with a client, one chunk per worker thread (a Dask
+        task costs about 20 ms here, as much as a point of emergent's bench net at N = 25
+        for 2 epochs).  Smaller chunks balance uneven points and lose less to a lost
+        worker or a Ctrl-C.  A chunk above :data:`PACK_BYTES` runs as several packs.
     store : str or zarr store, optional
         Write each chunk to this Zarr group as it finishes; a sweep restarted with the
         same store (same network, grid, patterns and options) skips the chunks there.
@@ -237,19 +408,30 @@ def sweep(
             f"max_bytes = {max_bytes:,}; sweep fewer points or epochs, or weights=False"
         )
     base = _params(net)
+    proto = net._with_n_batch(net.n_batch)  # unbuilt: checks parameters, makes no constants
     for point in points:  # every point checked before any runs
         try:
-            net.apply_params(_sheet(point))
+            proto.apply_params(_sheet(point))
         except (KeyError, ValueError, TypeError) as exc:
             raise type(exc)(f"sweep: grid point {point}: {exc}") from None
         finally:
-            _set_params(net, base)
+            _set_params(proto, base)
 
+    if n_threads is None:
+        # a Dask worker thread runs one task at a time: one kernel thread per task uses
+        # the cores once (more would oversubscribe them)
+        n_threads = 1 if client is not None else resolve_threads(None)
+    n_threads = resolve_threads(n_threads)
     options = {"epochs": int(epochs), "order": order, "rng": rng, "learn": learn,
                "stop_zero_epochs": stop_zero_epochs, "sse_tol": sse_tol, "backend": backend,
                "n_threads": n_threads}  # fmt: skip
     if chunk_size is None:
-        chunk_size = 1 if client is None else -(-n_points // worker_threads(client))
+        if client is not None:
+            chunk_size = -(-n_points // worker_threads(client))
+        elif _packs(options, net, 2):
+            chunk_size = max(PACK_POINTS, n_threads)
+        else:
+            chunk_size = 1
     chunks = chunk_bounds(n_points, chunk_size)
 
     def task(k: int, remote: bool) -> tuple[Any, tuple[Any, ...]]:
