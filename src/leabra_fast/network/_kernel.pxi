@@ -2820,9 +2820,12 @@ def run_trials(
                 for b in range(nb):
                     st[b] = lf_run_alone(&nets[b], b)
         elif nb >= n_threads:
-            # threads over batch copies
+            # threads over batch copies, each a contiguous run of them: copies side by
+            # side share cache lines in the layer and pool rows (LV, P: a few doubles a
+            # copy), which copies handed out in turn (chunks of one) wrote from both
+            # cores at every cycle
             _mark_threads_used()
-            for b in prange(nb, nogil=True, num_threads=n_threads, schedule="static", chunksize=1):
+            for b in prange(nb, nogil=True, num_threads=n_threads, schedule="static"):
                 st[b] = lf_run_alone(&nets[b], b)
         elif max_n < LF_MIN_UNITS_THREADS:
             # small layers: the work of a step is too small to share (measured: slower)
