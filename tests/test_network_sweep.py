@@ -12,8 +12,8 @@ TARGETS = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], float)
 BASE = [("Layer", {"inhib.layer.gi": 1.6}), (".back", {"wt_scale.rel": 0.3})]
 
 
-def _net(n_batch=3):
-    net = Network("Small", n_batch=n_batch)
+def _net(n_batch=3, wt_bal_interval=10):
+    net = Network("Small", n_batch=n_batch, wt_bal_interval=wt_bal_interval)
     net.add_layer("Input", (1, 4), "input")
     net.add_layer("Hidden", (2, 3))
     net.add_layer("Output", (1, 2), "target")

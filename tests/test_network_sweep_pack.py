@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_network_sweep import PATTERNS, TARGETS, _net  # the same small net and patterns
 
 from leabra_fast.network import (
-    Network,
     bench_net,
     bench_patterns,
     compiled,
@@ -23,9 +23,6 @@ from leabra_fast.network.training import EPOCH_STATS
 # the module (the package's ``sweep`` is the function)
 sweep_mod = importlib.import_module("leabra_fast.network.sweep")
 
-PATTERNS = np.array([[1, 1, 1, 0], [0, 1, 1, 1], [0, 1, 0, 1], [0, 1, 1, 0]], float)
-TARGETS = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], float)
-BASE = [("Layer", {"inhib.layer.gi": 1.6}), (".back", {"wt_scale.rel": 0.3})]
 
 #: Swept keys and a few values each: layer act / inhib parameters (incl. the flags hard
 #: clamping and KNa, activation noise, C++ 8.5's equations), projection learning (lrate,
@@ -47,18 +44,6 @@ VALUES = {
     ".back:wt_scale.rel": [0.1, 0.3],
     "Prjn:wt_init.mean": [0.3, 0.5, 0.7],
 }
-
-
-def _net(n_batch=2, wt_bal_interval=10):
-    net = Network("Small", n_batch=n_batch, wt_bal_interval=wt_bal_interval)
-    net.add_layer("Input", (1, 4), "input")
-    net.add_layer("Hidden", (2, 3))
-    net.add_layer("Output", (1, 2), "target")
-    net.connect("Input", "Hidden", "full")
-    net.connect("Hidden", "Output", "full")
-    net.connect("Output", "Hidden", "full", "back")
-    net.apply_params(BASE)
-    return net
 
 
 def _spy(monkeypatch):
