@@ -95,7 +95,7 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
          "(kernel)", t_per_unit / t_uniform2 <= 1.5),
     ]  # fmt: skip
     out += _emergent_rows(grid, x, n, quick, rep)
-    pack_rows, pack_data = _network_pack_rows(rep)
+    pack_rows, pack_data = _network_pack_rows(rep, quick)
     out += pack_rows
     data: dict[str, Any] = {"n_sets": n, "sweep_s": t_sweep, "uniform_s": t_uniform,
                             "sweep_all_cores_s": t_sweep_all,
@@ -180,13 +180,17 @@ def rows(quick: bool = False, rep: int = 3) -> tuple[list[tuple[str, str, str, b
     return out, data
 
 
-def _network_pack_rows(rep: int) -> tuple[list[tuple[str, str, str, bool]], dict[str, Any]]:
+def _network_pack_rows(
+    rep: int, quick: bool = False
+) -> tuple[list[tuple[str, str, str, bool]], dict[str, Any]]:
     """S6c/S6d: the local network sweep (32 points, 2 epochs), packed (the defaults: one
     chunk of 32 points, one pack, every core) vs its points in turn (chunk_size=1: one
     lone train each), on one thread (the former default) and on every core, timed in
-    turn (paired medians); the results are checked equal."""
+    turn (paired medians); the results are checked equal.  ``quick``: N = 25 only, one
+    run each."""
     out, data = [], {}
-    for tag, n_side in (("c", 25), ("d", 100)):
+    rounds = 1 if quick else max(rep, 5)
+    for tag, n_side in (("c", 25),) if quick else (("c", 25), ("d", 100)):
         net, grid, pats = _network_sweep_case(n_side)
 
         def run(net: Any = net, grid: Any = grid, pats: Any = pats, **kw: Any) -> Any:
@@ -195,9 +199,9 @@ def _network_pack_rows(rep: int) -> tuple[list[tuple[str, str, str, bool]], dict
         packed, one = run(), run(chunk_size=1, n_threads=1)
         assert all(np.array_equal(packed[v].values, one[v].values, equal_nan=True)
                    for v in packed.data_vars)  # fmt: skip
-        t_points, t_pack = _paired(lambda: run(chunk_size=1, n_threads=1), run, max(rep, 5))
-        t_points_all, t_pack2 = _paired(lambda: run(chunk_size=1), run, max(rep, 5))
-        t_pack1 = _med(lambda: run(n_threads=1), max(rep, 5))
+        t_points, t_pack = _paired(lambda: run(chunk_size=1, n_threads=1), run, rounds)
+        t_points_all, t_pack2 = _paired(lambda: run(chunk_size=1), run, rounds)
+        t_pack1 = _med(lambda: run(n_threads=1), rounds)
         data[f"network_pack_N{n_side}"] = {
             "points_1_thread_s": t_points, "packed_s": t_pack, "points_all_cores_s": t_points_all,
             "packed_s_2": t_pack2, "packed_1_thread_s": t_pack1,
@@ -268,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="only the local network sweep rows, packed vs points (S6c/S6d)")
     args = ap.parse_args(argv)
     if args.network_pack:
-        table, _ = _network_pack_rows(1 if args.quick else 3)
+        table, _ = _network_pack_rows(1 if args.quick else 3, args.quick)
     else:
         table, _ = rows(args.quick, 1 if args.quick else 3)
     width = max(len(r[0]) for r in table)
