@@ -124,17 +124,20 @@ def _copy_bytes(net: Network, n_patterns: int, epochs: int, weights: bool) -> in
     return 3 * state + kept + call + wts
 
 
-def _tiled(net: Network, pats: Mapping[str, Any] | None, n_pack: int) -> dict[str, Any]:
-    """Patterns for a pack of ``n_pack`` points: per-copy patterns (n, n_batch, ...) repeat
-    for every point; patterns shared by the copies stay as they are."""
+def _tiled(net: Network, pats: Mapping[str, Any] | None, n_pack: int, arg: str) -> dict[str, Any]:
+    """Patterns for a pack of ``n_pack`` points: each layer's patterns as the network reads
+    them (``Network._pattern``: (n_trials, n_batch, n_units), shared ones broadcast to every
+    copy), repeated for every point.  Anything it cannot read passes unchanged, for
+    ``run`` to refuse with its own message."""
+    layers = {ly.name: ly for ly in net.layers}
     out: dict[str, Any] = {}
-    nb = net.n_batch
     for name, a in (pats or {}).items():
         arr = np.asarray(a)
-        ly = next((ly for ly in net.layers if ly.name == name), None)
-        if (ly is not None and arr.ndim >= 2 and arr.shape[1:] not in ((ly.n_units,), ly.shape)
-                and arr.shape[1:] in ((nb, ly.n_units), (nb, *ly.shape))):  # fmt: skip
-            arr = np.tile(arr.reshape(arr.shape[0], nb, ly.n_units), (1, n_pack, 1))
+        ly = layers.get(name)
+        if ly is not None and arr.ndim >= 2:
+            per_copy = net._pattern(np.asarray(arr, net.dtype), ly, f"{arg}[{name!r}]",
+                                    with_time=True)  # fmt: skip
+            arr = np.tile(per_copy, (1, n_pack, 1))
         out[name] = arr
     return out
 
@@ -193,7 +196,8 @@ def _run_pack(
     packed._dwt_pending = net._dwt_pending  # as after init_weights: no DWt pending
     packed._copy_tables = tables
     opts = {**train_options, "rng": _fresh(train_options["rng"])}
-    res = train(packed, _tiled(net, inputs, n_pack), _tiled(net, targets, n_pack),
+    res = train(packed, _tiled(net, inputs, n_pack, "inputs"),
+                _tiled(net, targets, n_pack, "targets"),
                 progress=False, **opts)  # fmt: skip
     sl = slice(first, first + n_pack)
     out["n_epochs"][sl] = res.n_epochs
