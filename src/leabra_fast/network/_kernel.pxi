@@ -620,6 +620,24 @@ cdef void lf_apply_pattern(const Net* net, Py_ssize_t b, const LayerC* L,
             hc[i] = 1
 
 
+cdef void_noinline lf_clamp_flat(Py_ssize_t n, const unsigned char* he, cdouble_r ext,
+                                 double_r act, double_r act_lrn, double_r vm,
+                                 double_r act_del, double_r inet, double lo, double hi,
+                                 double thr, double gain) noexcept nogil:
+    """lf_hard_clamp's loop without noise: restrict rows and the constants as
+    arguments, so GCC vectorises it with masked stores."""
+    cdef Py_ssize_t i
+    cdef double clmp
+    for i in range(n):
+        if he[i]:
+            clmp = lf_clip(ext[i], lo, hi)
+            act[i] = clmp
+            act_lrn[i] = clmp
+            vm[i] = thr + clmp / gain
+            act_del[i] = 0.0
+            inet[i] = 0.0
+
+
 cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_t u0,
                         Py_ssize_t u1) noexcept nogil:
     """Hard-clamped units u0 .. u1-1 (HasExt) take Ext: act, act_lrn, vm, act_del, inet."""
@@ -649,6 +667,10 @@ cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_
                 vm_eq[i] = vm[i]
                 act_del[i] = 0.0
                 inet[i] = 0.0
+        return
+    if L.noise_type == NOISE_NONE:
+        lf_clamp_flat(u1 - u0, he + u0, ext + u0, act + u0, act_lrn + u0, vm + u0,
+                      act_del + u0, inet + u0, L.clamp_min, L.clamp_max, L.thr, L.gain)
         return
     # the constants in locals: the stores below could otherwise change them for GCC
     cdef int noise_type = L.noise_type
@@ -869,32 +891,51 @@ cdef void lf_alpha_cyc_init(const Net* net, Py_ssize_t b) noexcept nogil:
 
 # ----------------------------------------------------------------------- cycle
 
+cdef void_noinline lf_send_flat(Py_ssize_t n, cdouble_r act, double_r sent, double_r v,
+                                Py_ssize_t* f, double thr, double delta) noexcept nogil:
+    """lf_send_decide's choice for n units, by selects (vectorised, no branch on data:
+    which units send is unpredictable): a unit above ``thr`` whose Act moved from its
+    ActSent by more than ``delta`` sends the change (ActSent = Act); one at or below
+    ``thr`` whose ActSent was above sends -ActSent (ActSent = 0).  f: sends (1) or not
+    (0), v: what it would send."""
+    cdef Py_ssize_t i, up, e1, e2
+    cdef double dl, s
+    for i in range(n):
+        # (& and |, not Cython's and / or, which branch)
+        s = sent[i]
+        up = act[i] > thr
+        dl = act[i] - s
+        e1 = up & (fabs(dl) > delta)
+        e2 = (up ^ 1) & (s > thr)
+        v[i] = dl if e1 else -s
+        f[i] = e1 | e2
+        sent[i] = act[i] if e1 else (0.0 if e2 else s)
+
+
 cdef Py_ssize_t lf_send_decide(const Net* net, Py_ssize_t b, const LayerC* Lp,
                                Py_ssize_t* idx, double* d, Py_ssize_t u0,
                                Py_ssize_t u1) noexcept nogil:
     """Go SendGDelta's choice for units u0 .. u1-1: units above opt_thresh.send whose
     activity changed by more than opt_thresh.delta send the change, units that fell
     below un-send their last value (ActSent updated).  Writes the senders (in index
-    order) and their deltas; returns how many."""
-    cdef double* act = lf_u(net, U_ACT, b, Lp)
+    order) and their deltas; returns how many.  idx and d have room for the layer's
+    units from u0 to its padding's end: lf_send_flat writes each unit's choice there
+    (at the layer's end over the padding too, zeros that never send), then the senders
+    are packed in place, in order."""
+    cdef const double* act = lf_u(net, U_ACT, b, Lp)
     cdef double* sent = lf_u(net, U_ACT_SENT, b, Lp)
-    cdef Py_ssize_t i, n_send = 0
-    cdef double a, dl, thr = Lp.send, delta = Lp.delta
-    lf_check(0 <= u0 <= u1 <= Lp.n, b"unit slice of a layer (sending)")
-    for i in range(u0, u1):
-        a = act[i]
-        if a > thr:
-            dl = a - sent[i]
-            if fabs(dl) > delta:
-                idx[n_send] = i
-                d[n_send] = dl
-                n_send += 1
-                sent[i] = a
-        elif sent[i] > thr:
-            idx[n_send] = i
-            d[n_send] = -sent[i]
-            n_send += 1
-            sent[i] = 0.0
+    cdef Py_ssize_t r, f, n_send = 0
+    cdef double v
+    lf_check(0 <= u0 <= u1 <= Lp.n and Lp.n <= Lp.n_pad, b"unit slice of a layer (sending)")
+    lf_send_flat((Lp.n_pad if u1 == Lp.n else u1) - u0, act + u0, sent + u0, d, idx,
+                 Lp.send, Lp.delta)
+    for r in range(u1 - u0):
+        # n_send <= r: each entry is read before it is written over
+        f = idx[r]
+        v = d[r]
+        idx[n_send] = u0 + r
+        d[n_send] = v
+        n_send += f
     return n_send
 
 
