@@ -359,6 +359,27 @@ def test_team_going_solo_gives_same_bits(monkeypatch, n_threads, n_batch, solo_f
     assert_same_bits(ra, rb, na, nb)
 
 
+@pytest.mark.skipif(not compiled.OPENMP, reason="built without OpenMP")
+@pytest.mark.parametrize(("rtt_max", "solo_at"), [(0.0, 1), (1.0, -1)])
+def test_team_with_slow_round_trips_goes_solo(monkeypatch, rtt_max, solo_at):
+    """The team measures its threads' cache-line round trip at each trial start: longer
+    than ``_TEAM_RTT_MAX`` at two trials running (0 s: always), thread 0 runs the
+    copy's other trials alone, from the second; with 1 s, never.  Same bits either way."""
+    from leabra_fast.network import compiled_backend
+
+    pats = bench_patterns(5, 256, rng=23)
+    runs = []
+    for th, rtt in ((1, 3e-7), (2, rtt_max)):
+        monkeypatch.setattr(compiled_backend, "_TEAM_RTT_MAX", rtt)
+        net = bench_net(256, rng=24)
+        res = net.run({"Input": pats["Input"]}, {"Output": pats["Output"]}, backend="cython",
+                      n_threads=th, record=["act", "ge"])
+        runs.append((net, res))
+    (na, ra), (nb, rb) = runs
+    np.testing.assert_array_equal(nb.last_solo_trial, [solo_at])
+    assert_same_bits(ra, rb, na, nb)
+
+
 def test_simd_levels_give_same_bits():
     pats = bench_patterns(3, 16, rng=11)
     out = {}

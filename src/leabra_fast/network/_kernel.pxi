@@ -172,6 +172,8 @@ cdef enum:
     # Threads inside one batch copy only when its largest layer has this many units: the
     # steps of a cycle of smaller nets are a few microseconds, less than sharing costs.
     LF_MIN_UNITS_THREADS = 256
+    # Round trips of lf_team_probe at each trial start
+    LF_PROBE = 16
 
 cdef enum:
     N_TRIAL_VARS = 9
@@ -249,6 +251,7 @@ ctypedef struct Net:
     double* rec_stats                # (4, n_trials, n_batch, n_layers)
     double* wt_out                   # S[S_WT]'s layout: the weights after the last trial
     Py_ssize_t solo_from             # tests: a team goes solo from this trial on (-1: never)
+    double team_rtt_max              # a team goes solo when its round trip is longer (s)
     long long* n_sent                # (n_batch,)
     long long* solo_at               # (n_batch,) or NULL: trial a team went solo, or -1
     long long* wt_bal_ctr_out        # (n_batch,)
@@ -293,6 +296,9 @@ ctypedef struct Team:
     const Py_ssize_t* head   # (n,): the layer a thread's units start inside (-1: none)
     const Py_ssize_t* tail   # (n,): the layer they end inside (-1: none)
     double* busy             # thread t's CPU time / wall time in a trial: busy[t * LF_LINE]
+    long long* pp            # lf_team_probe's lines: thread t's ping pp[2 t LF_LINE],
+                             # its answer pp[(2 t + 1) LF_LINE]
+    double rtt               # set by thread 0: the last probe's round trip (s)
     long long solo           # set by thread 0: it runs the copy's other trials alone
     Py_ssize_t n
 
@@ -2429,6 +2435,46 @@ cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept n
         st[3 * nt * nb * net.n_layers] = lf_l(net, L_COS, b, li)[0]
 
 
+cdef void lf_team_probe(Team* tm, Py_ssize_t t) noexcept nogil:
+    """The round trip of a cache line between thread 0 and each other thread of the team
+    (called by all of them at once; each line counts on from its last value): thread 0 writes a line,
+    thread k answers on another, LF_PROBE times in four timed batches; thread 0 sets
+    tm.rtt to the largest over threads of the shortest batch's mean.  A team's threads
+    exchange lines at every step of a cycle (sender lists, running sums, the receivers
+    another thread sent into): where the round trip is long (cores on different dies
+    of the host: 0.5 us on this project's VM at times, 0.1 us at others) the team ran
+    slower than one thread, and it goes solo (lf_run_copy)."""
+    cdef Py_ssize_t k, i, j
+    cdef long long v, v0, spins
+    cdef double best, worst = 0.0, t0, dt
+    if t == 0:
+        for k in range(1, tm.n):
+            best = 1.0
+            v0 = lfn_load(&tm.pp[(2 * k + 1) * LF_LINE])
+            for j in range(4):
+                t0 = lf_now()
+                for i in range(LF_PROBE // 4):
+                    v = v0 + j * (LF_PROBE // 4) + i + 1
+                    lfn_store(&tm.pp[2 * k * LF_LINE], v)
+                    spins = 0
+                    while lfn_load(&tm.pp[(2 * k + 1) * LF_LINE]) < v:
+                        spins += 1
+                        lf_spin(spins)
+                dt = (lf_now() - t0) / <double>(LF_PROBE // 4)
+                best = dt if dt < best else best
+            worst = best if best > worst else worst
+        tm.rtt = worst
+    else:
+        v0 = lfn_load(&tm.pp[(2 * t + 1) * LF_LINE])
+        for i in range(LF_PROBE):
+            v = v0 + i + 1
+            spins = 0
+            while lfn_load(&tm.pp[2 * t * LF_LINE]) < v:
+                spins += 1
+                lf_spin(spins)
+            lfn_store(&tm.pp[(2 * t + 1) * LF_LINE], v)
+
+
 cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ssize_t t,
                       long long* step, Scratch* sc1, Team* tm1) noexcept nogil:
     """All trials of batch copy b: the part of thread t of the team.  Thread 0 alone
@@ -2438,9 +2484,11 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
 
     A team one of whose threads had less than 80% of a core in two trials running (CPU
     time over wall time: the machine's cores are taken by other work, and the threads
-    would wait for each other's time slices at every step) gives the copy's other trials
-    to thread 0 alone (``sc1``/``tm1``, a team of one); the bits do not depend on who computes
-    what."""
+    would wait for each other's time slices at every step), or whose cache lines took
+    longer than ``net.team_rtt_max`` to go between its threads and back at the start of
+    two trials running (lf_team_probe, which thread 0 reads before the trial's
+    barrier), gives the copy's other trials to thread 0 alone
+    (``sc1``/``tm1``, a team of one); the bits do not depend on who computes what."""
     cdef Py_ssize_t tr, q, cyc, li, k, ci, u0, nb = net.n_batch, nt = net.n_trials
     cdef Py_ssize_t nl = net.n_layers, ncyc = 4 * net.cyc_per_qtr
     cdef long long ctr = net.wt_bal_ctr0
@@ -2450,11 +2498,12 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
     cdef bint clean = net.dwt_clean
     cdef Team* cur = tm
     cdef double wall0 = 0.0, cpu0 = 0.0, wall, cpu, least
-    cdef int low = 0
+    cdef int low = 0, far = 0
     if t == 0 and net.solo_at != NULL:
         net.solo_at[b] = -1
     for tr in range(nt):
         if tm.n > 1 and cur == tm and tm1 != NULL:
+            lf_team_probe(tm, t)
             wall, cpu = lf_now(), lf_cpu_now()
             if tr > 0 and wall > wall0:
                 tm.busy[t * LF_LINE] = (cpu - cpu0) / (wall - wall0)
@@ -2464,7 +2513,8 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
             for k in range(tm.n if tr > 1 else 0):
                 least = tm.busy[k * LF_LINE] if tm.busy[k * LF_LINE] < least else least
             low = low + 1 if least < 0.8 else 0
-            tm.solo = low >= 2 or 0 <= net.solo_from <= tr
+            far = far + 1 if tm.rtt > net.team_rtt_max else 0
+            tm.solo = low >= 2 or far >= 2 or 0 <= net.solo_from <= tr
         if t == 0:
             for li in range(nl):
                 lf_check(net.lc[li].off + net.lc[li].n <= net.n_tot, b"pats (layer span)")
@@ -2585,8 +2635,8 @@ cdef void* lf_team_alloc(const Net* net, Py_ssize_t n, Scratch* sc, Team* tm) no
     cdef Py_ssize_t u0, u1
     cdef void* mem = malloc((4 * net.n_tot + 2 * net.max_n + 5 * n * nl + nl + 2 * n) * 8
                             + n * LF_LINE * sizeof(double)
-                            + n * LF_LINE * sizeof(long long) + 2 * n * nl * 3 * sizeof(double)
-                            + 64)
+                            + 3 * n * LF_LINE * sizeof(long long)
+                            + 2 * n * nl * 3 * sizeof(double) + 64)
     if mem == NULL:
         return NULL
     sc.d = <double*>mem                 # two buffers (lf_cycle)
@@ -2601,10 +2651,14 @@ cdef void* lf_team_alloc(const Net* net, Py_ssize_t n, Scratch* sc, Team* tm) no
     tail = head + n
     tm.posted = <long long*>(tail + n)
     tm.busy = <double*>(tm.posted + n * LF_LINE)
+    tm.pp = <long long*>(tm.busy + n * LF_LINE)
     for t in range(n):
         tm.posted[t * LF_LINE] = 0
         tm.posted[t * LF_LINE + 1] = 0
         tm.busy[t * LF_LINE] = 1.0
+        tm.pp[2 * t * LF_LINE] = 0
+        tm.pp[(2 * t + 1) * LF_LINE] = 0
+    tm.rtt = 0.0
     lf_team_cuts(net, n, own)
     for li in range(nl):
         for t in range(n):
@@ -2705,6 +2759,7 @@ def run_trials(
     long long[::1] solo_at=None,
     bint _validate=True,
     Py_ssize_t _solo_from=-1,
+    double _team_rtt_max=3e-7,
 ):
     """Run ``pats.shape[0]`` trials of every batch copy in place; return a status code.
 
@@ -2724,7 +2779,9 @@ def run_trials(
     to thread 0 alone (its cores were taken), or -1.  ``_validate=False`` (debug build only, for its tests) skips the
     table checks so that the kernel's own index checks meet a bad table.  ``_solo_from``
     (tests): a team of threads hands the copy to thread 0 alone from that trial on, as it
-    does when its cores are taken by other work.
+    does when its cores are taken by other work.  ``_team_rtt_max`` (s): a team whose
+    threads' cache-line round trip (lf_team_probe) is longer at the start of two trials
+    running hands the copy to thread 0 alone.
     """
     cdef Net net
     cdef Net* nets = NULL
@@ -2845,6 +2902,7 @@ def run_trials(
         net.rec_stats = &rec_stats[0, 0, 0, 0]
         net.wt_out = &wt_out[0] if wt_out is not None and wt_out.shape[0] else NULL
         net.solo_from = _solo_from
+        net.team_rtt_max = _team_rtt_max
         net.solo_at = &solo_at[0] if solo_at is not None else NULL
         net.n_sent = &n_sent[0]
         net.wt_bal_ctr_out = &ctr_out[0]

@@ -24,6 +24,12 @@ _KINDS = {"input": 0, "hidden": 1, "target": 2, "compare": 3}
 #: Tests only: a team of threads inside one copy runs the copy on thread 0 alone from
 #: this trial of each call on (what the kernel does when other work takes the cores).
 _SOLO_FROM = -1
+#: A team of threads inside one copy hands it to thread 0 alone when a cache line takes
+#: longer than this (s) to go from thread 0 to another thread and back, at the start of
+#: two trials running.  Measured on this project's 2-core VM with the bench network at
+#: N = 625: round trips of 0.09-0.18 us gave 1.4-1.8x on 2 threads, 0.49-0.59 us (the
+#: host's cores on different dies, at times) 0.8-0.9x, slower than one thread.
+_TEAM_RTT_MAX = 3e-7
 PAT_NONE, PAT_EXT, PAT_TARG, PAT_CMPR = 0, 1, 2, 3
 
 _LAYER_CONSTS = (
@@ -245,6 +251,7 @@ def run_trials(
         pat, rec_vars, rec_cyc, rec_trial, rec_stats, n_sent, ctr,
         net.cyc_per_qtr, net.wt_bal_interval, bool(learn), bool(update_act_avg),
         dwt_clean, float(sse_tol), int(n_threads), wt, solo_at, _solo_from=_SOLO_FROM,
+        _team_rtt_max=_TEAM_RTT_MAX,
     )  # fmt: skip
     if status != k.STATUS_OK:
         raise RuntimeError(f"network kernel refused its arguments (status {status})")

@@ -91,7 +91,8 @@ class Network:
         #: ``run``, summed over its cycles and layers, per batch copy.
         self.last_n_sent = np.zeros(0, np.int64)
         #: Per batch copy, the trial of the last compiled ``run`` from which the copy ran
-        #: on one thread instead of ``n_threads`` because other work took the cores, or -1.
+        #: on one thread instead of ``n_threads`` because other work took the cores or
+        #: the cores were far apart (slow cache-line round trips), or -1.
         self.last_solo_trial = np.zeros(0, np.int64)
         # Private (network.sweep's packed runs): per batch copy, the compiled kernel's
         # (layer, projection) tables made from that copy's parameters, or None (the
