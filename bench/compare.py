@@ -28,8 +28,11 @@ N = 25, 100, 625, 1024, ms per trial with learning on the compiled kernel (1 and
 threads), against this project's NumPy dense implementation of the same trial
 (bench/network_numpy.py) and, at N = 25, leabra-psyneulink run in a separate virtual
 environment (``--psyneulink-python``; GPL, bench-only), with the fraction of senders
-that actually send per cycle; and row N6: the same leabra-psyneulink script run unchanged
-on ``leabra_fast.compat.leabra`` (issue #15), per trial, against leabra-psyneulink.
+that actually send per cycle and, for 2 threads, the cache-line round trip between two
+threads before and after (on this project's VM 0.09-0.18 us, or 0.5 us when the host
+puts the cores on different dies, where a team goes solo: ``last_solo_trial``); and row
+N6: the same leabra-psyneulink script run unchanged on ``leabra_fast.compat.leabra``
+(issue #15), per trial, against leabra-psyneulink.
 
 And the sweep rows S1-S5 of issue 14 (bench/bench_sweep.py): 10,000 parameter sets
 as one sweep (one kernel call, each SIMD lane with its own constants) vs a loop of
@@ -121,10 +124,15 @@ def psyneulink_times(python: str, n_units: int, n_trials: int) -> list[float] | 
     return list(json.loads(proc.stdout.strip().splitlines()[-1])["trial_s"])
 
 
-def _time_network(n: int, rep: int) -> tuple[int, int, dict[str, list[float]], float]:
+def _time_network(
+    n: int, rep: int
+) -> tuple[int, int, dict[str, list[float]], float, dict[str, object]]:
     """Interleaved timings of the bench network at N=n: compiled on 1 and 2 threads
-    (``n_tr`` trials per call) and the NumPy dense yardstick (``n_np`` trials), and the
-    fraction of units sending per cycle."""
+    (``n_tr`` trials per call) and the NumPy dense yardstick (``n_np`` trials), the
+    fraction of units sending per cycle, and the state of the cores for 2 threads: the
+    cache-line round trip between two threads before and after (``team_round_trip``),
+    and the trial of each 2-thread call from which its team ran on one thread (-1:
+    never)."""
     n_tr = 20 if n <= 100 else 10
     n_np = n_tr if n <= 100 else 2
     pats = bench_patterns(20, n, rng=2)
@@ -138,16 +146,24 @@ def _time_network(n: int, rep: int) -> tuple[int, int, dict[str, list[float]], f
         for k in range(n_np):
             dense.trial({"Input": pats["Input"][k], "Output": pats["Output"][k]})
 
+    solo: list[int] = []
+
+    def two_threads() -> None:
+        nets[2].run(inp, tg, backend="cython", n_threads=2)
+        solo.append(int(nets[2].last_solo_trial[0]))
+
+    rtt0 = network_kernel.team_round_trip()
     t = C.interleaved(
         {
             "1": lambda: nets[1].run(inp, tg, backend="cython", n_threads=1),
-            "2": lambda: nets[2].run(inp, tg, backend="cython", n_threads=2),
+            "2": two_threads,
             "numpy": numpy_trials,
         },
         rep,
     )
+    cores = {"round_trip_s": [rtt0, network_kernel.team_round_trip()], "solo_at": solo}
     sent = float(nets[1].last_n_sent[0]) / (n_tr * 4 * nets[1].cyc_per_qtr * 5 * n)
-    return n_tr, n_np, t, sent
+    return n_tr, n_np, t, sent, cores
 
 
 def network_rows(
@@ -158,7 +174,7 @@ def network_rows(
     data["network"] = net_data = {}
     ms_25 = None
     for n in sizes:
-        n_tr, n_np, t, sent = _time_network(n, max(rep, 3))
+        n_tr, n_np, t, sent, cores = _time_network(n, max(rep, 3))
         ms1 = med(t["1"]) / n_tr * 1e3
         ms2 = med(t["2"]) / n_tr * 1e3
         ms_np = med(t["numpy"]) / n_np * 1e3
@@ -180,10 +196,15 @@ def network_rows(
         # the fifth's), so the ratio of the medians would pair different rounds.
         pair = med([a / b for a, b in zip(t["1"], t["2"], strict=True)])
         net_data[str(n)]["two_thread_ratio_paired"] = pair
+        net_data[str(n)]["two_thread_cores"] = cores
+        rtt = " -> ".join(f"{x * 1e9:.0f}" for x in cores["round_trip_s"])  # type: ignore[attr-defined]
+        went = [s for s in cores["solo_at"] if s >= 0]  # type: ignore[attr-defined]
         rows.append((
             f"N3. same: 2 threads vs 1 (OpenMP build: {network_kernel.OPENMP}), median of "
             "per-round ratios",
-            f"{pair:.2f}x (ratio of medians {ms1:.3g} / {ms2:.3g} ms = {ms1 / ms2:.2f}x)",
+            f"{pair:.2f}x (ratio of medians {ms1:.3g} / {ms2:.3g} ms = {ms1 / ms2:.2f}x; "
+            f"round trip {rtt} ns; one thread in {len(went)} of {len(cores['solo_at'])} "  # type: ignore[arg-type]
+            "calls)",
             ">= 1.7x" if n == 625 else "-", pair >= 1.7 if n == 625 else None,
         ))  # fmt: skip
         rows.append((

@@ -380,6 +380,20 @@ def test_team_with_slow_round_trips_goes_solo(monkeypatch, rtt_max, solo_at):
     assert_same_bits(ra, rb, na, nb)
 
 
+def test_team_round_trip():
+    """What a team measures at each trial start: a positive time well under a
+    millisecond with OpenMP (two threads, or three on this machine's two cores), NaN
+    without; fewer than two threads is refused."""
+    if compiled.OPENMP:
+        for n in (2, 3):
+            rtt = compiled.team_round_trip(n)
+            assert 0.0 < rtt < 1e-3
+    else:
+        assert np.isnan(compiled.team_round_trip())
+    with pytest.raises(ValueError, match="n_threads"):
+        compiled.team_round_trip(1)
+
+
 def test_simd_levels_give_same_bits():
     pats = bench_patterns(3, 16, rng=11)
     out = {}

@@ -33,7 +33,7 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport cos, fabs, floor, log, pow, sqrt
 from libc.stdint cimport uint64_t
 from libc.stdio cimport fprintf, stderr
-from libc.stdlib cimport abort, free, malloc
+from libc.stdlib cimport abort, calloc, free, malloc
 from libc.string cimport memcpy
 from posix.time cimport CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, clock_gettime, timespec
 
@@ -2985,6 +2985,41 @@ def nxx1_scalar(dict layer, double x):
 def exp_scalar(double x):
     """The kernel's exp (lf_exp) on one value."""
     return lf_exp(x)
+
+
+def team_round_trip(int n_threads=2):
+    """The round trip (s) of a cache line between thread 0 and the other threads of an
+    OpenMP team of ``n_threads``, as a network team measures it at each trial start
+    (lf_team_probe; the largest over threads of the shortest of four batches): NaN
+    without OpenMP or when OpenMP gives fewer threads."""
+    cdef Team tm
+    cdef long long* pp
+    cdef Py_ssize_t tid
+    cdef double rtt = float("nan")
+    if n_threads < 2 or n_threads > 1024:
+        raise ValueError(f"n_threads must be 2 .. 1024, got {n_threads}")
+    if not LEABRA_FAST_OPENMP or _fork_unsafe():
+        return rtt
+    pp = <long long*>calloc(2 * n_threads * LF_LINE + LF_LINE, sizeof(long long))
+    if pp == NULL:
+        raise MemoryError("leabra_fast network kernel: cannot allocate the probe's lines")
+    tm.pp = pp
+    tm.n = n_threads
+    tm.rtt = rtt
+    tid = 0
+    _mark_threads_used()
+    try:
+        with nogil, parallel(num_threads=n_threads):
+            tid = threadid()
+            if lfn_team_size() == n_threads:
+                lf_team_probe(&tm, tid)
+                if tid == 0:
+                    pp[2 * n_threads * LF_LINE] = 1     # the team was whole
+        if pp[2 * n_threads * LF_LINE]:
+            rtt = tm.rtt
+    finally:
+        free(pp)
+    return rtt
 
 
 def cpu_levels():

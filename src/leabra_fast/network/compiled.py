@@ -29,6 +29,18 @@ def simd_levels() -> tuple[str, ...]:
     return _KERNELS.available
 
 
+def team_round_trip(n_threads: int = 2) -> float:
+    """Seconds for a cache line to go from thread 0 to each other thread of a team of
+    ``n_threads`` and back (the largest over threads), as a network's team of threads
+    measures it at each trial start; NaN without OpenMP.
+
+    A team whose round trip is longer than 0.3 us at two trials running runs the copy on
+    one thread for the rest of the call (``Network.last_solo_trial``): its threads
+    exchange lines at every step of a cycle, and with cores that far apart (on different
+    dies) two threads ran slower than one."""
+    return float(_baseline.team_round_trip(n_threads))
+
+
 def current() -> ModuleType:
     """The extension module in use."""
     return _current
