@@ -167,6 +167,18 @@ def test_example_same_numbers_on_both_backends():
     )
 
 
+def test_run_file_trial_vars(tmp_path):
+    """[run] trial_vars keeps those per-unit trial variables only."""
+    cfg = load_network_config(_write(tmp_path, SMALL.replace(
+        'record = ["act"]', 'record = []\ntrial_vars = ["act_p", "act_m"]')))  # fmt: skip
+    res = cfg.train(progress=False)
+    _, want = _small_by_hand()
+    for ly in want.trials:
+        assert list(res.trials[ly]) == ["act_m", "act_p"]
+        for v in ("act_m", "act_p"):
+            np.testing.assert_array_equal(res.trials[ly][v], want.trials[ly][v])
+
+
 def test_patterns_from_files(tmp_path):
     np.save(tmp_path / "in.npy", np.array([[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0]], float))
     (tmp_path / "out.csv").write_text("# Out targets\n1,0\n0,1\n1,0\n")
@@ -279,6 +291,10 @@ BAD = [
     (
         _sub('record = ["act"]', 'record = ["actt"]'),
         r"\[run\] record: unknown variable 'actt' \(did you mean 'act'\?\)",
+    ),
+    (
+        _sub('record = ["act"]', 'record = ["act"]\ntrial_vars = ["act_mm"]'),
+        r"\[run\] trial_vars: unknown variable 'act_mm' \(did you mean 'act_m'\?\)",
     ),
     (
         _sub('record = ["act"]', 'record = ["act"]\nbackend = "c"'),

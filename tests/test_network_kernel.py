@@ -347,6 +347,8 @@ def test_team_going_solo_gives_same_bits(monkeypatch, n_threads, n_batch, solo_f
 
     pats = bench_patterns(4, 256, rng=21)
     runs = []
+    # (three threads on two cores take long round trips: the team could go solo earlier)
+    monkeypatch.setattr(compiled_backend, "_TEAM_RTT_MAX", 1.0)
     for th, solo in ((1, -1), (n_threads, solo_from)):
         monkeypatch.setattr(compiled_backend, "_SOLO_FROM", solo)
         net = bench_net(256, n_batch=n_batch, rng=22)

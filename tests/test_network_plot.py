@@ -135,6 +135,19 @@ def test_report(tmp_path):
         nplot.plot_network_report(res, tmp_path / "r.txt")
 
 
+def test_report_and_scatter_without_trial_variables(tmp_path):
+    """After train(trial_vars=()) the report leaves out the act_m vs act_p scatter (the
+    rest is drawn) and the scatter alone says what it needs."""
+    net = basic_test_net()
+    res = train(net, {"Input": np.eye(4)}, {"Output": np.eye(4)}, epochs=2, progress=False,
+                trial_vars=())  # fmt: skip
+    fig = nplot.plot_network_report(res, tmp_path / "r.png", dpi=50)
+    assert not [ax for ax in fig.axes if ax.get_title() == "Output: act_m vs act_p"]
+    assert len([ax for ax in fig.axes if ax.images]) == 3  # the projections' weights
+    with pytest.raises(ValueError, match="needs the trial variables act_m and act_p"):
+        nplot.plot_act_m_vs_act_p(res, "Output")
+
+
 def test_reachable_from_lf_plot():
     for name in nplot.__all__:
         assert getattr(lf.plot, name) is getattr(nplot, name)

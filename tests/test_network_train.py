@@ -188,6 +188,7 @@ def test_progress_bar_over_epochs_and_trials(capsys):
         ({"stop_zero_epochs": -1}, "stop_zero_epochs must be an int >= 0"),
         ({"chunk_trials": 0}, "chunk_trials must be an int >= 1"),
         ({"record": ["bogus"]}, "record: unknown variable 'bogus'"),
+        ({"trial_vars": ["act"]}, "trial_vars: unknown variable 'act'"),
         ({"targets": {"Output": np.eye(3, 4)}}, "same number"),
         ({"targets": {"Nope": EASY}}, "no layer named 'Nope'"),
     ],
@@ -198,3 +199,63 @@ def test_bad_arguments_are_named(kwargs, match):
     targets = kw.pop("targets")
     with pytest.raises(ValueError, match=match):
         train(net, {"Input": EASY}, targets, progress=False, **kw)
+
+
+@pytest.mark.parametrize("keep", [(), ("act_p", "act_m"), None])
+def test_trial_vars_keeps_those_and_changes_nothing_else(keep):
+    """train(trial_vars=...) keeps only those per-unit trial variables (in TRIAL_VARS'
+    order; () none): the statistics, history and weights are the same bits as a train
+    keeping all, and what is kept equals its arrays."""
+    from leabra_fast.network import TRIAL_VARS
+
+    ins, tgs = _pats()
+    full = train(_net(), ins, tgs, epochs=2, progress=False)
+    res = train(_net(), ins, tgs, epochs=2, progress=False, trial_vars=keep)
+    want = list(TRIAL_VARS) if keep is None else [v for v in TRIAL_VARS if v in keep]
+    for ly in full.trials:
+        assert list(res.trials[ly]) == want
+        for v in want:
+            np.testing.assert_array_equal(res.trials[ly][v], full.trials[ly][v])
+        for st in full.stats[ly]:
+            np.testing.assert_array_equal(res.stats[ly][st], full.stats[ly][st])
+        for st in full.history[ly]:
+            np.testing.assert_array_equal(res.history[ly][st], full.history[ly][st])
+    for pj, w in full.weights.items():
+        np.testing.assert_array_equal(res.weights[pj], w)
+    # exports hold what is kept
+    df = res.to_dataframe("trial")
+    assert sorted(set(df["variable"])) == sorted(want)
+    ds = res.to_xarray()
+    assert [v for v in TRIAL_VARS if v in ds] == want
+
+
+def test_trial_vars_must_be_a_sequence_of_names():
+    ins, tgs = _pats()
+    with pytest.raises(TypeError, match="trial_vars must be a sequence"):
+        train(_net(), ins, tgs, progress=False, trial_vars="act_m")
+
+
+def test_records_too_large_for_memory_are_refused_before_training(monkeypatch):
+    """Records that would not fit (here a 1 MiB limit: LEABRA_FAST_MAX_BYTES) are
+    refused before the first trial, naming what asked for them; keeping fewer trial
+    variables fits, and so does a run of fewer trials."""
+    from leabra_fast.core.statebase import TooLargeError
+
+    monkeypatch.setenv("LEABRA_FAST_MAX_BYTES", str(2**20))
+    ins, tgs = _pats()
+    net = _net()
+    before = net.get_state()
+    # train: 60 trials x 9 trial variables x 125 units x 8 B = 0.5 MB, plus 100 cycles of
+    # act: 6 MB; 1200 trials: 10.8 MB (statistics only: 0.2 MB)
+    with pytest.raises(TooLargeError, match=r"train: cycle records \(record=\['act'\]"):
+        train(net, ins, tgs, epochs=10, record=["act"], progress=False)
+    for k, a in net.get_state().items():
+        np.testing.assert_array_equal(a, before[k])
+    with pytest.raises(TooLargeError, match="train: trial records"):
+        train(net, ins, tgs, epochs=200, progress=False)
+    res = train(net, ins, tgs, epochs=200, progress=False, trial_vars=())
+    assert res.n_epochs == 200
+    with pytest.raises(TooLargeError, match=r"run: cycle records \(record=\['act', 'ge'\]"):
+        net.run({"Input": np.repeat(ins["Input"], 3, 0)},
+                {"Output": np.repeat(tgs["Output"], 3, 0)}, record=["act", "ge"])
+    net.run(ins, tgs, record=["act"])

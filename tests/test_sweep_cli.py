@@ -87,6 +87,8 @@ def test_network_sweep_file_errors(tmp_path: Path, capsys: pytest.CaptureFixture
         (text.replace("[sweep] ", "[sweep.Layer] "), 'one quoted key per parameter'),
         (text.replace("seed = 0\n", 'seed = 0\nrecord = ["act"]\n'),
          "[run] record: a sweep keeps the training curves only"),
+        (text.replace("seed = 0\n", 'seed = 0\ntrial_vars = ["act_m"]\n'),
+         "[run] trial_vars: a sweep keeps the training curves only"),
     ]:
         assert content != text
         cfg.write_text(content)

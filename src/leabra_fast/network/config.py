@@ -43,6 +43,7 @@ files are :mod:`leabra_fast.core.config`)::
     seed = 0                    # the permutations
     stop_zero_epochs = 5        # 0: never stop early
     record = ["act"]            # cycle variables (and "wt"), kept for every trial
+    trial_vars = ["act_m", "act_p"]  # per-unit trial variables kept (default all; [] none)
     sse_tol = 0.5
     backend = "cython"
     n_threads = 1
@@ -65,7 +66,7 @@ from .network import Network
 from .params import FLAVOURS
 from .structure import LAYER_KINDS, PATTERNS, PRJN_CLASSES
 from .training import ORDERS, TrainResult, train
-from .variables import CYCLE_VARS
+from .variables import CYCLE_VARS, TRIAL_VARS
 
 __all__ = ["NETWORK_TABLES", "NetworkRunConfig", "is_network_file", "load_network_config"]
 
@@ -105,6 +106,7 @@ _RUN_KEYS: dict[str, tuple[type, ...]] = {
     "seed": (int,),
     "stop_zero_epochs": (int,),
     "record": (list, str),
+    "trial_vars": (list, str),
     "sse_tol": (float, int),
     "backend": (str,),
     "n_threads": (int,),
@@ -142,8 +144,11 @@ class NetworkRunConfig:
             raise ConfigError(f'{self.path}: a [sweep] table ("selector:path" = [values]) is '
                               "required")  # fmt: skip
         opts = {**self.run, **overrides}
-        if "record" in opts:
-            raise ConfigError(f"{self.path}: [run] record: a sweep keeps the training curves only")
+        for key in ("record", "trial_vars"):
+            if key in opts:
+                raise ConfigError(
+                    f"{self.path}: [run] {key}: a sweep keeps the training curves only"
+                )
         rng = opts.pop("seed", None)
         try:
             return sweep(self.net, self.sweep, self.inputs, self.targets,
@@ -383,6 +388,15 @@ def _run_options(path: Path, doc: dict[str, Any]) -> dict[str, Any]:
                     f"choose from {', '.join(allowed)}"
                 )
         run["record"] = list(rec)
+    if "trial_vars" in run:
+        tv = [run["trial_vars"]] if isinstance(run["trial_vars"], str) else run["trial_vars"]
+        for v in tv:
+            if v not in TRIAL_VARS:
+                raise ConfigError(
+                    f"{where} trial_vars: unknown variable {v!r}"
+                    f"{suggest(str(v), list(TRIAL_VARS))}; choose from {', '.join(TRIAL_VARS)}"
+                )
+        run["trial_vars"] = list(tv)
     return run
 
 

@@ -59,6 +59,13 @@ def _cycle_vars(result: Any) -> list[str]:
     return list(first)
 
 
+def _trial_vars(result: Any) -> list[str]:
+    """The trial variables the result holds (all of ``TRIAL_VARS`` but after
+    ``train(trial_vars=...)``)."""
+    first = result.trials.get(_layers(result)[0], {})
+    return [v for v in TRIAL_VARS if v in first]
+
+
 def _n_cycles(result: Any) -> int:
     vs = _cycle_vars(result)
     return int(result.cycles[_layers(result)[0]][vs[0]].shape[1]) if vs else 0
@@ -132,7 +139,7 @@ def to_xarray(result: Any) -> Any:
     data: dict[str, Any] = {}
     for v in _cycle_vars(res):
         data[v] = (("trial", "cycle", "batch", "unit"), _cat(res, "cycles", v))
-    for v in TRIAL_VARS:
+    for v in _trial_vars(res):
         data[v] = (("trial", "batch", "unit"), _cat(res, "trials", v))
     for s in LAYER_STATS:
         data[s] = (
@@ -200,7 +207,7 @@ def to_dataframe(result: Any, level: str = "all") -> Any:
             for li, ly in enumerate(layers):
                 add(v, li, res.cycles[ly][v], True, True)
     if level in ("all", "trial"):
-        for v in TRIAL_VARS:
+        for v in _trial_vars(res):
             for li, ly in enumerate(layers):
                 add(v, li, res.trials[ly][v], False, True)
     if level in ("all", "stats"):

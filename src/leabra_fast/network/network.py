@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.statebase import check_allocation
 from . import compiled_backend, layout
 from . import reference as ref
 from .params import LayerParams, PrjnParams, flavour_overrides, with_path
@@ -329,6 +330,38 @@ class Network:
         if not self._built:
             raise RuntimeError(f"{what}: call init_weights first")
 
+    def _check_records(
+        self,
+        n_trials: int,
+        cycle_vars: Sequence[str],
+        weights: bool,
+        trial_vars: Sequence[str] = TRIAL_VARS,
+        what: str = "run",
+    ) -> None:
+        """Refuse (:class:`~leabra_fast.core.statebase.TooLargeError`, before anything is
+        allocated) records of ``n_trials`` trials above the machine's memory: the cycle
+        variables, the trial variables, the layer statistics and the weights after every
+        trial.  For a run, over the units with their padding and with the patterns (the
+        compiled kernel's arrays; the reference's are smaller); for ``train``'s records of
+        all its trials (``what="train"``), over the units."""
+        run = what == "run"
+        n_units = sum(ly.n_units for ly in self.layers)
+        if run and self._built:
+            n_units = int(self._packed.U.shape[2])
+        nb, nl, ncyc = self.n_batch, len(self.layers), 4 * self.cyc_per_qtr
+        n_syn = sum(pj.mask.size for pj in self.prjns)
+        check_allocation({
+            f"{what}: cycle records (record={list(cycle_vars)}, {n_trials} trials of "
+            f"{ncyc} cycles, {nb} batch copies, {n_units} units)":
+                (len(cycle_vars), n_trials, ncyc, nb, n_units),
+            f"{what}: trial records ({len(trial_vars)} variables"
+            f"{' and the patterns' if run else ''}, {n_trials} trials)":
+                (len(trial_vars) + run, n_trials, nb, n_units),
+            f"{what}: layer statistics": (len(LAYER_STATS), n_trials, nb, nl),
+            f"{what}: weights after every trial (record=['wt'], {n_syn} synapses)":
+                (n_trials if weights else 0, nb, n_syn),
+        })  # fmt: skip
+
     # ------------------------------------------------------------------ state out / in
     def get_state(self) -> dict[str, np.ndarray]:
         """Copy of the full state as flat arrays ("layer/Name/var", "prjn/Name/var",
@@ -577,6 +610,7 @@ class Network:
         upd = learn if update_act_avg is None else bool(update_act_avg)
         ncyc = 4 * self.cyc_per_qtr
         cyc_rec = [r for r in record if r != "wt"]
+        self._check_records(n_trials, cyc_rec, "wt" in record)
         res = NetworkResult(
             layer_info={ly.name: (ly.kind, ly.shape) for ly in self.layers},
             prjn_info={pj.name: (pj.send, pj.recv) for pj in self.prjns},

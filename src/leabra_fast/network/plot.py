@@ -162,6 +162,11 @@ def plot_act_m_vs_act_p(
     """
     res = _result(result, "plot_act_m_vs_act_p")
     name = _layer(res, layer)
+    if not {"act_m", "act_p"} <= set(res.trials[name]):
+        raise ValueError(
+            "plot_act_m_vs_act_p needs the trial variables act_m and act_p; this result "
+            f"holds {sorted(res.trials[name])} (train with trial_vars including them)"
+        )
     am, ap = res.trials[name]["act_m"], res.trials[name]["act_p"]
     n_trials = am.shape[0]
     b = _index(batch, am.shape[1], "batch")
@@ -342,8 +347,9 @@ def plot_network_report(
     c = 0
     if res.n_trials:
         for ly in outs:
-            plot_act_m_vs_act_p(res, ly, ax=fig.add_subplot(grid[r, c]))
-            c += 1
+            if {"act_m", "act_p"} <= set(res.trials[ly]):  # (not after trial_vars=())
+                plot_act_m_vs_act_p(res, ly, ax=fig.add_subplot(grid[r, c]))
+                c += 1
     for p in prjns:
         plot_prjn_weights(res, p, ax=fig.add_subplot(grid[r, c]))
         c += 1

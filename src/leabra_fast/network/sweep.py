@@ -111,14 +111,14 @@ def _n_patterns(inputs: Mapping[str, Any], targets: Mapping[str, Any] | None) ->
 def _copy_bytes(net: Network, n_patterns: int, epochs: int, weights: bool) -> int:
     """Bytes one batch copy of a pack takes (``net`` built): its state, counted three
     times (the pack's buffers, and the final weights copied by the kernel, by train and
-    by the sweep: a bound), train's records of every trial (TRIAL_VARS of every unit,
-    the layer statistics), a kernel call's arrays (at most an epoch of trials: records
+    by the sweep: a bound), train's records of every trial (the layer statistics only:
+    ``trial_vars=()``), a kernel call's arrays (at most an epoch of trials: records
     and patterns over the padded units), the patterns repeated per point and the
     weights returned."""
     ps = net._packed
     state = sum(a.nbytes for a in (ps.U, ps.F, ps.P, ps.LV, ps.S, ps.R, ps.G)) // net.n_batch
     n_units, n_tot, nl = sum(ly.n_units for ly in net.layers), ps.U.shape[2], len(net.layers)
-    kept = 8 * (9 * n_units + 4 * nl) * epochs * n_patterns
+    kept = 8 * 4 * nl * epochs * n_patterns
     call = 8 * (10 * n_tot + 4 * nl + n_units) * n_patterns
     wts = 8 * sum(pj.mask.size for pj in net.prjns) if weights else 0
     return 3 * state + kept + call + wts
@@ -195,7 +195,7 @@ def _run_pack(
         _put_state(packed, net, i)
     packed._dwt_pending = net._dwt_pending  # as after init_weights: no DWt pending
     packed._copy_tables = tables
-    opts = {**train_options, "rng": _fresh(train_options["rng"])}
+    opts = {**train_options, "rng": _fresh(train_options["rng"]), "trial_vars": ()}
     res = train(packed, _tiled(net, inputs, n_pack, "inputs"),
                 _tiled(net, targets, n_pack, "targets"),
                 progress=False, **opts)  # fmt: skip
@@ -259,7 +259,7 @@ def _run_points(
             _set_params(net, base)
             net.apply_params(_sheet(point))
             net.init_weights(_fresh(init_rng))
-            opts = {**train_options, "rng": _fresh(train_options["rng"])}
+            opts = {**train_options, "rng": _fresh(train_options["rng"]), "trial_vars": ()}
             res = train(net, inputs, targets, progress=False, **opts)
             n_run[i] = res.n_epochs
             for li, ly in enumerate(layers):

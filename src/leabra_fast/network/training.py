@@ -22,6 +22,7 @@ import numpy as np
 from ..core.progress import PartialRunWarning, defer_sigint, in_jupyter
 from .network import Network
 from .result import NetworkResult
+from .variables import TRIAL_VARS
 
 __all__ = ["EPOCH_STATS", "ORDERS", "TrainResult", "epoch_stats", "train"]
 
@@ -137,6 +138,7 @@ def train(
     backend: str | None = None,
     n_threads: int = 1,
     chunk_trials: int | None = None,
+    trial_vars: Sequence[str] | None = None,
 ) -> TrainResult:
     """Train ``net`` for ``epochs`` passes over the patterns, with a progress bar.
 
@@ -175,6 +177,12 @@ def train(
     chunk_trials : int, optional
         Trials per ``run`` call; default: adapted so a chunk takes about 0.1 s.  The
         results do not depend on it.
+    trial_vars : sequence of str, optional
+        The per-unit trial variables (``TRIAL_VARS``) to keep for every trial; default
+        all.  ``()`` keeps none: the layer statistics and ``history`` only, for long runs
+        of large networks (every trial's unit values take ``8 * len(trial_vars)`` bytes
+        per unit).  The records asked for are refused before training if they would not
+        fit in memory (:class:`~leabra_fast.core.statebase.TooLargeError`).
 
     Returns
     -------
@@ -188,6 +196,7 @@ def train(
     """
     epochs = _check_int(epochs, "epochs", 1)
     stop_zero = _check_int(stop_zero_epochs, "stop_zero_epochs", 0)
+    keep = _check_trial_vars(trial_vars)
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
     if chunk_trials is not None:
@@ -211,6 +220,10 @@ def train(
         [gen.permutation(n_pat) if order == "permuted" else np.arange(n_pat) for _ in range(epochs)]
     ).astype(np.int64)
     watch = [k for k, (kind, _) in _layer_kinds(net).items() if kind in ("target", "compare")]
+    if not isinstance(record, Sequence) or isinstance(record, str):
+        raise TypeError(f"record must be a sequence of variable names, got {record!r}")
+    net._check_records(total, [r for r in record if r != "wt"], "wt" in record, keep,
+                       what="train")  # fmt: skip
 
     out: TrainResult | None = None
     done = 0
@@ -234,7 +247,7 @@ def train(
                 )  # fmt: skip
                 took = time.perf_counter() - t0
                 if out is None:
-                    out = _allocate(res, total)
+                    out = _allocate(res, total, keep)
                 _store(out, res, done, end)
                 done = end
                 if chunk_trials is None:  # aim at CHUNK_SECONDS per call
@@ -300,13 +313,26 @@ def _layer_kinds(net: Network) -> dict[str, tuple[str, tuple[int, ...]]]:
     return {ly.name: (ly.kind, ly.shape) for ly in net.layers}
 
 
-def _allocate(res: NetworkResult, total: int) -> TrainResult:
+def _check_trial_vars(trial_vars: Sequence[str] | None) -> tuple[str, ...]:
+    if trial_vars is None:
+        return TRIAL_VARS
+    if isinstance(trial_vars, str) or not isinstance(trial_vars, Sequence):
+        raise TypeError(f"trial_vars must be a sequence of variable names, got {trial_vars!r}")
+    for v in trial_vars:
+        if v not in TRIAL_VARS:
+            raise ValueError(f"trial_vars: unknown variable {v!r}; choose from {TRIAL_VARS}")
+    return tuple(v for v in TRIAL_VARS if v in trial_vars)
+
+
+def _allocate(res: NetworkResult, total: int, keep: Sequence[str]) -> TrainResult:
     def grow(a: np.ndarray) -> np.ndarray:
         return np.zeros((total, *a.shape[1:]), a.dtype)
 
     return TrainResult(
         cycles={k: {v: grow(a) for v, a in d.items()} for k, d in res.cycles.items()},
-        trials={k: {v: grow(a) for v, a in d.items()} for k, d in res.trials.items()},
+        trials={
+            k: {v: grow(a) for v, a in d.items() if v in keep} for k, d in res.trials.items()
+        },
         stats={k: {v: grow(a) for v, a in d.items()} for k, d in res.stats.items()},
         trial_weights={k: grow(a) for k, a in res.trial_weights.items()},
         layer_info=dict(res.layer_info),
@@ -320,7 +346,8 @@ def _store(out: TrainResult, res: NetworkResult, t0: int, t1: int) -> None:
         dst, src = getattr(out, part), getattr(res, part)
         for k, d in src.items():
             for v, a in d.items():
-                dst[k][v][t0:t1] = a
+                if v in dst[k]:  # (trial variables not kept are not)
+                    dst[k][v][t0:t1] = a
     for k, a in res.trial_weights.items():
         out.trial_weights[k][t0:t1] = a
 
