@@ -2578,21 +2578,23 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
 
 
 cdef double lf_unit_cost(const Net* net, Py_ssize_t li) noexcept nogil:
-    """Rough cost (ns) of one unit of layer li in a cycle, measured on emergent's bench
-    network: deciding to send, GFmInc, Gi and ActFmG (little for a hard-clamped input),
-    and per receiving projection about 0.3 ns per sender, taking 5% of a layer's units
-    to send (a hard-clamped input's send only when its pattern changes).  (Rates
-    measured in the previous trial, re-cutting every trial, ran slower.  The sending
-    itself is shared out anew every cycle, lf_scatter_share; dropping its estimate
-    here measured no faster.)"""
+    """Rough cost of one unit of layer li in a cycle, in the steps a thread's own units
+    take (the sending is shared out anew every cycle, lf_scatter_share, so it is not
+    here): deciding to send, GFmInc (plus one per receiving projection), the layer sums,
+    Gi and ActFmG with the learning averages.  Measured on emergent's bench network at
+    N = 625, one thread, instrumented (time stamp counts per unit and cycle): a hidden
+    unit about 20 + 1 per projection (ActFmG 14), a hard-clamped input's 13 (its clamp
+    and averages: 6.5), a hard-clamped target's 2 less than a hidden one (clamped in
+    the plus phase, a quarter of the cycles).  (The model before, with an estimate of
+    the sending and a clamped input at a fifth of a hidden unit, gave the first thread
+    the bench net's input, first hidden and 95% of the second hidden layer, 56% of this
+    work, and the second thread waited: 2 threads 4-7% faster now.  Rates measured in
+    the previous trial, re-cutting every trial, ran slower.)"""
     cdef const LayerC* L = &net.lc[li]
-    cdef const LayerC* S
-    cdef double c = 2.5 if L.hard and L.kind == K_INPUT else 12.0
-    cdef Py_ssize_t k
-    for k in range(L.recv0, L.recv1):
-        S = &net.lc[lf_recv_prjn(net, li, k).send]
-        c += 0.5 + (0.0 if S.hard and S.kind == K_INPUT else 0.3 * (0.05 * <double>S.n))
-    return c
+    cdef double c = 13.0 if L.hard and L.kind == K_INPUT else 20.0
+    if L.hard and L.kind == K_TARGET:
+        c -= 2.0
+    return c + <double>(L.recv1 - L.recv0)
 
 
 cdef void lf_team_cuts(const Net* net, Py_ssize_t n, Py_ssize_t* own) noexcept nogil:
