@@ -383,13 +383,14 @@ def test_team_with_slow_round_trips_goes_solo(monkeypatch, rtt_max, solo_at):
 
 
 def test_team_round_trip():
-    """What a team measures at each trial start: a positive time well under a
-    millisecond with OpenMP (two threads, or three on this machine's two cores), NaN
-    without; fewer than two threads is refused."""
+    """What a team measures at each trial start: a positive time with OpenMP (two
+    threads, or three on this machine's two cores; well under a millisecond on an idle
+    machine, but a thread waiting for its core's time slice takes longer), NaN without;
+    fewer than two threads is refused."""
     if compiled.OPENMP:
         for n in (2, 3):
             rtt = compiled.team_round_trip(n)
-            assert 0.0 < rtt < 1e-3
+            assert 0.0 < rtt < 0.1
     else:
         assert np.isnan(compiled.team_round_trip())
     with pytest.raises(ValueError, match="n_threads"):
