@@ -378,26 +378,22 @@ def _run_options(path: Path, doc: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"{where} {key} must be >= {low}, got {run[key]!r}")
     if "sse_tol" in run and run["sse_tol"] < 0:
         raise ConfigError(f"{where} sse_tol must be >= 0, got {run['sse_tol']!r}")
-    if "record" in run:
-        rec = [run["record"]] if isinstance(run["record"], str) else run["record"]
-        allowed = (*CYCLE_VARS, "wt")
-        for r in rec:
-            if r not in allowed:
-                raise ConfigError(
-                    f"{where} record: unknown variable {r!r}{suggest(str(r), list(allowed))}; "
-                    f"choose from {', '.join(allowed)}"
-                )
-        run["record"] = list(rec)
-    if "trial_vars" in run:
-        tv = [run["trial_vars"]] if isinstance(run["trial_vars"], str) else run["trial_vars"]
-        for v in tv:
-            if v not in TRIAL_VARS:
-                raise ConfigError(
-                    f"{where} trial_vars: unknown variable {v!r}"
-                    f"{suggest(str(v), list(TRIAL_VARS))}; choose from {', '.join(TRIAL_VARS)}"
-                )
-        run["trial_vars"] = list(tv)
+    for key, allowed in (("record", (*CYCLE_VARS, "wt")), ("trial_vars", TRIAL_VARS)):
+        if key in run:
+            run[key] = _names(where, key, run[key], allowed)
     return run
+
+
+def _names(where: str, key: str, value: Any, allowed: tuple[str, ...]) -> list[str]:
+    """A [run] list of variable names (or one name), each checked against ``allowed``."""
+    names = [value] if isinstance(value, str) else list(value)
+    for v in names:
+        if v not in allowed:
+            raise ConfigError(
+                f"{where} {key}: unknown variable {v!r}{suggest(str(v), list(allowed))}; "
+                f"choose from {', '.join(allowed)}"
+            )
+    return names
 
 
 def load_network_config(path: str | Path) -> NetworkRunConfig:
