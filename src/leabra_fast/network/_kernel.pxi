@@ -2437,9 +2437,9 @@ cdef void lf_record_trial(const Net* net, Py_ssize_t b, Py_ssize_t t) noexcept n
 
 cdef void lf_team_probe(Team* tm, Py_ssize_t t) noexcept nogil:
     """The round trip of a cache line between thread 0 and each other thread of the team
-    (called by all of them at once; each line counts on from its last value): thread 0 writes a line,
-    thread k answers on another, LF_PROBE times in four timed batches; thread 0 sets
-    tm.rtt to the largest over threads of the shortest batch's mean.  A team's threads
+    (called by all of them at once; each line counts on from its last value): thread 0
+    writes a line, thread k answers on another, LF_PROBE times in four timed batches;
+    thread 0 sets tm.rtt to the largest over threads of the shortest batch's mean.  A team's threads
     exchange lines at every step of a cycle (sender lists, running sums, the receivers
     another thread sent into): where the round trip is long (cores on different dies
     of the host: 0.5 us on this project's VM at times, 0.1 us at others) the team ran
@@ -2588,8 +2588,9 @@ cdef double lf_unit_cost(const Net* net, Py_ssize_t li) noexcept nogil:
     the plus phase, a quarter of the cycles).  (The model before, with an estimate of
     the sending and a clamped input at a fifth of a hidden unit, gave the first thread
     the bench net's input, first hidden and 95% of the second hidden layer, 56% of this
-    work, and the second thread waited: 2 threads 4-7% faster now.  Rates measured in
-    the previous trial, re-cutting every trial, ran slower.)"""
+    work, and the second thread waited: 2 threads 2-3% faster now at N = 625 and 1024,
+    old and new in one process.  Rates measured in the previous trial, re-cutting every
+    trial, ran slower.)"""
     cdef const LayerC* L = &net.lc[li]
     cdef double c = 13.0 if L.hard and L.kind == K_INPUT else 20.0
     if L.hard and L.kind == K_TARGET:
@@ -2993,7 +2994,8 @@ def team_round_trip(int n_threads=2):
     """The round trip (s) of a cache line between thread 0 and the other threads of an
     OpenMP team of ``n_threads``, as a network team measures it at each trial start
     (lf_team_probe; the largest over threads of the shortest of four batches): NaN
-    without OpenMP or when OpenMP gives fewer threads."""
+    without OpenMP, when OpenMP gives fewer threads, or in a process forked after
+    threads ran (no threads there)."""
     cdef Team tm
     cdef long long* pp
     cdef Py_ssize_t tid
