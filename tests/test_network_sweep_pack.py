@@ -6,7 +6,7 @@ import importlib
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_network_sweep import PATTERNS, TARGETS, _net  # the same small net and patterns
 
@@ -96,6 +96,9 @@ def test_packed_points_equal_lone_trains_bit_for_bit(monkeypatch, keys, picks, n
     for i in range(n_points):
         points.append({k: VALUES[k][picks[(i * len(keys) + j) % 9] % len(VALUES[k])]
                        for j, k in enumerate(keys)})  # fmt: skip
+    # (KNa with the cpp85 equations is refused: not modelled)
+    assume(not any(p.get("#Hidden:act.kna.on") and p.get("#Hidden:equations") == "cpp85"
+                   for p in points))  # fmt: skip
     calls = _spy(monkeypatch)
     ds = sweep(_net(n_batch, wt_bal_interval=2), points, {"Input": PATTERNS},
                {"Output": TARGETS}, epochs=2, init_rng=5, rng=9, order="permuted",
