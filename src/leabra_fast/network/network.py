@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.statebase import check_allocation
+from ..core.statebase import check_allocation, memory_limit
 from . import compiled_backend, layout
 from . import reference as ref
 from .params import LayerParams, PrjnParams, flavour_overrides, with_path
@@ -345,11 +345,19 @@ class Network:
         compiled kernel's arrays; the reference's are smaller); for ``train``'s records of
         all its trials (``what="train"``), over the units."""
         run = what == "run"
-        n_units = sum(ly.n_units for ly in self.layers)
-        if run and self._built:
-            n_units = int(self._packed.U.shape[2])
         nb, nl, ncyc = self.n_batch, len(self.layers), 4 * self.cyc_per_qtr
-        n_syn = sum(pj.mask.size for pj in self.prjns)
+        if run and self._built:  # (the packed sizes: no Python loop on every call)
+            n_units, n_syn = int(self._packed.U.shape[2]), int(self._packed.S.shape[1]) // nb
+        else:
+            n_units = sum(ly.n_units for ly in self.layers)
+            n_syn = sum(pj.mask.size for pj in self.prjns)
+        per_trial = nb * (
+            (len(cycle_vars) * ncyc + len(trial_vars) + run) * n_units
+            + len(LAYER_STATS) * nl + (n_syn if weights else 0)
+        )
+        if 8 * per_trial * n_trials <= memory_limit():  # (the common case: no message)
+            return
+        n_syn = sum(pj.mask.size for pj in self.prjns)  # (the packed count has padding)
         check_allocation({
             f"{what}: cycle records (record={list(cycle_vars)}, {n_trials} trials of "
             f"{ncyc} cycles, {nb} batch copies, {n_units} units)":
@@ -729,9 +737,10 @@ class Network:
             self.last_solo_trial[went] = t0 + out["solo_at"][went]
             for li, ly in enumerate(self.layers):
                 o, n = ps.unit_off[li], ly.n_units
-                cyc = {v: out["cycles"][k, :, :, :, o : o + n] for k, v in enumerate(cyc_rec)}
-                tri = {v: out["trials"][k, :, :, o : o + n] for k, v in enumerate(TRIAL_VARS)}
-                sta = {v: out["stats"][k, :, :, li] for k, v in enumerate(LAYER_STATS)}
+                # one slice per layer, its rows the variables (views made in C)
+                cyc = dict(zip(cyc_rec, out["cycles"][..., o : o + n], strict=False))
+                tri = dict(zip(TRIAL_VARS, out["trials"][..., o : o + n], strict=True))
+                sta = dict(zip(LAYER_STATS, out["stats"][..., li], strict=True))
                 if ly.name not in res.trials:  # all trials in this call: its arrays, as views
                     res.cycles[ly.name], res.trials[ly.name], res.stats[ly.name] = cyc, tri, sta
                     continue
