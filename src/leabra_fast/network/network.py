@@ -738,7 +738,7 @@ class Network:
             for li, ly in enumerate(self.layers):
                 o, n = ps.unit_off[li], ly.n_units
                 # one slice per layer, its rows the variables (views made in C)
-                cyc = dict(zip(cyc_rec, out["cycles"][..., o : o + n], strict=False))
+                cyc = dict(zip(cyc_rec, out["cycles"][..., o : o + n], strict=True))
                 tri = dict(zip(TRIAL_VARS, out["trials"][..., o : o + n], strict=True))
                 sta = dict(zip(LAYER_STATS, out["stats"][..., li], strict=True))
                 if ly.name not in res.trials:  # all trials in this call: its arrays, as views
