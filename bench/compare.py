@@ -126,7 +126,7 @@ def psyneulink_times(python: str, n_units: int, n_trials: int) -> list[float] | 
 
 def _time_network(
     n: int, rep: int
-) -> tuple[int, int, dict[str, list[float]], float, dict[str, object]]:
+) -> tuple[int, int, dict[str, list[float]], float, list[float], list[int]]:
     """Interleaved timings of the bench network at N=n: compiled on 1 and 2 threads
     (``n_tr`` trials per call) and the NumPy dense yardstick (``n_np`` trials), the
     fraction of units sending per cycle, and the state of the cores for 2 threads: the
@@ -161,9 +161,9 @@ def _time_network(
         },
         rep,
     )
-    cores = {"round_trip_s": [rtt0, network_kernel.team_round_trip()], "solo_at": solo}
+    rtt = [rtt0, network_kernel.team_round_trip()]
     sent = float(nets[1].last_n_sent[0]) / (n_tr * 4 * nets[1].cyc_per_qtr * 5 * n)
-    return n_tr, n_np, t, sent, cores
+    return n_tr, n_np, t, sent, rtt, solo
 
 
 def network_rows(
@@ -174,7 +174,7 @@ def network_rows(
     data["network"] = net_data = {}
     ms_25 = None
     for n in sizes:
-        n_tr, n_np, t, sent, cores = _time_network(n, max(rep, 3))
+        n_tr, n_np, t, sent, rtt_s, solo = _time_network(n, max(rep, 3))
         ms1 = med(t["1"]) / n_tr * 1e3
         ms2 = med(t["2"]) / n_tr * 1e3
         ms_np = med(t["numpy"]) / n_np * 1e3
@@ -196,15 +196,14 @@ def network_rows(
         # the fifth's), so the ratio of the medians would pair different rounds.
         pair = med([a / b for a, b in zip(t["1"], t["2"], strict=True)])
         net_data[str(n)]["two_thread_ratio_paired"] = pair
-        net_data[str(n)]["two_thread_cores"] = cores
-        rtt = " -> ".join(f"{x * 1e9:.0f}" for x in cores["round_trip_s"])  # type: ignore[attr-defined]
-        went = [s for s in cores["solo_at"] if s >= 0]  # type: ignore[attr-defined]
+        net_data[str(n)]["two_thread_cores"] = {"round_trip_s": rtt_s, "solo_at": solo}
+        rtt = " -> ".join(f"{x * 1e9:.0f}" for x in rtt_s)
+        went = [s for s in solo if s >= 0]
         rows.append((
             f"N3. same: 2 threads vs 1 (OpenMP build: {network_kernel.OPENMP}), median of "
             "per-round ratios",
             f"{pair:.2f}x (ratio of medians {ms1:.3g} / {ms2:.3g} ms = {ms1 / ms2:.2f}x; "
-            f"round trip {rtt} ns; one thread in {len(went)} of {len(cores['solo_at'])} "  # type: ignore[arg-type]
-            "calls)",
+            f"round trip {rtt} ns; one thread in {len(went)} of {len(solo)} calls)",
             ">= 1.7x" if n == 625 else "-", pair >= 1.7 if n == 625 else None,
         ))  # fmt: skip
         rows.append((

@@ -627,19 +627,23 @@ cdef void lf_apply_pattern(const Net* net, Py_ssize_t b, const LayerC* L,
 
 
 cdef void_noinline lf_clamp_flat(Py_ssize_t n, const unsigned char* he, cdouble_r ext,
-                                 double_r act, double_r act_lrn, double_r vm,
-                                 double_r act_del, double_r inet, double lo, double hi,
-                                 double thr, double gain) noexcept nogil:
-    """lf_hard_clamp's loop without noise: restrict rows and the constants as
-    arguments, so GCC vectorises it with masked stores."""
+                                 cdouble_r noise, double_r act, double_r act_lrn,
+                                 double_r vm, double_r act_del, double_r inet, double lo,
+                                 double hi, double thr, double gain, bint act_noise,
+                                 bint any_noise) noexcept nogil:
+    """lf_hard_clamp's loop (Go v1): restrict rows and the constants as arguments, so
+    GCC vectorises it with masked stores.  ``act_noise``: Noise is added to Ext before
+    the clip (noise type "act"); ``any_noise``: Go's HardClamp adds Noise to Act
+    whatever the type (Vm from that Act)."""
     cdef Py_ssize_t i
-    cdef double clmp
+    cdef double clmp, a
     for i in range(n):
         if he[i]:
-            clmp = lf_clip(ext[i], lo, hi)
-            act[i] = clmp
+            clmp = lf_clip(ext[i] + noise[i] if act_noise else ext[i], lo, hi)
+            a = clmp + noise[i] if any_noise else clmp
+            act[i] = a
             act_lrn[i] = clmp
-            vm[i] = thr + clmp / gain
+            vm[i] = thr + a / gain
             act_del[i] = 0.0
             inet[i] = 0.0
 
@@ -674,26 +678,9 @@ cdef void lf_hard_clamp(const Net* net, Py_ssize_t b, const LayerC* L, Py_ssize_
                 act_del[i] = 0.0
                 inet[i] = 0.0
         return
-    if L.noise_type == NOISE_NONE:
-        lf_clamp_flat(u1 - u0, he + u0, ext + u0, act + u0, act_lrn + u0, vm + u0,
-                      act_del + u0, inet + u0, L.clamp_min, L.clamp_max, L.thr, L.gain)
-        return
-    # the constants in locals: the stores below could otherwise change them for GCC
-    cdef int noise_type = L.noise_type
-    cdef double lo = L.clamp_min, hi = L.clamp_max, thr = L.thr, gain = L.gain
-    for i in range(u0, u1):
-        if he[i]:
-            if noise_type == NOISE_ACT:
-                clmp = lf_clip(ext[i] + noise[i], lo, hi)
-            else:
-                clmp = lf_clip(ext[i], lo, hi)
-            # Go's HardClamp adds Noise to Act whatever the type (0 without noise)
-            a = clmp + noise[i] if noise_type != NOISE_NONE else clmp
-            act[i] = a
-            act_lrn[i] = clmp
-            vm[i] = thr + a / gain
-            act_del[i] = 0.0
-            inet[i] = 0.0
+    lf_clamp_flat(u1 - u0, he + u0, ext + u0, noise + u0, act + u0, act_lrn + u0, vm + u0,
+                  act_del + u0, inet + u0, L.clamp_min, L.clamp_max, L.thr, L.gain,
+                  L.noise_type == NOISE_ACT, L.noise_type != NOISE_NONE)
 
 
 cdef inline uint64_t lf_mix64(uint64_t x) noexcept nogil:
@@ -2439,11 +2426,11 @@ cdef void lf_team_probe(Team* tm, Py_ssize_t t) noexcept nogil:
     """The round trip of a cache line between thread 0 and each other thread of the team
     (called by all of them at once; each line counts on from its last value): thread 0
     writes a line, thread k answers on another, LF_PROBE times in four timed batches;
-    thread 0 sets tm.rtt to the largest over threads of the shortest batch's mean.  A team's threads
-    exchange lines at every step of a cycle (sender lists, running sums, the receivers
-    another thread sent into): where the round trip is long (cores on different dies
-    of the host: 0.5 us on this project's VM at times, 0.1 us at others) the team ran
-    slower than one thread, and it goes solo (lf_run_copy)."""
+    thread 0 sets tm.rtt to the largest over threads of the shortest batch's mean.  A
+    team's threads exchange lines at every step of a cycle (sender lists, running sums,
+    the receivers another thread sent into): where the round trip is long (cores on
+    different dies of the host: 0.5 us on this project's VM at times, 0.1 us at others)
+    the team ran slower than one thread, and it goes solo (lf_run_copy)."""
     cdef Py_ssize_t k, i, j
     cdef long long v, v0, spins
     cdef double best, worst = 0.0, t0, dt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -346,29 +347,25 @@ class Network:
         all its trials (``what="train"``), over the units."""
         run = what == "run"
         nb, nl, ncyc = self.n_batch, len(self.layers), 4 * self.cyc_per_qtr
-        if run and self._built:  # (the packed sizes: no Python loop on every call)
-            n_units, n_syn = int(self._packed.U.shape[2]), int(self._packed.S.shape[1]) // nb
-        else:
-            n_units = sum(ly.n_units for ly in self.layers)
-            n_syn = sum(pj.mask.size for pj in self.prjns)
-        per_trial = nb * (
-            (len(cycle_vars) * ncyc + len(trial_vars) + run) * n_units
-            + len(LAYER_STATS) * nl + (n_syn if weights else 0)
-        )
-        if 8 * per_trial * n_trials <= memory_limit():  # (the common case: no message)
-            return
-        n_syn = sum(pj.mask.size for pj in self.prjns)  # (the packed count has padding)
-        check_allocation({
+        n_units = (int(self._packed.U.shape[2]) if run and self._built
+                   else sum(ly.n_units for ly in self.layers))  # fmt: skip
+        n_syn = sum(pj.mask.size for pj in self.prjns)
+        shapes = [
+            (len(cycle_vars), n_trials, ncyc, nb, n_units),
+            (len(trial_vars) + run, n_trials, nb, n_units),
+            (len(LAYER_STATS), n_trials, nb, nl),
+            (n_trials if weights else 0, nb, n_syn),
+        ]
+        if 8 * sum(math.prod(sh) for sh in shapes) <= memory_limit():
+            return  # (the common case, every call: no message made)
+        check_allocation(dict(zip([
             f"{what}: cycle records (record={list(cycle_vars)}, {n_trials} trials of "
-            f"{ncyc} cycles, {nb} batch copies, {n_units} units)":
-                (len(cycle_vars), n_trials, ncyc, nb, n_units),
+            f"{ncyc} cycles, {nb} batch copies, {n_units} units)",
             f"{what}: trial records ({len(trial_vars)} variables"
-            f"{' and the patterns' if run else ''}, {n_trials} trials)":
-                (len(trial_vars) + run, n_trials, nb, n_units),
-            f"{what}: layer statistics": (len(LAYER_STATS), n_trials, nb, nl),
-            f"{what}: weights after every trial (record=['wt'], {n_syn} synapses)":
-                (n_trials if weights else 0, nb, n_syn),
-        })  # fmt: skip
+            f"{' and the patterns' if run else ''}, {n_trials} trials)",
+            f"{what}: layer statistics",
+            f"{what}: weights after every trial (record=['wt'], {n_syn} synapses)",
+        ], shapes, strict=True)))  # fmt: skip
 
     # ------------------------------------------------------------------ state out / in
     def get_state(self) -> dict[str, np.ndarray]:

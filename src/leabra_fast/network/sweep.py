@@ -195,7 +195,7 @@ def _run_pack(
         _put_state(packed, net, i)
     packed._dwt_pending = net._dwt_pending  # as after init_weights: no DWt pending
     packed._copy_tables = tables
-    opts = {**train_options, "rng": _fresh(train_options["rng"]), "trial_vars": ()}
+    opts = {**train_options, "rng": _fresh(train_options["rng"])}
     res = train(packed, _tiled(net, inputs, n_pack, "inputs"),
                 _tiled(net, targets, n_pack, "targets"),
                 progress=False, **opts)  # fmt: skip
@@ -259,7 +259,7 @@ def _run_points(
             _set_params(net, base)
             net.apply_params(_sheet(point))
             net.init_weights(_fresh(init_rng))
-            opts = {**train_options, "rng": _fresh(train_options["rng"]), "trial_vars": ()}
+            opts = {**train_options, "rng": _fresh(train_options["rng"])}
             res = train(net, inputs, targets, progress=False, **opts)
             n_run[i] = res.n_epochs
             for li, ly in enumerate(layers):
@@ -426,9 +426,10 @@ def sweep(
         # the cores once (more would oversubscribe them)
         n_threads = 1 if client is not None else resolve_threads(None)
     n_threads = resolve_threads(n_threads)
+    # (a sweep keeps the curves: no per-unit trial records, trial_vars=())
     options = {"epochs": int(epochs), "order": order, "rng": rng, "learn": learn,
                "stop_zero_epochs": stop_zero_epochs, "sse_tol": sse_tol, "backend": backend,
-               "n_threads": n_threads}  # fmt: skip
+               "n_threads": n_threads, "trial_vars": ()}  # fmt: skip
     if chunk_size is None:
         if client is not None:
             chunk_size = -(-n_points // worker_threads(client))
