@@ -507,6 +507,40 @@ def test_padding_between_layers_stays_zero(n_threads):
     assert ps.U[:, :, ~pad].any()
 
 
+@pytest.mark.parametrize(("n_units", "n_threads"), [(25, 1), (324, 2)])
+@pytest.mark.parametrize("decay", [1.0, 0.0])
+def test_steady_hard_clamp_matches_reference(n_units, n_threads, decay):
+    """After a quarter's first cycle the kernel skips the hard clamp of a wholly clamped
+    layer (it would write the values already there) and the sending decision of a
+    clamped layer that sent nothing since: the clamped input and the plus phase's
+    target, every cycle, equal the reference's, on one thread and on a team whose cut
+    falls inside the input layer; with decay 0 too (Act carries over between trials, so
+    a clamp skipped after a new pattern would leave the old one)."""
+    pats = bench_patterns(4, n_units, rng=21)
+    # the same pattern twice in a row, then a new one: a skip must not outlive a trial
+    inp = pats["Input"][[0, 0, 1, 2]]
+    out = pats["Output"][[0, 0, 1, 2]]
+    sheet = [("Layer", {"act.init.decay": decay})]
+
+    def make():
+        net = bench_net(n_units, rng=22)
+        net.apply_params(sheet)
+        return net
+
+    na, nb = make(), make()
+    vars_ = ["act", "act_lrn", "vm", "inet", "ge", "gi", "avg_ss"]
+    ra = na.run({"Input": inp}, {"Output": out}, backend="python", record=vars_)
+    rb = nb.run({"Input": inp}, {"Output": out}, backend="cython", record=vars_,
+                n_threads=n_threads)
+    assert_same_run(ra, rb, na, nb)
+    # the input is the pattern at every cycle of every trial; the plus phase's target
+    # is the target (Go's clamp range keeps 1 at 0.95)
+    np.testing.assert_array_equal(rb.cycles["Input"]["act"][:, :, 0],
+                                  np.repeat(np.clip(inp, 0, 0.95)[:, None], 100, axis=1))
+    np.testing.assert_array_equal(rb.cycles["Output"]["act"][:, 76:, 0],
+                                  np.repeat(np.clip(out, 0, 0.95)[:, None], 24, axis=1))
+
+
 _DEBUG_CHILD = """
 import sys
 import numpy as np

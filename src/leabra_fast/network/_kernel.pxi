@@ -34,7 +34,7 @@ from libc.math cimport cos, fabs, floor, log, pow, sqrt
 from libc.stdint cimport uint64_t
 from libc.stdio cimport fprintf, stderr
 from libc.stdlib cimport abort, calloc, free, malloc
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 from posix.time cimport CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, clock_gettime, timespec
 
 from leabra_fast.core._lf_isa cimport lf_isa_supported
@@ -268,6 +268,9 @@ ctypedef struct Scratch:
     double* d
     double* acc
     double* cnt
+    unsigned char* run       # thread t's lf_act_from_g passes and quiet sendings, two per
+                             # layer, at run + t * run_stride (its own cache lines)
+    Py_ssize_t run_stride
 
 
 ctypedef struct Team:
@@ -932,6 +935,20 @@ cdef Py_ssize_t lf_send_decide(const Net* net, Py_ssize_t b, const LayerC* Lp,
     return n_send
 
 
+cdef inline Py_ssize_t lf_send_quiet(const Net* net, Py_ssize_t b, const LayerC* L,
+                                     Py_ssize_t* idx, double* d, Py_ssize_t u0, Py_ssize_t u1,
+                                     unsigned char* run) noexcept nogil:
+    """lf_send_decide, or 0 without deciding when its answer is known: the slice's last
+    decision sent nothing (run[1]), so ActSent is as it was, and its Act has not changed
+    since (run[0] == 2, lf_act_from_g: a hard-clamped slice after its first passes)."""
+    cdef Py_ssize_t n
+    if run[0] == 2 and run[1]:
+        return 0
+    n = lf_send_decide(net, b, L, idx, d, u0, u1)
+    run[1] = n == 0
+    return n
+
+
 cdef inline void lf_add_rows4(double_r ginc, cdouble_r w0, cdouble_r w1, cdouble_r w2,
                               cdouble_r w3, double s0, double s1, double s2, double s3,
                               Py_ssize_t r0, Py_ssize_t r1) noexcept nogil:
@@ -1501,14 +1518,20 @@ cdef void_noinline lf_act_block_full(const Net* net, Py_ssize_t b, const LayerC*
 
 
 cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize_t u0,
-                        Py_ssize_t u1) noexcept nogil:
+                        Py_ssize_t u1, unsigned char* run) noexcept nogil:
     """Go ActFmG of units u0 .. u1-1 of a layer: blocks of LF_W units through lf_act_lanes,
     hard clamping, then the learning averages AvgSS -> AvgS -> AvgM and AvgSLrn (lf_avgs).
     A block's lanes past u1 are not stored: at the layer's end they read its padding
     (units n .. n_pad-1, zeros no one writes: a plain vector copy), elsewhere copies of
     the block's last unit (a thread's slice ending inside the layer: its neighbour's
     units are not read).  Which lanes a block holds decides only which of two arms of
-    equal bits it takes (lf_act_lanes), never a stored value."""
+    equal bits it takes (lf_act_lanes), never a stored value.
+
+    ``run`` (NULL: none): the slice's clamp-only passes in a row (lf_run_copy zeroes it
+    at each quarter's start, before which Ext and HasExt change): once every unit of
+    the slice was hard clamped without noise, the next passes would write the same
+    values (the clamp reads only Ext), so they skip to the averages; 2 then also says
+    that Act did not change since the last pass (lf_send_quiet)."""
     # The lanes read the constants from a local copy whose address goes to inlined
     # functions only (GCC keeps the fields they read in registers, no copy): with the
     # table's own memory it leaves lf_act_drive's loop scalar, with a branch (measured)
@@ -1530,8 +1553,13 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef bint no_k
     cdef bint hard = L.hard
     cdef bint full = L.kna_on or L.noise_type != NOISE_NONE
+    cdef bint steady = hard and L.noise_type == NOISE_NONE and not L.cpp85 and run != NULL
+    cdef bint only_clamped = True
     cdef Py_ssize_t n_blk = (u1 - u0 + LF_W - 1) // LF_W
     lf_check(0 <= u0 <= u1 <= L.n, b"unit slice of a layer (ActFmG)")
+    if steady and run[0] >= 1:
+        n_blk = 0
+        run[0] = 2
     lf_check(L.n <= L.n_pad and L.off + L.n_pad <= net.n_tot, b"padding of a layer (ActFmG)")
     if L.cpp85:
         lf_act_cpp85(net, b, L, u0, u1)
@@ -1559,6 +1587,7 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
                 c_any = c_any | he[i0 + i]
                 c_all = c_all & he[i0 + i]
         n_clamped = 0 if c_any == 0 else (m if c_all else 1)
+        only_clamped = only_clamped and n_clamped == m
         if n_clamped < m and full:
             # noise or KNa: every lane takes the general path
             lf_act_block_full(net, b, L, i0, m, mm)
@@ -1591,6 +1620,8 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             # every value the lanes stored for them is overwritten, so a block of only
             # clamped units skips the lanes
             lf_hard_clamp(net, b, L, i0, i0 + m)
+    if run != NULL and n_blk:
+        run[0] = 1 if steady and only_clamped else 0
     # (folded into the lanes, the averages measured 15% slower on the bench net at
     # N = 25: a larger frame).  At the
     # layer's end over its padding too, a whole number of vectors: zeros stay zeros
@@ -1681,16 +1712,17 @@ cdef void lf_layer_ge(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t,
 
 
 cdef void lf_layer_act(const Net* net, Py_ssize_t b, Team* tm, Py_ssize_t t,
-                       Py_ssize_t li) noexcept nogil:
-    """Gi and ActFmG of thread t's units of layer li."""
+                       Py_ssize_t li, unsigned char* run) noexcept nogil:
+    """Gi and ActFmG of thread t's units of layer li (``run``: lf_act_from_g's, of all
+    the thread's layers)."""
     cdef Py_ssize_t u0 = lf_own0(tm, t, net.n_layers, li), u1 = lf_own1(tm, t, net.n_layers, li)
     if u1 > u0:
         lf_gi_units(net, b, &net.lc[li], u0, u1)
-        lf_act_from_g(net, b, &net.lc[li], u0, u1)
+        lf_act_from_g(net, b, &net.lc[li], u0, u1, run + 2 * li)
 
 
 cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ssize_t t,
-                        long long* step) noexcept nogil:
+                        long long* step, unsigned char* run) noexcept nogil:
     """Go Network.Cycle, the part of thread t of the team (its units; see Team).  Every
     receiver adds its senders in index order, every unit is computed alone and layer
     sums keep the serial order, so the bits do not depend on the thread count.
@@ -1716,8 +1748,8 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_
     for li in range(nl):
         L = &net.lc[li]
         u0 = lf_own0(tm, t, nl, li)
-        n_send[t * nl + li] = lf_send_decide(net, b, L, idx + L.off + u0, d + L.off + u0, u0,
-                                             lf_own1(tm, t, nl, li))
+        n_send[t * nl + li] = lf_send_quiet(net, b, L, idx + L.off + u0, d + L.off + u0, u0,
+                                            lf_own1(tm, t, nl, li), run + 2 * li)
     lf_barrier(tm)
     if t == 0:
         for s in range(tm.n):
@@ -1749,11 +1781,11 @@ cdef long long lf_cycle(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_
     sa = step[0]
     for li in range(nl):
         if li != tail or tm.ender[li] == t:
-            lf_layer_act(net, b, tm, t, li)
+            lf_layer_act(net, b, tm, t, li, run)
     if tail >= 0 and tm.ender[tail] != t:
         # its inhibition comes from the thread ending the layer (that thread's head)
         lf_wait_posted(tm, tm.ender[tail], sg, 1)
-        lf_layer_act(net, b, tm, t, tail)
+        lf_layer_act(net, b, tm, t, tail, run)
         if tail != head:
             lf_layer_sum(net, b, tm, t, tail, sa, U_ACT, P_ACT_AVG, P_ACT_MAX, False)
             lfn_store(&tm.posted[t * LF_LINE], sa)
@@ -1892,7 +1924,7 @@ cdef void lf_layer_sums(const Net* net, Py_ssize_t b, int var, int avg_k, int ma
 
 
 cdef long long lf_cycle_solo(const Net* net, Py_ssize_t b, Scratch* sc,
-                             long long* step) noexcept nogil:
+                             long long* step, unsigned char* run) noexcept nogil:
     """Go Network.Cycle on one thread (lf_cycle's steps for a team of one, without its
     slices and waits): who sends, the sending into and GFmInc of each layer, the Ge
     statistics and inhibition of all layers (lf_layer_sums), Gi and ActFmG of each,
@@ -1908,7 +1940,7 @@ cdef long long lf_cycle_solo(const Net* net, Py_ssize_t b, Scratch* sc,
     cdef const PrjnC* p
     for li in range(nl):
         L = &net.lc[li]
-        n_send[li] = lf_send_decide(net, b, L, idx + L.off, d + L.off, 0, L.n)
+        n_send[li] = lf_send_quiet(net, b, L, idx + L.off, d + L.off, 0, L.n, run + 2 * li)
         if L.send1 > L.send0:
             n_sent += n_send[li]
     for li in range(nl):
@@ -1925,7 +1957,7 @@ cdef long long lf_cycle_solo(const Net* net, Py_ssize_t b, Scratch* sc,
     for li in range(nl):
         L = &net.lc[li]
         lf_gi_units(net, b, L, 0, L.n)
-        lf_act_from_g(net, b, L, 0, L.n)
+        lf_act_from_g(net, b, L, 0, L.n, run + 2 * li)
     lf_layer_sums(net, b, U_ACT, P_ACT_AVG, P_ACT_MAX, False, NULL, 0)
     step[0] += 2
     return n_sent
@@ -2484,6 +2516,7 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
     cdef const LayerC* L
     cdef bint clean = net.dwt_clean
     cdef Team* cur = tm
+    cdef unsigned char* run
     cdef double wall0 = 0.0, cpu0 = 0.0, wall, cpu, least
     cdef int low = 0, far = 0
     if t == 0 and net.solo_at != NULL:
@@ -2516,12 +2549,16 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
             t = 0
             if net.solo_at != NULL:
                 net.solo_at[b] = tr
+        run = sc.run + t * sc.run_stride
         for q in range(4):
+            # Ext, HasExt and Act change between quarters (patterns, decay, the plus
+            # phase's targets): lf_act_from_g's clamp-only passes count from here
+            memset(run, 0, 2 * nl)
             for cyc in range(net.cyc_per_qtr):
                 if cur.n == 1:
-                    n_sent += lf_cycle_solo(net, b, sc, step)
+                    n_sent += lf_cycle_solo(net, b, sc, step, run)
                 else:
-                    n_sent += lf_cycle(net, b, sc, cur, t, step)
+                    n_sent += lf_cycle(net, b, sc, cur, t, step, run)
                 ci = q * net.cyc_per_qtr + cyc
                 for k in range(net.n_rec):
                     lf_check(0 <= net.rec_vars[k] < U_N and ci < ncyc, b"rec_cyc / rec_vars")
@@ -2626,9 +2663,11 @@ cdef void* lf_team_alloc(const Net* net, Py_ssize_t n, Scratch* sc, Team* tm) no
     cdef void* mem = malloc((4 * net.n_tot + 2 * net.max_n + 5 * n * nl + nl + 2 * n) * 8
                             + n * LF_LINE * sizeof(double)
                             + 3 * n * LF_LINE * sizeof(long long)
-                            + 2 * n * nl * 3 * sizeof(double) + 64)
+                            + 2 * n * nl * 3 * sizeof(double) + 64
+                            + n * 64 * ((2 * nl + 63) // 64) + 64)
     if mem == NULL:
         return NULL
+    sc.run_stride = 64 * ((2 * nl + 63) // 64)
     sc.d = <double*>mem                 # two buffers (lf_cycle)
     sc.acc = sc.d + 2 * net.n_tot
     sc.cnt = sc.acc + net.max_n
@@ -2642,6 +2681,8 @@ cdef void* lf_team_alloc(const Net* net, Py_ssize_t n, Scratch* sc, Team* tm) no
     tm.posted = <long long*>(tail + n)
     tm.busy = <double*>(tm.posted + n * LF_LINE)
     tm.pp = <long long*>(tm.busy + n * LF_LINE)
+    sc.run = <unsigned char*>(tm.pp + 2 * n * LF_LINE)
+    sc.run += (64 - <size_t>sc.run % 64) % 64      # on a cache line's start
     for t in range(n):
         tm.posted[t * LF_LINE] = 0
         tm.posted[t * LF_LINE + 1] = 0
