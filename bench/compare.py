@@ -25,8 +25,10 @@ turns (so a shared machine's drifting load hits them alike).  The six targets (i
 And the network rows (issue #11; ``--network-only`` runs just these): emergent's
 benchmark network (``examples/bench``: 5 layers of N units, 7 full projections) at
 N = 25, 100, 625, 1024, ms per trial with learning on the compiled kernel (1 and 2
-threads), against this project's NumPy dense implementation of the same trial
-(bench/network_numpy.py) and, at N = 25, leabra-psyneulink run in a separate virtual
+threads; each timed call the second of two in a row, as one epoch follows another, with
+the first call's time, right after the NumPy yardstick's, printed beside), against
+this project's NumPy dense implementation of the same trial (bench/network_numpy.py)
+and, at N = 25, leabra-psyneulink run in a separate virtual
 environment (``--psyneulink-python``; GPL, bench-only), with the fraction of senders
 that actually send per cycle and, for 2 threads, the cache-line round trip between two
 threads before and after (on this project's VM 0.09-0.18 us, or 0.5 us when the host
@@ -128,7 +130,9 @@ def _time_network(
     n: int, rep: int
 ) -> tuple[int, int, dict[str, list[float]], float, list[float], list[int]]:
     """Interleaved timings of the bench network at N=n: compiled on 1 and 2 threads
-    (``n_tr`` trials per call) and the NumPy dense yardstick (``n_np`` trials), the
+    (``n_tr`` trials per call, each timed call the second of two in a row, as epochs
+    follow each other; the first's times as "1:first" / "2:first") and the NumPy dense
+    yardstick (``n_np`` trials), the
     fraction of units sending per cycle, and the state of the cores for 2 threads: the
     cache-line round trip between two threads before and after (``team_round_trip``),
     and the trial of each 2-thread call from which its team ran on one thread (-1:
@@ -160,6 +164,7 @@ def _time_network(
             "numpy": numpy_trials,
         },
         rep,
+        warm=("1", "2"),
     )
     rtt = [rtt0, network_kernel.team_round_trip()]
     sent = float(nets[1].last_n_sent[0]) / (n_tr * 4 * nets[1].cyc_per_qtr * 5 * n)
@@ -176,14 +181,17 @@ def network_rows(
     for n in sizes:
         n_tr, n_np, t, sent, rtt_s, solo = _time_network(n, max(rep, 3))
         ms1 = med(t["1"]) / n_tr * 1e3
+        ms1_first = med(t["1:first"]) / n_tr * 1e3
         ms2 = med(t["2"]) / n_tr * 1e3
         ms_np = med(t["numpy"]) / n_np * 1e3
         net_data[str(n)] = {"trials": n_tr, "one_s": t["1"], "two_s": t["2"],
+                            "one_first_s": t["1:first"], "two_first_s": t["2:first"],
                             "numpy_s": t["numpy"], "numpy_trials": n_np, "send_fraction": sent}
         target = {25: 0.15, 625: 12.0}.get(n)
         rows.append((
             f"N1. bench network N={n} (5x{n} units, {7 * n * n:,} synapses), 1 thread",
-            f"{ms1:.3g} ms/trial (learning incl.)",
+            f"{ms1:.3g} ms/trial (learning incl.; a call right after the NumPy "
+            f"yardstick's: {ms1_first:.3g})",
             f"<= {target} ms" if target else "-", ms1 <= target if target else None,
         ))  # fmt: skip
         rows.append((

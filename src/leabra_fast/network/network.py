@@ -476,7 +476,10 @@ class Network:
         rest = a.shape[1:] if with_time else a.shape
         n, b = ly.n_units, self.n_batch
         if rest == (n,) or rest == ly.shape:
-            out = np.broadcast_to(a.reshape((*lead, 1, n)), (*lead, b, n))
+            out = a.reshape((*lead, 1, n))
+            if b > 1:  # (broadcast_to costs more than the rest of this method)
+                out = np.broadcast_to(out, (*lead, b, n))
+            out.flags.writeable = False  # a view of the caller's array, as broadcast_to's
         elif rest == (b, n) or rest == (b, *ly.shape):
             out = a.reshape((*lead, b, n))
         else:
@@ -485,7 +488,7 @@ class Network:
                 f"{arg} for layer {ly.name!r} must have shape {want}{n}) or "
                 f"{want}n_batch={b}, {n}) (or the layer shape), got {a.shape}"
             )
-        if not np.all(np.isfinite(out)):
+        if not np.isfinite(a).all():
             raise ValueError(f"{arg} for layer {ly.name!r} must be finite")
         return out
 
