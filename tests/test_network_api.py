@@ -493,3 +493,47 @@ def test_negative_conductance_is_refused_naming_the_channel():
         with_path(LayerParams(), "act.gbar.l", -0.1)
     # Reversal potentials share the Chans struct but may be any finite value.
     assert with_path(LayerParams(), "act.erev.k", -0.1).act.erev.k == -0.1
+
+
+def test_compiled_run_hands_out_lazy_views_as_a_dict_would():
+    """``run(backend="cython")`` hands out its records as LazyViews (views made on first
+    access): the same values as the per-trial path's copies, each view made once and
+    kept, the network's order, set / delete / pickle / copy as a dict, an unknown name
+    a KeyError."""
+    import copy
+    import pickle
+
+    from leabra_fast.network import bench_net, bench_patterns
+    from leabra_fast.network.result import LazyViews
+
+    pats = bench_patterns(3, 16, rng=5)
+    args = ({"Input": pats["Input"]}, {"Output": pats["Output"]})
+    lazy = bench_net(16, rng=6).run(*args, backend="cython", record=["act"])
+    eager = bench_net(16, rng=6).run(*args, backend="cython", record=["act"],
+                                     callback=lambda t, net: None)  # one call per trial
+    for part in ("cycles", "trials", "stats", "weights"):
+        got, want = getattr(lazy, part), getattr(eager, part)
+        # (the final weights are views of the kernel's copy in both)
+        assert isinstance(got, LazyViews) and (part == "weights") == isinstance(want, LazyViews)
+        assert list(got) == list(want) and len(got) == len(want)
+        for name in want:
+            if part == "weights":
+                np.testing.assert_array_equal(got[name], want[name])
+            else:
+                assert list(got[name]) == list(want[name])
+                for v in want[name]:
+                    np.testing.assert_array_equal(got[name][v], want[name][v])
+        assert got[next(iter(want))] is got[next(iter(want))]  # made once, kept
+    t = lazy.trials
+    assert dict(pickle.loads(pickle.dumps(t))).keys() == t.keys()
+    assert type(pickle.loads(pickle.dumps(t))) is dict and type(copy.copy(t)) is dict
+    np.testing.assert_array_equal(copy.deepcopy(t)["Hidden1"]["act_m"], t["Hidden1"]["act_m"])
+    with pytest.raises(KeyError):
+        t["NoSuchLayer"]
+    t["Extra"] = {"act_m": np.zeros(1)}
+    del t["Input"]
+    assert list(t) == ["Hidden1", "Hidden2", "Hidden3", "Output", "Extra"]
+    with pytest.raises(KeyError):
+        del t["Input"]
+    assert "Input" not in t and "Output" in t and len(t) == 5
+    assert "Hidden1" in repr(lazy.stats)

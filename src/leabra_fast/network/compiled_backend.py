@@ -31,6 +31,11 @@ _SOLO_FROM = -1
 #: host's cores on different dies, at times) 0.8-0.9x, slower than one thread.
 _TEAM_RTT_MAX = 3e-7
 PAT_NONE, PAT_EXT, PAT_TARG, PAT_CMPR = 0, 1, 2, 3
+#: How a layer's patterns are applied, by its kind (others: Ext, hard or soft clamped).
+_PAT_MODE = {"target": PAT_TARG, "compare": PAT_CMPR}
+#: No cycle records (read-only, shared: the kernel writes none of them).
+_NO_REC_VARS = np.zeros(0, np.intp)
+_NO_REC_VARS.flags.writeable = False
 
 _LAYER_CONSTS = (
     "thr", "gain", "n_var", "vm_act_thr", "interp_range", "gain_cor_range", "gain_cor",
@@ -78,13 +83,13 @@ _TABLES: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], Any]] = (
 def _cached_tables(net: BuiltNetwork) -> _Tables:
     """``layer_tables(net)``, made again only when the network's constants or state
     buffers were replaced (apply_params, build)."""
-    key = (net._lc, net._pc, net._packed)
     hit = _TABLES.get(net)
-    if hit is not None and all(a is b for a, b in zip(hit[0], key, strict=True)):
-        tables = hit[1]
-    else:
-        tables = layer_tables(net)
-        _TABLES[net] = (key, tables)
+    if hit is not None:
+        lc, pc, packed = hit[0]
+        if lc is net._lc and pc is net._pc and packed is net._packed:
+            return hit[1]
+    tables = layer_tables(net)
+    _TABLES[net] = ((net._lc, net._pc, net._packed), tables)
     return tables
 
 
@@ -230,10 +235,11 @@ def run_trials(
         if ly.name in pats:
             o = ps.unit_off[li]
             pat[:, :, o : o + ly.n_units] = pats[ly.name][t0:t1]
-            mode = {"target": PAT_TARG, "compare": PAT_CMPR}.get(ly.kind, PAT_EXT)
+            mode = _PAT_MODE.get(ly.kind, PAT_EXT)
         for lt in tables:  # every copy's (the kernel checks they agree)
             lt[li]["pat_mode"] = mode
-    rec_vars = np.asarray([ref._UNIT_VARS.index(v) for v in cyc_rec], np.intp)
+    rec_vars = (np.asarray([ref._UNIT_VARS.index(v) for v in cyc_rec], np.intp) if cyc_rec
+                else _NO_REC_VARS)
     ncyc = 4 * net.cyc_per_qtr
     rec_cyc = np.zeros((len(cyc_rec), nt, ncyc, nb, n_tot) if cyc_rec else (0, 0, 0, 0, 0))
     rec_trial = np.zeros((9, nt, nb, n_tot))

@@ -15,7 +15,7 @@ from ..core.statebase import check_allocation, memory_limit
 from . import compiled_backend, layout
 from . import reference as ref
 from .params import LayerParams, PrjnParams, flavour_overrides, with_path
-from .result import NetworkResult
+from .result import LazyViews, NetworkResult
 from .structure import LAYER_KINDS, PRJN_CLASSES, Layer, Projection, make_mask
 from .variables import CYCLE_VARS, LAYER_STATS, STATE_VARS_ADDED, TRIAL_VARS
 
@@ -349,6 +349,10 @@ class Network:
         nb, nl, ncyc = self.n_batch, len(self.layers), 4 * self.cyc_per_qtr
         n_units = (int(self._packed.U.shape[2]) if run and self._built
                    else sum(ly.n_units for ly in self.layers))  # fmt: skip
+        # (the common case, every call: a few integer products, no list or message)
+        per_trial = (len(cycle_vars) * ncyc + len(trial_vars) + run) * nb * n_units + 4 * nb * nl
+        if not weights and 8 * n_trials * per_trial <= memory_limit():
+            return
         n_syn = sum(pj.mask.size for pj in self.prjns)
         shapes = [
             (len(cycle_vars), n_trials, ncyc, nb, n_units),
@@ -357,7 +361,7 @@ class Network:
             (n_trials if weights else 0, nb, n_syn),
         ]
         if 8 * sum(math.prod(sh) for sh in shapes) <= memory_limit():
-            return  # (the common case, every call: no message made)
+            return
         check_allocation(dict(zip([
             f"{what}: cycle records (record={list(cycle_vars)}, {n_trials} trials of "
             f"{ncyc} cycles, {nb} batch copies, {n_units} units)",
@@ -724,26 +728,29 @@ class Network:
         per_trial = callback is not None or bar is not None or "wt" in record
         step = 1 if per_trial else max(n_trials, 1)
         ps = self._packed
-        self.last_n_sent = np.zeros(self.n_batch, np.int64)
-        self.last_solo_trial = np.full(self.n_batch, -1, np.int64)
+        if step < n_trials or n_trials == 0:
+            self.last_n_sent = np.zeros(self.n_batch, np.int64)
+            self.last_solo_trial = np.full(self.n_batch, -1, np.int64)
         for t0 in range(0, n_trials, step):
             t1 = min(t0 + step, n_trials)
             out = compiled_backend.run_trials(
                 self, pats, t0, t1, learn=learn, update_act_avg=upd, cyc_rec=cyc_rec,
                 sse_tol=sse_tol, n_threads=n_threads, weights_out=t1 == n_trials,
             )  # fmt: skip
-            self.last_n_sent += out["n_sent"]
-            went = (self.last_solo_trial < 0) & (out["solo_at"] >= 0)
-            self.last_solo_trial[went] = t0 + out["solo_at"][went]
-            for li, ly in enumerate(self.layers):
+            if step == n_trials:  # one call: the kernel's own arrays (trials from 0)
+                self.last_n_sent, self.last_solo_trial = out["n_sent"], out["solo_at"]
+            else:
+                self.last_n_sent += out["n_sent"]
+                went = (self.last_solo_trial < 0) & (out["solo_at"] >= 0)
+                self.last_solo_trial[went] = t0 + out["solo_at"][went]
+            if step == n_trials:  # all trials in this call: its arrays, as views
+                res.cycles, res.trials, res.stats = self._record_views(out, cyc_rec)
+            for li, ly in enumerate(self.layers if step < n_trials else ()):
                 o, n = ps.unit_off[li], ly.n_units
                 # one slice per layer, its rows the variables (views made in C)
                 cyc = dict(zip(cyc_rec, out["cycles"][..., o : o + n], strict=True))
                 tri = dict(zip(TRIAL_VARS, out["trials"][..., o : o + n], strict=True))
                 sta = dict(zip(LAYER_STATS, out["stats"][..., li], strict=True))
-                if ly.name not in res.trials:  # all trials in this call: its arrays, as views
-                    res.cycles[ly.name], res.trials[ly.name], res.stats[ly.name] = cyc, tri, sta
-                    continue
                 for part, got in ((res.cycles, cyc), (res.trials, tri), (res.stats, sta)):
                     for v, a in got.items():
                         part[ly.name][v][t0:t1] = a
@@ -761,9 +768,33 @@ class Network:
             res.weights = {pj.name: self.state.prjns[pj.name]["wt"].copy() for pj in self.prjns}
             return
         wt = out["wt"]
-        res.weights = {}
-        for pi, pj in enumerate(self.prjns):
-            nr, ns = pj.mask.shape
-            size = self.n_batch * ns * nr
-            rows = wt[ps.syn_off[pi] : ps.syn_off[pi] + size].reshape(self.n_batch, ns, nr)
-            res.weights[pj.name] = rows.transpose(0, 2, 1)
+        index = {pj.name: (ps.syn_off[pi], pj.mask.shape) for pi, pj in enumerate(self.prjns)}
+        nb = self.n_batch
+
+        def weights(name: str) -> np.ndarray:
+            off, (nr, ns) = index[name]
+            return wt[off : off + nb * ns * nr].reshape(nb, ns, nr).transpose(0, 2, 1)
+
+        res.weights = LazyViews(index, weights)
+
+    def _record_views(
+        self, out: dict[str, Any], cyc_rec: list[str]
+    ) -> tuple[LazyViews[dict[str, np.ndarray]], ...]:
+        """The cycle records, trial variables and layer statistics of one kernel call
+        (``compiled_backend.run_trials``'s arrays), per layer: views made on first use,
+        one slice per layer whose rows are the variables."""
+        ps, names = self._packed, [ly.name for ly in self.layers]
+        span = {ly.name: (li, ps.unit_off[li], ly.n_units) for li, ly in enumerate(self.layers)}
+
+        def units(arr: np.ndarray, var_names: Sequence[str]) -> LazyViews[dict[str, np.ndarray]]:
+            def make(name: str) -> dict[str, np.ndarray]:
+                _, o, n = span[name]
+                return dict(zip(var_names, arr[..., o : o + n], strict=True))
+
+            return LazyViews(names, make)
+
+        def stats(name: str) -> dict[str, np.ndarray]:
+            return dict(zip(LAYER_STATS, out["stats"][..., span[name][0]], strict=True))
+
+        return (units(out["cycles"], cyc_rec), units(out["trials"], TRIAL_VARS),
+                LazyViews(names, stats))  # fmt: skip
