@@ -2587,9 +2587,13 @@ cdef double lf_unit_cost(const Net* net, Py_ssize_t li) noexcept nogil:
     the bench net's input, first hidden and 95% of the second hidden layer, 56% of this
     work, and the second thread waited: 2 threads 2-3% faster now at N = 625 and 1024,
     old and new in one process.  Rates measured in the previous trial, re-cutting every
-    trial, ran slower.)"""
+    trial, ran slower.)  Since a wholly clamped slice skips its clamp and its sending
+    decisions after a quarter's first cycle (lf_act_from_g, lf_send_quiet), an input
+    unit costs about 6: its ActFmG fell to a sixth of a hidden unit's, and at 13 the
+    first thread waited at the barriers three times as long as the second (0.6 against
+    0.2 of a 2.7 ms cycle share per trial); at 6 both wait about 0.25."""
     cdef const LayerC* L = &net.lc[li]
-    cdef double c = 13.0 if L.hard and L.kind == K_INPUT else 20.0
+    cdef double c = 6.0 if L.hard and L.kind == K_INPUT else 20.0
     if L.hard and L.kind == K_TARGET:
         c -= 2.0
     return c + <double>(L.recv1 - L.recv0)
