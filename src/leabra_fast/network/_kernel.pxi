@@ -252,6 +252,7 @@ ctypedef struct Net:
     double* wt_out                   # S[S_WT]'s layout: the weights after the last trial
     Py_ssize_t solo_from             # tests: a team goes solo from this trial on (-1: never)
     double team_rtt_max              # a team goes solo when its round trip is longer (s)
+    double team_busy_min             # or when a thread had less of a core (CPU / wall time)
     long long* n_sent                # (n_batch,)
     long long* solo_at               # (n_batch,) or NULL: trial a team went solo, or -1
     long long* wt_bal_ctr_out        # (n_batch,)
@@ -2509,9 +2510,9 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
     records, WtBal) between barriers; learning takes slices of each projection's
     senders (their rows are independent).
 
-    A team one of whose threads had less than 80% of a core in two trials running (CPU
-    time over wall time: the machine's cores are taken by other work, and the threads
-    would wait for each other's time slices at every step), or whose cache lines took
+    A team one of whose threads had less than ``net.team_busy_min`` (80%) of a core in two
+    trials running (CPU time over wall time: the machine's cores are taken by other work,
+    and the threads would wait for each other's time slices at every step), or whose cache lines took
     longer than ``net.team_rtt_max`` to go between its threads and back at the start of
     two trials running (lf_team_probe, which thread 0 reads before the trial's
     barrier), gives the copy's other trials to thread 0 alone
@@ -2540,7 +2541,7 @@ cdef void lf_run_copy(const Net* net, Py_ssize_t b, Scratch* sc, Team* tm, Py_ss
             least = 1.0
             for k in range(tm.n if tr > 1 else 0):
                 least = tm.busy[k * LF_LINE] if tm.busy[k * LF_LINE] < least else least
-            low = low + 1 if least < 0.8 else 0
+            low = low + 1 if least < net.team_busy_min else 0
             far = far + 1 if tm.rtt > net.team_rtt_max else 0
             tm.solo = low >= 2 or far >= 2 or 0 <= net.solo_from <= tr
         if t == 0:
@@ -2803,6 +2804,7 @@ def run_trials(
     bint _validate=True,
     Py_ssize_t _solo_from=-1,
     double _team_rtt_max=3e-7,
+    double _team_busy_min=0.8,
 ):
     """Run ``pats.shape[0]`` trials of every batch copy in place; return a status code.
 
@@ -2824,7 +2826,8 @@ def run_trials(
     (tests): a team of threads hands the copy to thread 0 alone from that trial on, as it
     does when its cores are taken by other work.  ``_team_rtt_max`` (s): a team whose
     threads' cache-line round trip (lf_team_probe) is longer at the start of two trials
-    running hands the copy to thread 0 alone.
+    running hands the copy to thread 0 alone, and so does one whose threads had less
+    than ``_team_busy_min`` of a core (CPU time over wall time) in two trials running.
     """
     cdef Net net
     cdef Net* nets = NULL
@@ -2946,6 +2949,7 @@ def run_trials(
         net.wt_out = &wt_out[0] if wt_out is not None and wt_out.shape[0] else NULL
         net.solo_from = _solo_from
         net.team_rtt_max = _team_rtt_max
+        net.team_busy_min = _team_busy_min
         net.solo_at = &solo_at[0] if solo_at is not None else NULL
         net.n_sent = &n_sent[0]
         net.wt_bal_ctr_out = &ctr_out[0]

@@ -30,6 +30,10 @@ _SOLO_FROM = -1
 #: N = 625: round trips of 0.09-0.18 us gave 1.4-1.8x on 2 threads, 0.49-0.59 us (the
 #: host's cores on different dies, at times) 0.8-0.9x, slower than one thread.
 _TEAM_RTT_MAX = 3e-7
+#: ... and when one of its threads had less than this share of a core (CPU time over wall
+#: time) in two trials running: other work takes the cores (0: never, for tests whose
+#: machine may be busy).
+_TEAM_BUSY_MIN = 0.8
 PAT_NONE, PAT_EXT, PAT_TARG, PAT_CMPR = 0, 1, 2, 3
 #: How a layer's patterns are applied, by its kind (others: Ext, hard or soft clamped).
 _PAT_MODE = {"target": PAT_TARG, "compare": PAT_CMPR}
@@ -257,7 +261,7 @@ def run_trials(
         pat, rec_vars, rec_cyc, rec_trial, rec_stats, n_sent, ctr,
         net.cyc_per_qtr, net.wt_bal_interval, bool(learn), bool(update_act_avg),
         dwt_clean, float(sse_tol), int(n_threads), wt, solo_at, _solo_from=_SOLO_FROM,
-        _team_rtt_max=_TEAM_RTT_MAX,
+        _team_rtt_max=_TEAM_RTT_MAX, _team_busy_min=_TEAM_BUSY_MIN,
     )  # fmt: skip
     if status != k.STATUS_OK:
         raise RuntimeError(f"network kernel refused its arguments (status {status})")
