@@ -316,7 +316,7 @@ def interleaved(
     A function named in ``warm`` is called twice in a row in each round and the second
     call is the one timed, as one epoch follows another in a training loop: a first
     call pays for its code and data being out of the caches after the previous
-    contender's work (measured: about 0.25 ms a call for the network at N = 25, 7% of
+    contender's work (measured: 0.15-0.25 ms a call for the network at N = 25, 5-7% of
     its call), which otherwise falls on whichever function follows the slowest.  The
     first calls' times are returned too, under ``name + ":first"``.
     """

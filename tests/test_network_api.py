@@ -536,4 +536,6 @@ def test_compiled_run_hands_out_lazy_views_as_a_dict_would():
     with pytest.raises(KeyError):
         del t["Input"]
     assert "Input" not in t and "Output" in t and len(t) == 5
+    fresh = bench_net(16, rng=6).run(*args, backend="cython").trials
+    assert "Output" in fresh and not fresh._done  # asking for a name makes no view
     assert "Hidden1" in repr(lazy.stats)

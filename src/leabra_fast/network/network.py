@@ -737,23 +737,21 @@ class Network:
                 self, pats, t0, t1, learn=learn, update_act_avg=upd, cyc_rec=cyc_rec,
                 sse_tol=sse_tol, n_threads=n_threads, weights_out=t1 == n_trials,
             )  # fmt: skip
-            if step == n_trials:  # one call: the kernel's own arrays (trials from 0)
+            if step == n_trials:  # all trials in this call: the kernel's arrays, as views
                 self.last_n_sent, self.last_solo_trial = out["n_sent"], out["solo_at"]
-            else:
+                res.cycles, res.trials, res.stats = self._record_views(out, cyc_rec)
+            else:  # copied into run's arrays, and the counters added up
                 self.last_n_sent += out["n_sent"]
                 went = (self.last_solo_trial < 0) & (out["solo_at"] >= 0)
                 self.last_solo_trial[went] = t0 + out["solo_at"][went]
-            if step == n_trials:  # all trials in this call: its arrays, as views
-                res.cycles, res.trials, res.stats = self._record_views(out, cyc_rec)
-            for li, ly in enumerate(self.layers if step < n_trials else ()):
-                o, n = ps.unit_off[li], ly.n_units
-                # one slice per layer, its rows the variables (views made in C)
-                cyc = dict(zip(cyc_rec, out["cycles"][..., o : o + n], strict=True))
-                tri = dict(zip(TRIAL_VARS, out["trials"][..., o : o + n], strict=True))
-                sta = dict(zip(LAYER_STATS, out["stats"][..., li], strict=True))
-                for part, got in ((res.cycles, cyc), (res.trials, tri), (res.stats, sta)):
-                    for v, a in got.items():
-                        part[ly.name][v][t0:t1] = a
+                for li, ly in enumerate(self.layers):
+                    o, n = ps.unit_off[li], ly.n_units
+                    got = ((res.cycles, cyc_rec, out["cycles"][..., o : o + n]),
+                           (res.trials, TRIAL_VARS, out["trials"][..., o : o + n]),
+                           (res.stats, LAYER_STATS, out["stats"][..., li]))  # fmt: skip
+                    for part, names, rows in got:
+                        for v, a in zip(names, rows, strict=True):
+                            part[ly.name][v][t0:t1] = a
             self.state.scalars["trials"] += t1 - t0
             if "wt" in record:
                 for pj in self.prjns:

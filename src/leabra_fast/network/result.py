@@ -49,6 +49,9 @@ class LazyViews(MutableMapping[str, V]):
         self._order.remove(key)
         self._done.pop(key, None)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._order  # (without making its value)
+
     def __iter__(self) -> Iterator[str]:
         return iter(list(self._order))
 
