@@ -1277,6 +1277,80 @@ cdef inline long long lf_act_drive(const LayerC* c, ActLanes* x, bint vm_noise,
     return n_below + (LF_W + 1) * n_k
 
 
+# A full block straight on the state's rows (lf_act_from_g): lf_act_drive's and
+# lf_act_lanes' expressions without noise and K, on restrict rows in functions GCC does
+# not inline, so it vectorises them with no copies into lanes and back (a hidden
+# layer's ActFmG 9% faster at N = 25).  Routing the lanes' path through these bodies
+# instead (one copy of the expressions) cost that path 3% (time stamps), so the
+# expressions are written twice: keep them the same (tests compare every value with
+# the reference, whichever path a block takes).
+
+cdef inline long long lf_drive_rows_body(const LayerC* c, double_r vm, cdouble_r act,
+                                         cdouble_r ge0, cdouble_r gi0, cdouble_r gk0,
+                                         double_r inet, double_r drv) noexcept nogil:
+    cdef int i
+    cdef bint sub
+    cdef long long n_below = 0, n_k = 0
+    cdef double ge, gi, gk, v, net_i, ge_thr, ge_e, nw_sub
+    for i in range(LF_W):
+        n_k += 1 if gk0[i] != 0 else 0
+        ge = ge0[i] * c.gbar_e
+        gi = gi0[i] * c.gbar_i
+        gk = gk0[i] * c.gbar_k
+        v = vm[i]
+        net_i = (ge * (c.erev_e - v) + c.gbar_l * (c.erev_l - v) + gi * (c.erev_i - v)
+                 + gk * (c.erev_k - v))
+        inet[i] = net_i
+        v = lf_clip(v + c.vm_dt * net_i, c.vm_min, c.vm_max)
+        vm[i] = v
+        ge_thr = ((c.gbar_i * gi0[i] * c.erev_sub_thr_i + c.gbar_l * c.erev_sub_thr_l
+                   + c.gbar_k * gk0[i] * c.erev_sub_thr_k) / c.thr_sub_erev_e)
+        ge_e = ge0[i] * c.gbar_e
+        sub = act[i] < c.vm_act_thr and v <= c.thr
+        nw_sub = v - c.thr
+        drv[i] = nw_sub if sub else ge_e - ge_thr
+        n_below += 1 if drv[i] < 0 else 0
+    return n_below + (LF_W + 1) * n_k
+
+
+cdef void_noinline lf_drive_rows(const LayerC* Lp, double_r vm, cdouble_r act,
+                                 cdouble_r ge0, cdouble_r gi0, cdouble_r gk0, double_r inet,
+                                 double_r drv, long long* count) noexcept nogil:
+    """lf_act_drive (no noise, no ActLrn argument) on a full block's rows: Vm and Inet in
+    place, NXX1's arguments into ``drv``, lf_act_drive's count into ``count``."""
+    cdef LayerC c = Lp[0]       # (the constants from a local copy, as lf_act_from_g's)
+    count[0] = lf_drive_rows_body(&c, vm, act, ge0, gi0, gk0, inet, drv)
+
+
+cdef inline void lf_lanes_rows_body(const LayerC* c, double_r act, double_r act_lrn,
+                                    double_r act_del, cdouble_r drv, bint below) noexcept nogil:
+    cdef int i
+    cdef double nw_act, nw_lrn, a
+    for i in range(LF_W):
+        a = act[i]
+        nw_act = lf_nxx1_below(c, drv[i]) if below else lf_nxx1(c, drv[i])
+        nw_lrn = nw_act
+        nw_act = a + c.vm_dt * (nw_act - a)
+        act_del[i] = nw_act - a
+        act[i] = nw_act
+        act_lrn[i] = act_lrn[i] + c.vm_dt * (nw_lrn - act_lrn[i])
+
+
+cdef void_noinline lf_lanes_rows_below(const LayerC* Lp, double_r act, double_r act_lrn,
+                                       double_r act_del, cdouble_r drv) noexcept nogil:
+    """lf_act_lanes without K on a full block's rows, every argument below 0 (two
+    functions, not a flag: one loop each; a flag measured 2% slower)."""
+    cdef LayerC c = Lp[0]
+    lf_lanes_rows_body(&c, act, act_lrn, act_del, drv, True)
+
+
+cdef void_noinline lf_lanes_rows_full(const LayerC* Lp, double_r act, double_r act_lrn,
+                                      double_r act_del, cdouble_r drv) noexcept nogil:
+    """lf_act_lanes without K on a full block's rows."""
+    cdef LayerC c = Lp[0]
+    lf_lanes_rows_body(&c, act, act_lrn, act_del, drv, False)
+
+
 cdef inline void lf_act_drive_nok(const LayerC* c, ActLanes* x) noexcept nogil:
     """lf_act_drive's argument without K (x.drv_nok) after a call without ``nok``, from
     the new Vm and the Act, Ge and Gi it leaves as they were: the same expressions, so
@@ -1584,6 +1658,7 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
     cdef const double* gk_ = lf_u(net, U_GK, b, L)
     cdef const unsigned char* he = lf_f(net, F_HAS_EXT, b, L)
     cdef Py_ssize_t i, i0, u, m, mm, blk, n_clamped, n_below
+    cdef long long count
     cdef unsigned char c_any, c_all
     cdef uint64_t w0, w1, k0, k1
     cdef bint no_k
@@ -1627,6 +1702,26 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
         if n_clamped < m and full:
             # noise or KNa: every lane takes the general path
             lf_act_block_full(net, b, L, i0, m, mm)
+        elif n_clamped < m and m == LF_W:
+            # a full block: straight on the state's rows (Vm and Inet stored by the drive)
+            lf_drive_rows(L, vm + i0, act + i0, ge_ + i0, gi_ + i0, gk_ + i0, inet + i0,
+                          x.drv, &count)
+            if count == LF_W:          # no Gk, every argument below 0
+                lf_lanes_rows_below(L, act + i0, act_lrn + i0, act_del + i0, x.drv)
+            elif count < LF_W:         # no Gk
+                lf_lanes_rows_full(L, act + i0, act_lrn + i0, act_del + i0, x.drv)
+            else:
+                # KNa's Gk: ActLrn's own argument (from the new Vm), in lanes
+                lf_load(x.vm, vm + i0, mm)
+                lf_load(x.act, act + i0, mm)
+                lf_load(x.act_lrn, act_lrn + i0, mm)
+                lf_load(x.ge, ge_ + i0, mm)
+                lf_load(x.gi, gi_ + i0, mm)
+                lf_act_drive_nok(&Lc, &x)
+                lf_act_lanes(&Lc, &x, False, False)
+                lf_store(act + i0, x.act, m)
+                lf_store(act_lrn + i0, x.act_lrn, m)
+                lf_store(act_del + i0, x.act_del, m)
         elif n_clamped < m:
             lf_load(x.vm, vm + i0, mm)
             lf_load(x.act, act + i0, mm)
