@@ -544,6 +544,32 @@ def test_steady_hard_clamp_matches_reference(n_units, n_threads, decay):
                                   np.repeat(np.clip(out, 0, 0.95)[:, None], 24, axis=1))
 
 
+@pytest.mark.parametrize("n_units", [16, 36])
+def test_actfmg_paths_with_a_gk_set_without_kna(n_units):
+    """ActFmG's full blocks run straight on the state's rows and fall back to lanes when
+    a unit has a Gk (ActLrn then has its own NXX1 argument); part-full blocks always use
+    lanes.  A Gk set through ``set_state`` on a net without KNa and without decay
+    (constant, so every cycle takes that path) gives the reference's values, in full
+    and part-full blocks."""
+    pats = bench_patterns(2, n_units, rng=31)
+    nets = [bench_net(n_units, rng=32) for _ in range(2)]
+    for net in nets:  # (decay would zero the Gk at the trial start)
+        net.apply_params([("Layer", {"act.init.decay": 0.0})])
+    state = nets[0].get_state()
+    gk = np.random.default_rng(33).uniform(0.0, 0.3, state["layer/Hidden1/gk"].shape)
+    state["layer/Hidden1/gk"] = gk
+    for net in nets:
+        net.set_state(state)
+    ra = nets[0].run({"Input": pats["Input"]}, {"Output": pats["Output"]}, backend="python",
+                     record=["act", "act_lrn", "vm", "gk"])
+    rb = nets[1].run({"Input": pats["Input"]}, {"Output": pats["Output"]}, backend="cython",
+                     record=["act", "act_lrn", "vm", "gk"])
+    assert_same_run(ra, rb, nets[0], nets[1])
+    np.testing.assert_array_equal(rb.cycles["Hidden1"]["gk"][-1, -1, 0], gk[0])
+    # ActLrn (without K) and Act (with it) went apart: the Gk path was taken
+    assert not np.array_equal(rb.cycles["Hidden1"]["act_lrn"], rb.cycles["Hidden1"]["act"])
+
+
 _DEBUG_CHILD = """
 import sys
 import numpy as np
