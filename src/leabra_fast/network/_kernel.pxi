@@ -1711,7 +1711,8 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
             elif count < LF_W:         # no Gk
                 lf_lanes_rows_full(L, act + i0, act_lrn + i0, act_del + i0, x.drv)
             else:
-                # KNa's Gk: ActLrn's own argument (from the new Vm), in lanes
+                # a Gk without KNa (set_state; KNa layers take the general path):
+                # ActLrn's own argument, from the new Vm, in lanes
                 lf_load(x.vm, vm + i0, mm)
                 lf_load(x.act, act + i0, mm)
                 lf_load(x.act_lrn, act_lrn + i0, mm)
@@ -1723,6 +1724,7 @@ cdef void lf_act_from_g(const Net* net, Py_ssize_t b, const LayerC* Lp, Py_ssize
                 lf_store(act_lrn + i0, x.act_lrn, m)
                 lf_store(act_del + i0, x.act_del, m)
         elif n_clamped < m:
+            # a part-full block (a layer's last, or a thread's slice's): in lanes
             lf_load(x.vm, vm + i0, mm)
             lf_load(x.act, act + i0, mm)
             lf_load(x.act_lrn, act_lrn + i0, mm)
