@@ -349,10 +349,6 @@ class Network:
         nb, nl, ncyc = self.n_batch, len(self.layers), 4 * self.cyc_per_qtr
         n_units = (int(self._packed.U.shape[2]) if run and self._built
                    else sum(ly.n_units for ly in self.layers))  # fmt: skip
-        # (the common case, every call: a few integer products, no list or message)
-        per_trial = (len(cycle_vars) * ncyc + len(trial_vars) + run) * nb * n_units + 4 * nb * nl
-        if not weights and 8 * n_trials * per_trial <= memory_limit():
-            return
         n_syn = sum(pj.mask.size for pj in self.prjns)
         shapes = [
             (len(cycle_vars), n_trials, ncyc, nb, n_units),
@@ -361,7 +357,7 @@ class Network:
             (n_trials if weights else 0, nb, n_syn),
         ]
         if 8 * sum(math.prod(sh) for sh in shapes) <= memory_limit():
-            return
+            return  # (the common case, every call: no message made)
         check_allocation(dict(zip([
             f"{what}: cycle records (record={list(cycle_vars)}, {n_trials} trials of "
             f"{ncyc} cycles, {nb} batch copies, {n_units} units)",
